@@ -1,0 +1,15 @@
+//! The `#[route]` attribute of [routemark](https://docs.rs/routemark).
+//!
+//! An implementation detail: depend on `routemark` and write `routemark::route`, whose
+//! documentation describes the attribute.
+
+mod private;
+mod route;
+
+use proc_macro::TokenStream;
+
+/// Declares an HTTP route on its handler. Documented on `routemark::route`.
+#[proc_macro_attribute]
+pub fn route(args: TokenStream, item: TokenStream) -> TokenStream {
+    route::expand(args.into(), item.into()).into()
+}

@@ -1,0 +1,223 @@
+//! The typed model of a route: its attribute, its path template and how each handler
+//! argument is bound.
+
+use proc_macro2::Span;
+use routemark_path::{PathTemplate, Segment};
+use syn::ext::IdentExt;
+use syn::{FnArg, ItemFn, LitStr, Pat, Type};
+
+use super::Errors;
+use super::args::RouteArgs;
+
+pub(crate) struct Route<'a> {
+    pub(crate) attr: RouteArgs,
+    /// `None` when the path did not parse; its errors are already reported.
+    pub(crate) template: Option<PathTemplate>,
+    pub(crate) func: &'a ItemFn,
+    pub(crate) args: Vec<Arg<'a>>,
+}
+
+pub(crate) struct Arg<'a> {
+    pub(crate) arg: &'a FnArg,
+    /// The name the argument binds, when its pattern is a plain identifier (raw identifiers
+    /// unrawed: `r#ref` is `ref`).
+    pub(crate) name: Option<String>,
+    pub(crate) binding: Binding<'a>,
+}
+
+pub(crate) enum Binding<'a> {
+    /// `self`: never valid, reported by `valid.rs`.
+    Receiver,
+    /// The `index`-th path parameter (catch-all included).
+    Path {
+        index: usize,
+        param: String,
+        ty: &'a Type,
+    },
+    /// A query parameter; `optional` holds `T` of an `Option<T>` argument.
+    Query {
+        param: String,
+        ty: &'a Type,
+        optional: Option<&'a Type>,
+    },
+    /// Anything else: an extractor, found by type.
+    Extractor { ty: &'a Type },
+}
+
+impl<'a> Route<'a> {
+    pub(crate) fn from_syn(attr: RouteArgs, func: &'a ItemFn, errors: &mut Errors) -> Self {
+        let template = match PathTemplate::parse(&attr.path.value()) {
+            Ok(t) => Some(t),
+            Err(errs) => {
+                for e in errs {
+                    let text = attr.path.value();
+                    let quoted = text.get(e.span.clone()).unwrap_or_default();
+                    let message = if quoted.is_empty() || e.to_string().contains(quoted) {
+                        e.to_string()
+                    } else {
+                        format!("{e}\n  in `{text}`, at `{quoted}`")
+                    };
+                    errors.error(lit_subspan(&attr.path, e.span), message);
+                }
+                None
+            }
+        };
+        let args = func
+            .sig
+            .inputs
+            .iter()
+            .map(|arg| Arg::from_syn(arg, template.as_ref()))
+            .collect();
+        Route {
+            attr,
+            template,
+            func,
+            args,
+        }
+    }
+
+    /// The last argument, the only one allowed to read the body.
+    pub(crate) fn last_extractor(&self) -> Option<usize> {
+        let last = self.args.len().checked_sub(1)?;
+        matches!(self.args[last].binding, Binding::Extractor { .. }).then_some(last)
+    }
+}
+
+impl<'a> Arg<'a> {
+    fn from_syn(arg: &'a FnArg, template: Option<&PathTemplate>) -> Self {
+        let FnArg::Typed(typed) = arg else {
+            return Arg {
+                arg,
+                name: None,
+                binding: Binding::Receiver,
+            };
+        };
+        let ty = &*typed.ty;
+        let name = match &*typed.pat {
+            Pat::Ident(p) if p.subpat.is_none() => Some(p.ident.unraw().to_string()),
+            _ => None,
+        };
+        let binding = template
+            .zip(name.as_deref())
+            .and_then(|(t, name)| param_binding(t, name, ty))
+            .unwrap_or(Binding::Extractor { ty });
+        Arg { arg, name, binding }
+    }
+
+    pub(crate) fn pat(&self) -> Option<&'a Pat> {
+        match self.arg {
+            FnArg::Typed(t) => Some(&t.pat),
+            FnArg::Receiver(_) => None,
+        }
+    }
+}
+
+fn param_binding<'a>(template: &PathTemplate, name: &str, ty: &'a Type) -> Option<Binding<'a>> {
+    if let Some(index) = template.path_params().position(|p| p == name) {
+        return Some(Binding::Path {
+            index,
+            param: name.to_owned(),
+            ty,
+        });
+    }
+    template
+        .query()
+        .iter()
+        .any(|q| q == name)
+        .then(|| Binding::Query {
+            param: name.to_owned(),
+            ty,
+            optional: option_inner(ty),
+        })
+}
+
+/// `T` of `Option<T>` (also `std::option::Option<T>`), by syntax.
+pub(crate) fn option_inner(ty: &Type) -> Option<&Type> {
+    generic_arg_of(ty, "Option")
+}
+
+/// `T` of `State<T>`, by syntax: what `App` must be given before it starts.
+pub(crate) fn state_inner(ty: &Type) -> Option<&Type> {
+    generic_arg_of(ty, "State")
+}
+
+fn generic_arg_of<'t>(ty: &'t Type, outer: &str) -> Option<&'t Type> {
+    let Type::Path(path) = ty else { return None };
+    let last = path.path.segments.last()?;
+    if last.ident != outer {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    match args.args.first()? {
+        syn::GenericArgument::Type(inner) if args.args.len() == 1 => Some(inner),
+        _ => None,
+    }
+}
+
+/// Whether `ty` is a plain value (`String`, a number, `bool`, `char`, `&str`, or an `Option`
+/// of one): such a type is never an extractor, so an argument of that type that binds no
+/// parameter is a misspelt parameter, not a request body.
+pub(crate) fn is_plain_value(ty: &Type) -> bool {
+    match ty {
+        Type::Reference(r) => is_plain_value(&r.elem),
+        Type::Paren(p) => is_plain_value(&p.elem),
+        Type::Path(p) if p.qself.is_none() => {
+            if let Some(inner) = option_inner(ty) {
+                return is_plain_value(inner);
+            }
+            let Some(last) = p.path.segments.last() else {
+                return false;
+            };
+            last.arguments.is_none()
+                && matches!(
+                    last.ident.to_string().as_str(),
+                    "String"
+                        | "str"
+                        | "bool"
+                        | "char"
+                        | "u8"
+                        | "u16"
+                        | "u32"
+                        | "u64"
+                        | "u128"
+                        | "usize"
+                        | "i8"
+                        | "i16"
+                        | "i32"
+                        | "i64"
+                        | "i128"
+                        | "isize"
+                        | "f32"
+                        | "f64"
+                )
+        }
+        _ => false,
+    }
+}
+
+/// The span of `range` (bytes of the literal's value) inside the literal, where the compiler
+/// can point inside literals; otherwise the whole literal.
+pub(crate) fn lit_subspan(lit: &LitStr, range: std::ops::Range<usize>) -> Span {
+    let token = lit.token();
+    // Byte offsets of the value equal those of the source only for a plain `"..."` literal
+    // without escapes.
+    if token.to_string() == format!("\"{}\"", lit.value()) {
+        if let Some(span) = token.subspan(range.start + 1..range.end + 1) {
+            return span;
+        }
+    }
+    lit.span()
+}
+
+/// Names of the template's parameters, path then query.
+pub(crate) fn template_params(template: &PathTemplate) -> Vec<(String, bool)> {
+    template
+        .segments()
+        .iter()
+        .filter_map(Segment::param_name)
+        .map(|n| (n.to_owned(), false))
+        .chain(template.query().iter().map(|q| (q.clone(), true)))
+        .collect()
+}

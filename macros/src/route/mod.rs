@@ -1,0 +1,70 @@
+//! `#[route(METHODS "PATH" [, option = value]*)]`: parse -> validate -> expand.
+//!
+//! - `args.rs` parses the attribute's arguments;
+//! - `ast.rs` builds a typed model of the route and its handler, borrowing from syn;
+//! - `valid.rs` checks it, one function per rule, collecting every error;
+//! - `expand.rs` generates the code of a valid route and cannot fail;
+//! - `fallback.rs` is the output on error: the user's function, untouched, plus the errors.
+
+mod args;
+mod ast;
+mod expand;
+mod fallback;
+mod valid;
+
+use proc_macro2::TokenStream;
+
+use crate::route::ast::Route;
+
+pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
+    let item_fn: syn::ItemFn = match syn::parse2(item.clone()) {
+        Ok(f) => f,
+        Err(_) => return fallback::not_a_function(item),
+    };
+    let mut errors = Errors::default();
+    let attr = match syn::parse2::<args::RouteArgs>(args) {
+        Ok(attr) => Some(attr),
+        Err(e) => {
+            errors.push(e);
+            None
+        }
+    };
+    let route = attr.map(|attr| Route::from_syn(attr, &item_fn, &mut errors));
+    if let Some(route) = &route {
+        valid::check(route, &mut errors);
+    }
+    match (route, errors.into_result()) {
+        (Some(route), Ok(())) => expand::route(&route),
+        (_, Err(err)) => fallback::with_errors(&item_fn, err),
+        (None, Ok(())) => unreachable!("a route that failed to parse left an error"),
+    }
+}
+
+/// Every error of one attribute, reported together (`syn::Error::combine`).
+#[derive(Default)]
+pub(crate) struct Errors(Option<syn::Error>);
+
+impl Errors {
+    pub(crate) fn push(&mut self, error: syn::Error) {
+        match &mut self.0 {
+            Some(all) => all.combine(error),
+            None => self.0 = Some(error),
+        }
+    }
+
+    pub(crate) fn error(&mut self, span: proc_macro2::Span, message: impl std::fmt::Display) {
+        self.push(syn::Error::new(span, message));
+    }
+
+    pub(crate) fn spanned(
+        &mut self,
+        tokens: impl quote::ToTokens,
+        message: impl std::fmt::Display,
+    ) {
+        self.push(syn::Error::new_spanned(tokens, message));
+    }
+
+    pub(crate) fn into_result(self) -> syn::Result<()> {
+        self.0.map_or(Ok(()), Err)
+    }
+}

@@ -1,0 +1,124 @@
+//! Path and query parameters: [`FromParam`] and strict percent-decoding.
+
+use std::borrow::Cow;
+use std::fmt::Display;
+use std::str::FromStr;
+
+/// Parses a path or query parameter from its percent-decoded text.
+///
+/// Implemented for every [`FromStr`] type whose error is `Display`: `String`, the integer and
+/// float types, `bool`, `char`, `PathBuf`, `IpAddr`, `Uuid`-like types of your own. A value
+/// that does not parse is answered `400 Bad Request`, naming the parameter and the expected
+/// type; the handler does not run.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be parsed from a path or query parameter",
+    label = "`{Self}` implements neither `FromParam` nor `FromStr`",
+    note = "implement `std::str::FromStr` (or `routemark::FromParam`) for `{Self}`, or take a `String` and parse it in the handler"
+)]
+pub trait FromParam: Sized {
+    /// Why a value did not parse; it becomes the message of the 400 response.
+    type Error: Display;
+
+    /// Parses the decoded parameter text.
+    fn from_param(param: &str) -> Result<Self, Self::Error>;
+}
+
+impl<T> FromParam for T
+where
+    T: FromStr,
+    T::Err: Display,
+{
+    type Error = T::Err;
+
+    fn from_param(param: &str) -> Result<Self, Self::Error> {
+        param.parse()
+    }
+}
+
+/// Why a raw parameter could not be decoded.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum DecodeError {
+    /// `%` not followed by two hex digits.
+    BadEscape,
+    /// The decoded bytes are not UTF-8.
+    NotUtf8,
+}
+
+impl Display for DecodeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            DecodeError::BadEscape => "has an invalid percent-escape",
+            DecodeError::NotUtf8 => "is not valid UTF-8 after percent-decoding",
+        })
+    }
+}
+
+/// Percent-decodes a path parameter exactly once. Strict: a `%` must start a two-digit hex
+/// escape, and the result must be UTF-8. `+` stays `+` (that rule is for query strings).
+pub(crate) fn decode_param(raw: &str) -> Result<Cow<'_, str>, DecodeError> {
+    if !raw.contains('%') {
+        return Ok(Cow::Borrowed(raw));
+    }
+    let bytes = raw.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = |b: u8| (b as char).to_digit(16);
+            let (Some(hi), Some(lo)) = (
+                bytes.get(i + 1).and_then(|&b| hex(b)),
+                bytes.get(i + 2).and_then(|&b| hex(b)),
+            ) else {
+                return Err(DecodeError::BadEscape);
+            };
+            out.push((hi * 16 + lo) as u8);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out)
+        .map(Cow::Owned)
+        .map_err(|_| DecodeError::NotUtf8)
+}
+
+/// `u64` for `u64`, `Email` for `my_app::Email`: the expected type as a 400 message names it.
+pub(crate) fn type_label<T>() -> &'static str {
+    let full = std::any::type_name::<T>();
+    // Keep generic arguments readable: strip the path of the outer type only.
+    let outer_end = full.find('<').unwrap_or(full.len());
+    match full[..outer_end].rfind("::") {
+        Some(i) => &full[i + 2..],
+        None => full,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_exactly_once() {
+        assert_eq!(decode_param("a%2Fb").unwrap(), "a/b");
+        assert_eq!(decode_param("a%252Fb").unwrap(), "a%2Fb");
+        assert_eq!(decode_param("caf%C3%A9").unwrap(), "café");
+        assert_eq!(decode_param("a+b").unwrap(), "a+b");
+        assert!(matches!(decode_param("plain"), Ok(Cow::Borrowed("plain"))));
+    }
+
+    #[test]
+    fn rejects_bad_escapes_and_bad_utf8() {
+        assert_eq!(decode_param("%zz"), Err(DecodeError::BadEscape));
+        assert_eq!(decode_param("%4"), Err(DecodeError::BadEscape));
+        assert_eq!(decode_param("%ff"), Err(DecodeError::NotUtf8));
+        assert_eq!(decode_param("%c0%af"), Err(DecodeError::NotUtf8));
+    }
+
+    #[test]
+    fn type_labels_are_short() {
+        assert_eq!(type_label::<u64>(), "u64");
+        assert_eq!(type_label::<String>(), "String");
+        assert_eq!(type_label::<std::net::IpAddr>(), "IpAddr");
+    }
+}

@@ -1,0 +1,148 @@
+//! **A web framework where a route is declared once, on its handler, and checked by the
+//! compiler.**
+//!
+//! ```no_run
+//! use routemark::{route, App, Json, State};
+//! # #[derive(Clone)] struct Db;
+//! # #[derive(serde::Serialize)] struct User { id: u64 }
+//! # impl Db { async fn user(&self, id: u64) -> Option<User> { Some(User { id }) } }
+//!
+//! #[route(GET "/api/v1/users/<id>")]
+//! async fn get_user(id: u64, State(db): State<Db>) -> Result<Json<User>, routemark::http::StatusCode> {
+//!     db.user(id).await.map(Json).ok_or(routemark::http::StatusCode::NOT_FOUND)
+//! }
+//!
+//! #[tokio::main]
+//! async fn main() -> Result<(), routemark::Error> {
+//!     App::new().state(Db).serve("127.0.0.1:3000").await
+//! }
+//! ```
+//!
+//! There is no route list to keep in sync: `#[route]` checks the route when the crate
+//! compiles and registers the handler in a program-wide table; [`App::new`] collects every
+//! route of the program, checks the table as a whole, and serves it on hyper.
+//!
+//! # Path syntax
+//!
+//! ```text
+//! #[route(METHODS "PATH" [, option = value]*)]
+//! METHODS := METHOD ( "|" METHOD )*        GET | HEAD | POST | PUT | PATCH | DELETE | OPTIONS | TRACE
+//! PATH    := "/" segment ( "/" segment )* [ "?" query ]
+//! segment := static text | "<" ident ">" | "<" ident ".." ">"   (catch-all, last segment only)
+//! query   := "<" ident ">" ( "&" "<" ident ">" )*
+//! ```
+//!
+//! - Static text matches the raw request path byte for byte; write characters outside
+//!   RFC 3986's `pchar` set percent-encoded.
+//! - `<name>` matches one non-empty segment; `<name..>` matches the rest of the path, one
+//!   segment or more, slashes included.
+//! - A trailing slash is significant: `/users/` and `/users` are two routes.
+//! - The only option is `body_limit = BYTES`, the route's own request body limit.
+//!
+//! # Binding arguments
+//!
+//! Handler arguments are bound by **name**, then by **type**:
+//!
+//! - an argument named like a path parameter receives it, percent-decoded once and parsed
+//!   by [`FromParam`] (any `FromStr` type); a value that does not parse is
+//!   `400 Bad Request` naming the parameter and the expected type;
+//! - an argument named like a query parameter receives it: `T` is required (400 when
+//!   missing), `Option<T>` optional;
+//! - a raw identifier binds the parameter without `r#`: `<ref>` binds `r#ref`;
+//! - every other argument is an extractor, found by type and written with any pattern
+//!   (`State(db): State<Db>`); see [`extract`]. At most one extractor reads the body, and it
+//!   is the last argument.
+//!
+//! Plain value types (`String`, numbers, `bool`, `char`) are never extractors: an argument
+//! `nmae: String` in a route with `<name>` is a compile error, not a silently read body.
+//!
+//! The handler is an `async fn` or a `fn` returning anything that implements
+//! [`IntoResponse`]. It stays an ordinary function that tests can call directly. A sync
+//! handler runs on the server's worker thread: keep it short, or make it `async` and use
+//! `tokio::task::spawn_blocking`.
+//!
+//! # Compile errors
+//!
+//! `#[route]` rejects, each with a message at the offending token:
+//!
+//! - a malformed attribute: unknown method (with "did you mean"), missing or non-string
+//!   path, unknown option;
+//! - a malformed path: no leading `/`, an empty segment (`//`), unbalanced `<`/`>`, a
+//!   parameter that is not a whole segment, a parameter name that is not an identifier, a
+//!   parameter used twice, a catch-all that is not last, a query item that is not `<name>`;
+//! - a parameter with no argument of that name (with the closest argument as a hint), and a
+//!   plain-value argument that names no parameter;
+//! - a handler that is not a free function: `self`, generics, `const`, `unsafe`, `extern`,
+//!   variadic, or not a function at all;
+//! - an argument type that is neither a parameter type nor an extractor, a return type that is
+//!   not a response, a body extractor that is not last, two body extractors: these are trait
+//!   errors worded by `#[diagnostic::on_unimplemented]`, at the argument's or return type's
+//!   own span;
+//! - **the same method and path declared twice in one crate**, in any module: rustc's error
+//!   E0428 names the hidden `__routemark_route_<METHOD>_<path>` item and points at both
+//!   routes. Parameter names do not matter: `/users/<id>` and `/users/<name>` are the same
+//!   path.
+//!
+//! ```compile_fail
+//! #[routemark::route(GET "/users/<id>")]
+//! async fn get_user(idd: u64) -> String {
+//!     // error: path parameter `<id>` has no matching function argument; did you mean `idd`?
+//!     idd.to_string()
+//! }
+//! ```
+//!
+//! A route that fails these checks still expands to the function as written, so the rest of
+//! the crate keeps compiling and the IDE keeps working.
+//!
+//! # Routes in other crates
+//!
+//! Routes declared in a library crate register themselves like any other, **provided the
+//! library is linked**: rustc does not link a dependency the program never names, so a crate
+//! that is only listed in `Cargo.toml` contributes no routes. Name it once:
+//!
+//! ```ignore
+//! use users_api as _; // links the crate, and with it its routes
+//! ```
+//!
+//! Two routes of different crates with the same method and path are found when the
+//! [`App`] is built, which then refuses to start, naming both with `file:line`.
+
+#![doc(test(attr(deny(warnings))))]
+
+// Generated code names `::routemark`, which must resolve in this crate's own tests too.
+#[allow(unused_extern_crates)]
+extern crate self as routemark;
+
+mod body;
+pub mod extract;
+mod request;
+mod response;
+mod route;
+
+#[doc(hidden)]
+#[path = "private.rs"]
+pub mod __private;
+
+pub use body::{Body, BoxError};
+pub use extract::{FromParam, FromRequest, FromRequestParts, Json, Query, State, Text};
+pub use http;
+pub use request::RequestParts;
+pub use response::{Html, HttpError, IntoResponse, Response};
+pub use route::{HandlerFn, HandlerFuture, Route, StateRequirement, routes};
+pub use routemark_path::{Method, MethodSet, PathTemplate};
+
+/// Declares an HTTP route on its handler; see the [crate documentation](crate) for the path
+/// syntax, the binding rules and the compile errors.
+///
+/// ```
+/// use routemark::route;
+///
+/// #[route(GET | HEAD "/users/<id>/files/<path..>?<download>")]
+/// async fn file(id: u64, path: String, download: Option<bool>) -> String {
+///     format!("user {id}, file {path}, download {download:?}")
+/// }
+/// ```
+pub use routemark_macros::route;
+
+/// The whole request with its body unread, as a handler argument (the last one).
+pub type Request = http::Request<Body>;

@@ -1,0 +1,109 @@
+//! Not public API. The one module generated code names; its contents may change in any
+//! release.
+
+use std::future::Future;
+
+pub use core::any::{TypeId, type_name};
+pub use inventory;
+pub use routemark_path::{Method, MethodSet};
+
+pub use crate::extract::marker::{HeadPosition, ViaBody, ViaParts};
+pub use crate::route::{HandlerFuture, Route, StateRequirement};
+pub use crate::{Body, RequestParts, Response};
+
+use crate::extract::{FromParam, FromRequest, decode_param, type_label};
+use crate::response::{HttpError, IntoResponse};
+
+fn parse_param<T: FromParam>(kind: &str, name: &str, decoded: &str) -> Result<T, Response> {
+    T::from_param(decoded).map_err(|e| {
+        HttpError::bad_request(format!(
+            "{kind} parameter `{name}` must be `{}`: {e}",
+            type_label::<T>()
+        ))
+        .into_response()
+    })
+}
+
+/// The `index`-th path parameter, decoded once and parsed.
+pub fn path_param<T: FromParam>(
+    parts: &RequestParts,
+    index: usize,
+    name: &'static str,
+) -> Result<T, Response> {
+    let raw = parts.raw_param(index).unwrap_or_default();
+    let decoded = decode_param(raw).map_err(|e| {
+        HttpError::bad_request(format!("path parameter `{name}` {e}")).into_response()
+    })?;
+    parse_param("path", name, &decoded)
+}
+
+/// The first value of query parameter `name`, decoded with form rules (`+` is a space).
+fn find_query(parts: &RequestParts, name: &str) -> Result<Option<String>, Response> {
+    let Some(query) = parts.uri().query() else {
+        return Ok(None);
+    };
+    for pair in query.split('&') {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let decode = |s: &str| decode_param(&s.replace('+', " ")).map(|c| c.into_owned());
+        if decode(key).as_deref() == Ok(name) {
+            return decode(value).map(Some).map_err(|e| {
+                HttpError::bad_request(format!("query parameter `{name}` {e}")).into_response()
+            });
+        }
+    }
+    Ok(None)
+}
+
+/// A required query parameter: `400` when it is missing or does not parse.
+pub fn query_param<T: FromParam>(parts: &RequestParts, name: &'static str) -> Result<T, Response> {
+    match find_query(parts, name)? {
+        Some(value) => parse_param("query", name, &value),
+        None => Err(HttpError::bad_request(format!(
+            "missing query parameter `{name}` of type `{}`",
+            type_label::<T>()
+        ))
+        .into_response()),
+    }
+}
+
+/// An optional query parameter (`Option<T>` argument): `None` when absent, `400` when
+/// present but unparsable.
+pub fn query_param_opt<T: FromParam>(
+    parts: &RequestParts,
+    name: &'static str,
+) -> Result<Option<T>, Response> {
+    find_query(parts, name)?
+        .map(|value| parse_param("query", name, &value))
+        .transpose()
+}
+
+/// An extractor that is not the last argument: it must not read the body, which the
+/// `M: HeadPosition<T>` bound checks at the argument's own span.
+pub async fn extract_head<T, M>(parts: &mut RequestParts) -> Result<T, Response>
+where
+    T: FromRequest<M>,
+    M: HeadPosition<T>,
+{
+    M::extract(parts).await
+}
+
+/// The last argument, which may read the body.
+pub async fn extract_last<T, M>(parts: RequestParts, body: Body) -> Result<T, Response>
+where
+    T: FromRequest<M>,
+{
+    T::from_request(parts, body)
+        .await
+        .map_err(IntoResponse::into_response)
+}
+
+/// Converts the handler's return value; spanned at the return type so that a type that is
+/// not a response is reported there.
+pub fn into_response<T: IntoResponse>(value: T) -> Response {
+    value.into_response()
+}
+
+/// Boxes the shim's future.
+pub fn boxed(future: impl Future<Output = Response> + Send + 'static) -> HandlerFuture {
+    Box::pin(future)
+}

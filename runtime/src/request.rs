@@ -1,0 +1,122 @@
+//! What extractors see of a request: [`RequestParts`].
+
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
+use std::fmt;
+use std::ops::Range;
+use std::sync::Arc;
+
+use http::request::Parts;
+use http::{Extensions, HeaderMap, Method, Uri, Version};
+
+use crate::route::Route;
+
+/// The whole request but its body, with what routing found out about it: the matched
+/// route, the raw path parameters, the application state and the body limit.
+///
+/// Extractors ([`FromRequestParts`](crate::FromRequestParts),
+/// [`FromRequest`](crate::FromRequest)) receive it.
+pub struct RequestParts {
+    pub(crate) head: Parts,
+    pub(crate) params: Vec<Range<usize>>,
+    pub(crate) state: Arc<StateMap>,
+    pub(crate) route: Option<&'static Route>,
+    pub(crate) body_limit: usize,
+}
+
+impl RequestParts {
+    pub(crate) fn new(head: Parts, state: Arc<StateMap>, body_limit: usize) -> RequestParts {
+        RequestParts {
+            head,
+            params: Vec::new(),
+            state,
+            route: None,
+            body_limit,
+        }
+    }
+
+    /// The request method.
+    pub fn method(&self) -> &Method {
+        &self.head.method
+    }
+
+    /// The request target.
+    pub fn uri(&self) -> &Uri {
+        &self.head.uri
+    }
+
+    /// The HTTP version.
+    pub fn version(&self) -> Version {
+        self.head.version
+    }
+
+    /// The request headers.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.head.headers
+    }
+
+    /// The request extensions, where tower layers leave values for handlers.
+    pub fn extensions(&self) -> &Extensions {
+        &self.head.extensions
+    }
+
+    /// The request extensions, mutably.
+    pub fn extensions_mut(&mut self) -> &mut Extensions {
+        &mut self.head.extensions
+    }
+
+    /// The `http` request head.
+    pub fn head(&self) -> &Parts {
+        &self.head
+    }
+
+    /// The route that matched, when the request reached a handler.
+    pub fn route(&self) -> Option<&'static Route> {
+        self.route
+    }
+
+    /// The raw (still percent-encoded) text of the `index`-th path parameter, in path order.
+    pub fn raw_param(&self, index: usize) -> Option<&str> {
+        self.params
+            .get(index)
+            .and_then(|r| self.head.uri.path().get(r.clone()))
+    }
+
+    /// The application state of type `T`, when [`App::state`](crate::App::state) provided one.
+    pub fn state<T: Send + Sync + 'static>(&self) -> Option<&T> {
+        self.state.get::<T>()
+    }
+
+    /// The most bytes a body extractor reads before answering `413 Payload Too Large`.
+    pub fn body_limit(&self) -> usize {
+        self.body_limit
+    }
+}
+
+impl fmt::Debug for RequestParts {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RequestParts")
+            .field("method", &self.head.method)
+            .field("uri", &self.head.uri)
+            .field("route", &self.route.map(Route::path))
+            .finish_non_exhaustive()
+    }
+}
+
+/// The values given to [`App::state`](crate::App::state), one per type.
+#[derive(Default)]
+pub(crate) struct StateMap(HashMap<TypeId, Box<dyn Any + Send + Sync>>);
+
+impl StateMap {
+    pub(crate) fn insert<T: Send + Sync + 'static>(&mut self, value: T) {
+        self.0.insert(TypeId::of::<T>(), Box::new(value));
+    }
+
+    pub(crate) fn get<T: Send + Sync + 'static>(&self) -> Option<&T> {
+        self.0.get(&TypeId::of::<T>())?.downcast_ref()
+    }
+
+    pub(crate) fn contains(&self, type_id: TypeId) -> bool {
+        self.0.contains_key(&type_id)
+    }
+}

@@ -1,0 +1,279 @@
+//! Turning handler results into HTTP responses.
+//!
+//! A handler returns anything that implements [`IntoResponse`]:
+//!
+//! | type | response |
+//! |---|---|
+//! | `()` | `200`, empty body |
+//! | `String`, `&'static str`, `Cow<'static, str>` | `200`, `text/plain; charset=utf-8` |
+//! | `Bytes`, `Vec<u8>` | `200`, `application/octet-stream` |
+//! | [`Json<T>`](crate::Json) | `200`, `application/json` |
+//! | [`Html<T>`] | `200`, `text/html; charset=utf-8` |
+//! | `StatusCode` | that status, empty body |
+//! | `(StatusCode, T)` | `T`'s response with that status |
+//! | `(StatusCode, HeaderMap, T)` | the same, with those headers added |
+//! | `Result<T, E>` | `T`'s or `E`'s response; both implement `IntoResponse` |
+//! | `http::Response<B>` | as it is |
+//! | [`HttpError`] | the framework's error format (below) |
+//!
+//! # The error format
+//!
+//! Every response routemark itself answers (400, 404, 405, 408, 413, 414, 415, 422, 431,
+//! 500, 503) is an [`HttpError`]: status plus a JSON body of one shape,
+//!
+//! ```json
+//! {"status": 404, "error": "Not Found", "message": "no route matches `/nope`"}
+//! ```
+//!
+//! with `content-type: application/json`. `error` is the status's reason phrase; `message`
+//! says what was wrong, in the voice of a compiler message, naming the parameter or header
+//! at fault.
+
+use std::borrow::Cow;
+use std::convert::Infallible;
+use std::fmt;
+
+use bytes::Bytes;
+use http::StatusCode;
+use http::header::{self, HeaderMap, HeaderValue};
+
+use crate::body::{Body, BoxError};
+
+/// The response type of every handler and of the router: `http::Response<Body>`.
+pub type Response = http::Response<Body>;
+
+/// Converts a handler's return value into a [`Response`].
+///
+/// Implement it for your own error type to return it from handlers:
+///
+/// ```
+/// use routemark::{http::StatusCode, IntoResponse, Response};
+///
+/// enum ApiError { NotFound(u64) }
+///
+/// impl IntoResponse for ApiError {
+///     fn into_response(self) -> Response {
+///         match self {
+///             ApiError::NotFound(id) => (StatusCode::NOT_FOUND, format!("no user {id}")).into_response(),
+///         }
+///     }
+/// }
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a response: a handler must return a type that implements `IntoResponse`",
+    label = "this return type does not implement `routemark::IntoResponse`",
+    note = "return `String`, `&'static str`, `Json<T>`, `StatusCode`, `(StatusCode, T)`, `Result<T, E>` with both sides `IntoResponse`, `http::Response<_>` or `()`, or implement `IntoResponse` for your type"
+)]
+pub trait IntoResponse {
+    /// Builds the response.
+    fn into_response(self) -> Response;
+}
+
+fn with_content_type(body: impl Into<Body>, content_type: &'static str) -> Response {
+    let mut res = Response::new(body.into());
+    res.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    res
+}
+
+const TEXT: &str = "text/plain; charset=utf-8";
+const OCTETS: &str = "application/octet-stream";
+
+impl IntoResponse for () {
+    fn into_response(self) -> Response {
+        Response::new(Body::empty())
+    }
+}
+
+impl IntoResponse for Infallible {
+    fn into_response(self) -> Response {
+        match self {}
+    }
+}
+
+impl IntoResponse for String {
+    fn into_response(self) -> Response {
+        with_content_type(self, TEXT)
+    }
+}
+
+impl IntoResponse for &'static str {
+    fn into_response(self) -> Response {
+        with_content_type(self, TEXT)
+    }
+}
+
+impl IntoResponse for Cow<'static, str> {
+    fn into_response(self) -> Response {
+        match self {
+            Cow::Borrowed(s) => s.into_response(),
+            Cow::Owned(s) => s.into_response(),
+        }
+    }
+}
+
+impl IntoResponse for Bytes {
+    fn into_response(self) -> Response {
+        with_content_type(self, OCTETS)
+    }
+}
+
+impl IntoResponse for Vec<u8> {
+    fn into_response(self) -> Response {
+        with_content_type(self, OCTETS)
+    }
+}
+
+impl IntoResponse for StatusCode {
+    fn into_response(self) -> Response {
+        let mut res = Response::new(Body::empty());
+        *res.status_mut() = self;
+        res
+    }
+}
+
+impl<T: IntoResponse> IntoResponse for (StatusCode, T) {
+    fn into_response(self) -> Response {
+        let mut res = self.1.into_response();
+        *res.status_mut() = self.0;
+        res
+    }
+}
+
+impl<T: IntoResponse> IntoResponse for (StatusCode, HeaderMap, T) {
+    fn into_response(self) -> Response {
+        let mut res = self.2.into_response();
+        *res.status_mut() = self.0;
+        res.headers_mut().extend(self.1);
+        res
+    }
+}
+
+impl<T: IntoResponse, E: IntoResponse> IntoResponse for Result<T, E> {
+    fn into_response(self) -> Response {
+        match self {
+            Ok(value) => value.into_response(),
+            Err(err) => err.into_response(),
+        }
+    }
+}
+
+impl<B> IntoResponse for http::Response<B>
+where
+    B: http_body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    fn into_response(self) -> Response {
+        self.map(Body::new)
+    }
+}
+
+/// An HTML response body: `text/html; charset=utf-8`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Html<T>(pub T);
+
+impl<T: Into<Body>> IntoResponse for Html<T> {
+    fn into_response(self) -> Response {
+        with_content_type(self.0, "text/html; charset=utf-8")
+    }
+}
+
+/// An error response in routemark's one format (see the [module docs](self)): a status and a
+/// message, sent as `{"status": 400, "error": "Bad Request", "message": "..."}`.
+///
+/// The framework answers every request it rejects with one, and handlers may return it too.
+///
+/// ```
+/// use routemark::{http::StatusCode, HttpError};
+///
+/// let err = HttpError::new(StatusCode::CONFLICT, "user `ada` already exists");
+/// assert_eq!(err.status(), StatusCode::CONFLICT);
+/// assert_eq!(err.message(), "user `ada` already exists");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HttpError {
+    status: StatusCode,
+    message: Cow<'static, str>,
+}
+
+impl HttpError {
+    /// An error with this status and message.
+    pub fn new(status: StatusCode, message: impl Into<Cow<'static, str>>) -> HttpError {
+        HttpError {
+            status,
+            message: message.into(),
+        }
+    }
+
+    /// `400 Bad Request`.
+    pub fn bad_request(message: impl Into<Cow<'static, str>>) -> HttpError {
+        HttpError::new(StatusCode::BAD_REQUEST, message)
+    }
+
+    /// The status code.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The message.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The JSON body this error is sent with.
+    pub fn to_json(&self) -> String {
+        #[derive(serde::Serialize)]
+        struct Wire<'a> {
+            status: u16,
+            error: &'a str,
+            message: &'a str,
+        }
+        let wire = Wire {
+            status: self.status.as_u16(),
+            error: self.status.canonical_reason().unwrap_or("Unknown"),
+            message: &self.message,
+        };
+        // Serialising three plain fields cannot fail.
+        serde_json::to_string(&wire).unwrap_or_default()
+    }
+}
+
+impl fmt::Display for HttpError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.status, self.message)
+    }
+}
+
+impl std::error::Error for HttpError {}
+
+impl IntoResponse for HttpError {
+    fn into_response(self) -> Response {
+        let mut res = with_content_type(self.to_json(), "application/json");
+        *res.status_mut() = self.status;
+        res
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn http_error_has_one_json_shape() {
+        let err = HttpError::bad_request("path parameter `id` must be `u64`");
+        assert_eq!(
+            err.to_json(),
+            r#"{"status":400,"error":"Bad Request","message":"path parameter `id` must be `u64`"}"#
+        );
+        let res = err.into_response();
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(res.headers()[header::CONTENT_TYPE], "application/json");
+    }
+
+    #[test]
+    fn tuple_sets_status_and_keeps_content_type() {
+        let res = (StatusCode::CREATED, "made").into_response();
+        assert_eq!(res.status(), StatusCode::CREATED);
+        assert_eq!(res.headers()[header::CONTENT_TYPE], TEXT);
+    }
+}

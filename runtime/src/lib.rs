@@ -113,23 +113,33 @@
 #[allow(unused_extern_crates)]
 extern crate self as routemark;
 
+mod app;
 mod body;
+mod dispatch;
+mod error;
 pub mod extract;
 mod request;
 mod response;
 mod route;
+pub mod router;
+mod server;
+pub mod testing;
 
 #[doc(hidden)]
 #[path = "private.rs"]
 pub mod __private;
 
+pub use app::{App, check};
 pub use body::{Body, BoxError};
+pub use dispatch::{Router, TrailingSlash};
+pub use error::{BuildError, Error, Problem};
 pub use extract::{FromParam, FromRequest, FromRequestParts, Json, Query, State, Text};
 pub use http;
 pub use request::RequestParts;
 pub use response::{Html, HttpError, IntoResponse, Response};
 pub use route::{HandlerFn, HandlerFuture, Route, StateRequirement, routes};
 pub use routemark_path::{Method, MethodSet, PathTemplate};
+pub use server::Server;
 
 /// Declares an HTTP route on its handler; see the [crate documentation](crate) for the path
 /// syntax, the binding rules and the compile errors.

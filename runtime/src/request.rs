@@ -116,6 +116,12 @@ impl StateMap {
         self.0.get(&TypeId::of::<T>())?.downcast_ref()
     }
 
+    /// Marks `type_id` as provided without a value: for [`check`](crate::check), which
+    /// builds a router only to discard it.
+    pub(crate) fn insert_placeholder(&mut self, type_id: TypeId) {
+        self.0.insert(type_id, Box::new(()));
+    }
+
     pub(crate) fn contains(&self, type_id: TypeId) -> bool {
         self.0.contains_key(&type_id)
     }

@@ -1,0 +1,397 @@
+//! [`Router`]: the built application, dispatching requests to handlers.
+
+use std::convert::Infallible;
+use std::fmt;
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_util::FutureExt;
+use http::header::{self, HeaderValue};
+use http::{StatusCode, Version};
+use routemark_path::{Method, MethodSet};
+
+use crate::request::{RequestParts, StateMap};
+use crate::response::{HttpError, IntoResponse, Response};
+use crate::route::Route;
+use crate::router::{Lookup, RouteTable};
+use crate::{Body, BoxError};
+
+/// What to do with a request whose path has no route, but would have one with its trailing
+/// slash added or removed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TrailingSlash {
+    /// `404 Not Found`: `/users/` and `/users` are different paths. The default.
+    #[default]
+    Strict,
+    /// `308 Permanent Redirect` to the other form, query kept. The `Location` is built only
+    /// when the other form matches a route, and never for a path starting with `//` or
+    /// containing `\`, so it cannot point off-site.
+    Redirect,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct RouterConfig {
+    pub(crate) body_limit: usize,
+    pub(crate) trailing_slash: TrailingSlash,
+    pub(crate) handler_timeout: Duration,
+    pub(crate) max_uri_len: usize,
+}
+
+impl Default for RouterConfig {
+    fn default() -> RouterConfig {
+        RouterConfig {
+            body_limit: 2 << 20,
+            trailing_slash: TrailingSlash::Strict,
+            handler_timeout: Duration::from_secs(30),
+            max_uri_len: 8 << 10,
+        }
+    }
+}
+
+/// The built application: an immutable route table with the state, cheap to clone
+/// (one `Arc`).
+///
+/// It is a [`tower::Service`](tower_service::Service) over `http::Request<B>` for any body
+/// `B`, so tower layers wrap it and any hyper setup serves it; [`Server`](crate::Server)
+/// serves it with production defaults.
+///
+/// # Dispatch
+///
+/// 1. A request target longer than the limit is `414`; an HTTP/1.1 request without exactly
+///    one `Host` header is `400`.
+/// 2. The raw path is looked up (see [`router`](crate::router) for matching and priority).
+/// 3. Found: the handler runs, with its parameters percent-decoded once. A `HEAD` request
+///    answered by a `GET` route gets the headers of the `GET` response and no body. A panic
+///    in the handler is caught: `500`, logged with the route, method and request id, and
+///    the connection is closed (`connection: close`). A handler that runs longer than the
+///    handler timeout is answered `503`.
+/// 4. The path matches but not with this method: `OPTIONS` is answered `204` with `Allow`;
+///    any other method `405` with `Allow`. `OPTIONS *` is `204` with every method the table
+///    serves.
+/// 5. Nothing matches: `404`, or a redirect under [`TrailingSlash::Redirect`].
+#[derive(Clone)]
+pub struct Router {
+    inner: Arc<RouterInner>,
+}
+
+struct RouterInner {
+    table: RouteTable<&'static Route>,
+    state: Arc<StateMap>,
+    config: RouterConfig,
+    all_methods: MethodSet,
+}
+
+impl fmt::Debug for Router {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Router")
+            .field("routes", &self.inner.table.len())
+            .field("config", &self.inner.config)
+            .finish_non_exhaustive()
+    }
+}
+
+static REQUEST_IDS: AtomicU64 = AtomicU64::new(1);
+
+impl Router {
+    pub(crate) fn new(
+        table: RouteTable<&'static Route>,
+        state: Arc<StateMap>,
+        config: RouterConfig,
+    ) -> Router {
+        let all_methods = table
+            .iter()
+            .fold(MethodSet::EMPTY, |acc, r| acc.union(r.methods()));
+        Router {
+            inner: Arc::new(RouterInner {
+                table,
+                state,
+                config,
+                all_methods,
+            }),
+        }
+    }
+
+    /// The routes of the table, in the order of [`App::routes`](crate::App::routes).
+    pub fn routes(&self) -> impl Iterator<Item = &'static Route> + '_ {
+        self.inner.table.iter().copied()
+    }
+
+    /// The route table as [`App::serve`](crate::App::serve) prints it at start-up: grouped
+    /// by crate, one line per route with its methods, path, handler and `file:line`.
+    pub fn route_table(&self) -> String {
+        use std::fmt::Write;
+        let mut out = String::new();
+        let routes: Vec<&Route> = self.routes().collect();
+        let width = routes.iter().map(|r| r.path().len()).max().unwrap_or(0);
+        let _ = writeln!(out, "routemark: {} routes", routes.len());
+        let mut current_crate = "";
+        for route in routes {
+            if route.crate_name() != current_crate {
+                current_crate = route.crate_name();
+                let _ = writeln!(out, "  crate {current_crate}");
+            }
+            let _ = writeln!(
+                out,
+                "    {:<14} {:<width$}  {:<24} {}",
+                route.methods().to_string(),
+                route.path(),
+                route.name(),
+                route.location(),
+            );
+        }
+        out
+    }
+
+    /// Answers one request.
+    pub async fn handle(&self, request: http::Request<Body>) -> Response {
+        let inner = &*self.inner;
+        let (head, body) = request.into_parts();
+
+        if head.uri.to_string().len() > inner.config.max_uri_len {
+            return HttpError::new(
+                StatusCode::URI_TOO_LONG,
+                format!(
+                    "request target is longer than {} bytes",
+                    inner.config.max_uri_len
+                ),
+            )
+            .into_response();
+        }
+        if head.version == Version::HTTP_11
+            && head.headers.get_all(header::HOST).iter().count() != 1
+        {
+            return HttpError::bad_request(
+                "an HTTP/1.1 request must have exactly one `Host` header",
+            )
+            .into_response();
+        }
+
+        let method = to_route_method(&head.method);
+        let path = head.uri.path();
+        if head.method == http::Method::OPTIONS && path == "*" {
+            return options_response(inner.all_methods.with(Method::Options));
+        }
+        let Some(method) = method else {
+            return match allowed_methods(&inner.table, path) {
+                Some(allow) => method_not_allowed(&head.method, allow),
+                None => not_found(path),
+            };
+        };
+
+        match inner.table.lookup(method, path) {
+            Lookup::Found {
+                value: route,
+                params,
+            } => {
+                let base = path.as_ptr() as usize;
+                let ranges = params
+                    .iter()
+                    .map(|p| {
+                        let start = p.as_ptr() as usize - base;
+                        start..start + p.len()
+                    })
+                    .collect();
+                let mut parts = RequestParts::new(
+                    head,
+                    inner.state.clone(),
+                    route.body_limit().unwrap_or(inner.config.body_limit),
+                );
+                parts.params = ranges;
+                parts.route = Some(route);
+                let is_head = method == Method::Head;
+                let mut response = self.run(route, parts, body).await;
+                if is_head {
+                    // Keep the length the GET would have sent, drop the bytes.
+                    let length = http_body::Body::size_hint(response.body()).exact();
+                    if let Some(length) = length {
+                        response
+                            .headers_mut()
+                            .entry(header::CONTENT_LENGTH)
+                            .or_insert(HeaderValue::from(length));
+                    }
+                    *response.body_mut() = Body::empty();
+                }
+                response
+            }
+            Lookup::MethodNotAllowed { allow } if method == Method::Options => {
+                options_response(allow)
+            }
+            Lookup::MethodNotAllowed { allow } => method_not_allowed(&head.method, allow),
+            Lookup::NotFound => match self.trailing_slash_redirect(&head.uri) {
+                Some(response) => response,
+                None => not_found(path),
+            },
+        }
+    }
+
+    async fn run(&self, route: &'static Route, parts: RequestParts, body: Body) -> Response {
+        let request_id = parts
+            .headers()
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+            .unwrap_or_else(|| REQUEST_IDS.fetch_add(1, Ordering::Relaxed).to_string());
+        let method = parts.method().clone();
+        let handler = AssertUnwindSafe((route.handler())(parts, body)).catch_unwind();
+        match tokio::time::timeout(self.inner.config.handler_timeout, handler).await {
+            Ok(Ok(response)) => response,
+            Ok(Err(panic)) => {
+                let message = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| (*s).to_owned())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "non-string panic payload".to_owned());
+                tracing::error!(
+                    route = route.path(),
+                    handler = route.name(),
+                    %method,
+                    request_id,
+                    panic = message,
+                    "handler panicked"
+                );
+                let mut response = HttpError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    format!("the handler failed (request id {request_id})"),
+                )
+                .into_response();
+                response
+                    .headers_mut()
+                    .insert(header::CONNECTION, HeaderValue::from_static("close"));
+                response
+            }
+            Err(_elapsed) => {
+                tracing::warn!(route = route.path(), %method, request_id, "handler timed out");
+                HttpError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    format!(
+                        "the handler did not finish within {:?} (request id {request_id})",
+                        self.inner.config.handler_timeout
+                    ),
+                )
+                .into_response()
+            }
+        }
+    }
+
+    fn trailing_slash_redirect(&self, uri: &http::Uri) -> Option<Response> {
+        if self.inner.config.trailing_slash != TrailingSlash::Redirect {
+            return None;
+        }
+        let path = uri.path();
+        let other = match path.strip_suffix('/') {
+            Some(stripped) if !stripped.is_empty() => stripped.to_owned(),
+            Some(_) => return None,
+            None => format!("{path}/"),
+        };
+        // Never build an off-site `Location` (`//evil.com`, `/\evil.com`).
+        if other.starts_with("//") || other.contains('\\') {
+            return None;
+        }
+        allowed_methods(&self.inner.table, &other)?;
+        let location = match uri.query() {
+            Some(q) => format!("{other}?{q}"),
+            None => other,
+        };
+        let mut response = StatusCode::PERMANENT_REDIRECT.into_response();
+        response
+            .headers_mut()
+            .insert(header::LOCATION, HeaderValue::from_str(&location).ok()?);
+        Some(response)
+    }
+}
+
+fn to_route_method(method: &http::Method) -> Option<Method> {
+    Some(match *method {
+        http::Method::GET => Method::Get,
+        http::Method::HEAD => Method::Head,
+        http::Method::POST => Method::Post,
+        http::Method::PUT => Method::Put,
+        http::Method::PATCH => Method::Patch,
+        http::Method::DELETE => Method::Delete,
+        http::Method::OPTIONS => Method::Options,
+        http::Method::TRACE => Method::Trace,
+        _ => return None,
+    })
+}
+
+/// The methods some route serves at `path`, with HEAD and OPTIONS implied; `None` when no
+/// route matches the path at all. For methods routes cannot declare (CONNECT, extensions).
+fn allowed_methods(table: &RouteTable<&'static Route>, path: &str) -> Option<MethodSet> {
+    match table.lookup(Method::Options, path) {
+        Lookup::MethodNotAllowed { allow } => Some(allow),
+        Lookup::Found { .. } => Some(
+            Method::ALL
+                .into_iter()
+                .filter(|&m| matches!(table.lookup(m, path), Lookup::Found { .. }))
+                .collect(),
+        ),
+        Lookup::NotFound => None,
+    }
+}
+
+fn allow_header(allow: MethodSet) -> HeaderValue {
+    let text = allow
+        .iter()
+        .map(Method::as_str)
+        .collect::<Vec<_>>()
+        .join(", ");
+    HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+fn options_response(allow: MethodSet) -> Response {
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    response
+        .headers_mut()
+        .insert(header::ALLOW, allow_header(allow));
+    response
+}
+
+fn method_not_allowed(method: &http::Method, allow: MethodSet) -> Response {
+    let mut response = HttpError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        format!(
+            "method `{method}` is not allowed here; allowed: {}",
+            allow
+                .iter()
+                .map(Method::as_str)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    )
+    .into_response();
+    response
+        .headers_mut()
+        .insert(header::ALLOW, allow_header(allow));
+    response
+}
+
+fn not_found(path: &str) -> Response {
+    let shown: String = path.chars().take(200).collect();
+    HttpError::new(StatusCode::NOT_FOUND, format!("no route matches `{shown}`")).into_response()
+}
+
+impl<B> tower_service::Service<http::Request<B>> for Router
+where
+    B: http_body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: http::Request<B>) -> Self::Future {
+        let router = self.clone();
+        Box::pin(async move { Ok(router.handle(request.map(Body::new)).await) })
+    }
+}

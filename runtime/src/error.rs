@@ -1,0 +1,176 @@
+//! The errors of building and serving an application.
+
+use std::fmt;
+use std::io;
+
+use routemark_path::MethodSet;
+
+use crate::route::Route;
+
+/// What [`App::serve`](crate::App::serve) and [`Server`](crate::Server) return on failure.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// The route table has problems; the server did not start.
+    Build(BuildError),
+    /// The address could not be bound.
+    Bind {
+        /// The address as given.
+        addr: String,
+        /// Why.
+        source: io::Error,
+    },
+    /// Any other I/O failure of the server.
+    Io(io::Error),
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Build(e) => e.fmt(f),
+            Error::Bind { addr, source } => write!(f, "cannot listen on `{addr}`: {source}"),
+            Error::Io(e) => write!(f, "server I/O error: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Build(e) => Some(e),
+            Error::Bind { source, .. } => Some(source),
+            Error::Io(e) => Some(e),
+        }
+    }
+}
+
+impl From<BuildError> for Error {
+    fn from(e: BuildError) -> Error {
+        Error::Build(e)
+    }
+}
+
+impl From<io::Error> for Error {
+    fn from(e: io::Error) -> Error {
+        Error::Io(e)
+    }
+}
+
+/// Every problem of a route table, found at once when an [`App`](crate::App) is built.
+///
+/// Its `Display` lists them one per paragraph, each naming the routes with `file:line`:
+///
+/// ```text
+/// 2 problems in the route table:
+/// error: routes conflict on `GET /users/<>`:
+///   `GET /users/<id>` (users::get_user) at src/users.rs:12
+///   `GET /users/<name>` (admin::by_name) at admin/src/lib.rs:40
+/// error: route `GET /stats` needs `State<app::Db>`, which was never provided
+///   `stats` at src/main.rs:30; call `App::state` with a `app::Db`
+/// ```
+#[derive(Debug)]
+pub struct BuildError {
+    problems: Vec<Problem>,
+}
+
+/// One problem of a route table.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum Problem {
+    /// Two routes can match the same request with the same method, and neither wins by
+    /// priority: they have the same method and the same path shape. Within one crate this is
+    /// a compile error; across crates it is found here.
+    Conflict {
+        /// The route declared first (by crate, file and line).
+        first: &'static Route,
+        /// The other route.
+        second: &'static Route,
+        /// The methods both declare.
+        methods: MethodSet,
+    },
+    /// A route takes `State<T>` and the application was never given a `T`.
+    MissingState {
+        /// The route.
+        route: &'static Route,
+        /// `T`, as `std::any::type_name` spells it.
+        type_name: &'static str,
+    },
+    /// A route's path does not parse. `#[route]` rejects such paths at compile time, so this
+    /// comes only from routes built by hand.
+    InvalidPath {
+        /// The route.
+        route: &'static Route,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+impl BuildError {
+    pub(crate) fn new(problems: Vec<Problem>) -> BuildError {
+        BuildError { problems }
+    }
+
+    /// Every problem found, conflicts first.
+    pub fn problems(&self) -> &[Problem] {
+        &self.problems
+    }
+}
+
+fn describe(route: &Route) -> String {
+    format!(
+        "`{} {}` ({}::{}) at {}",
+        route.methods(),
+        route.path(),
+        route.module_path(),
+        route.name(),
+        route.location()
+    )
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Problem::Conflict {
+                first,
+                second,
+                methods,
+            } => {
+                let shape = routemark_path::PathTemplate::parse(first.path_without_query())
+                    .map(|t| t.shape())
+                    .unwrap_or_else(|_| first.path().to_owned());
+                write!(
+                    f,
+                    "error: routes conflict on `{methods} {shape}`:\n  {}\n  {}",
+                    describe(first),
+                    describe(second)
+                )
+            }
+            Problem::MissingState { route, type_name } => write!(
+                f,
+                "error: route `{} {}` needs `State<{type_name}>`, which was never provided\n  `{}` at {}; call `App::state` with a `{type_name}`",
+                route.methods(),
+                route.path(),
+                route.name(),
+                route.location()
+            ),
+            Problem::InvalidPath { route, message } => {
+                write!(f, "error: {message}\n  {}", describe(route))
+            }
+        }
+    }
+}
+
+impl fmt::Display for BuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.problems.len() {
+            1 => writeln!(f, "1 problem in the route table:")?,
+            n => writeln!(f, "{n} problems in the route table:")?,
+        }
+        for problem in &self.problems {
+            writeln!(f, "{problem}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for BuildError {}

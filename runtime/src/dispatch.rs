@@ -105,9 +105,12 @@ impl Router {
         state: Arc<StateMap>,
         config: RouterConfig,
     ) -> Router {
-        let all_methods = table
+        let mut all_methods = table
             .iter()
             .fold(MethodSet::EMPTY, |acc, r| acc.union(r.methods()));
+        if all_methods.contains(Method::Get) {
+            all_methods = all_methods.with(Method::Head);
+        }
         Router {
             inner: Arc::new(RouterInner {
                 table,

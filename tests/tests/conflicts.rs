@@ -1,0 +1,80 @@
+//! Problems of the whole table that only `App` can see: a route that conflicts with one of
+//! another crate, and state that was never provided. Both are reported at once, with
+//! `file:line`, and the server refuses to start.
+
+use routemark::{App, Problem, State, route};
+use routemark_extra_routes as _;
+
+/// Same method and path as `routemark_extra_routes::extra_hello`: legal in this crate, a
+/// conflict in the program.
+#[route(GET "/extra/hello")]
+fn hello_again() -> &'static str {
+    "again"
+}
+
+/// Shares `POST` with `GET | POST "/extra/items/<id>"`; parameter names do not matter.
+#[route(POST | PUT "/extra/items/<item>")]
+fn post_item(item: u32) -> String {
+    item.to_string()
+}
+
+#[derive(Clone)]
+struct Config;
+
+#[route(GET "/config")]
+fn config(State(_config): State<Config>) -> &'static str {
+    "config"
+}
+
+#[test]
+fn build_reports_every_problem_at_once() {
+    let err = App::new().build().expect_err("the table has problems");
+    // Routes are sorted by crate, path and location, so the report is deterministic.
+    assert_eq!(
+        err.to_string(),
+        "3 problems in the route table:
+error: routes conflict on `GET /extra/hello`:
+  `GET /extra/hello` (conflicts::hello_again) at tests/tests/conflicts.rs:10
+  `GET /extra/hello` (routemark_extra_routes::extra_hello) at tests/extra-routes/src/lib.rs:7
+error: routes conflict on `POST /extra/items/<>`:
+  `POST | PUT /extra/items/<item>` (conflicts::post_item) at tests/tests/conflicts.rs:16
+  `GET | POST /extra/items/<id>` (routemark_extra_routes::extra_item) at tests/extra-routes/src/lib.rs:13
+error: route `GET /config` needs `State<conflicts::Config>`, which was never provided
+  `config` at tests/tests/conflicts.rs:24; call `App::state` with a `conflicts::Config`
+"
+    );
+    let kinds: Vec<&str> = err
+        .problems()
+        .iter()
+        .map(|p| match p {
+            Problem::Conflict { .. } => "conflict",
+            Problem::MissingState { .. } => "state",
+            _ => "other",
+        })
+        .collect();
+    assert_eq!(kinds, ["conflict", "conflict", "state"]);
+}
+
+#[test]
+fn check_reports_conflicts_but_not_state() {
+    let err = routemark::check().expect_err("conflicts are found");
+    assert_eq!(err.problems().len(), 2, "{err}");
+}
+
+#[test]
+fn providing_state_and_dropping_a_conflicting_crate_builds() {
+    let app = App::with_routes(routemark::routes().filter(|r| r.crate_name() == "conflicts"))
+        .state(Config);
+    assert_eq!(app.routes().len(), 3);
+    app.build().expect("no problem is left");
+}
+
+#[tokio::test]
+async fn serve_refuses_to_start_and_binds_nothing() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    let err = App::new().serve(addr.to_string()).await.unwrap_err();
+    assert!(matches!(err, routemark::Error::Build(_)), "{err}");
+    assert!(std::net::TcpStream::connect(addr).is_err());
+}

@@ -4,7 +4,7 @@
 // Names the library crate so the linker keeps it, and with it its routes.
 use routemark_extra_routes as _;
 
-use routemark::{route, Method, MethodSet, State};
+use routemark::{Method, MethodSet, State, route};
 
 #[derive(Clone)]
 struct Db;
@@ -62,7 +62,10 @@ fn every_route_of_the_program_is_collected_once() {
 
 #[tokio::test]
 async fn annotated_functions_stay_callable() {
-    assert_eq!(item(7, Some(true), State(Db)).await, "item 7 verbose=Some(true)");
+    assert_eq!(
+        item(7, Some(true), State(Db)).await,
+        "item 7 verbose=Some(true)"
+    );
     assert_eq!(
         routemark_extra_routes::extra_hello(),
         "hello from routemark-extra-routes"
@@ -73,10 +76,19 @@ async fn annotated_functions_stay_callable() {
 #[tokio::test]
 async fn collected_routes_serve_requests() {
     let client = routemark::testing::TestClient::new(
-        routemark::App::new().state(Db).build().expect("table builds"),
+        routemark::App::new()
+            .state(Db)
+            .build()
+            .expect("table builds"),
     );
     let res = client.get("/extra/items/9").send().await;
-    assert_eq!((res.status().as_u16(), res.text()), (200, "extra item 9".into()));
-    let res = client.post("/registration/items/5?verbose=false").send().await;
+    assert_eq!(
+        (res.status().as_u16(), res.text()),
+        (200, "extra item 9".into())
+    );
+    let res = client
+        .post("/registration/items/5?verbose=false")
+        .send()
+        .await;
     assert_eq!(res.text(), "item 5 verbose=Some(false)");
 }

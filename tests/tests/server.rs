@@ -80,7 +80,10 @@ fn text(Text(text): Text) -> String {
 fn inspect(id: u8, method: Method, uri: Uri, headers: HeaderMap) -> String {
     format!(
         "{id} {method} {uri} {}",
-        headers.get("x-probe").and_then(|v| v.to_str().ok()).unwrap_or("-")
+        headers
+            .get("x-probe")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("-")
     )
 }
 
@@ -168,7 +171,10 @@ async fn static_route_answers() {
 #[tokio::test]
 async fn typed_parameter_parses_or_is_a_400_naming_it() {
     let server = spawn(router()).await;
-    assert_eq!(fetch(&server.url("/users/42")).await, (200, "user 42".into()));
+    assert_eq!(
+        fetch(&server.url("/users/42")).await,
+        (200, "user 42".into())
+    );
     let (status, body) = fetch(&server.url("/users/abc")).await;
     assert_eq!(status, 400);
     let body: serde_json::Value = serde_json::from_str(&body).unwrap();
@@ -191,7 +197,10 @@ async fn static_segment_beats_parameter_in_any_order() {
 #[tokio::test]
 async fn router_backtracks_to_the_route_that_matches() {
     let server = spawn(router()).await;
-    assert_eq!(fetch(&server.url("/a/b/c/d")).await, (200, "first b".into()));
+    assert_eq!(
+        fetch(&server.url("/a/b/c/d")).await,
+        (200, "first b".into())
+    );
     assert_eq!(fetch(&server.url("/a/b/c")).await, (200, "second c".into()));
     server.shutdown().await;
 }
@@ -211,8 +220,14 @@ async fn catch_all_receives_the_decoded_rest() {
 async fn encoded_slash_stays_inside_its_parameter_and_decodes_once() {
     let server = spawn(router()).await;
     assert_eq!(fetch(&server.url("/p/a%2Fb")).await, (200, "a/b".into()));
-    assert_eq!(fetch(&server.url("/p/a%252Fb")).await, (200, "a%2Fb".into()));
-    assert_eq!(fetch(&server.url("/p/caf%C3%A9")).await, (200, "café".into()));
+    assert_eq!(
+        fetch(&server.url("/p/a%252Fb")).await,
+        (200, "a%2Fb".into())
+    );
+    assert_eq!(
+        fetch(&server.url("/p/caf%C3%A9")).await,
+        (200, "café".into())
+    );
     assert_eq!(fetch(&server.url("/p/a/b")).await.0, 404);
     server.shutdown().await;
 }
@@ -234,7 +249,11 @@ async fn bad_escapes_and_invalid_utf8_are_400_naming_the_parameter() {
     assert_eq!(exchange.statuses(), [400]);
     assert_eq!(
         exchange.body(),
-        error_json(400, "Bad Request", "path parameter `x` has an invalid percent-escape")
+        error_json(
+            400,
+            "Bad Request",
+            "path parameter `x` has an invalid percent-escape"
+        )
     );
     server.shutdown().await;
 }
@@ -273,7 +292,11 @@ async fn wrong_method_is_405_with_allow() {
     // A method no route can declare gets the same answer.
     let exchange = raw(server.addr, b"PROPFIND /multi HTTP/1.1\r\nHost: t\r\n\r\n").await;
     assert_eq!(exchange.statuses(), [405]);
-    assert!(exchange.has_header("allow", "GET, HEAD, POST, OPTIONS"), "{}", exchange.text);
+    assert!(
+        exchange.has_header("allow", "GET, HEAD, POST, OPTIONS"),
+        "{}",
+        exchange.text
+    );
     server.shutdown().await;
 }
 
@@ -282,8 +305,16 @@ async fn head_falls_back_to_get_without_a_body() {
     let server = spawn(router()).await;
     let exchange = raw(server.addr, b"HEAD /hello HTTP/1.1\r\nHost: t\r\n\r\n").await;
     assert_eq!(exchange.statuses(), [200]);
-    assert!(exchange.has_header("content-length", "5"), "{}", exchange.text);
-    assert!(exchange.text.ends_with("\r\n\r\n"), "no body: {:?}", exchange.text);
+    assert!(
+        exchange.has_header("content-length", "5"),
+        "{}",
+        exchange.text
+    );
+    assert!(
+        exchange.text.ends_with("\r\n\r\n"),
+        "no body: {:?}",
+        exchange.text
+    );
     server.shutdown().await;
 }
 
@@ -303,7 +334,10 @@ async fn options_is_answered_with_allow_unless_a_route_handles_it() {
         .send()
         .await
         .unwrap();
-    assert_eq!((res.status().as_u16(), res.text().await.unwrap()), (200, "custom".into()));
+    assert_eq!(
+        (res.status().as_u16(), res.text().await.unwrap()),
+        (200, "custom".into())
+    );
     server.shutdown().await;
 }
 
@@ -335,7 +369,11 @@ async fn query_parameters_required_and_optional() {
         fetch(&server.url("/search?page=2")).await,
         (
             400,
-            error_json(400, "Bad Request", "missing query parameter `q` of type `String`")
+            error_json(
+                400,
+                "Bad Request",
+                "missing query parameter `q` of type `String`"
+            )
         )
     );
     assert_eq!(
@@ -388,15 +426,22 @@ async fn json_rejections_are_415_400_422_and_413() {
             .body(body)
             .send()
     };
-    let res = post(r#"{"name":"a","count":1}"#, "text/plain").await.unwrap();
+    let res = post(r#"{"name":"a","count":1}"#, "text/plain")
+        .await
+        .unwrap();
     assert_eq!(res.status(), 415);
     let res = post(r#"{"name":"a","#, "application/json").await.unwrap();
     assert_eq!(res.status(), 400);
-    let res = post(r#"{"name":"a","count":"one"}"#, "application/json").await.unwrap();
+    let res = post(r#"{"name":"a","count":"one"}"#, "application/json")
+        .await
+        .unwrap();
     assert_eq!(res.status(), 422);
     let message = res.json::<serde_json::Value>().await.unwrap()["message"].clone();
     assert!(
-        message.as_str().unwrap().contains("invalid type: string \"one\", expected u32"),
+        message
+            .as_str()
+            .unwrap()
+            .contains("invalid type: string \"one\", expected u32"),
         "{message}"
     );
     let big = Box::leak(format!(r#"{{"name":"{}","count":1}}"#, "x".repeat(100)).into_boxed_str());
@@ -433,7 +478,12 @@ async fn route_body_limit_applies_with_and_without_content_length() {
 async fn text_body_must_be_utf8() {
     let server = spawn(router()).await;
     let client = reqwest::Client::new();
-    let res = client.post(server.url("/text")).body("abc").send().await.unwrap();
+    let res = client
+        .post(server.url("/text"))
+        .body("abc")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.text().await.unwrap(), "cba");
     let res = client
         .post(server.url("/text"))
@@ -504,12 +554,26 @@ async fn trailing_slash_is_strict_by_default() {
 
 #[tokio::test]
 async fn trailing_slash_redirect_policy_never_leaves_the_site() {
-    let server = spawn(app().trailing_slash(TrailingSlash::Redirect).build().unwrap()).await;
+    let server = spawn(
+        app()
+            .trailing_slash(TrailingSlash::Redirect)
+            .build()
+            .unwrap(),
+    )
+    .await;
     let exchange = raw(server.addr, &get("/hello/?a=1")).await;
     assert_eq!(exchange.statuses(), [308]);
-    assert!(exchange.has_header("location", "/hello?a=1"), "{}", exchange.text);
+    assert!(
+        exchange.has_header("location", "/hello?a=1"),
+        "{}",
+        exchange.text
+    );
     let exchange = raw(server.addr, &get("/slash")).await;
-    assert!(exchange.has_header("location", "/slash/"), "{}", exchange.text);
+    assert!(
+        exchange.has_header("location", "/slash/"),
+        "{}",
+        exchange.text
+    );
     // `//files/x` would redirect to `//files/x/`, a protocol-relative URL: refused.
     let exchange = raw(server.addr, &get("//evil.com/")).await;
     assert_eq!(exchange.statuses(), [404]);
@@ -605,7 +669,11 @@ async fn http11_requires_exactly_one_host() {
     let server = spawn(router()).await;
     let none = raw(server.addr, b"GET /hello HTTP/1.1\r\n\r\n").await;
     assert_eq!(none.statuses(), [400]);
-    let two = raw(server.addr, b"GET /hello HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n").await;
+    let two = raw(
+        server.addr,
+        b"GET /hello HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
+    )
+    .await;
     assert_eq!(two.statuses(), [400]);
     server.shutdown().await;
 }

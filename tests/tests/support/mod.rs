@@ -44,7 +44,10 @@ impl TestServer {
     }
 
     pub async fn join(self) {
-        self.task.await.expect("server task panicked").expect("server error");
+        self.task
+            .await
+            .expect("server task panicked")
+            .expect("server error");
     }
 }
 
@@ -94,9 +97,8 @@ impl RawExchange {
     /// Whether a header line `name: value` appears (case-insensitive name).
     pub fn has_header(&self, name: &str, value: &str) -> bool {
         self.text.lines().any(|l| {
-            l.split_once(':').is_some_and(|(n, v)| {
-                n.eq_ignore_ascii_case(name) && v.trim() == value
-            })
+            l.split_once(':')
+                .is_some_and(|(n, v)| n.eq_ignore_ascii_case(name) && v.trim() == value)
         })
     }
 }

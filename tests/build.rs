@@ -33,13 +33,16 @@ fn main() {
             .collect();
         let echo: String = params.iter().map(|p| format!(" {p}={{}}")).collect();
         let values: Vec<String> = params.iter().map(|p| rust_ident(p)).collect();
+        let body = if values.is_empty() {
+            format!("String::from(\"{n}\")")
+        } else {
+            format!("format!(\"{n}{echo}\", {})", values.join(", "))
+        };
         writeln!(
             out,
-            "#[routemark::route({method} \"{}\")]\nfn github_{n}({}) -> String {{\n    format!(\"{n}{echo}\"{}{})\n}}\n",
+            "#[routemark::route({method} \"{}\")]\nfn github_{n}({}) -> String {{\n    {body}\n}}\n",
             template.join("/"),
             args.join(", "),
-            if values.is_empty() { "" } else { ", " },
-            values.join(", "),
         )
         .unwrap();
     }

@@ -219,10 +219,8 @@ fn missing_state(routes: &[&'static Route], state: &StateMap) -> Vec<Problem> {
 /// cross-crate conflict before deploying:
 ///
 /// ```
-/// #[test]
-/// fn route_table_is_sound() {
-///     routemark::check().unwrap();
-/// }
+/// // in tests/routes.rs, as a `#[test] fn route_table_is_sound()`:
+/// routemark::check().unwrap();
 /// ```
 ///
 /// # Errors
@@ -234,7 +232,7 @@ pub fn check() -> Result<(), BuildError> {
     let needs: Vec<_> = app
         .routes
         .iter()
-        .flat_map(|r| r.state().iter().map(|s| s.type_id()))
+        .flat_map(|r| r.state().iter().map(crate::StateRequirement::type_id))
         .collect();
     for type_id in needs {
         app.state.insert_placeholder(type_id);

@@ -1,6 +1,11 @@
 //! Not public API. The one module generated code names; its contents may change in any
 //! release.
 
+// The shim returns a `Response` as soon as an argument fails to extract; these helpers hand
+// it back in `Err`, which is moved once per failed request. Boxing it would cost an
+// allocation on a path that is already an error.
+#![allow(clippy::result_large_err)]
+
 use std::future::Future;
 
 pub use core::any::{TypeId, type_name};
@@ -44,7 +49,7 @@ fn find_query(parts: &RequestParts, name: &str) -> Result<Option<String>, Respon
     };
     for pair in query.split('&') {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-        let decode = |s: &str| decode_param(&s.replace('+', " ")).map(|c| c.into_owned());
+        let decode = |s: &str| decode_param(&s.replace('+', " ")).map(std::borrow::Cow::into_owned);
         if decode(key).as_deref() == Ok(name) {
             return decode(value).map(Some).map_err(|e| {
                 HttpError::bad_request(format!("query parameter `{name}` {e}")).into_response()

@@ -12,6 +12,27 @@ use http_body_util::combinators::UnsyncBoxBody;
 /// The error type bodies carry: any error, boxed.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
+/// The error a request body yields when the client sends it too slowly; body extractors
+/// answer it with `408 Request Timeout`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BodyTimeout {
+    /// No bytes for the idle timeout.
+    Idle,
+    /// The whole body took longer than the total timeout.
+    Total,
+}
+
+impl fmt::Display for BodyTimeout {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            BodyTimeout::Idle => "the client stopped sending the request body",
+            BodyTimeout::Total => "the request body took too long to arrive",
+        })
+    }
+}
+
+impl std::error::Error for BodyTimeout {}
+
 /// A streaming HTTP body, type-erased: what a handler's request arrives with and what every
 /// response is sent with.
 pub struct Body(UnsyncBoxBody<Bytes, BoxError>);

@@ -167,19 +167,29 @@ impl Router {
             )
             .into_response();
         }
-        if head.version == Version::HTTP_11
-            && head.headers.get_all(header::HOST).iter().count() != 1
-        {
-            return HttpError::bad_request(
-                "an HTTP/1.1 request must have exactly one `Host` header",
-            )
-            .into_response();
+        if let Some(problem) = framing_problem(&head) {
+            let mut response = HttpError::bad_request(problem).into_response();
+            response
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            return response;
         }
 
         let method = to_route_method(&head.method);
         let path = head.uri.path();
-        if head.method == http::Method::OPTIONS && path == "*" {
-            return options_response(inner.all_methods.with(Method::Options));
+        if path == "*" {
+            return if head.method == http::Method::OPTIONS {
+                options_response(inner.all_methods.with(Method::Options))
+            } else {
+                HttpError::bad_request("the target `*` is only valid for `OPTIONS`").into_response()
+            };
+        }
+        if head.method == http::Method::CONNECT {
+            return HttpError::new(
+                StatusCode::NOT_IMPLEMENTED,
+                "`CONNECT` is not supported: this server routes resources, not tunnels",
+            )
+            .into_response();
         }
         let Some(method) = method else {
             return match allowed_methods(&inner.table, path) {
@@ -307,6 +317,35 @@ impl Router {
             .headers_mut()
             .insert(header::LOCATION, HeaderValue::from_str(&location).ok()?);
         Some(response)
+    }
+}
+
+/// Rule: a request whose framing or `Host` is ambiguous never reaches a handler.
+///
+/// - `Content-Length` together with `Transfer-Encoding` (hyper strips the length; the
+///   server's framing guard marks such requests, see `server/framing.rs`);
+/// - on HTTP/1.1, anything but exactly one `Host` header holding a valid authority without
+///   user information (RFC 9112 §3.2); on HTTP/1.0, more than one.
+fn framing_problem(head: &http::request::Parts) -> Option<&'static str> {
+    if head.headers.contains_key(crate::server::CONFLICT_MARKER) {
+        return Some("a request must not have both `Content-Length` and `Transfer-Encoding`");
+    }
+    let hosts = head.headers.get_all(header::HOST);
+    let count = hosts.iter().count();
+    let valid = |value: &HeaderValue| {
+        value.to_str().ok().is_some_and(|text| {
+            !text.is_empty() && !text.contains('@') && text.parse::<http::uri::Authority>().is_ok()
+        })
+    };
+    match head.version {
+        Version::HTTP_11 if count != 1 => {
+            Some("an HTTP/1.1 request must have exactly one `Host` header")
+        }
+        Version::HTTP_10 if count > 1 => Some("a request must not have several `Host` headers"),
+        Version::HTTP_10 | Version::HTTP_11 if !hosts.iter().all(valid) => {
+            Some("the `Host` header is not a valid host")
+        }
+        _ => None,
     }
 }
 

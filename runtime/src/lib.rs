@@ -139,7 +139,7 @@ pub use request::RequestParts;
 pub use response::{Html, HttpError, IntoResponse, Response};
 pub use route::{HandlerFn, HandlerFuture, Route, StateRequirement, routes};
 pub use routemark_path::{Method, MethodSet, PathTemplate};
-pub use server::Server;
+pub use server::{Server, ServerConfig};
 
 /// Declares an HTTP route on its handler; see the [crate documentation](crate) for the path
 /// syntax, the binding rules and the compile errors.

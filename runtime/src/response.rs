@@ -250,6 +250,11 @@ impl IntoResponse for HttpError {
     fn into_response(self) -> Response {
         let mut res = with_content_type(self.to_json(), "application/json");
         *res.status_mut() = self.status;
+        // After a 408 the rest of the body is in an unknown state: the connection closes.
+        if self.status == StatusCode::REQUEST_TIMEOUT {
+            res.headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
         res
     }
 }

@@ -9,6 +9,7 @@ use serde::de::DeserializeOwned;
 
 use super::FromRequest;
 use crate::Body;
+use crate::body::BodyTimeout;
 use crate::request::RequestParts;
 use crate::response::{HttpError, IntoResponse, Response};
 
@@ -34,9 +35,15 @@ pub(crate) async fn read_body(parts: &RequestParts, body: Body) -> Result<Bytes,
     match Limited::new(body, limit).collect().await {
         Ok(collected) => Ok(collected.to_bytes()),
         Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(too_large(limit)),
-        Err(e) => Err(HttpError::bad_request(format!(
-            "failed to read the request body: {e}"
-        ))),
+        Err(e) => match e.downcast_ref::<BodyTimeout>() {
+            Some(timeout) => Err(HttpError::new(
+                StatusCode::REQUEST_TIMEOUT,
+                timeout.to_string(),
+            )),
+            None => Err(HttpError::bad_request(format!(
+                "failed to read the request body: {e}"
+            ))),
+        },
     }
 }
 

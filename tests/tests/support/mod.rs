@@ -6,7 +6,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use routemark::{Router, Server};
+use routemark::{Router, Server, ServerConfig};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::oneshot;
@@ -57,8 +57,14 @@ pub async fn spawn(router: Router) -> TestServer {
 }
 
 /// Serves `router` with settings changed by `configure`.
-pub async fn spawn_with(router: Router, configure: impl FnOnce(Server) -> Server) -> TestServer {
-    let server = configure(Server::bind("127.0.0.1:0").await.expect("bind 127.0.0.1:0"));
+pub async fn spawn_with(
+    router: Router,
+    configure: impl FnOnce(ServerConfig) -> ServerConfig,
+) -> TestServer {
+    let server = Server::bind("127.0.0.1:0")
+        .await
+        .expect("bind 127.0.0.1:0")
+        .config(configure(ServerConfig::default()));
     let addr = server.local_addr();
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(server.serve_with_shutdown(router, async move {

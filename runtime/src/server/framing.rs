@@ -1,0 +1,333 @@
+//! A watch on HTTP/1 request framing, below hyper, for the one ambiguity hyper resolves
+//! instead of rejecting: `Content-Length` together with `Transfer-Encoding`.
+//!
+//! hyper drops the `Content-Length`, frames the body as chunked and closes the connection
+//! afterwards. That is safe, but routemark's policy (HARDENING.md) is stricter: such a
+//! request never reaches a handler; it is answered `400` and the connection closed. hyper
+//! strips the header before the service sees the request, so the check happens here, on the
+//! bytes: the guard holds each request head back until it is complete, and when a head has
+//! both fields it renames every `Content-Length` to [`CONFLICT_MARKER`], a header of the same
+//! length, so that hyper frames the request exactly as it would have (chunked, close) and the
+//! dispatcher, seeing the marker, answers 400 without running a handler.
+//!
+//! To find the next head, the guard follows the framing of each body (`Content-Length`
+//! bytes, or chunks up to the last chunk and trailers). Whenever the bytes are anything it
+//! does not fully understand (HTTP/2, an upgrade, a malformed length, an over-long head), it
+//! stops watching and passes every later byte through unchanged: hyper then rejects what is
+//! malformed on its own, and nothing is ever held back for good.
+
+/// The header name a conflicting `Content-Length` is renamed to. Same length as
+/// `content-length`, so the stream's byte counts are unchanged. A client that sends it
+/// itself is answered 400 as well.
+pub(crate) const CONFLICT_MARKER: &str = "x-routemark-cl";
+
+const _: () = assert!(CONFLICT_MARKER.len() == "content-length".len());
+
+/// The longest chunk-size line (size, extensions) followed; longer lines are past hyper's
+/// 16 KiB extension limit anyway.
+const MAX_LINE: usize = 17 << 10;
+
+#[derive(Debug)]
+enum State {
+    /// Accumulating a request head in `held`.
+    Head,
+    /// `remaining` bytes of a `Content-Length` body.
+    Fixed { remaining: u64 },
+    /// A chunk-size line, collected in `line`.
+    ChunkSize,
+    /// Chunk data plus its CRLF.
+    ChunkData { remaining: u64 },
+    /// Trailer lines up to the empty line, the current one collected in `line`.
+    Trailers,
+    /// Not watching any more: everything passes through.
+    PassThrough,
+}
+
+#[derive(Debug)]
+pub(crate) struct FramingGuard {
+    state: State,
+    held: Vec<u8>,
+    line: Vec<u8>,
+    max_head: usize,
+}
+
+impl FramingGuard {
+    /// A guard that holds at most `max_head` bytes of a request head (the server's header
+    /// limit) before giving up and passing the bytes on for hyper to answer 431.
+    pub(crate) fn new(max_head: usize) -> FramingGuard {
+        FramingGuard {
+            state: State::Head,
+            held: Vec::new(),
+            line: Vec::new(),
+            max_head,
+        }
+    }
+
+    /// Feeds bytes read from the client; appends to `out` the bytes that may go to hyper now.
+    pub(crate) fn feed(&mut self, mut input: &[u8], out: &mut Vec<u8>) {
+        while !input.is_empty() {
+            match &mut self.state {
+                State::PassThrough => {
+                    out.extend_from_slice(input);
+                    return;
+                }
+                State::Head => {
+                    let searched_from = self.held.len().saturating_sub(3);
+                    self.held.extend_from_slice(input);
+                    input = &[];
+                    match head_end(&self.held, searched_from) {
+                        Some(end) => {
+                            let rest = self.held.split_off(end);
+                            let mut head = std::mem::take(&mut self.held);
+                            self.state = inspect_head(&mut head);
+                            out.extend_from_slice(&head);
+                            // Bytes after the head are fed again under the new state.
+                            self.feed(&rest, out);
+                        }
+                        None if self.held.len() > self.max_head => {
+                            self.state = State::PassThrough;
+                            out.append(&mut self.held);
+                        }
+                        None => {}
+                    }
+                }
+                State::Fixed { remaining } | State::ChunkData { remaining } => {
+                    let take = usize::try_from(*remaining)
+                        .unwrap_or(usize::MAX)
+                        .min(input.len());
+                    out.extend_from_slice(&input[..take]);
+                    input = &input[take..];
+                    *remaining -= take as u64;
+                    if *remaining == 0 {
+                        self.state = match self.state {
+                            State::ChunkData { .. } => State::ChunkSize,
+                            _ => State::Head,
+                        };
+                    }
+                }
+                State::ChunkSize | State::Trailers => {
+                    let (line_done, used) = match input.iter().position(|&b| b == b'\n') {
+                        Some(i) => (true, i + 1),
+                        None => (false, input.len()),
+                    };
+                    self.line.extend_from_slice(&input[..used]);
+                    out.extend_from_slice(&input[..used]);
+                    input = &input[used..];
+                    if self.line.len() > MAX_LINE {
+                        self.state = State::PassThrough;
+                        continue;
+                    }
+                    if line_done {
+                        let line = std::mem::take(&mut self.line);
+                        self.state = match self.state {
+                            State::ChunkSize => match chunk_size(&line) {
+                                Some(0) => State::Trailers,
+                                Some(size) => State::ChunkData {
+                                    remaining: size + 2,
+                                },
+                                None => State::PassThrough,
+                            },
+                            _ if line == b"\r\n" || line == b"\n" => State::Head,
+                            _ => State::Trailers,
+                        };
+                    }
+                }
+            }
+        }
+    }
+
+    /// At end of stream: whatever is still held goes to hyper, which sees a truncated head.
+    pub(crate) fn finish(&mut self, out: &mut Vec<u8>) {
+        out.append(&mut self.held);
+        self.state = State::PassThrough;
+    }
+}
+
+/// The index just past the blank line that ends a head (`\r\n\r\n` or a bare-LF form, which
+/// hyper also accepts), ignoring blank lines before the request line.
+fn head_end(buf: &[u8], searched_from: usize) -> Option<usize> {
+    let start = buf.iter().position(|&b| b != b'\r' && b != b'\n')?;
+    let from = searched_from.max(start);
+    (from..buf.len()).find_map(|i| {
+        if buf[i] != b'\n' {
+            return None;
+        }
+        if buf.get(i + 1) == Some(&b'\n') {
+            return Some(i + 2);
+        }
+        (buf.get(i + 1) == Some(&b'\r') && buf.get(i + 2) == Some(&b'\n')).then_some(i + 3)
+    })
+}
+
+/// Decides how the body after `head` is framed, and renames conflicting `Content-Length`s.
+fn inspect_head(head: &mut [u8]) -> State {
+    let text = String::from_utf8_lossy(head).into_owned();
+    let mut lines = text.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l));
+    let Some(request_line) = lines.find(|l| !l.is_empty()) else {
+        return State::PassThrough;
+    };
+    let mut words = request_line.split(' ');
+    let method = words.next().unwrap_or_default();
+    let version = request_line.rsplit(' ').next().unwrap_or_default();
+    // HTTP/2's preface, CONNECT tunnels and HTTP/1.0 are not followed further.
+    if method == "PRI" || method == "CONNECT" || version != "HTTP/1.1" {
+        return State::PassThrough;
+    }
+    let mut content_length: Option<Option<u64>> = None;
+    let mut last_coding: Option<String> = None;
+    let mut upgrade = false;
+    for line in lines {
+        let Some((name, value)) = line.split_once(':') else {
+            continue;
+        };
+        if name.eq_ignore_ascii_case("content-length") {
+            let parsed = value.trim().parse::<u64>().ok();
+            content_length = Some(match content_length {
+                Some(previous) if previous != parsed => None,
+                _ => parsed,
+            });
+        } else if name.eq_ignore_ascii_case("transfer-encoding") {
+            last_coding = value
+                .rsplit(',')
+                .next()
+                .map(|c| c.trim().to_ascii_lowercase());
+        } else if name.eq_ignore_ascii_case("upgrade") {
+            upgrade = true;
+        }
+    }
+    if content_length.is_some() && last_coding.is_some() {
+        rename_content_length(head);
+    }
+    match (last_coding.as_deref(), content_length) {
+        _ if upgrade => State::PassThrough,
+        (Some("chunked"), _) => State::ChunkSize,
+        (Some(_), _) => State::PassThrough,
+        (None, Some(Some(0))) | (None, None) => State::Head,
+        (None, Some(Some(remaining))) => State::Fixed { remaining },
+        (None, Some(None)) => State::PassThrough,
+    }
+}
+
+fn rename_content_length(head: &mut [u8]) {
+    let name = b"content-length";
+    let mut at_line_start = true;
+    let mut i = 0;
+    while i < head.len() {
+        if at_line_start
+            && head.len() >= i + name.len()
+            && head[i..i + name.len()].eq_ignore_ascii_case(name)
+        {
+            head[i..i + name.len()].copy_from_slice(CONFLICT_MARKER.as_bytes());
+        }
+        at_line_start = head[i] == b'\n';
+        i += 1;
+    }
+}
+
+/// The size of a chunk-size line (`1a;ext=x\r\n`), hex digits only, as hyper reads it.
+fn chunk_size(line: &[u8]) -> Option<u64> {
+    let text = std::str::from_utf8(line).ok()?;
+    let digits = text
+        .split([';', '\r', '\n', ' ', '\t'])
+        .next()
+        .unwrap_or_default();
+    if digits.is_empty() || digits.len() > 16 {
+        return None;
+    }
+    u64::from_str_radix(digits, 16).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(chunks: &[&[u8]]) -> Vec<u8> {
+        let mut guard = FramingGuard::new(64 << 10);
+        let mut out = Vec::new();
+        for chunk in chunks {
+            guard.feed(chunk, &mut out);
+        }
+        out
+    }
+
+    fn whole(input: &[u8]) -> Vec<u8> {
+        run(&[input])
+    }
+
+    #[test]
+    fn ordinary_requests_pass_unchanged() {
+        let input: &[u8] = b"GET / HTTP/1.1\r\nHost: a\r\n\r\nPOST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabcPOST /y HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3;x=1\r\nabc\r\n0\r\nT: v\r\n\r\nGET / HTTP/1.1\r\n\r\n";
+        assert_eq!(whole(input), input);
+    }
+
+    #[test]
+    fn content_length_with_transfer_encoding_is_marked_in_any_order() {
+        let out = whole(
+            b"POST / HTTP/1.1\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+        );
+        assert_eq!(
+            out,
+            b"POST / HTTP/1.1\r\nx-routemark-cl: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"
+        );
+        let out =
+            whole(b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nCONTENT-LENGTH: 5\r\n\r\n");
+        assert!(
+            String::from_utf8(out)
+                .unwrap()
+                .contains("\r\nx-routemark-cl: 5\r\n")
+        );
+    }
+
+    #[test]
+    fn a_smuggled_second_head_inside_a_body_is_still_watched() {
+        // The second request is pipelined after a chunked body: it is found and marked.
+        let input: &[u8] = b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nab\r\n0\r\n\r\nPOST / HTTP/1.1\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n";
+        let out = String::from_utf8(whole(input)).unwrap();
+        assert_eq!(out.matches(CONFLICT_MARKER).count(), 1);
+        assert_eq!(out.len(), input.len());
+    }
+
+    #[test]
+    fn heads_are_held_until_complete_whatever_the_split() {
+        let input: &[u8] =
+            b"POST / HTTP/1.1\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n";
+        let expected = whole(input);
+        for split in 1..input.len() {
+            assert_eq!(
+                run(&[&input[..split], &input[split..]]),
+                expected,
+                "split at {split}"
+            );
+        }
+        let bytes: Vec<&[u8]> = input.chunks(1).collect();
+        assert_eq!(run(&bytes), expected);
+    }
+
+    #[test]
+    fn unknown_framing_passes_through() {
+        let input: &[u8] = b"POST / HTTP/1.1\r\nContent-Length: 0x5\r\n\r\nGET / HTTP/1.1\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n";
+        // After an unparsable length the guard stops watching; hyper rejects that request.
+        assert_eq!(whole(input), input);
+        let h2: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00";
+        assert_eq!(whole(h2), h2);
+    }
+
+    #[test]
+    fn an_endless_head_is_released_at_the_limit() {
+        let mut guard = FramingGuard::new(100);
+        let mut out = Vec::new();
+        guard.feed(&[b'a'; 80], &mut out);
+        assert!(out.is_empty());
+        guard.feed(&[b'a'; 80], &mut out);
+        assert_eq!(out.len(), 160);
+    }
+
+    #[test]
+    fn chunk_sizes() {
+        assert_eq!(chunk_size(b"1a\r\n"), Some(26));
+        assert_eq!(chunk_size(b"0;ext\r\n"), Some(0));
+        assert_eq!(chunk_size(b"0x5\r\n"), None);
+        assert_eq!(chunk_size(b"\r\n"), None);
+        assert_eq!(chunk_size(b"fffffffffffffffff\r\n"), None);
+    }
+}

@@ -1,0 +1,401 @@
+//! [`Server`]: hyper 1 on tokio, HTTP/1.1 and HTTP/2 (h2c), with production defaults and
+//! graceful shutdown.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::{TcpListener, TcpStream, ToSocketAddrs};
+use tokio::sync::Semaphore;
+
+use crate::Body;
+use crate::dispatch::Router;
+use crate::error::Error;
+
+mod framing;
+mod io;
+mod timed_body;
+
+pub(crate) use framing::CONFLICT_MARKER;
+use framing::FramingGuard;
+use io::GuardedIo;
+use timed_body::TimedBody;
+
+/// The server's settings: every defence of `HARDENING.md`, each with a production default.
+///
+/// | setting | default | on breach |
+/// |---|---|---|
+/// | [`header_read_timeout`](Self::header_read_timeout): request line and headers, counted from the first byte awaited (also the HTTP/2 preface, and again whenever a keep-alive connection goes idle) | 15 s | connection closed |
+/// | [`idle_timeout`](Self::idle_timeout): no byte read or written either way (HTTP/2 connections included) | 60 s | connection closed |
+/// | [`max_header_bytes`](Self::max_header_bytes): request line + headers | 64 KiB | 431 |
+/// | [`max_headers`](Self::max_headers) | 100 | 431 |
+/// | [`body_idle_timeout`](Self::body_idle_timeout) / [`body_timeout`](Self::body_timeout): between body frames / whole body | 15 s / 60 s | 408, connection closed |
+/// | [`write_timeout`](Self::write_timeout): a write that makes no progress (a client that never reads) | 30 s | connection closed |
+/// | [`max_connections`](Self::max_connections) | 10,000 | further connections wait in the accept queue |
+/// | [`shutdown_timeout`](Self::shutdown_timeout): drain after SIGINT/SIGTERM | 10 s | remaining connections closed |
+/// | [`http2_max_concurrent_streams`](Self::http2_max_concurrent_streams) | 200 | stream refused |
+/// | [`http2_max_header_list_size`](Self::http2_max_header_list_size) | 16 KiB | stream reset / GOAWAY |
+/// | [`http2_keep_alive_interval`](Self::http2_keep_alive_interval): PING to detect dead peers | 20 s | connection closed |
+///
+/// Always on, not settings: a timer installed on HTTP/1 and HTTP/2 (without one hyper's
+/// timeouts do nothing); `Content-Length` together with `Transfer-Encoding` is answered 400
+/// and the connection closed; an HTTP/1.1 request needs exactly one valid `Host` (400);
+/// hyper's HTTP/2 reset-stream limits (20 pending-accept resets, 1024 local error resets).
+/// The router's own limits (body size, URI length, handler timeout) are set on
+/// [`App`](crate::App).
+///
+/// ```
+/// use std::time::Duration;
+/// use routemark::ServerConfig;
+///
+/// let config = ServerConfig::default()
+///     .header_read_timeout(Duration::from_secs(5))
+///     .max_connections(1_000);
+/// ```
+#[derive(Clone, Debug)]
+pub struct ServerConfig {
+    header_read_timeout: Duration,
+    idle_timeout: Duration,
+    max_header_bytes: usize,
+    max_headers: usize,
+    body_idle_timeout: Duration,
+    body_timeout: Duration,
+    write_timeout: Duration,
+    max_connections: usize,
+    shutdown_timeout: Duration,
+    http2_max_concurrent_streams: u32,
+    http2_max_header_list_size: u32,
+    http2_keep_alive_interval: Duration,
+}
+
+impl Default for ServerConfig {
+    fn default() -> ServerConfig {
+        ServerConfig {
+            header_read_timeout: Duration::from_secs(15),
+            idle_timeout: Duration::from_secs(60),
+            max_header_bytes: 64 << 10,
+            max_headers: 100,
+            body_idle_timeout: Duration::from_secs(15),
+            body_timeout: Duration::from_secs(60),
+            write_timeout: Duration::from_secs(30),
+            max_connections: 10_000,
+            shutdown_timeout: Duration::from_secs(10),
+            http2_max_concurrent_streams: 200,
+            http2_max_header_list_size: 16 << 10,
+            http2_keep_alive_interval: Duration::from_secs(20),
+        }
+    }
+}
+
+macro_rules! setters {
+    ($($(#[$doc:meta])* $name:ident: $ty:ty $(=> $adjust:expr)?;)*) => {$(
+        $(#[$doc])*
+        #[must_use]
+        pub fn $name(mut self, value: $ty) -> ServerConfig {
+            $(let value = $adjust(value);)?
+            self.$name = value;
+            self
+        }
+    )*};
+}
+
+impl ServerConfig {
+    setters! {
+        /// How long a client may take to send a request line and headers, from the first
+        /// byte awaited. Default 15 s.
+        header_read_timeout: Duration;
+        /// How long a connection may stay without a byte read or written. Default 60 s; keep
+        /// it above the handler timeout.
+        idle_timeout: Duration;
+        /// The most bytes of request line and headers. Default 64 KiB (hyper's floor is
+        /// 8 KiB); past it, 431.
+        max_header_bytes: usize => |v: usize| v.max(8192);
+        /// The most header fields of one request. Default 100; past it, 431.
+        max_headers: usize;
+        /// The longest pause between two frames of a request body. Default 15 s; past it, 408.
+        body_idle_timeout: Duration;
+        /// The longest a whole request body may take. Default 60 s; past it, 408.
+        body_timeout: Duration;
+        /// How long a write may make no progress before the connection is closed. Default 30 s.
+        write_timeout: Duration;
+        /// The most connections served at once. Default 10,000.
+        max_connections: usize => |v: usize| v.max(1);
+        /// How long in-flight requests may take to finish after a shutdown signal. Default 10 s.
+        shutdown_timeout: Duration;
+        /// The most concurrent streams of one HTTP/2 connection. Default 200.
+        http2_max_concurrent_streams: u32;
+        /// The largest HTTP/2 header list. Default 16 KiB.
+        http2_max_header_list_size: u32;
+        /// The interval of HTTP/2 keep-alive PINGs. Default 20 s.
+        http2_keep_alive_interval: Duration;
+    }
+
+    /// Serves one connection over any byte stream (a `TcpStream`, a TLS stream, an in-memory
+    /// duplex for tests and fuzzing) with these settings, until the client is done or a
+    /// limit closes it.
+    pub async fn serve_connection<I>(&self, router: Router, io: I)
+    where
+        I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    {
+        let builder = self.connection_builder();
+        let connection = builder.serve_connection(
+            TokioIo::new(self.guard(io)),
+            connection_service(router, self.body_idle_timeout, self.body_timeout),
+        );
+        if let Err(e) = connection.await {
+            tracing::debug!(error = %e, "connection ended with an error");
+        }
+    }
+
+    fn guard<I>(&self, io: I) -> GuardedIo<I> {
+        GuardedIo::new(
+            io,
+            Some(FramingGuard::new(self.max_header_bytes)),
+            self.write_timeout,
+            self.idle_timeout,
+        )
+    }
+
+    fn connection_builder(&self) -> auto::Builder<TokioExecutor> {
+        let mut builder = auto::Builder::new(TokioExecutor::new());
+        builder
+            .http1()
+            .timer(TokioTimer::new())
+            .header_read_timeout(self.header_read_timeout)
+            .keep_alive(true)
+            .max_buf_size(self.max_header_bytes)
+            .max_headers(self.max_headers);
+        builder
+            .http2()
+            .timer(TokioTimer::new())
+            .max_concurrent_streams(self.http2_max_concurrent_streams)
+            .max_header_list_size(self.http2_max_header_list_size)
+            .keep_alive_interval(self.http2_keep_alive_interval)
+            .max_pending_accept_reset_streams(20)
+            .max_local_error_reset_streams(1024);
+        builder
+    }
+}
+
+/// A bound listener with the [`ServerConfig`] it serves with.
+///
+/// ```no_run
+/// # async fn run(router: routemark::Router) -> Result<(), routemark::Error> {
+/// use std::time::Duration;
+/// use routemark::{Server, ServerConfig};
+///
+/// let server = Server::bind("127.0.0.1:0")
+///     .await?
+///     .config(ServerConfig::default().header_read_timeout(Duration::from_secs(5)));
+/// println!("listening on {}", server.local_addr());
+/// server.serve(router).await
+/// # }
+/// ```
+#[derive(Debug)]
+pub struct Server {
+    listener: TcpListener,
+    local_addr: SocketAddr,
+    config: ServerConfig,
+}
+
+impl Server {
+    /// Binds `addr`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Bind`] when the address cannot be bound.
+    pub async fn bind(addr: impl ToSocketAddrs + std::fmt::Display) -> Result<Server, Error> {
+        let shown = addr.to_string();
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|source| Error::Bind {
+                addr: shown.clone(),
+                source,
+            })?;
+        Server::from_listener(listener).map_err(|source| Error::Bind {
+            addr: shown,
+            source,
+        })
+    }
+
+    /// Serves on an already bound listener.
+    ///
+    /// # Errors
+    ///
+    /// When the listener's local address cannot be read.
+    pub fn from_listener(listener: TcpListener) -> std::io::Result<Server> {
+        Ok(Server {
+            local_addr: listener.local_addr()?,
+            listener,
+            config: ServerConfig::default(),
+        })
+    }
+
+    /// Replaces the settings.
+    #[must_use]
+    pub fn config(mut self, config: ServerConfig) -> Server {
+        self.config = config;
+        self
+    }
+
+    /// The address the server listens on (the real port when bound to port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// Serves `router` until SIGINT or SIGTERM, then shuts down gracefully.
+    ///
+    /// # Errors
+    ///
+    /// Only when the signal handlers cannot be installed; accept errors are logged and
+    /// retried, never returned.
+    pub async fn serve(self, router: Router) -> Result<(), Error> {
+        let signal = shutdown_signal()?;
+        self.serve_with_shutdown(router, signal).await
+    }
+
+    /// Serves `router` until `signal` completes, then stops accepting, lets every in-flight
+    /// request finish within the shutdown timeout, closes what is left, and returns.
+    ///
+    /// # Errors
+    ///
+    /// None today; the `Result` leaves room for fatal listener errors.
+    pub async fn serve_with_shutdown(
+        self,
+        router: Router,
+        signal: impl Future<Output = ()> + Send,
+    ) -> Result<(), Error> {
+        let config = Arc::new(self.config);
+        let builder = Arc::new(config.connection_builder());
+        let graceful = GracefulShutdown::new();
+        let permits = Arc::new(Semaphore::new(config.max_connections));
+        let mut signal = std::pin::pin!(signal);
+        let mut backoff = Duration::from_millis(5);
+        loop {
+            let permit = tokio::select! {
+                permit = permits.clone().acquire_owned() => match permit {
+                    Ok(permit) => permit,
+                    Err(_closed) => break,
+                },
+                () = &mut signal => break,
+            };
+            let (stream, _peer) = tokio::select! {
+                accepted = self.listener.accept() => match accepted {
+                    Ok(accepted) => {
+                        backoff = Duration::from_millis(5);
+                        accepted
+                    }
+                    Err(e) => {
+                        // EMFILE, ECONNABORTED …: keep serving; back off so a full fd
+                        // table does not spin the loop.
+                        tracing::warn!(error = %e, "accept failed; retrying in {backoff:?}");
+                        tokio::time::sleep(backoff).await;
+                        backoff = (backoff * 2).min(Duration::from_secs(1));
+                        continue;
+                    }
+                },
+                () = &mut signal => break,
+            };
+            let _ = stream.set_nodelay(true);
+            let config = config.clone();
+            let builder = builder.clone();
+            let service = connection_service(
+                router.clone(),
+                config.body_idle_timeout,
+                config.body_timeout,
+            );
+            let watcher = graceful.watcher();
+            tokio::spawn(async move {
+                let _permit = permit;
+                // hyper-util's protocol detection has no timeout of its own: a client that
+                // connects and sends nothing, or part of the HTTP/2 preface, would hold the
+                // connection forever.
+                let detected =
+                    tokio::time::timeout(config.header_read_timeout, protocol_bytes(&stream)).await;
+                if !matches!(detected, Ok(Ok(()))) {
+                    return;
+                }
+                let connection = builder
+                    .serve_connection(TokioIo::new(config.guard(stream)), service)
+                    .into_owned();
+                if let Err(e) = watcher.watch(connection).await {
+                    tracing::debug!(error = %e, "connection ended with an error");
+                }
+            });
+        }
+        drop(self.listener);
+        tokio::select! {
+            () = graceful.shutdown() => {}
+            () = tokio::time::sleep(config.shutdown_timeout) => {
+                tracing::warn!("shutdown deadline passed; closing the remaining connections");
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The hyper service of one connection: the router, with body timeouts on every request.
+fn connection_service(
+    router: Router,
+    body_idle_timeout: Duration,
+    body_timeout: Duration,
+) -> impl hyper::service::Service<
+    http::Request<Incoming>,
+    Response = crate::Response,
+    Error = std::convert::Infallible,
+    Future = impl Future<Output = Result<crate::Response, std::convert::Infallible>> + Send,
+> + Clone
++ Send
++ 'static {
+    hyper::service::service_fn(move |request: http::Request<Incoming>| {
+        let router = router.clone();
+        async move {
+            let request = request
+                .map(|body| Body::new(TimedBody::new(body, body_idle_timeout, body_timeout)));
+            Ok(router.handle(request).await)
+        }
+    })
+}
+
+const H2_PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+
+/// Waits until the bytes waiting on `stream` are enough to tell HTTP/1 from HTTP/2: the
+/// first byte, and, when the bytes so far are a prefix of the HTTP/2 preface, all of it.
+/// The bytes stay in the socket (peek); hyper-util reads them again.
+async fn protocol_bytes(stream: &TcpStream) -> std::io::Result<()> {
+    let mut buf = [0u8; 24];
+    loop {
+        stream.readable().await?;
+        let n = stream.peek(&mut buf).await?;
+        if n == 0 {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
+        if n == buf.len() || !H2_PREFACE.starts_with(&buf[..n]) {
+            return Ok(());
+        }
+        // A partial preface: `peek` leaves readiness set, so wait a little before looking
+        // again rather than spinning.
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+/// Completes on SIGINT (Ctrl-C) or, on Unix, SIGTERM.
+fn shutdown_signal() -> Result<impl Future<Output = ()> + Send, Error> {
+    #[cfg(unix)]
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    Ok(async move {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+        #[cfg(not(unix))]
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!("shutdown signal received; draining");
+    })
+}

@@ -250,8 +250,11 @@ impl IntoResponse for HttpError {
     fn into_response(self) -> Response {
         let mut res = with_content_type(self.to_json(), "application/json");
         *res.status_mut() = self.status;
-        // After a 408 the rest of the body is in an unknown state: the connection closes.
-        if self.status == StatusCode::REQUEST_TIMEOUT {
+        // After a 408 or 413 the rest of the body is unread or in an unknown state; reading
+        // it to keep the connection would defeat the limit, so the connection closes.
+        if self.status == StatusCode::REQUEST_TIMEOUT
+            || self.status == StatusCode::PAYLOAD_TOO_LARGE
+        {
             res.headers_mut()
                 .insert(header::CONNECTION, HeaderValue::from_static("close"));
         }

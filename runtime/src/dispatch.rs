@@ -252,8 +252,32 @@ impl Router {
             .map(str::to_owned)
             .unwrap_or_else(|| REQUEST_IDS.fetch_add(1, Ordering::Relaxed).to_string());
         let method = parts.method().clone();
+        let timeout = self.inner.config.handler_timeout;
+        let progress = Arc::new(BodyProgress::default());
+        let body = if http_body::Body::is_end_stream(&body) {
+            progress.finish();
+            body
+        } else {
+            Body::new(WatchedBody {
+                inner: body,
+                progress: progress.clone(),
+            })
+        };
         let handler = AssertUnwindSafe((route.handler())(parts, body)).catch_unwind();
-        match tokio::time::timeout(self.inner.config.handler_timeout, handler).await {
+        let mut handler = std::pin::pin!(handler);
+        // The handler timeout counts the time spent outside reading the request body, which
+        // the server's body timeouts bound on their own (and report as 408).
+        let mut deadline = tokio::time::Instant::now() + timeout;
+        let outcome = loop {
+            tokio::select! {
+                outcome = &mut handler => break Ok(outcome),
+                () = tokio::time::sleep_until(deadline) => match progress.deadline(timeout) {
+                    Some(later) if later > deadline => deadline = later,
+                    _ => break Err(()),
+                },
+            }
+        };
+        match outcome {
             Ok(Ok(response)) => response,
             Ok(Err(panic)) => {
                 let message = panic
@@ -279,7 +303,7 @@ impl Router {
                     .insert(header::CONNECTION, HeaderValue::from_static("close"));
                 response
             }
-            Err(_elapsed) => {
+            Err(()) => {
                 tracing::warn!(route = route.path(), %method, request_id, "handler timed out");
                 HttpError::new(
                     StatusCode::SERVICE_UNAVAILABLE,
@@ -346,6 +370,76 @@ fn framing_problem(head: &http::request::Parts) -> Option<&'static str> {
             Some("the `Host` header is not a valid host")
         }
         _ => None,
+    }
+}
+
+/// Where the handler is with the request body: the handler timeout pauses while it reads.
+#[derive(Default)]
+struct BodyProgress(std::sync::Mutex<BodyPhase>);
+
+#[derive(Default, Clone, Copy)]
+enum BodyPhase {
+    #[default]
+    Untouched,
+    /// Polled last at this instant.
+    Reading(tokio::time::Instant),
+    Done(tokio::time::Instant),
+}
+
+impl BodyProgress {
+    fn phase(&self) -> std::sync::MutexGuard<'_, BodyPhase> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn finish(&self) {
+        *self.phase() = BodyPhase::Done(tokio::time::Instant::now());
+    }
+
+    /// The handler's deadline as of now: `timeout` after the body was last polled or
+    /// ended, or `None` when the body was never touched (the deadline from the start
+    /// stands). A handler that stops reading half-way is timed out from its last read.
+    fn deadline(&self, timeout: Duration) -> Option<tokio::time::Instant> {
+        match *self.phase() {
+            BodyPhase::Untouched => None,
+            BodyPhase::Reading(at) | BodyPhase::Done(at) => Some(at + timeout),
+        }
+    }
+}
+
+/// The request body, reporting to [`BodyProgress`].
+struct WatchedBody {
+    inner: Body,
+    progress: Arc<BodyProgress>,
+}
+
+impl http_body::Body for WatchedBody {
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Bytes>, BoxError>>> {
+        let polled = Pin::new(&mut self.inner).poll_frame(cx);
+        let ended = matches!(polled, Poll::Ready(None) | Poll::Ready(Some(Err(_))))
+            || (polled.is_ready() && self.inner.is_end_stream());
+        let now = tokio::time::Instant::now();
+        *self.progress.phase() = if ended {
+            BodyPhase::Done(now)
+        } else {
+            BodyPhase::Reading(now)
+        };
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
     }
 }
 

@@ -47,6 +47,11 @@ enum State {
 pub(crate) struct FramingGuard {
     state: State,
     held: Vec<u8>,
+    /// Whether the first byte of the current head went through already: hyper starts its
+    /// header-read timer only once it has seen a byte of the head, so holding all of it
+    /// would hide a slowloris client from that timer. A head's first byte is never part of
+    /// a header name, so releasing it early changes nothing the guard may need to rewrite.
+    head_started: bool,
     line: Vec<u8>,
     max_head: usize,
 }
@@ -58,6 +63,7 @@ impl FramingGuard {
         FramingGuard {
             state: State::Head,
             held: Vec::new(),
+            head_started: false,
             line: Vec::new(),
             max_head,
         }
@@ -71,6 +77,11 @@ impl FramingGuard {
                     out.extend_from_slice(input);
                     return;
                 }
+                State::Head if !self.head_started => {
+                    out.push(input[0]);
+                    input = &input[1..];
+                    self.head_started = true;
+                }
                 State::Head => {
                     let searched_from = self.held.len().saturating_sub(3);
                     self.held.extend_from_slice(input);
@@ -79,6 +90,7 @@ impl FramingGuard {
                         Some(end) => {
                             let rest = self.held.split_off(end);
                             let mut head = std::mem::take(&mut self.held);
+                            self.head_started = false;
                             self.state = inspect_head(&mut head);
                             out.extend_from_slice(&head);
                             // Bytes after the head are fed again under the new state.
@@ -317,7 +329,11 @@ mod tests {
         let mut guard = FramingGuard::new(100);
         let mut out = Vec::new();
         guard.feed(&[b'a'; 80], &mut out);
-        assert!(out.is_empty());
+        assert_eq!(
+            out.len(),
+            1,
+            "only the first byte of a head goes through early"
+        );
         guard.feed(&[b'a'; 80], &mut out);
         assert_eq!(out.len(), 160);
     }

@@ -1,0 +1,253 @@
+//! Slow and stalled peers, with short timeouts configured for the test: each is cut off by its
+//! own limit while the server keeps answering everyone else.
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use routemark::{App, Router, ServerConfig, route};
+use support::{get, read_all, spawn_with};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+#[route(GET "/hello")]
+fn hello() -> &'static str {
+    "hello"
+}
+
+#[route(POST "/echo")]
+fn echo(body: bytes::Bytes) -> String {
+    format!("{} bytes", body.len())
+}
+
+const BIG: usize = 32 << 20;
+
+#[route(GET "/big")]
+fn big() -> Vec<u8> {
+    vec![b'x'; BIG]
+}
+
+#[route(GET "/forever")]
+async fn forever() -> &'static str {
+    tokio::time::sleep(Duration::from_secs(3600)).await;
+    "never"
+}
+
+fn router() -> Router {
+    App::new()
+        .handler_timeout(Duration::from_millis(300))
+        .build()
+        .unwrap()
+}
+
+fn short(config: ServerConfig) -> ServerConfig {
+    config
+        .header_read_timeout(Duration::from_millis(500))
+        .body_idle_timeout(Duration::from_millis(300))
+        .body_timeout(Duration::from_millis(800))
+        .write_timeout(Duration::from_millis(300))
+        .idle_timeout(Duration::from_secs(5))
+}
+
+async fn probe_succeeds(addr: std::net::SocketAddr) {
+    let res = reqwest::get(format!("http://{addr}/hello")).await.unwrap();
+    assert_eq!(res.text().await.unwrap(), "hello");
+}
+
+/// Reads until the server closes the connection; returns the bytes and how long it took.
+async fn until_closed(stream: &mut TcpStream, limit: Duration) -> (String, Duration) {
+    let start = Instant::now();
+    let exchange = read_all(stream, limit).await;
+    assert!(
+        exchange.closed,
+        "the server kept the connection open: {}",
+        exchange.text
+    );
+    (exchange.text, start.elapsed())
+}
+
+#[tokio::test]
+async fn slowloris_is_cut_off_at_the_header_timeout() {
+    let server = spawn_with(router(), short).await;
+    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    stream.write_all(b"GET /hello HTTP/1.1\r\n").await.unwrap();
+    let (mut reader, mut writer) = stream.into_split();
+    // One header byte every 150 ms, for longer than the 500 ms header timeout.
+    let drip = tokio::spawn(async move {
+        for byte in b"X-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" {
+            tokio::time::sleep(Duration::from_millis(150)).await;
+            if writer.write_all(&[*byte]).await.is_err() {
+                break;
+            }
+        }
+    });
+    let start = Instant::now();
+    let mut response = Vec::new();
+    let read =
+        tokio::time::timeout(Duration::from_secs(3), reader.read_to_end(&mut response)).await;
+    assert!(
+        read.is_ok(),
+        "the server kept the slowloris connection open"
+    );
+    assert!(
+        start.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        start.elapsed()
+    );
+    assert!(
+        response.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&response)
+    );
+    drip.abort();
+    probe_succeeds(server.addr).await;
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_silent_client_is_closed_at_the_first_byte_timeout() {
+    let server = spawn_with(router(), short).await;
+    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    let (text, took) = until_closed(&mut stream, Duration::from_secs(3)).await;
+    assert_eq!(text, "");
+    assert!(took >= Duration::from_millis(400), "{took:?}");
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_partial_http2_preface_is_closed_at_the_first_byte_timeout() {
+    let server = spawn_with(router(), short).await;
+    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    stream.write_all(b"PRI * HTTP/2.0\r\n").await.unwrap();
+    let (text, _) = until_closed(&mut stream, Duration::from_secs(3)).await;
+    assert_eq!(text, "");
+    probe_succeeds(server.addr).await;
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_stalled_body_is_408_and_closed() {
+    let server = spawn_with(router(), short).await;
+    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    stream
+        .write_all(b"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nab")
+        .await
+        .unwrap();
+    let (text, took) = until_closed(&mut stream, Duration::from_secs(3)).await;
+    assert!(text.starts_with("HTTP/1.1 408 Request Timeout"), "{text}");
+    assert!(
+        text.contains("the client stopped sending the request body"),
+        "{text}"
+    );
+    assert!(took < Duration::from_secs(2), "{took:?}");
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_body_that_drips_past_the_total_deadline_is_408() {
+    let server = spawn_with(router(), short).await;
+    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    stream
+        .write_all(b"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\n")
+        .await
+        .unwrap();
+    let (mut reader, mut writer) = stream.into_split();
+    let drip = tokio::spawn(async move {
+        for _ in 0..100 {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            if writer.write_all(b"x").await.is_err() {
+                break;
+            }
+        }
+    });
+    let mut response = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(4), reader.read_to_end(&mut response)).await;
+    let text = String::from_utf8_lossy(&response);
+    assert!(text.starts_with("HTTP/1.1 408 Request Timeout"), "{text}");
+    assert!(
+        text.contains("the request body took too long to arrive"),
+        "{text}"
+    );
+    drip.abort();
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_client_that_never_reads_is_cut_off_at_the_write_timeout() {
+    let server = spawn_with(router(), short).await;
+    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    stream.write_all(&get("/big")).await.unwrap();
+    // Not reading: the socket buffers fill, the server's write stalls.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let mut received = 0usize;
+    let mut chunk = vec![0u8; 1 << 16];
+    loop {
+        match tokio::time::timeout(Duration::from_secs(2), stream.read(&mut chunk)).await {
+            Ok(Ok(0)) | Ok(Err(_)) => break,
+            Ok(Ok(n)) => received += n,
+            Err(_) => panic!("the server neither sent more nor closed"),
+        }
+    }
+    assert!(received < BIG, "received the whole {BIG}-byte body");
+    probe_succeeds(server.addr).await;
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_handler_that_never_returns_is_503_at_the_handler_timeout() {
+    let server = spawn_with(router(), short).await;
+    let start = Instant::now();
+    let res = reqwest::get(server.url("/forever")).await.unwrap();
+    assert_eq!(res.status(), 503);
+    let message = res.json::<serde_json::Value>().await.unwrap()["message"].clone();
+    assert!(
+        message
+            .as_str()
+            .unwrap()
+            .starts_with("the handler did not finish within 300ms"),
+        "{message}"
+    );
+    assert!(start.elapsed() < Duration::from_secs(2));
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_idle_connection_is_closed_at_the_idle_timeout() {
+    let server = spawn_with(router(), |c| {
+        short(c)
+            .header_read_timeout(Duration::from_secs(10))
+            .idle_timeout(Duration::from_millis(400))
+    })
+    .await;
+    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    stream.write_all(&get("/hello")).await.unwrap();
+    let (text, took) = until_closed(&mut stream, Duration::from_secs(3)).await;
+    assert!(text.starts_with("HTTP/1.1 200 OK"), "{text}");
+    assert!(took < Duration::from_secs(2), "{took:?}");
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn connections_past_the_cap_wait_until_one_closes() {
+    let server = spawn_with(router(), |c| short(c).max_connections(1)).await;
+    let mut first = TcpStream::connect(server.addr).await.unwrap();
+    first.write_all(&get("/hello")).await.unwrap();
+    let mut buf = [0u8; 256];
+    let n = first.read(&mut buf).await.unwrap();
+    assert!(String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 200"));
+
+    let mut second = TcpStream::connect(server.addr).await.unwrap();
+    second.write_all(&get("/hello")).await.unwrap();
+    let waiting = tokio::time::timeout(Duration::from_millis(300), second.read(&mut buf)).await;
+    assert!(
+        waiting.is_err(),
+        "the second connection was served past the cap"
+    );
+    drop(first);
+    let n = tokio::time::timeout(Duration::from_secs(2), second.read(&mut buf))
+        .await
+        .expect("served once the first connection closed")
+        .unwrap();
+    assert!(String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 200"));
+    server.shutdown().await;
+}

@@ -48,7 +48,10 @@ impl Store {
     fn with<R>(&self, f: impl FnOnce(&mut StoreInner) -> R) -> R {
         // A panic while holding the lock leaves the map consistent (every write is one
         // insert or remove), so a poisoned lock is still safe to use.
-        let mut inner = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut inner = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         f(&mut inner)
     }
 }

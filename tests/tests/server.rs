@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use routemark::http::{HeaderMap, Method, StatusCode, Uri};
-use routemark::{App, HttpError, Json, Request, Router, State, Text, TrailingSlash, route};
+use routemark::{App, HttpError, Json, Query, Request, Router, State, Text, TrailingSlash, route};
 use serde::{Deserialize, Serialize};
 use support::{get, raw, spawn};
 
@@ -137,6 +137,38 @@ async fn slow() -> &'static str {
 #[route(GET "/teapot")]
 fn teapot() -> Result<String, HttpError> {
     Err(HttpError::new(StatusCode::IM_A_TEAPOT, "short and stout"))
+}
+
+#[derive(Deserialize)]
+struct Page {
+    offset: u32,
+    limit: Option<u32>,
+}
+
+#[route(GET "/page")]
+fn page(Query(page): Query<Page>) -> String {
+    format!("offset={} limit={:?}", page.offset, page.limit)
+}
+
+/// A user-defined extractor: the caller's API key from a header, 401 without one.
+struct ApiKey(String);
+
+impl routemark::FromRequestParts for ApiKey {
+    type Rejection = HttpError;
+
+    async fn from_request_parts(parts: &mut routemark::RequestParts) -> Result<Self, HttpError> {
+        parts
+            .headers()
+            .get("x-api-key")
+            .and_then(|v| v.to_str().ok())
+            .map(|key| ApiKey(key.to_owned()))
+            .ok_or_else(|| HttpError::new(StatusCode::UNAUTHORIZED, "missing `x-api-key` header"))
+    }
+}
+
+#[route(GET "/whoami")]
+fn whoami(ApiKey(key): ApiKey) -> String {
+    format!("key {key}")
 }
 
 fn app() -> App {
@@ -701,4 +733,51 @@ async fn in_process_test_client_sees_the_same_answers() {
     let res = client.request(Method::HEAD, "/hello").send().await;
     assert_eq!((res.status().as_u16(), res.bytes().len()), (200, 0));
     assert_eq!(res.header("content-length"), Some("5"));
+}
+
+#[tokio::test]
+async fn query_extractor_deserialises_the_whole_query() {
+    let server = spawn(router()).await;
+    assert_eq!(
+        fetch(&server.url("/page?offset=10&limit=5")).await,
+        (200, "offset=10 limit=Some(5)".into())
+    );
+    assert_eq!(
+        fetch(&server.url("/page?offset=3")).await,
+        (200, "offset=3 limit=None".into())
+    );
+    assert_eq!(
+        fetch(&server.url("/page?limit=5")).await,
+        (
+            400,
+            error_json(
+                400,
+                "Bad Request",
+                "invalid query string: missing field `offset`"
+            )
+        )
+    );
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn user_defined_extractors_run_and_reject() {
+    let server = spawn(router()).await;
+    let client = reqwest::Client::new();
+    let res = client
+        .get(server.url("/whoami"))
+        .header("x-api-key", "k1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.text().await.unwrap(), "key k1");
+    let res = client.get(server.url("/whoami")).send().await.unwrap();
+    assert_eq!(
+        (res.status().as_u16(), res.text().await.unwrap()),
+        (
+            401,
+            error_json(401, "Unauthorized", "missing `x-api-key` header")
+        )
+    );
+    server.shutdown().await;
 }

@@ -59,8 +59,8 @@ pub enum TemplateErrorKind {
     NoLeadingSlash,
     /// `/users//<id>`: only the last segment may be empty (a trailing slash).
     EmptySegment,
-    /// `/users/<id`, `/users/id>`: a `<` without its `>` or the reverse.
-    UnbalancedBracket,
+    /// `/users/<id`, `/users/id>`: a `<` without its `>` or the reverse, in this segment.
+    UnbalancedBracket(String),
     /// `/users/user<id>`: a parameter shares its segment with static text.
     ParamNotWholeSegment(String),
     /// `/users/<1d>`: a parameter name that is not a Rust identifier.
@@ -88,14 +88,31 @@ impl fmt::Display for TemplateError {
                 f,
                 "route path has an empty segment (`//`); only a trailing slash may be empty"
             ),
-            UnbalancedBracket => write!(
-                f,
-                "unbalanced `<` or `>` in route path; a parameter is written `<name>`"
-            ),
-            ParamNotWholeSegment(seg) => write!(
-                f,
-                "parameter must be a whole segment, found `{seg}`; write it as `/<name>/`"
-            ),
+            UnbalancedBracket(seg) => {
+                let opens = seg.matches('<').count();
+                let closes = seg.matches('>').count();
+                let what = if opens > closes {
+                    "a `<` without its closing `>`"
+                } else if closes > opens {
+                    "a `>` without its opening `<`"
+                } else {
+                    "a `>` before its `<`"
+                };
+                write!(
+                    f,
+                    "route path segment `{seg}` has {what}; a parameter is written `<name>`"
+                )
+            }
+            ParamNotWholeSegment(seg) => {
+                let param = seg
+                    .find('<')
+                    .and_then(|start| Some(&seg[start..=start + seg[start..].find('>')?]))
+                    .unwrap_or("<name>");
+                write!(
+                    f,
+                    "a parameter must be a whole segment, found `{seg}`; give `{param}` a segment of its own, between two `/`"
+                )
+            }
             InvalidParamName(name) if name.is_empty() => {
                 write!(f, "parameter `<>` has no name; write `<name>`")
             }
@@ -132,10 +149,18 @@ impl fmt::Display for TemplateError {
                 f,
                 "`%` in a route path must start a percent-escape such as `%20`"
             ),
-            InvalidChar(c) => write!(
-                f,
-                "character {c:?} is not allowed in a route path; percent-encode it"
-            ),
+            InvalidChar(c) => {
+                let mut utf8 = [0; 4];
+                let encoded: String = c
+                    .encode_utf8(&mut utf8)
+                    .bytes()
+                    .map(|b| format!("%{b:02X}"))
+                    .collect();
+                write!(
+                    f,
+                    "character {c:?} is not allowed in a route path; write it percent-encoded, as `{encoded}`"
+                )
+            }
         }
     }
 }
@@ -234,7 +259,7 @@ impl PathTemplate {
                     segments.push(Segment::Static(text.to_owned()));
                 }
                 Bracketed::Unbalanced => {
-                    err(TemplateErrorKind::UnbalancedBracket, span);
+                    err(TemplateErrorKind::UnbalancedBracket(text.to_owned()), span);
                     segments.push(Segment::Static(text.to_owned()));
                 }
                 Bracketed::None => {
@@ -495,8 +520,8 @@ mod tests {
             ("users", vec![(NoLeadingSlash, "u")]),
             ("", vec![(NoLeadingSlash, "")]),
             ("/a//b", vec![(EmptySegment, "//")]),
-            ("/a/<id", vec![(UnbalancedBracket, "<id")]),
-            ("/a/id>", vec![(UnbalancedBracket, "id>")]),
+            ("/a/<id", vec![(UnbalancedBracket("<id".into()), "<id")]),
+            ("/a/id>", vec![(UnbalancedBracket("id>".into()), "id>")]),
             (
                 "/a/x<id>",
                 vec![(ParamNotWholeSegment("x<id>".into()), "x<id>")],

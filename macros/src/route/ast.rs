@@ -2,7 +2,7 @@
 //! argument is bound.
 
 use proc_macro2::Span;
-use routemark_path::{PathTemplate, Segment};
+use routemark_path::{PathTemplate, Segment, TemplateErrorKind};
 use syn::ext::IdentExt;
 use syn::{FnArg, ItemFn, LitStr, Pat, Type};
 
@@ -51,11 +51,13 @@ impl<'a> Route<'a> {
             Err(errs) => {
                 for e in errs {
                     let text = attr.path.value();
-                    let quoted = text.get(e.span.clone()).unwrap_or_default();
-                    let message = if quoted.is_empty() || e.to_string().contains(quoted) {
-                        e.to_string()
-                    } else {
-                        format!("{e}\n  in `{text}`, at `{quoted}`")
+                    // On stable the span below is the whole literal: every message quotes the
+                    // offending text itself, so that long paths stay readable.
+                    let message = match e.kind {
+                        TemplateErrorKind::NoLeadingSlash => {
+                            format!("{e}; write `\"/{text}\"`")
+                        }
+                        _ => e.to_string(),
                     };
                     errors.error(lit_subspan(&attr.path, e.span), message);
                 }

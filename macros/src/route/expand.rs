@@ -11,8 +11,8 @@
 //! is spanned at the argument's type, each bound worded by `#[diagnostic::on_unimplemented]`
 //! in the runtime.
 
-use proc_macro2::{Ident, Span, TokenStream};
-use quote::{format_ident, quote, quote_spanned};
+use proc_macro2::{Group, Ident, Span, TokenStream, TokenTree};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
 use routemark_path::route_key;
 use syn::spanned::Spanned;
 use syn::{ReturnType, Type};
@@ -98,12 +98,17 @@ fn shim(route: &Route<'_>) -> TokenStream {
                 });
             }
             Binding::Extractor { ty } => {
+                // rustc checks the extractor bound three times: at the type argument, at
+                // the call and at the `.await`, and shows reports at one span once. So the
+                // whole expression, the type included, is spanned at one token of the
+                // user's type; a call of call-site tokens would be reported at the attribute.
+                let anchor = anchor_span(ty);
+                let private = Private::at(anchor);
+                let ty = respan(ty.to_token_stream(), anchor);
                 let extraction = if Some(i) == last {
-                    let call = quote_spanned!(ty.span()=> #Private::extract_last::<#ty, _>);
-                    quote!(#call(#parts, #body).await)
+                    quote_spanned!(anchor=> #private::extract_last::<#ty, _>(#parts, #body).await)
                 } else {
-                    let call = quote_spanned!(ty.span()=> #Private::extract_head::<#ty, _>);
-                    quote!(#call(&mut #parts).await)
+                    quote_spanned!(anchor=> #private::extract_head::<#ty, _>(&mut #parts).await)
                 };
                 extractors.push(quote! {
                     let #var = match #extraction {
@@ -147,6 +152,38 @@ fn shim(route: &Route<'_>) -> TokenStream {
             })
         }
     }
+}
+
+/// The token that stands for a type in reports: the name of a path type (`Json` in
+/// `Json<User>`, `Vec` in `std::vec::Vec<u8>`), else the first token. On stable a span cannot
+/// cover several tokens.
+fn anchor_span(ty: &Type) -> Span {
+    match ty {
+        Type::Path(path) => path
+            .path
+            .segments
+            .last()
+            .map_or_else(|| ty.span(), |segment| segment.ident.span()),
+        _ => ty.span(),
+    }
+}
+
+/// `tokens` with every span set to `span`. Resolution is unchanged: the tokens and `span`
+/// both come from the user's code.
+fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut token| {
+            if let TokenTree::Group(group) = &token {
+                let mut inner = Group::new(group.delimiter(), respan(group.stream(), span));
+                inner.set_span(span);
+                token = TokenTree::Group(inner);
+            } else {
+                token.set_span(span);
+            }
+            token
+        })
+        .collect()
 }
 
 fn descriptor(route: &Route<'_>) -> TokenStream {

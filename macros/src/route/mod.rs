@@ -22,14 +22,18 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         Err(_) => return fallback::not_a_function(item),
     };
     let mut errors = Errors::default();
-    let attr = match syn::parse2::<args::RouteArgs>(args) {
+    let parser = |input: syn::parse::ParseStream<'_>| args::RouteArgs::parse(input, &mut errors);
+    let attr = match syn::parse::Parser::parse2(parser, args) {
         Ok(attr) => Some(attr),
         Err(e) => {
             errors.push(e);
             None
         }
     };
+    // Every check that can run does, so that all mistakes are reported at once: the
+    // function's own shape needs no attribute, the rest needs one that parsed.
     let route = attr.map(|attr| Route::from_syn(attr, &item_fn, &mut errors));
+    valid::check_function(&item_fn, &mut errors);
     if let Some(route) = &route {
         valid::check(route, &mut errors);
     }

@@ -1,23 +1,25 @@
 //! The rules a route must follow, one function each. Every rule reports all its errors.
 
+use proc_macro2::{TokenStream, TokenTree};
 use quote::ToTokens;
 use routemark_path::closest_match;
-use syn::{FnArg, Pat};
+use syn::ext::IdentExt;
+use syn::{FnArg, ItemFn, Pat};
 
 use super::Errors;
-use super::ast::{Binding, Route, is_plain_value, template_params};
+use super::ast::{Arg, Binding, Route, is_plain_value, lit_subspan, template_params};
 
+/// The checks that need the attribute.
 pub(crate) fn check(route: &Route<'_>, errors: &mut Errors) {
-    check_free_function(route, errors);
-    check_params_have_arguments(route, errors);
-    check_arguments(route, errors);
+    let explained = check_params_have_arguments(route, errors);
+    check_arguments(route, &explained, errors);
 }
 
 /// Rule: a handler is a plain free function: no `self`, no generics or `where` clause, not
 /// `const`, `unsafe`, `extern` or variadic. The router calls it through a plain `fn` pointer
 /// with arguments it builds itself, which rules out each of these.
-fn check_free_function(route: &Route<'_>, errors: &mut Errors) {
-    let sig = &route.func.sig;
+pub(crate) fn check_function(func: &ItemFn, errors: &mut Errors) {
+    let sig = &func.sig;
     if let Some(constness) = &sig.constness {
         errors.spanned(
             constness,
@@ -30,20 +32,29 @@ fn check_free_function(route: &Route<'_>, errors: &mut Errors) {
     if let Some(abi) = &sig.abi {
         errors.spanned(
             abi,
-            "a route handler cannot declare an ABI; remove the `extern`",
+            format!(
+                "a route handler cannot declare an ABI; remove `{}`",
+                abi.to_token_stream()
+            ),
         );
     }
-    if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
+    if !sig.generics.params.is_empty() {
         errors.spanned(
             &sig.generics,
             "a route handler cannot be generic; the router must know every argument type, so use concrete types",
         );
     }
+    if let Some(where_clause) = &sig.generics.where_clause {
+        errors.spanned(
+            where_clause,
+            "a route handler cannot have a `where` clause; the router calls it with concrete types, so remove it",
+        );
+    }
     if let Some(variadic) = &sig.variadic {
         errors.spanned(variadic, "a route handler cannot be variadic");
     }
-    for arg in &route.args {
-        if let FnArg::Receiver(receiver) = arg.arg {
+    for arg in &sig.inputs {
+        if let FnArg::Receiver(receiver) = arg {
             errors.spanned(
                 receiver,
                 "a route handler cannot take `self`; make it a free function and reach shared data through `State<T>`",
@@ -53,50 +64,148 @@ fn check_free_function(route: &Route<'_>, errors: &mut Errors) {
 }
 
 /// Rule: every `<param>` of the path and query is received by a function argument of the same
-/// name. The hint names the closest unbound argument.
-fn check_params_have_arguments(route: &Route<'_>, errors: &mut Errors) {
+/// name, bound as a plain identifier.
+///
+/// When the mistake is visible on an argument (the name bound inside a pattern, a `_`, a
+/// misspelling), the hint names that argument, and the argument is not reported a second
+/// time: the indices of the arguments explained this way are returned.
+fn check_params_have_arguments(route: &Route<'_>, errors: &mut Errors) -> Vec<usize> {
+    let mut explained = Vec::new();
     let Some(template) = &route.template else {
-        return;
+        return explained;
     };
-    let unbound_names: Vec<&str> = route
-        .args
-        .iter()
-        .filter(|a| matches!(a.binding, Binding::Extractor { .. }))
-        .filter_map(|a| a.name.as_deref())
+    let path = &route.attr.path;
+    let unbound: Vec<(String, bool)> = template_params(template)
+        .into_iter()
+        .filter(|(param, _)| {
+            !route
+                .args
+                .iter()
+                .any(|a| a.name.as_deref() == Some(param.as_str()))
+        })
         .collect();
-    for (param, is_query) in template_params(template) {
-        let bound = route
+    // Arguments that could have been meant to receive a parameter: named, bound to nothing.
+    let unbound_named = |explained: &[usize]| -> Vec<(usize, &str)> {
+        route
             .args
             .iter()
-            .any(|a| a.name.as_deref() == Some(param.as_str()));
-        if bound {
+            .enumerate()
+            .filter(|(i, a)| !explained.contains(i) && is_extractor(a))
+            .filter_map(|(i, a)| Some((i, a.name.as_deref()?)))
+            .collect()
+    };
+    let plain_unbound_named = |explained: &[usize]| -> Vec<(usize, &str)> {
+        unbound_named(explained)
+            .into_iter()
+            .filter(|&(i, _)| plain_type(&route.args[i]))
+            .collect()
+    };
+
+    for (n, (param, is_query)) in unbound.iter().enumerate() {
+        let kind = if *is_query { "query" } else { "path" };
+        let at = param_span(path, param);
+
+        // The name appears, but inside a pattern: `(id, _): (u64, u64)`.
+        if let Some((i, pat)) = route.args.iter().enumerate().find_map(|(i, a)| {
+            let pat = a.pat()?;
+            (a.name.is_none() && binds_name(pat.to_token_stream(), param)).then_some((i, pat))
+        }) {
+            let pat_text = tokens_text(pat);
+            errors.spanned(
+                pat,
+                format!(
+                    "{kind} parameter `<{param}>` must be received by an argument named `{}`, not through the pattern `{pat_text}`; write `{}: T` and destructure in the body",
+                    raw_ident(param),
+                    raw_ident(param),
+                ),
+            );
+            explained.push(i);
             continue;
         }
-        let kind = if is_query { "query" } else { "path" };
-        let hint = match closest_match(&param, unbound_names.iter().copied()) {
-            Some(close) => format!("did you mean `{close}`?"),
-            None => format!("add an argument `{}: T` to the function", raw_ident(&param)),
+
+        // A misspelt argument: `<id>` and `idd: u64`.
+        let candidates = unbound_named(&explained);
+        if let Some(close) = closest_match(param, candidates.iter().map(|&(_, name)| name)) {
+            let i = candidates
+                .iter()
+                .find(|&&(_, name)| name == close)
+                .map(|&(i, _)| i);
+            explained.extend(i);
+            errors.error(
+                at,
+                format!("{kind} parameter `<{param}>` has no matching function argument; did you mean `{close}`?"),
+            );
+            continue;
+        }
+
+        // `_: u64`: a value that could only be this parameter, but has no name.
+        if let Some((i, arg)) = route.args.iter().enumerate().find(|(i, a)| {
+            !explained.contains(i) && matches!(a.pat(), Some(Pat::Wild(_))) && plain_type(a)
+        }) {
+            let ty = match arg.binding {
+                Binding::Extractor { ty } => tokens_text(ty),
+                _ => "T".to_owned(),
+            };
+            errors.spanned(
+                arg.pat(),
+                format!(
+                    "{kind} parameter `<{param}>` is received by an argument of the same name, and `_` has none; write `{}: {ty}`",
+                    raw_ident(param),
+                ),
+            );
+            explained.push(i);
+            continue;
+        }
+
+        // One parameter left and one plain-value argument left: they were meant for each
+        // other, under two names.
+        let plain = plain_unbound_named(&explained);
+        if unbound.len() - n == 1 && plain.len() == 1 {
+            let (i, name) = plain[0];
+            explained.push(i);
+            errors.error(
+                at,
+                format!(
+                    "{kind} parameter `<{param}>` has no matching function argument; rename the argument `{name}` to `{}`, or the parameter to `<{name}>`",
+                    raw_ident(param),
+                ),
+            );
+            continue;
+        }
+
+        let hint = if *is_query {
+            format!(
+                "add an argument `{0}: T` to the function, or `{0}: Option<T>` if it may be absent",
+                raw_ident(param)
+            )
+        } else {
+            format!("add an argument `{}: T` to the function", raw_ident(param))
         };
-        errors.spanned(
-            &route.attr.path,
+        errors.error(
+            at,
             format!("{kind} parameter `<{param}>` has no matching function argument; {hint}"),
         );
     }
+    explained
 }
 
-/// Rules for arguments that bind no parameter:
-/// - one whose type is a plain value (`String`, a number …) would be a misspelt parameter,
-///   never an extractor, so it is an error naming the closest parameter;
+/// Rules for arguments:
 /// - a parameter is received by a plain name (`id: u64`, `mut id: u64`), not by reference
-///   (`ref id`) or through a pattern.
-fn check_arguments(route: &Route<'_>, errors: &mut Errors) {
+///   (`ref id`);
+/// - an argument whose type is a plain value (`String`, a number …) but binds no parameter
+///   would be a misspelt parameter, never an extractor, so it is an error naming the closest
+///   parameter.
+fn check_arguments(route: &Route<'_>, explained: &[usize], errors: &mut Errors) {
     let params: Vec<String> = route
         .template
         .as_ref()
         .map(|t| template_params(t).into_iter().map(|(p, _)| p).collect())
         .unwrap_or_default();
-    for arg in &route.args {
+    for (i, arg) in route.args.iter().enumerate() {
         let Some(pat) = arg.pat() else { continue };
+        if explained.contains(&i) {
+            continue;
+        }
         match &arg.binding {
             Binding::Path { .. } | Binding::Query { .. } => {
                 if let Pat::Ident(ident) = pat {
@@ -112,7 +221,7 @@ fn check_arguments(route: &Route<'_>, errors: &mut Errors) {
                 }
             }
             Binding::Extractor { ty } if is_plain_value(ty) && route.template.is_some() => {
-                let ty_text = ty.to_token_stream().to_string().replace(' ', "");
+                let ty_text = tokens_text(ty);
                 let message = match &arg.name {
                     Some(name) => {
                         let hint = match closest_match(name, params.iter().map(String::as_str)) {
@@ -132,6 +241,49 @@ fn check_arguments(route: &Route<'_>, errors: &mut Errors) {
             Binding::Extractor { .. } | Binding::Receiver => {}
         }
     }
+}
+
+fn is_extractor(arg: &Arg<'_>) -> bool {
+    matches!(arg.binding, Binding::Extractor { .. })
+}
+
+fn plain_type(arg: &Arg<'_>) -> bool {
+    matches!(arg.binding, Binding::Extractor { ty } if is_plain_value(ty))
+}
+
+/// Whether an identifier `name` (raw or not) appears anywhere in a pattern.
+fn binds_name(tokens: TokenStream, name: &str) -> bool {
+    tokens.into_iter().any(|tt| match tt {
+        TokenTree::Ident(ident) => ident.unraw() == name,
+        TokenTree::Group(group) => binds_name(group.stream(), name),
+        _ => false,
+    })
+}
+
+/// Where `<param>` (or `<param..>`) is written in the path literal.
+fn param_span(path: &syn::LitStr, param: &str) -> proc_macro2::Span {
+    let text = path.value();
+    [format!("<{param}>"), format!("<{param}..>")]
+        .iter()
+        .find_map(|needle| {
+            let start = text.find(needle.as_str())?;
+            Some(lit_subspan(path, start..start + needle.len()))
+        })
+        .unwrap_or_else(|| path.span())
+}
+
+/// Tokens as the user wrote them, near enough: `Vec<u8>`, `(id, _)`.
+fn tokens_text(tokens: impl ToTokens) -> String {
+    let text = tokens.to_token_stream().to_string();
+    text.replace(" < ", "<")
+        .replace(" <", "<")
+        .replace("< ", "<")
+        .replace(" >", ">")
+        .replace(" ,", ",")
+        .replace("( ", "(")
+        .replace(" )", ")")
+        .replace(" :: ", "::")
+        .replace("& ", "&")
 }
 
 fn raw_ident(name: &str) -> String {

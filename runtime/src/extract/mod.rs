@@ -64,6 +64,13 @@ use crate::response::{IntoResponse, Response};
 
 /// An extractor built from the request head, without reading the body. Any number of them
 /// may appear among a handler's arguments, in any position.
+// Worded exactly like `FromRequest`: rustc reports a non-extractor argument against both
+// traits at the same span, and identical reports are shown once.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is neither an extractor nor a parameter, so it cannot be a handler argument",
+    label = "`{Self}` does not implement `FromRequestParts` or `FromRequest`",
+    note = "an argument named like a `<param>` of the route receives that parameter; every other argument must be an extractor such as `State<T>`, `Query<T>`, `HeaderMap`, `Json<T>`, `Text` or `Bytes`"
+)]
 pub trait FromRequestParts: Sized {
     /// The response sent when extraction fails.
     type Rejection: IntoResponse;
@@ -117,7 +124,7 @@ pub mod marker {
 
     /// Implemented by the marker of extractors that may stand before the last argument.
     #[diagnostic::on_unimplemented(
-        message = "this argument reads the request body, so it must be the last argument of the handler",
+        message = "`{T}` reads the request body, so it must be the last argument of the handler",
         label = "reads the body, but is not the last argument",
         note = "a handler reads the body at most once, through its last argument (`Json<T>`, `Text`, `Bytes`, `Request` or your own `FromRequest` type); move it last, and keep only one"
     )]

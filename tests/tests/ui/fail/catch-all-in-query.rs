@@ -1,0 +1,8 @@
+use routemark::route;
+
+#[route(GET "/search?<terms..>")]
+fn search(terms: String) -> String {
+    terms
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use routemark::route;
+
+#[route(GET "/files/<path..>/edit")]
+fn edit_file(path: String) -> String {
+    path
+}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use routemark::route;
+
+#[route(GET "/users")]
+struct Users;
+
+fn main() {}

@@ -1,0 +1,8 @@
+use routemark::route;
+
+#[route(GET "/users/<name>")]
+fn get_user(nmae: String) -> String {
+    nmae
+}
+
+fn main() {}

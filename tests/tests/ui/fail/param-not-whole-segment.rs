@@ -1,0 +1,8 @@
+use routemark::route;
+
+#[route(GET "/users/user-<id>")]
+fn get_user(id: u64) -> String {
+    id.to_string()
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use routemark::route;
+
+#[route(GET /users/list)]
+fn list_users() -> &'static str {
+    "users"
+}
+
+fn main() {}

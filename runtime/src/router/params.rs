@@ -10,10 +10,15 @@ const INLINE: usize = 8;
 /// included.
 ///
 /// Up to eight parameters are stored inline, so a lookup that matches a route with eight
-/// parameters or fewer allocates nothing; more than eight spill to a `Vec`.
+/// parameters or fewer allocates nothing; more than eight spill to a `Vec`. Inline
+/// parameters are byte ranges of the path (`u32` offsets), which keeps the whole value small
+/// enough to be returned in registers-and-a-few-stores rather than a `memcpy`.
 #[derive(Clone)]
 pub struct Params<'p> {
-    inline: [&'p str; INLINE],
+    /// The text the ranges point into.
+    path: &'p str,
+    /// `(start, end)` byte offsets into `path`.
+    inline: [(u32, u32); INLINE],
     /// Parameters beyond the first [`INLINE`], in order; empty (unallocated) until needed.
     spill: Vec<&'p str>,
     len: usize,
@@ -23,17 +28,29 @@ impl<'p> Params<'p> {
     /// No parameters.
     pub(super) const fn new() -> Params<'p> {
         Params {
-            inline: [""; INLINE],
+            path: "",
+            inline: [(0, 0); INLINE],
             spill: Vec::new(),
             len: 0,
         }
     }
 
-    pub(super) fn push(&mut self, value: &'p str) {
+    /// Sets the text that [`push_range`](Params::push_range) offsets refer to; only while
+    /// there are no parameters.
+    pub(super) fn set_path(&mut self, path: &'p str) {
+        if self.len == 0 {
+            self.path = path;
+        }
+    }
+
+    /// Adds `path[start..end]`. The caller passes offsets below 4 GiB (it does not look up
+    /// longer paths).
+    pub(super) fn push_range(&mut self, start: usize, end: usize) {
         if let Some(slot) = self.inline.get_mut(self.len) {
-            *slot = value;
+            *slot = (start as u32, end as u32);
         } else {
-            self.spill.push(value);
+            self.spill
+                .push(self.path.get(start..end).unwrap_or_default());
         }
         self.len += 1;
     }
@@ -49,8 +66,8 @@ impl<'p> Params<'p> {
     pub fn get(&self, index: usize) -> Option<&'p str> {
         if index >= self.len {
             None
-        } else if index < INLINE {
-            Some(self.inline[index])
+        } else if let Some(&(start, end)) = self.inline.get(index) {
+            self.path.get(start as usize..end as usize)
         } else {
             self.spill.get(index - INLINE).copied()
         }
@@ -96,13 +113,27 @@ impl Eq for Params<'_> {}
 mod tests {
     use super::*;
 
+    /// Params over `path`, one per `/`-separated piece after the first `/`.
+    fn pieces(path: &str) -> (Params<'_>, Vec<(usize, usize)>) {
+        let mut ranges = Vec::new();
+        let mut pos = 1;
+        for piece in path[1..].split('/') {
+            ranges.push((pos, pos + piece.len()));
+            pos += piece.len() + 1;
+        }
+        let mut p = Params::new();
+        p.set_path(path);
+        (p, ranges)
+    }
+
     #[test]
     fn push_pop_get_across_the_inline_boundary() {
         let names: Vec<String> = (0..12).map(|i| format!("p{i}")).collect();
-        let mut p = Params::new();
+        let path = format!("/{}/x/y", names.join("/"));
+        let (mut p, ranges) = pieces(&path);
         assert!(p.is_empty());
-        for n in &names {
-            p.push(n);
+        for &(s, e) in &ranges[..12] {
+            p.push_range(s, e);
         }
         assert_eq!(p.len(), 12);
         assert_eq!(p.iter().collect::<Vec<_>>(), names);
@@ -117,8 +148,8 @@ mod tests {
         assert_eq!(p.len(), 7);
         assert_eq!(p.get(7), None);
         assert_eq!(p.iter().collect::<Vec<_>>(), names[..7]);
-        p.push("x");
-        p.push("y");
+        p.push_range(ranges[12].0, ranges[12].1);
+        p.push_range(ranges[13].0, ranges[13].1);
         assert_eq!(p.get(7), Some("x"));
         assert_eq!(p.get(8), Some("y"));
         assert_eq!(p.len(), 9);
@@ -126,14 +157,22 @@ mod tests {
 
     #[test]
     fn eight_params_stay_inline() {
-        let mut p = Params::new();
-        for _ in 0..8 {
-            p.push("v");
+        let (mut p, ranges) = pieces("/v/v/v/v/v/v/v/v/w");
+        for &(s, e) in &ranges[..8] {
+            p.push_range(s, e);
         }
         assert_eq!(p.spill.capacity(), 0);
-        p.push("w");
+        p.push_range(ranges[8].0, ranges[8].1);
         assert!(p.spill.capacity() > 0);
         assert_eq!(format!("{p:?}").matches('"').count(), 18);
+    }
+
+    #[test]
+    fn set_path_is_ignored_once_there_are_parameters() {
+        let (mut p, ranges) = pieces("/a/b");
+        p.push_range(ranges[0].0, ranges[0].1);
+        p.set_path("/zzzz");
+        assert_eq!(p.get(0), Some("a"));
     }
 
     #[test]

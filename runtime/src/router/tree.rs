@@ -37,15 +37,30 @@ fn to_index(len: usize) -> u32 {
 
 #[derive(Debug)]
 struct StaticEdge {
-    /// The first byte of `text`, or 0 when it is empty; checked before `text` itself.
-    first: u8,
+    /// [`key`] of `text`: compared before `text` itself, and the order of a node's edges.
+    key: u64,
     text: Box<str>,
     node: u32,
 }
 
+/// A segment's length, first and last byte packed in one word: two loads, no loop. Two
+/// different segments seldom agree on all three, so most candidate edges are ruled out by
+/// one integer comparison before any text is compared.
+fn key(text: &str) -> u64 {
+    let bytes = text.as_bytes();
+    let first = bytes.first().copied().unwrap_or(0);
+    let last = bytes.last().copied().unwrap_or(0);
+    ((bytes.len() as u64) << 16) | (u64::from(first) << 8) | u64::from(last)
+}
+
+/// The order of a node's static edges: by key, then by text.
+fn edge_order(key_a: u64, text_a: &str, key_b: u64, text_b: &str) -> std::cmp::Ordering {
+    key_a.cmp(&key_b).then_with(|| text_a.cmp(text_b))
+}
+
 #[derive(Debug, Default)]
 struct Node {
-    /// Sorted by `text`.
+    /// Sorted by [`edge_order`].
     statics: Vec<StaticEdge>,
     /// The node after a `<param>` segment.
     param: Option<u32>,
@@ -55,21 +70,17 @@ struct Node {
     endpoint: Option<u32>,
 }
 
-fn first_byte(text: &str) -> u8 {
-    text.as_bytes().first().copied().unwrap_or(0)
-}
-
 impl Node {
     fn static_child(&self, segment: &str) -> Option<u32> {
+        let k = key(segment);
         if self.statics.len() <= LINEAR_SCAN_MAX {
-            let first = first_byte(segment);
             self.statics
                 .iter()
-                .find(|e| e.first == first && *e.text == *segment)
+                .find(|e| e.key == k && *e.text == *segment)
                 .map(|e| e.node)
         } else {
             self.statics
-                .binary_search_by(|e| (*e.text).cmp(segment))
+                .binary_search_by(|e| edge_order(e.key, &e.text, k, segment))
                 .ok()
                 .map(|i| self.statics[i].node)
         }
@@ -102,6 +113,96 @@ pub(super) enum Outcome {
 pub(super) struct Tree {
     nodes: Vec<Node>,
     endpoints: Vec<Endpoint>,
+    /// The endpoints of templates without parameters, by their whole path: a request for
+    /// such a path is answered by one hash probe when the endpoint serves the method (a
+    /// template of static segments only outranks every other template matching its path).
+    static_paths: StaticPaths,
+}
+
+/// Hashes a path eight bytes at a time (a multiply-rotate hash: the table is built from the
+/// program's own routes, so it needs speed, not resistance to chosen keys).
+fn hash_path(bytes: &[u8]) -> u64 {
+    const K: u64 = 0xf135_7aea_2e62_a9c5;
+    let mix = |h: u64, word: [u8; 8]| {
+        (h ^ u64::from_le_bytes(word))
+            .wrapping_mul(K)
+            .rotate_left(26)
+    };
+    let mut h = (bytes.len() as u64).wrapping_mul(K);
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        h = mix(h, word);
+    }
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        let mut word = [0u8; 8];
+        word[..rest.len()].copy_from_slice(rest);
+        h = mix(h, word);
+    }
+    h.wrapping_mul(K)
+}
+
+/// An open-addressing hash table from whole static paths to endpoints, at most half full.
+#[derive(Debug, Default)]
+struct StaticPaths {
+    /// `(low 32 bits of the hash, entry index + 1)`; `0` marks an empty slot. The length is
+    /// a power of two, or zero when there are no entries.
+    slots: Vec<(u32, u32)>,
+    /// `(path, endpoint)`.
+    entries: Vec<(Box<str>, u32)>,
+    /// `64 - log2(slots.len())`: the slot of a hash is its top bits.
+    shift: u32,
+}
+
+impl StaticPaths {
+    fn build(entries: Vec<(Box<str>, u32)>) -> StaticPaths {
+        if entries.is_empty() {
+            return StaticPaths::default();
+        }
+        let len = (entries.len() * 2).next_power_of_two();
+        let mut slots = vec![(0u32, 0u32); len];
+        let shift = 64 - len.trailing_zeros();
+        let mask = len - 1;
+        for (index, (path, _)) in entries.iter().enumerate() {
+            let h = hash_path(path.as_bytes());
+            let mut i = (h >> shift) as usize & mask;
+            while slots[i].1 != 0 {
+                i = (i + 1) & mask;
+            }
+            // Truncation intended: the tag is the hash's low half.
+            slots[i] = (h as u32, to_index(index + 1));
+        }
+        StaticPaths {
+            slots,
+            entries,
+            shift,
+        }
+    }
+
+    fn get(&self, path: &str) -> Option<u32> {
+        if self.slots.is_empty() {
+            return None;
+        }
+        let h = hash_path(path.as_bytes());
+        let mask = self.slots.len() - 1;
+        let tag = h as u32;
+        let mut i = (h >> self.shift) as usize & mask;
+        loop {
+            let &(slot_tag, entry) = self.slots.get(i)?;
+            if entry == 0 {
+                return None;
+            }
+            if slot_tag == tag {
+                let (text, endpoint) = self.entries.get(entry as usize - 1)?;
+                if **text == *path {
+                    return Some(*endpoint);
+                }
+            }
+            i = (i + 1) & mask;
+        }
+    }
 }
 
 /// What [`Tree::build`] returns besides the tree: for each endpoint (shape), the insertion
@@ -118,13 +219,32 @@ impl Tree {
         let mut tree = Tree {
             nodes: vec![Node::default()],
             endpoints: Vec::new(),
+            static_paths: StaticPaths::default(),
         };
         let mut groups: ShapeGroups = Vec::new();
+        let mut static_paths = Vec::new();
         for (route, (methods, segments)) in routes.into_iter().enumerate() {
             let endpoint = tree.insert(segments);
             let slot = endpoint as usize;
             if slot == groups.len() {
                 groups.push(Vec::new());
+                // A new endpoint: record its whole path when it has no parameters.
+                let mut path = String::new();
+                for segment in segments {
+                    match segment {
+                        Segment::Static(text) => {
+                            path.push('/');
+                            path.push_str(text);
+                        }
+                        _ => {
+                            path.clear();
+                            break;
+                        }
+                    }
+                }
+                if !path.is_empty() {
+                    static_paths.push((path.into_boxed_str(), endpoint));
+                }
             }
             groups[slot].push(route);
             let ep = &mut tree.endpoints[slot];
@@ -142,6 +262,7 @@ impl Tree {
                 }
             }
         }
+        tree.static_paths = StaticPaths::build(static_paths);
         (tree, groups)
     }
 
@@ -152,14 +273,15 @@ impl Tree {
             match seg {
                 Segment::Static(text) => {
                     let statics = &self.nodes[node].statics;
-                    node = match statics.binary_search_by(|e| (*e.text).cmp(text.as_str())) {
+                    let k = key(text);
+                    node = match statics.binary_search_by(|e| edge_order(e.key, &e.text, k, text)) {
                         Ok(i) => statics[i].node as usize,
                         Err(i) => {
                             let child = self.new_node();
                             self.nodes[node].statics.insert(
                                 i,
                                 StaticEdge {
-                                    first: first_byte(text),
+                                    key: k,
                                     text: text.as_str().into(),
                                     node: child,
                                 },
@@ -223,13 +345,22 @@ impl Tree {
         path: &'p str,
         params: &mut Params<'p>,
     ) -> Outcome {
-        if !path.starts_with('/') {
+        // Parameters are stored as `u32` offsets; no request path comes near 4 GiB.
+        if !path.starts_with('/') || u32::try_from(path.len()).is_err() {
             return Outcome::NotFound;
+        }
+        params.set_path(path);
+        let method = method_index(method);
+        if let Some(ep) = self.static_paths.get(path) {
+            let found = method.and_then(|m| self.endpoints.get(ep as usize)?.serve[m]);
+            if let Some(value) = found {
+                return Outcome::Found(value);
+            }
         }
         let mut search = Search {
             tree: self,
             path,
-            method: method_index(method),
+            method,
             params,
             allow: MethodSet::EMPTY,
             matched: false,
@@ -282,7 +413,7 @@ impl Search<'_, '_, '_> {
         }
         if let Some(child) = node.param {
             if !segment.is_empty() {
-                self.params.push(segment);
+                self.params.push_range(pos, end);
                 if let Some(found) = self.walk(child, end + 1) {
                     return Some(found);
                 }
@@ -292,7 +423,7 @@ impl Search<'_, '_, '_> {
         if let Some(ep) = node.catch_all {
             if pos < path.len() {
                 let found = self.serve(ep)?;
-                self.params.push(&path[pos..]);
+                self.params.push_range(pos, path.len());
                 return Some(found);
             }
         }

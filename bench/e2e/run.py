@@ -1,0 +1,140 @@
+#!/usr/bin/env python3
+"""End-to-end: the same 130 GitHub GET routes served by routemark, axum, actix-web and bare
+hyper, driven by wrk, per ../../../shared/BENCHMARKS.md section 2.
+
+- server pinned to core 0, one worker thread (current-thread tokio; actix `workers(1)`);
+  wrk pinned to core 1, `-t1 -c64 -d10s`, keep-alive, no pipelining, requests spread over
+  the 130 request paths of matchit's set (requests.lua);
+- ROUNDS interleaved rounds (A B C D, A B C D, ...), a fresh server each round, 2 s warm-up;
+- per round and server: max req/s (with the server's CPU use, to show whether it was the
+  bottleneck), then a fixed-rate run (16 connections, 1 ms pause before each request, the
+  same offered load for every server) giving server CPU time per request (utime + stime
+  from /proc/PID/stat, all threads) and p99 latency;
+- prints the medians and the ratios to axum, actix-web and bare hyper as a Markdown table.
+
+    python3 bench/e2e/run.py [ROUNDS] [DURATION_S]
+
+Builds the apps first (release, LTO) with CARGO_TARGET_DIR=target/bench-e2e.
+"""
+import os
+import pathlib
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+
+HERE = pathlib.Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+TARGET = pathlib.Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target" / "bench-e2e"))
+SERVERS = [("routemark", "e2e-routemark"), ("axum", "e2e-axum"),
+           ("actix-web", "e2e-actix"), ("hyper", "e2e-hyper")]
+TICK = os.sysconf("SC_CLK_TCK")
+FIXED_CONNECTIONS = 16
+FIXED_DELAY_MS = 1
+
+
+def cpu_seconds(pid):
+    fields = pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICK  # utime, stime (fields 14, 15)
+
+
+def wait_port(port):
+    for _ in range(5000):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.002)
+    raise RuntimeError(f"nothing listens on {port}")
+
+
+def to_ms(text):
+    m = re.fullmatch(r"([\d.]+)(us|ms|s)", text)
+    value, unit = float(m.group(1)), m.group(2)
+    return value * {"us": 1e-3, "ms": 1.0, "s": 1e3}[unit]
+
+
+def wrk(port, duration, connections, delay=None):
+    cmd = ["taskset", "-c", "1", "wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency",
+           "-s", str(HERE / "requests.lua"), f"http://127.0.0.1:{port}"]
+    if delay is not None:
+        cmd += ["--", str(delay)]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    requests = int(re.search(r"(\d+) requests in", out).group(1))
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    p99 = to_ms(re.search(r"99%\s+(\S+)", out).group(1))
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    errors = re.search(r"Socket errors: (.*)", out)
+    if bad or errors:
+        raise RuntimeError(f"wrk saw failures:\n{out}")
+    return requests, rps, p99
+
+
+def check(port):
+    """Every route answers 200 with the same body; returns the header names of one answer."""
+    paths = re.findall(r'"(/[^"]*)"', (HERE / "requests.lua").read_text())
+    for path in paths:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}") as r:
+            assert r.status == 200 and r.read() == b"Hello, world!", path
+            headers = sorted(k.lower() for k in r.headers.keys())
+    return headers
+
+
+def one(name, binary, port, duration, first):
+    proc = subprocess.Popen(["taskset", "-c", "0", str(binary), f"127.0.0.1:{port}"],
+                            stderr=subprocess.DEVNULL)
+    try:
+        wait_port(port)
+        if first:
+            print(f"{name}: headers {check(port)}", file=sys.stderr)
+        wrk(port, 2, 64)  # warm-up
+        c0, t0 = cpu_seconds(proc.pid), time.monotonic()
+        n, rps, p99_max = wrk(port, duration, 64)
+        busy = (cpu_seconds(proc.pid) - c0) / (time.monotonic() - t0)
+        c1 = cpu_seconds(proc.pid)
+        fixed_n, fixed_rps, p99 = wrk(port, duration, FIXED_CONNECTIONS, FIXED_DELAY_MS)
+        cpu_us = (cpu_seconds(proc.pid) - c1) / fixed_n * 1e6
+    finally:
+        proc.terminate()
+        proc.wait()
+    print(f"  {name}: {rps:,.0f} req/s (server core {busy:.0%} busy, p99 {p99_max:.2f} ms); "
+          f"fixed {fixed_rps:,.0f} req/s: {cpu_us:.1f} us CPU/req, p99 {p99:.3f} ms", file=sys.stderr)
+    return {"rps": rps, "busy": busy, "cpu_us": cpu_us, "p99": p99, "fixed_rps": fixed_rps}
+
+
+def main():
+    rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 5
+    duration = int(sys.argv[2]) if len(sys.argv) > 2 else 10
+    env = dict(os.environ, CARGO_TARGET_DIR=str(TARGET))
+    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=HERE, env=env, check=True)
+    results = {name: [] for name, _ in SERVERS}
+    port = 18080
+    for r in range(rounds):
+        print(f"round {r + 1}/{rounds}", file=sys.stderr)
+        for name, binary in SERVERS:
+            port += 1
+            results[name].append(one(name, TARGET / "release" / binary, port, duration, r == 0))
+
+    def med(name, key):
+        return statistics.median(x[key] for x in results[name])
+
+    print(f"| server | req/s (median of {rounds}) | x axum | x actix-web | x hyper | server core busy "
+          f"| CPU per request at {FIXED_CONNECTIONS} conns x {FIXED_DELAY_MS} ms pause (~{med('hyper', 'fixed_rps'):,.0f} req/s) "
+          f"| x axum | p99 at that rate | x axum |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for name, _ in SERVERS:
+        rps, cpu, p99 = med(name, "rps"), med(name, "cpu_us"), med(name, "p99")
+        print(f"| {name} | {rps:,.0f} | {rps / med('axum', 'rps'):.3f} | {rps / med('actix-web', 'rps'):.3f} "
+              f"| {rps / med('hyper', 'rps'):.3f} | {med(name, 'busy'):.0%} | {cpu:.2f} us "
+              f"| {cpu / med('axum', 'cpu_us'):.3f} | {p99:.3f} ms | {p99 / med('axum', 'p99'):.3f} |")
+    print("\nper round (req/s; CPU us/req):", file=sys.stderr)
+    for name, _ in SERVERS:
+        print(f"  {name}: " + ", ".join(f"{x['rps']:,.0f}; {x['cpu_us']:.1f}" for x in results[name]),
+              file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

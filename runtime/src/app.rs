@@ -63,6 +63,7 @@ impl App {
     /// let app = routemark::App::with_routes(
     ///     routemark::routes().filter(|r| r.module_path().starts_with("my_crate::admin")),
     /// );
+    /// assert!(app.routes().is_empty()); // this example has no `my_crate::admin` module
     /// ```
     pub fn with_routes(routes: impl IntoIterator<Item = &'static Route>) -> App {
         let mut routes: Vec<&'static Route> = routes.into_iter().collect();

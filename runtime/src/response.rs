@@ -58,6 +58,8 @@ pub type Response = http::Response<Body>;
 ///         }
 ///     }
 /// }
+///
+/// assert_eq!(ApiError::NotFound(7).into_response().status(), StatusCode::NOT_FOUND);
 /// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a response: a handler must return a type that implements `IntoResponse`",

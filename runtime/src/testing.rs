@@ -1,6 +1,6 @@
 //! Sending requests to an application in-process, without a socket.
 //!
-//! ```
+//! ```standalone_crate
 //! use routemark::{route, testing::TestClient, App, Json};
 //!
 //! #[route(POST "/echo/<name>")]
@@ -10,7 +10,7 @@
 //!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() {
-//! let client = TestClient::new(App::with_routes(routemark::routes()).build().unwrap());
+//! let client = TestClient::new(App::new().build().unwrap());
 //! let res = client.post("/echo/ada").json(&serde_json::json!([1, 2])).send().await;
 //! assert_eq!(res.status(), 200);
 //! assert_eq!(res.json::<serde_json::Value>()["body"], serde_json::json!([1, 2]));

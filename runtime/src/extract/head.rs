@@ -12,7 +12,7 @@ use crate::response::HttpError;
 /// `App` refuses to start when a route asks for a `State<T>` that was never provided, so the
 /// 500 this extractor can answer is unreachable in a served application.
 ///
-/// ```
+/// ```standalone_crate
 /// use std::sync::{Arc, Mutex};
 /// use routemark::{route, State};
 ///
@@ -27,6 +27,7 @@ use crate::response::HttpError;
 /// }
 ///
 /// let app = routemark::App::new().state(Counter::default());
+/// assert!(app.build().is_ok()); // without `.state(..)`, the build names `State<Counter>`
 /// ```
 #[derive(Clone, Copy, Debug, Default)]
 pub struct State<T>(pub T);

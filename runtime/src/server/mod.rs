@@ -53,7 +53,7 @@ use timed_body::TimedBody;
 /// use std::time::Duration;
 /// use routemark::ServerConfig;
 ///
-/// let config = ServerConfig::default()
+/// let _config = ServerConfig::default()
 ///     .header_read_timeout(Duration::from_secs(5))
 ///     .max_connections(1_000);
 /// ```
@@ -185,6 +185,7 @@ impl ServerConfig {
 /// A bound listener with the [`ServerConfig`] it serves with.
 ///
 /// ```no_run
+/// # #[allow(dead_code)]
 /// # async fn run(router: routemark::Router) -> Result<(), routemark::Error> {
 /// use std::time::Duration;
 /// use routemark::{Server, ServerConfig};

@@ -119,6 +119,8 @@
 
 mod conflict;
 mod params;
+#[cfg(any(test, feature = "reference"))]
+pub mod reference;
 mod tree;
 
 use routemark_path::{Method, MethodSet, PathTemplate, Segment};
@@ -681,91 +683,6 @@ mod tests {
         Method::Options,
     ];
 
-    fn ranks(t: &PathTemplate) -> Vec<u8> {
-        t.segments().iter().map(Segment::rank).collect()
-    }
-
-    /// Whether route `i` serves `method`: it declares it, or the method is HEAD, it declares
-    /// GET and no route of its shape declares HEAD.
-    fn serves(routes: &[(MethodSet, PathTemplate)], i: usize, method: Method) -> bool {
-        let (ms, t) = &routes[i];
-        ms.contains(method)
-            || (method == Method::Head
-                && ms.contains(Method::Get)
-                && !routes
-                    .iter()
-                    .any(|(m, u)| m.contains(Method::Head) && u.shape() == t.shape()))
-    }
-
-    #[derive(Debug, PartialEq, Eq)]
-    enum Expected<'p> {
-        Found(usize, Vec<&'p str>),
-        MethodNotAllowed(MethodSet),
-        NotFound,
-    }
-
-    /// The brute-force router: every route's `match_path`, filtered by method, minimum rank
-    /// sequence. Panics on a tie, which only a conflict could cause.
-    fn reference<'p>(
-        routes: &[(MethodSet, PathTemplate)],
-        method: Method,
-        path: &'p str,
-    ) -> Expected<'p> {
-        let matching: Vec<(usize, Vec<&'p str>)> = routes
-            .iter()
-            .enumerate()
-            .filter_map(|(i, (_, t))| t.match_path(path).map(|p| (i, p)))
-            .collect();
-        if matching.is_empty() {
-            return Expected::NotFound;
-        }
-        let mut serving: Vec<&(usize, Vec<&str>)> = matching
-            .iter()
-            .filter(|(i, _)| serves(routes, *i, method))
-            .collect();
-        serving.sort_by_key(|(i, _)| ranks(&routes[*i].1));
-        if let Some((i, params)) = serving.first() {
-            if let Some((j, _)) = serving.get(1) {
-                assert_ne!(ranks(&routes[*i].1), ranks(&routes[*j].1), "tie");
-            }
-            return Expected::Found(*i, params.clone());
-        }
-        let mut allow = matching
-            .iter()
-            .fold(MethodSet::EMPTY, |acc, (i, _)| acc.union(routes[*i].0))
-            .with(Method::Options);
-        if allow.contains(Method::Get) {
-            allow = allow.with(Method::Head);
-        }
-        Expected::MethodNotAllowed(allow)
-    }
-
-    /// Every pair with the same shape and a common method, sorted.
-    fn brute_force_conflicts(routes: &[(MethodSet, PathTemplate)]) -> Vec<Conflict> {
-        let mut out = Vec::new();
-        for (i, (mi, ti)) in routes.iter().enumerate() {
-            for (j, (mj, tj)) in routes.iter().enumerate().skip(i + 1) {
-                let common = mi.intersection(*mj);
-                if ti.shape() == tj.shape() && !common.is_empty() {
-                    out.push(Conflict {
-                        first: i,
-                        second: j,
-                        methods: common,
-                    });
-                }
-            }
-        }
-        out
-    }
-
-    fn actual<'p>(table: &RouteTable<usize>, method: Method, path: &'p str) -> Expected<'p> {
-        match table.lookup(method, path) {
-            Lookup::Found { value, params } => Expected::Found(*value, params.iter().collect()),
-            Lookup::MethodNotAllowed { allow } => Expected::MethodNotAllowed(allow),
-            Lookup::NotFound => Expected::NotFound,
-        }
-    }
-
     fn method_set() -> impl Strategy<Value = MethodSet> {
         // Mostly one method, sometimes several, rarely none.
         prop_oneof![
@@ -817,21 +734,13 @@ mod tests {
         )
     }
 
-    fn build(routes: &[(MethodSet, PathTemplate)]) -> Result<RouteTable<usize>, Vec<Conflict>> {
-        let mut b = RouteTableBuilder::new();
-        for (i, (ms, t)) in routes.iter().enumerate() {
-            b.insert(*ms, t, i);
-        }
-        b.build()
-    }
-
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(2000))]
 
         #[test]
         fn build_reports_exactly_the_same_shape_pairs(routes in routes()) {
-            let expected = brute_force_conflicts(&routes);
-            match build(&routes) {
+            let expected = reference::conflicts(&routes);
+            match reference::build(&routes) {
                 Ok(t) => {
                     prop_assert!(expected.is_empty());
                     prop_assert_eq!(t.iter().copied().collect::<Vec<_>>(), (0..routes.len()).collect::<Vec<_>>());
@@ -842,44 +751,26 @@ mod tests {
 
         #[test]
         fn lookup_agrees_with_the_brute_force_reference(routes in routes(), requests in requests()) {
-            // Keep each route unless it conflicts with an earlier kept one.
-            let mut kept: Vec<(MethodSet, PathTemplate)> = Vec::new();
-            for (ms, t) in routes {
-                let clash = kept.iter().any(|(m, u)| u.shape() == t.shape() && !m.intersection(ms).is_empty());
-                if !clash {
-                    kept.push((ms, t));
-                }
-            }
-            let table = build(&kept).unwrap();
+            let kept = reference::accepted(routes);
+            let table = reference::build(&kept).unwrap();
             for (method, path) in &requests {
                 prop_assert_eq!(
-                    actual(&table, *method, path),
-                    reference(&kept, *method, path),
-                    "{} {:?} with {:?}", method, path,
-                    kept.iter().map(|(m, t)| format!("{m} {t}")).collect::<Vec<_>>()
+                    reference::actual(&table, *method, path),
+                    reference::reference(&kept, *method, path),
+                    "{} {:?} with {:?}", method, path, reference::describe(&kept)
                 );
             }
         }
 
         #[test]
         fn ties_are_always_reported_as_conflicts(routes in routes(), requests in requests()) {
-            let reported = build(&routes).err().unwrap_or_default();
+            let reported = reference::build(&routes).err().unwrap_or_default();
             for (method, path) in &requests {
-                let tied: Vec<usize> = routes
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, (ms, t))| ms.contains(*method) && t.match_path(path).is_some())
-                    .map(|(i, _)| i)
-                    .collect();
-                for (k, &i) in tied.iter().enumerate() {
-                    for &j in &tied[k + 1..] {
-                        if ranks(&routes[i].1) == ranks(&routes[j].1) {
-                            prop_assert!(
-                                reported.iter().any(|c| c.first == i && c.second == j && c.methods.contains(*method)),
-                                "{} and {} tie on {} {:?}", routes[i].1, routes[j].1, method, path
-                            );
-                        }
-                    }
+                for (i, j) in reference::ties(&routes, *method, path) {
+                    prop_assert!(
+                        reported.iter().any(|c| c.first == i && c.second == j && c.methods.contains(*method)),
+                        "{} and {} tie on {} {:?}", routes[i].1, routes[j].1, method, path
+                    );
                 }
             }
         }

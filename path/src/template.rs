@@ -200,7 +200,9 @@ impl PathTemplate {
         let mut err = |kind, span: Range<usize>| errors.push(TemplateError { kind, span });
 
         if !path.starts_with('/') {
-            err(TemplateErrorKind::NoLeadingSlash, 0..path.len().min(1));
+            // The span is the first character, which may be several bytes long.
+            let first = path.chars().next().map_or(0, char::len_utf8);
+            err(TemplateErrorKind::NoLeadingSlash, 0..first);
             return Err(errors);
         }
         let (path_part, query_part) = match path.find('?') {
@@ -438,10 +440,12 @@ fn check_static_chars(
                 chars.next();
                 continue;
             }
-            err(
-                TemplateErrorKind::InvalidChar('%'),
-                start + i..start + (i + 3).min(text.len()),
-            );
+            // The `%` and the (at most two) characters that should have been hex digits.
+            let end = text[i..]
+                .char_indices()
+                .nth(3)
+                .map_or(text.len(), |(j, _)| i + j);
+            err(TemplateErrorKind::InvalidChar('%'), start + i..start + end);
         } else if !is_path_char(c) {
             err(
                 TemplateErrorKind::InvalidChar(c),
@@ -570,5 +574,22 @@ mod tests {
         let p = PathTemplate::parse("/p/<x>").unwrap();
         assert_eq!(p.match_path("/p/a%2Fb"), Some(vec!["a%2Fb"]));
         assert_eq!(p.match_path("/p/a/b"), None);
+    }
+
+    /// Found by the `path_grammar` fuzz target: the span of a missing leading slash was the
+    /// first byte, not the first character, and slicing the path with it panicked.
+    #[test]
+    fn error_spans_are_on_char_boundaries() {
+        assert_eq!(errors("Ȥ"), [(NoLeadingSlash, "Ȥ")]);
+        assert_eq!(errors("é/a"), [(NoLeadingSlash, "é")]);
+        // Likewise a bad escape followed by a multi-byte character.
+        assert_eq!(
+            errors("/a%%䣯"),
+            [
+                (InvalidChar('%'), "%%䣯"),
+                (InvalidChar('%'), "%䣯"),
+                (InvalidChar('䣯'), "䣯")
+            ]
+        );
     }
 }

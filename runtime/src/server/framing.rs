@@ -134,8 +134,11 @@ impl FramingGuard {
                         self.state = match self.state {
                             State::ChunkSize => match chunk_size(&line) {
                                 Some(0) => State::Trailers,
-                                Some(size) => State::ChunkData {
-                                    remaining: size + 2,
+                                // The data and its CRLF; a size too large for that is
+                                // one hyper rejects too, so stop watching.
+                                Some(size) => match size.checked_add(2) {
+                                    Some(remaining) => State::ChunkData { remaining },
+                                    None => State::PassThrough,
                                 },
                                 None => State::PassThrough,
                             },
@@ -336,6 +339,19 @@ mod tests {
         );
         guard.feed(&[b'a'; 80], &mut out);
         assert_eq!(out.len(), 160);
+    }
+
+    /// Found by the `server_stream` property test: a chunk size of 16 hex digits near
+    /// `u64::MAX` overflowed `size + 2` (a panic under overflow checks, a wrapped count
+    /// otherwise). The guard now stops watching; hyper rejects the size.
+    #[test]
+    fn a_chunk_size_near_u64_max_passes_through() {
+        let input: &[u8] =
+            b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffff\r\nab";
+        assert_eq!(whole(input), input);
+        let input: &[u8] =
+            b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nfffffffffffffffe\r\nab";
+        assert_eq!(whole(input), input);
     }
 
     #[test]

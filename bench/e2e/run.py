@@ -52,9 +52,11 @@ def wait_port(port):
 
 
 def to_ms(text):
-    m = re.fullmatch(r"([\d.]+)(us|ms|s)", text)
+    m = re.fullmatch(r"([\d.]+)(us|ms|s|m|h)", text)
+    if not m:
+        return float("nan")
     value, unit = float(m.group(1)), m.group(2)
-    return value * {"us": 1e-3, "ms": 1.0, "s": 1e3}[unit]
+    return value * {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 6e4, "h": 3.6e6}[unit]
 
 
 def wrk(port, duration, connections, delay=None):
@@ -117,6 +119,7 @@ def main():
         for name, binary in SERVERS:
             port += 1
             results[name].append(one(name, TARGET / "release" / binary, port, duration, r == 0))
+            print(f"    raw {name} {results[name][-1]}", file=sys.stderr)
 
     def med(name, key):
         return statistics.median(x[key] for x in results[name])

@@ -157,7 +157,7 @@ impl Router {
         let inner = &*self.inner;
         let (head, body) = request.into_parts();
 
-        if head.uri.to_string().len() > inner.config.max_uri_len {
+        if display_len(&head.uri) > inner.config.max_uri_len {
             return HttpError::new(
                 StatusCode::URI_TOO_LONG,
                 format!(
@@ -245,12 +245,15 @@ impl Router {
     }
 
     async fn run(&self, route: &'static Route, parts: RequestParts, body: Body) -> Response {
-        let request_id = parts
-            .headers()
-            .get("x-request-id")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-            .unwrap_or_else(|| REQUEST_IDS.fetch_add(1, Ordering::Relaxed).to_string());
+        // The id only appears in the logs and answers of failed requests: build it then.
+        let client_id = parts.headers().get("x-request-id").cloned();
+        let request_id = move || {
+            client_id
+                .as_ref()
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+                .unwrap_or_else(|| REQUEST_IDS.fetch_add(1, Ordering::Relaxed).to_string())
+        };
         let method = parts.method().clone();
         let timeout = self.inner.config.handler_timeout;
         let progress = Arc::new(BodyProgress::default());
@@ -280,6 +283,7 @@ impl Router {
         match outcome {
             Ok(Ok(response)) => response,
             Ok(Err(panic)) => {
+                let request_id = request_id();
                 let message = panic
                     .downcast_ref::<&str>()
                     .map(|s| (*s).to_owned())
@@ -304,6 +308,7 @@ impl Router {
                 response
             }
             Err(()) => {
+                let request_id = request_id();
                 tracing::warn!(route = route.path(), %method, request_id, "handler timed out");
                 HttpError::new(
                     StatusCode::SERVICE_UNAVAILABLE,
@@ -441,6 +446,20 @@ impl http_body::Body for WatchedBody {
     fn size_hint(&self) -> http_body::SizeHint {
         self.inner.size_hint()
     }
+}
+
+/// The length of `value`'s `Display` form, without building it.
+fn display_len(value: &impl fmt::Display) -> usize {
+    struct Count(usize);
+    impl fmt::Write for Count {
+        fn write_str(&mut self, s: &str) -> fmt::Result {
+            self.0 += s.len();
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    let _ = fmt::write(&mut count, format_args!("{value}"));
+    count.0
 }
 
 fn to_route_method(method: &http::Method) -> Option<Method> {

@@ -123,8 +123,9 @@ impl Route {
 
     /// The crate the handler is declared in: the first segment of [`Route::module_path`].
     pub fn crate_name(&self) -> &'static str {
+        // A module path has `:` only in `::` separators; a `char` split is a byte search.
         self.module_path
-            .split("::")
+            .split(':')
             .next()
             .unwrap_or(self.module_path)
     }

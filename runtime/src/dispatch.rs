@@ -204,13 +204,11 @@ impl Router {
                 params,
             } => {
                 let base = path.as_ptr() as usize;
-                let ranges = params
-                    .iter()
-                    .map(|p| {
-                        let start = p.as_ptr() as usize - base;
-                        start..start + p.len()
-                    })
-                    .collect();
+                let mut ranges = crate::request::ParamRanges::default();
+                for param in params.iter() {
+                    let start = param.as_ptr() as usize - base;
+                    ranges.push(start..start + param.len());
+                }
                 let mut parts = RequestParts::new(
                     head,
                     inner.state.clone(),
@@ -256,15 +254,14 @@ impl Router {
         };
         let method = parts.method().clone();
         let timeout = self.inner.config.handler_timeout;
-        let progress = Arc::new(BodyProgress::default());
-        let body = if http_body::Body::is_end_stream(&body) {
-            progress.finish();
-            body
-        } else {
-            Body::new(WatchedBody {
+        // Only a request with a body needs its reading watched (an allocation per request).
+        let progress = (!http_body::Body::is_end_stream(&body)).then(Arc::<BodyProgress>::default);
+        let body = match &progress {
+            Some(progress) => Body::new(WatchedBody {
                 inner: body,
                 progress: progress.clone(),
-            })
+            }),
+            None => body,
         };
         let handler = AssertUnwindSafe((route.handler())(parts, body)).catch_unwind();
         let mut handler = std::pin::pin!(handler);
@@ -274,7 +271,7 @@ impl Router {
         let outcome = loop {
             tokio::select! {
                 outcome = &mut handler => break Ok(outcome),
-                () = tokio::time::sleep_until(deadline) => match progress.deadline(timeout) {
+                () = tokio::time::sleep_until(deadline) => match progress.as_ref().and_then(|p| p.deadline(timeout)) {
                     Some(later) if later > deadline => deadline = later,
                     _ => break Err(()),
                 },
@@ -396,10 +393,6 @@ impl BodyProgress {
         self.0
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
-    fn finish(&self) {
-        *self.phase() = BodyPhase::Done(tokio::time::Instant::now());
     }
 
     /// The handler's deadline as of now: `timeout` after the body was last polled or

@@ -18,7 +18,7 @@ use crate::route::Route;
 /// [`FromRequest`](crate::FromRequest)) receive it.
 pub struct RequestParts {
     pub(crate) head: Parts,
-    pub(crate) params: Vec<Range<usize>>,
+    pub(crate) params: ParamRanges,
     pub(crate) state: Arc<StateMap>,
     pub(crate) route: Option<&'static Route>,
     pub(crate) body_limit: usize,
@@ -28,7 +28,7 @@ impl RequestParts {
     pub(crate) fn new(head: Parts, state: Arc<StateMap>, body_limit: usize) -> RequestParts {
         RequestParts {
             head,
-            params: Vec::new(),
+            params: ParamRanges::default(),
             state,
             route: None,
             body_limit,
@@ -79,7 +79,7 @@ impl RequestParts {
     pub fn raw_param(&self, index: usize) -> Option<&str> {
         self.params
             .get(index)
-            .and_then(|r| self.head.uri.path().get(r.clone()))
+            .and_then(|r| self.head.uri.path().get(r))
     }
 
     /// The application state of type `T`, when [`App::state`](crate::App::state) provided one.
@@ -100,6 +100,58 @@ impl fmt::Debug for RequestParts {
             .field("uri", &self.head.uri)
             .field("route", &self.route.map(Route::path))
             .finish_non_exhaustive()
+    }
+}
+
+/// Where the path parameters are in the request path: byte ranges, inline up to eight
+/// (no allocation per request for typical routes), on the heap beyond.
+#[derive(Clone, Debug)]
+pub(crate) enum ParamRanges {
+    Inline { len: u8, ranges: [(u32, u32); 8] },
+    Heap(Vec<Range<usize>>),
+}
+
+impl Default for ParamRanges {
+    fn default() -> ParamRanges {
+        ParamRanges::Inline {
+            len: 0,
+            ranges: [(0, 0); 8],
+        }
+    }
+}
+
+impl ParamRanges {
+    pub(crate) fn push(&mut self, range: Range<usize>) {
+        match self {
+            ParamRanges::Inline { len, ranges } if usize::from(*len) < ranges.len() => {
+                if let (Ok(start), Ok(end)) = (u32::try_from(range.start), u32::try_from(range.end))
+                {
+                    ranges[usize::from(*len)] = (start, end);
+                    *len += 1;
+                    return;
+                }
+                let spilled = self.iter().chain([range]).collect();
+                *self = ParamRanges::Heap(spilled);
+            }
+            ParamRanges::Inline { .. } => {
+                let spilled = self.iter().chain([range]).collect();
+                *self = ParamRanges::Heap(spilled);
+            }
+            ParamRanges::Heap(ranges) => ranges.push(range),
+        }
+    }
+
+    pub(crate) fn get(&self, index: usize) -> Option<Range<usize>> {
+        match self {
+            ParamRanges::Inline { len, ranges } => ranges[..usize::from(*len)]
+                .get(index)
+                .map(|&(s, e)| s as usize..e as usize),
+            ParamRanges::Heap(ranges) => ranges.get(index).cloned(),
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = Range<usize>> + '_ {
+        (0..).map_while(|i| self.get(i))
     }
 }
 
@@ -124,5 +176,26 @@ impl StateMap {
 
     pub(crate) fn contains(&self, type_id: TypeId) -> bool {
         self.0.contains_key(&type_id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ParamRanges;
+
+    #[test]
+    fn param_ranges_spill_to_the_heap_past_eight_and_keep_order() {
+        let mut ranges = ParamRanges::default();
+        for i in 0..11 {
+            ranges.push(i * 3..i * 3 + 2);
+            assert!(
+                matches!(ranges, ParamRanges::Inline { .. }) == (i < 8),
+                "after {i}"
+            );
+        }
+        let all: Vec<_> = (0..11).map(|i| ranges.get(i)).collect();
+        let expected: Vec<_> = (0..11).map(|i| Some(i * 3..i * 3 + 2)).collect();
+        assert_eq!(all, expected);
+        assert_eq!(ranges.get(11), None);
     }
 }

@@ -21,7 +21,12 @@ pub(crate) struct GuardedIo<S> {
     write_timeout: Duration,
     write_stall: Option<Pin<Box<Sleep>>>,
     idle_timeout: Duration,
+    /// Fires at the earliest moment the connection could have been idle for
+    /// `idle_timeout`; `last_activity` tells whether it really was. Resetting the timer on
+    /// every read and write would touch tokio's timer wheel per I/O call, so activity only
+    /// records an instant and the timer is re-armed when it fires.
     idle: Pin<Box<Sleep>>,
+    last_activity: Instant,
 }
 
 impl<S> GuardedIo<S> {
@@ -42,22 +47,28 @@ impl<S> GuardedIo<S> {
             write_stall: None,
             idle_timeout,
             idle: Box::pin(sleep(idle_timeout)),
+            last_activity: Instant::now(),
         }
     }
 
     fn touch(&mut self) {
-        self.idle.as_mut().reset(Instant::now() + self.idle_timeout);
+        self.last_activity = Instant::now();
     }
 
     /// Fails the connection when nothing moved either way for the idle timeout.
     fn poll_idle(&mut self, cx: &mut Context<'_>) -> io::Result<()> {
-        match self.idle.as_mut().poll(cx) {
-            Poll::Ready(()) => Err(io::Error::new(
-                io::ErrorKind::TimedOut,
-                "connection idle for too long",
-            )),
-            Poll::Pending => Ok(()),
+        while self.idle.as_mut().poll(cx).is_ready() {
+            let idle_until = self.last_activity + self.idle_timeout;
+            if idle_until <= Instant::now() {
+                return Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    "connection idle for too long",
+                ));
+            }
+            // There was activity since the timer was armed: re-arm it for the new end.
+            self.idle.as_mut().reset(idle_until);
         }
+        Ok(())
     }
 
     /// Runs a write, failing it when it stays blocked past the write-stall timeout (a client
@@ -140,8 +151,7 @@ impl<S: AsyncRead + Unpin> AsyncRead for GuardedIo<S> {
                         guard.finish(&mut this.ready);
                         this.eof = true;
                     } else {
-                        let deadline = Instant::now() + this.idle_timeout;
-                        this.idle.as_mut().reset(deadline);
+                        this.last_activity = Instant::now();
                         guard.feed(filled, &mut this.ready);
                     }
                 }

@@ -154,6 +154,15 @@ struct StaticPaths {
     entries: Vec<(Box<str>, u32)>,
     /// `64 - log2(slots.len())`: the slot of a hash is its top bits.
     shift: u32,
+    /// Bit `n` is set when some entry is `n` bytes long (the last bit: 255 bytes or more).
+    /// Most requests for parameterised routes have a length no static path has, and skip
+    /// hashing altogether.
+    lengths: [u64; 4],
+}
+
+fn length_bit(len: usize) -> (usize, u64) {
+    let len = len.min(255);
+    (len / 64, 1 << (len % 64))
 }
 
 impl StaticPaths {
@@ -174,15 +183,22 @@ impl StaticPaths {
             // Truncation intended: the tag is the hash's low half.
             slots[i] = (h as u32, to_index(index + 1));
         }
+        let mut lengths = [0u64; 4];
+        for (path, _) in &entries {
+            let (word, bit) = length_bit(path.len());
+            lengths[word] |= bit;
+        }
         StaticPaths {
             slots,
             entries,
             shift,
+            lengths,
         }
     }
 
     fn get(&self, path: &str) -> Option<u32> {
-        if self.slots.is_empty() {
+        let (word, bit) = length_bit(path.len());
+        if self.lengths[word] & bit == 0 {
             return None;
         }
         let h = hash_path(path.as_bytes());

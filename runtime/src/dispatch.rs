@@ -270,6 +270,9 @@ impl Router {
         let mut deadline = tokio::time::Instant::now() + timeout;
         let outcome = loop {
             tokio::select! {
+                // The handler first: one that finishes on its first poll never registers
+                // the timer with tokio's timer wheel.
+                biased;
                 outcome = &mut handler => break Ok(outcome),
                 () = tokio::time::sleep_until(deadline) => match progress.as_ref().and_then(|p| p.deadline(timeout)) {
                     Some(later) if later > deadline => deadline = later,

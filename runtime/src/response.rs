@@ -18,8 +18,9 @@
 //!
 //! # The error format
 //!
-//! Every response routemark itself answers (400, 404, 405, 408, 413, 414, 415, 422, 431,
-//! 500, 503) is an [`HttpError`]: status plus a JSON body of one shape,
+//! Every response routemark itself answers once a request is parsed (400, 404, 405, 408,
+//! 413, 414, 415, 422, 500, 501, 503) is an [`HttpError`]: status plus a JSON body of one
+//! shape,
 //!
 //! ```json
 //! {"status": 404, "error": "Not Found", "message": "no route matches `/nope`"}
@@ -28,6 +29,10 @@
 //! with `content-type: application/json`. `error` is the status's reason phrase; `message`
 //! says what was wrong, in the voice of a compiler message, naming the parameter or header
 //! at fault.
+//!
+//! Requests that cannot be parsed at all (malformed request line or headers: 400; header
+//! section too large or too many headers: 431; target over 64 KiB: 414) are answered by
+//! hyper's parser before routing, with an empty body, and the connection is closed.
 
 use std::borrow::Cow;
 use std::convert::Infallible;

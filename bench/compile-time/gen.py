@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Compile time of `#[route]`: generate a crate with N routes and time `cargo check` of it.
 
-The routes come from the GitHub API route set (`/work/shared/data/routes/github.txt`,
+The routes come from the GitHub API route set (`bench/data/github.txt`,
 `METHOD /path/:param`): `:name` becomes `<name>`, `*name` becomes `<name..>`, and the set is
 repeated under `/v1`, `/v2`, ... until there are N routes. Every route is a distinct `fn`
 whose arguments are named after the parameters, typed `String`.
@@ -25,7 +25,9 @@ import sys
 import time
 
 HERE = pathlib.Path(__file__).resolve().parent
-ROUTES = pathlib.Path(os.environ.get("ROUTES", "/work/shared/data/routes/github.txt"))
+ROUTES = pathlib.Path(
+    os.environ.get("ROUTES", pathlib.Path(__file__).resolve().parent.parent / "data" / "github.txt")
+)
 ROUTEMARK = pathlib.Path(os.environ.get("ROUTEMARK", HERE.parent.parent / "runtime")).resolve()
 KEYWORDS = {
     "as", "break", "const", "continue", "else", "enum", "extern", "false", "fn", "for", "if",

@@ -76,13 +76,17 @@ impl Node {
         if self.statics.len() <= LINEAR_SCAN_MAX {
             self.statics
                 .iter()
-                .find(|e| e.key == k && *e.text == *segment)
+                .find(|e| e.key == k && same_text(&e.text, segment))
                 .map(|e| e.node)
         } else {
-            self.statics
-                .binary_search_by(|e| edge_order(e.key, &e.text, k, segment))
-                .ok()
-                .map(|i| self.statics[i].node)
+            // Binary search on the key alone, then compare text only among the (almost
+            // always one) edges with that key.
+            let first = self.statics.partition_point(|e| e.key < k);
+            self.statics[first..]
+                .iter()
+                .take_while(|e| e.key == k)
+                .find(|e| same_text(&e.text, segment))
+                .map(|e| e.node)
         }
     }
 }
@@ -119,29 +123,55 @@ pub(super) struct Tree {
     static_paths: StaticPaths,
 }
 
-/// Hashes a path eight bytes at a time (a multiply-rotate hash: the table is built from the
+/// Little-endian words that together hold every byte of `bytes`: each eight bytes but the
+/// last one to eight, then a word read from the end. Reading the end as one (overlapping)
+/// load rather than copying a remainder into a buffer matters: a copy followed by a word
+/// load of the buffer stalls on store forwarding, and was most of the hash's time. Two
+/// slices of the same length are equal exactly when their words are.
+fn covering_words(bytes: &[u8]) -> impl Iterator<Item = u64> + '_ {
+    let whole_words = bytes.len().saturating_sub(1) / 8;
+    let (head, _) = bytes.split_at(whole_words * 8);
+    head.chunks_exact(8)
+        .map(|chunk| chunk.try_into().map_or(0, u64::from_le_bytes))
+        .chain(std::iter::once(last_word(bytes)))
+}
+
+/// The last one to eight bytes of `bytes` as one word, every one of them included: the last
+/// eight bytes of a longer slice; two four-byte loads (overlapping when shorter than eight);
+/// or the first, middle and last byte of one to three bytes.
+fn last_word(bytes: &[u8]) -> u64 {
+    let load4 = |at: usize| {
+        bytes
+            .get(at..at + 4)
+            .and_then(|w| w.try_into().ok())
+            .map_or(0, |w| u64::from(u32::from_le_bytes(w)))
+    };
+    let len = bytes.len();
+    match len {
+        0 => 0,
+        1..=3 => {
+            u64::from(bytes[0]) | u64::from(bytes[len / 2]) << 8 | u64::from(bytes[len - 1]) << 16
+        }
+        4..=8 => load4(0) | load4(len - 4) << 32,
+        _ => bytes[len - 8..].try_into().map_or(0, u64::from_le_bytes),
+    }
+}
+
+/// Byte equality for short strings without a call to `memcmp`, which costs more than the
+/// comparison itself for the segments and paths of a route table.
+fn same_text(a: &str, b: &str) -> bool {
+    a.len() == b.len() && covering_words(a.as_bytes()).eq(covering_words(b.as_bytes()))
+}
+
+/// Hashes a path a word at a time (a multiply-rotate hash: the table is built from the
 /// program's own routes, so it needs speed, not resistance to chosen keys).
 fn hash_path(bytes: &[u8]) -> u64 {
     const K: u64 = 0xf135_7aea_2e62_a9c5;
-    let mix = |h: u64, word: [u8; 8]| {
-        (h ^ u64::from_le_bytes(word))
-            .wrapping_mul(K)
-            .rotate_left(26)
-    };
-    let mut h = (bytes.len() as u64).wrapping_mul(K);
-    let mut chunks = bytes.chunks_exact(8);
-    for chunk in &mut chunks {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        h = mix(h, word);
-    }
-    let rest = chunks.remainder();
-    if !rest.is_empty() {
-        let mut word = [0u8; 8];
-        word[..rest.len()].copy_from_slice(rest);
-        h = mix(h, word);
-    }
-    h.wrapping_mul(K)
+    covering_words(bytes)
+        .fold((bytes.len() as u64).wrapping_mul(K), |h, word| {
+            (h ^ word).wrapping_mul(K).rotate_left(26)
+        })
+        .wrapping_mul(K)
 }
 
 /// An open-addressing hash table from whole static paths to endpoints, at most half full.
@@ -212,7 +242,7 @@ impl StaticPaths {
             }
             if slot_tag == tag {
                 let (text, endpoint) = self.entries.get(entry as usize - 1)?;
-                if **text == *path {
+                if same_text(text, path) {
                     return Some(*endpoint);
                 }
             }
@@ -456,5 +486,35 @@ impl Search<'_, '_, '_> {
             self.allow = self.allow.union(ep.declared);
         }
         found
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn same_text_is_string_equality(a in "[ab/]{0,20}", b in "[ab/]{0,20}") {
+            prop_assert_eq!(same_text(&a, &b), a == b);
+            prop_assert!(same_text(&a, &a.clone()));
+            if a == b {
+                prop_assert_eq!(hash_path(a.as_bytes()), hash_path(b.as_bytes()));
+            }
+        }
+
+        #[test]
+        fn every_byte_counts(text in "[a-z]{1,40}", at in any::<prop::sample::Index>()) {
+            let mut changed = text.clone().into_bytes();
+            let i = at.index(changed.len());
+            changed[i] = b'_';
+            let changed = String::from_utf8(changed).unwrap();
+            prop_assert!(!same_text(&text, &changed));
+            prop_assert_ne!(
+                covering_words(text.as_bytes()).collect::<Vec<_>>(),
+                covering_words(changed.as_bytes()).collect::<Vec<_>>()
+            );
+        }
     }
 }

@@ -382,6 +382,17 @@ impl Tree {
         to_index(self.endpoints.len() - 1)
     }
 
+    /// The value index of the template without parameters whose path is exactly `path`, when
+    /// it serves `method`: the winner of the lookup, since a template of static segments
+    /// outranks every other template matching its path. `None` decides nothing; [`find`]
+    /// then gives the answer (it finds static templates too, by walking the trie).
+    ///
+    /// [`find`]: Tree::find
+    pub(super) fn find_static(&self, method: Method, path: &str) -> Option<u32> {
+        let ep = self.static_paths.get(path)?;
+        self.endpoints.get(ep as usize)?.serve[method_index(method)?]
+    }
+
     /// Looks `path` up for `method`, writing the winner's parameters to `params` (which must
     /// be empty). Never panics, never allocates unless the winner has more than eight
     /// parameters.
@@ -397,12 +408,6 @@ impl Tree {
         }
         params.set_path(path);
         let method = method_index(method);
-        if let Some(ep) = self.static_paths.get(path) {
-            let found = method.and_then(|m| self.endpoints.get(ep as usize)?.serve[m]);
-            if let Some(value) = found {
-                return Outcome::Found(value);
-            }
-        }
         let mut search = Search {
             tree: self,
             path,

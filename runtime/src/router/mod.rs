@@ -706,8 +706,18 @@ mod tests {
     }
 
     fn route_template() -> impl Strategy<Value = PathTemplate> {
+        route_template_from(&["a", "b", "c"])
+    }
+
+    /// Many static segments, several with the same length, first and last byte (the
+    /// trie's edge key), so that nodes get more children than a linear scan handles.
+    const WIDE: [&str; 15] = [
+        "a", "b", "c", "d", "e", "f", "g", "h", "ab", "axb", "ayb", "azb", "abcb", "b.b", "%2F",
+    ];
+
+    fn route_template_from(pool: &'static [&'static str]) -> impl Strategy<Value = PathTemplate> {
         let seg = prop_oneof![
-            3 => prop::sample::select(vec!["a", "b", "c"]).prop_map(Some),
+            3 => prop::sample::select(pool).prop_map(Some),
             2 => Just(None), // a parameter
         ];
         (prop::collection::vec(seg, 0..4), 0..3u8).prop_map(|(segs, end)| {
@@ -739,6 +749,19 @@ mod tests {
         prop::collection::vec((method_set(), route_template()), 0..12)
     }
 
+    fn wide_routes() -> impl Strategy<Value = Vec<(MethodSet, PathTemplate)>> {
+        prop::collection::vec((method_set(), route_template_from(&WIDE)), 0..60)
+    }
+
+    fn wide_requests() -> impl Strategy<Value = Vec<(Method, String)>> {
+        let seg = prop_oneof![
+            8 => prop::sample::select(&WIDE[..]),
+            1 => prop::sample::select(vec!["", "x", "aab", "azzb"]),
+        ];
+        let path = prop::collection::vec(seg, 0..5).prop_map(|s| format!("/{}", s.join("/")));
+        prop::collection::vec((prop::sample::select(METHODS.to_vec()), path), 1..40)
+    }
+
     fn requests() -> impl Strategy<Value = Vec<(Method, String)>> {
         prop::collection::vec(
             (prop::sample::select(METHODS.to_vec()), request_path()),
@@ -763,6 +786,19 @@ mod tests {
 
         #[test]
         fn lookup_agrees_with_the_brute_force_reference(routes in routes(), requests in requests()) {
+            let kept = reference::accepted(routes);
+            let table = reference::build(&kept).unwrap();
+            for (method, path) in &requests {
+                prop_assert_eq!(
+                    reference::actual(&table, *method, path),
+                    reference::reference(&kept, *method, path),
+                    "{} {:?} with {:?}", method, path, reference::describe(&kept)
+                );
+            }
+        }
+
+        #[test]
+        fn lookup_agrees_with_the_reference_on_wide_nodes(routes in wide_routes(), requests in wide_requests()) {
             let kept = reference::accepted(routes);
             let table = reference::build(&kept).unwrap();
             for (method, path) in &requests {

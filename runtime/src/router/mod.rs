@@ -112,10 +112,12 @@
 //!
 //! # Cost
 //!
-//! The table is a segment trie. A lookup walks the path's segments once along the trie,
-//! trying static, then parameter, then catch-all edges; it visits each trie node at most once
-//! however much it backtracks, and allocates nothing unless the winning route has more than
-//! eight parameters. It never panics, whatever the path.
+//! The table is a segment trie, plus a hash table of the whole paths of the templates without
+//! parameters, which answers most requests for those with one probe. Otherwise a lookup walks
+//! the path's segments once along the trie, trying static, then parameter, then catch-all
+//! edges; it visits each trie node at most once however much it backtracks. It allocates
+//! nothing unless the winning route has more than eight parameters, and never panics,
+//! whatever the path.
 
 mod conflict;
 mod params;

@@ -4,7 +4,8 @@
 //! a sequence of template segments (a shape prefix); its edges are the next segment: static
 //! children by text, at most one parameter child, and at most one catch-all, which is always
 //! a leaf and so points straight at an endpoint. An endpoint is one shape: the value index
-//! serving each method, and the methods declared for it.
+//! serving each method, and the methods declared for it. A node with many static children
+//! also indexes them by a hash of their key ([`EdgeTable`]).
 //!
 //! Lookup is a depth-first walk over the request path's segments, trying static, then
 //! parameter, then catch-all edges, and backtracking when a branch dead-ends (or ends at a

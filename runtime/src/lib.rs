@@ -126,7 +126,7 @@ mod server;
 pub mod testing;
 
 #[doc(hidden)]
-#[path = "private.rs"]
+#[path = "private/mod.rs"]
 pub mod __private;
 
 pub use app::{App, check};

@@ -171,6 +171,60 @@ fn whoami(ApiKey(key): ApiKey) -> String {
     format!("key {key}")
 }
 
+/// Parameters and extractors interleaved, the last argument a parameter: each value reaches
+/// its own argument whatever the order the runtime extracts them in.
+#[route(GET "/mixed/<a>/<b>?<q>")]
+fn mixed(
+    ApiKey(key): ApiKey,
+    b: u32,
+    State(hits): State<Hits>,
+    q: Option<String>,
+    method: Method,
+    a: String,
+) -> String {
+    let _ = hits;
+    format!("a={a} b={b} q={q:?} key={key} method={method}")
+}
+
+/// A body extractor last, after parameters and a head extractor.
+#[route(POST "/mixed/<id>/notes")]
+fn mixed_body(id: u64, headers: HeaderMap, Json(note): Json<Note>) -> String {
+    format!("{id} {} {}", note.text, headers.contains_key("x-api-key"))
+}
+
+#[derive(Deserialize)]
+struct Note {
+    text: String,
+}
+
+/// The most arguments a handler may take, the last a parameter after an extractor.
+#[route(GET "/sixteen/<a>/<b>/<c>/<d>/<e>/<f>/<g>/<h>/<i>/<j>/<k>/<l>/<m>/<n>/<o>")]
+#[allow(clippy::too_many_arguments)]
+fn sixteen(
+    a: u8,
+    b: u8,
+    c: u8,
+    d: u8,
+    e: u8,
+    f: u8,
+    g: u8,
+    h: u8,
+    uri: Uri,
+    i: u8,
+    j: u8,
+    k: u8,
+    l: u8,
+    m: u8,
+    n: u8,
+    o: u8,
+) -> String {
+    let sum: u32 = [a, b, c, d, e, f, g, h, i, j, k, l, m, n, o]
+        .iter()
+        .map(|&x| u32::from(x))
+        .sum();
+    format!("{} {sum} {a}{o}", uri.path().len())
+}
+
 fn app() -> App {
     App::new().state(Hits(Arc::new(AtomicUsize::new(0))))
 }
@@ -778,6 +832,62 @@ async fn user_defined_extractors_run_and_reject() {
             401,
             error_json(401, "Unauthorized", "missing `x-api-key` header")
         )
+    );
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn arguments_receive_their_own_values_in_any_order() {
+    let server = spawn(router()).await;
+    let client = reqwest::Client::new();
+    let res = client
+        .get(server.url("/mixed/first/7?q=x%20y"))
+        .header("x-api-key", "k1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        res.text().await.unwrap(),
+        r#"a=first b=7 q=Some("x y") key=k1 method=GET"#
+    );
+    // A bad parameter answers 400 before the extractors run: no `x-api-key` is needed.
+    let res = client
+        .get(server.url("/mixed/first/nope"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    assert_eq!(
+        res.text().await.unwrap(),
+        error_json(
+            400,
+            "Bad Request",
+            "path parameter `b` must be `u32`: invalid digit found in string"
+        )
+    );
+    // A failing extractor answers with its own rejection.
+    let res = client
+        .get(server.url("/mixed/first/7"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+
+    let res = client
+        .post(server.url("/mixed/12/notes"))
+        .header("x-api-key", "k")
+        .json(&serde_json::json!({ "text": "hi" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.text().await.unwrap(), "12 hi true");
+
+    let path = "/sixteen/1/2/3/4/5/6/7/8/9/10/11/12/13/14/15";
+    assert_eq!(
+        fetch(&server.url(path)).await,
+        (200, format!("{} 120 115", path.len()))
     );
     server.shutdown().await;
 }

@@ -1,15 +1,19 @@
 //! Code generation for a valid route. Nothing here can fail.
 //!
-//! A route expands to the user's function, untouched, followed by:
+//! A route expands to the user's function, token for token as written, followed by an
+//! anonymous `const` holding:
 //!
 //! - one hidden `#[macro_export] macro_rules!` per method, named by the route key, so a
 //!   second route with the same method and path shape in the crate is error E0428;
-//! - in an anonymous `const`, the handler shim (extract arguments, call, convert the result)
-//!   and the `inventory` submission of the route descriptor.
+//! - the `inventory` submission of the route descriptor, whose handler is a closure without
+//!   captures: one call of the runtime's generic `callN` with the argument types spelled out,
+//!   and a closure that calls the user's function in argument order.
 //!
-//! Type checks land on the user's own tokens: each argument's extraction is a call whose path
-//! is spanned at the argument's type, each bound worded by `#[diagnostic::on_unimplemented]`
-//! in the runtime.
+//! The extraction itself is generic code in the runtime, type-checked once for the program;
+//! what each route adds to `cargo check` is a call and a closure (bench/README.md, section 3).
+//! Type checks still land on the user's own tokens: each argument type is a type argument of
+//! `callN` spanned at the argument's type, each bound worded by
+//! `#[diagnostic::on_unimplemented]` in the runtime.
 
 use proc_macro2::{Group, Ident, Span, TokenStream, TokenTree};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
@@ -20,16 +24,19 @@ use syn::{ReturnType, Type};
 use super::ast::{Binding, Route, state_inner};
 use crate::private::Private;
 
-pub(crate) fn route(route: &Route<'_>) -> TokenStream {
-    let func = route.func;
+/// `item` is the handler exactly as written.
+pub(crate) fn route(route: &Route<'_>, item: TokenStream) -> TokenStream {
+    let func = item;
     let duplicate_guards = duplicate_guards(route);
-    let shim = shim(route);
     let descriptor = descriptor(route);
+    // The guards sit inside the anonymous `const`: `#[macro_export]` still makes each one a
+    // crate-wide name, but its textual scope ends with the block. At module level, every
+    // `macro_rules!` opens a scope that rustc walks to resolve each later attribute and macro
+    // name of the module, which made `cargo check` quadratic in the number of routes.
     quote! {
         #func
-        #duplicate_guards
         const _: () = {
-            #shim
+            #duplicate_guards
             #Private::inventory::submit! { #descriptor }
         };
     }
@@ -58,100 +65,123 @@ fn duplicate_guards(route: &Route<'_>) -> TokenStream {
 
 fn shim(route: &Route<'_>) -> TokenStream {
     let func_name = &route.func.sig.ident;
-    let last = route.last_extractor();
     let parts = Ident::new("__routemark_parts", Span::call_site());
     let body = Ident::new("__routemark_body", Span::call_site());
-    let vars: Vec<Ident> = (0..route.args.len())
-        .map(|i| format_ident!("__routemark_arg{}", i))
-        .collect();
 
-    // Parameters first (cheap, and a bad one answers 400 before any extractor runs), then
-    // extractors in argument order; the last argument may take the body.
-    let mut params = Vec::new();
-    let mut extractors = Vec::new();
-    for (i, arg) in route.args.iter().enumerate() {
-        let var = &vars[i];
-        match &arg.binding {
-            Binding::Path { index, param, ty } => {
-                let call = quote_spanned!(ty.span()=> #Private::path_param::<#ty>);
-                params.push(quote! {
-                    let #var = match #call(&#parts, #index, #param) {
-                        ::core::result::Result::Ok(v) => v,
-                        ::core::result::Result::Err(response) => return response,
-                    };
-                });
-            }
+    // Extraction order: parameters first (cheap, and a bad one answers 400 before any
+    // extractor runs), then extractors in argument order. The generic `callN` extracts in
+    // that order and passes the values to a closure, which calls the handler in argument
+    // order. Each argument's type is a type argument of `callN`, spanned at the user's type,
+    // so that a bound it fails is reported there.
+    let body_reader = route.last_extractor();
+    let order: Vec<usize> = (0..route.args.len())
+        .filter(|&i| !matches!(route.args[i].binding, Binding::Extractor { .. }))
+        .chain(
+            (0..route.args.len())
+                .filter(|&i| matches!(route.args[i].binding, Binding::Extractor { .. })),
+        )
+        .collect();
+    let mut types = Vec::new();
+    let mut specs = Vec::new();
+    for &i in &order {
+        let (ty, spec) = match &route.args[i].binding {
+            Binding::Path { index, param, ty } => (
+                wrapped(ty, "PathParam", ty),
+                quote!(#Private::ArgSpec { index: #index, name: #param }),
+            ),
             Binding::Query {
                 param,
                 ty,
                 optional,
             } => {
-                let call = match optional {
-                    Some(inner) => quote_spanned!(ty.span()=> #Private::query_param_opt::<#inner>),
-                    None => quote_spanned!(ty.span()=> #Private::query_param::<#ty>),
+                let wrapper = match optional {
+                    Some(inner) => wrapped(ty, "QueryParamOpt", inner),
+                    None => wrapped(ty, "QueryParam", ty),
                 };
-                params.push(quote! {
-                    let #var = match #call(&#parts, #param) {
-                        ::core::result::Result::Ok(v) => v,
-                        ::core::result::Result::Err(response) => return response,
-                    };
-                });
+                (
+                    wrapper,
+                    quote!(#Private::ArgSpec { index: 0, name: #param }),
+                )
             }
-            Binding::Extractor { ty } => {
-                // rustc checks the extractor bound three times: at the type argument, at
-                // the call and at the `.await`, and shows reports at one span once. So the
-                // whole expression, the type included, is spanned at one token of the
-                // user's type; a call of call-site tokens would be reported at the attribute.
-                let anchor = anchor_span(ty);
-                let private = Private::at(anchor);
-                let ty = respan(ty.to_token_stream(), anchor);
-                let extraction = if Some(i) == last {
-                    quote_spanned!(anchor=> #private::extract_last::<#ty, _>(#parts, #body).await)
-                } else {
-                    quote_spanned!(anchor=> #private::extract_head::<#ty, _>(&mut #parts).await)
-                };
-                extractors.push(quote! {
-                    let #var = match #extraction {
-                        ::core::result::Result::Ok(v) => v,
-                        ::core::result::Result::Err(response) => return response,
-                    };
-                });
-            }
-            Binding::Receiver => {}
-        }
+            Binding::Extractor { ty } => (
+                wrapped(ty, "Extract", ty),
+                quote!(#Private::ArgSpec::EXTRACTOR),
+            ),
+            Binding::Receiver => unreachable!("a receiver is reported by valid.rs"),
+        };
+        types.push(ty);
+        specs.push(spec);
     }
+    let vars: Vec<Ident> = (0..order.len())
+        .map(|position| format_ident!("__routemark_arg{}", position))
+        .collect();
+    let mut closure_params = vars
+        .iter()
+        .map(ToTokens::to_token_stream)
+        .collect::<Vec<_>>();
+    let has_extractor = route
+        .args
+        .iter()
+        .any(|arg| matches!(arg.binding, Binding::Extractor { .. }));
+    if body_reader.is_none() && has_extractor {
+        // The last extractor is not the last argument, so it must not read the body: every
+        // argument is extracted as a head argument, and `NoBody` takes the last place.
+        types.push(quote!(#Private::NoBody));
+        specs.push(quote!(#Private::ArgSpec::EXTRACTOR));
+        closure_params.push(quote!(_));
+    }
+    let call_args = (0..route.args.len()).map(|i| {
+        let position = order
+            .iter()
+            .position(|&o| o == i)
+            .expect("every argument is ordered");
+        let var = &vars[position];
+        quote!(#var.0)
+    });
 
-    let call = if route.func.sig.asyncness.is_some() {
-        quote!(#func_name(#(#vars),*).await)
+    let call = quote!(#func_name(#(#call_args),*));
+    let output = if route.func.sig.asyncness.is_some() {
+        call
     } else {
-        quote!(#func_name(#(#vars),*))
+        quote!(::core::future::ready(#call))
     };
-    let respond = match &route.func.sig.output {
-        ReturnType::Default => quote!(#Private::into_response::<()>(output)),
+    // The return type is a type argument of `callN` too, spanned at the user's return type,
+    // where a type that is not a response is reported; `impl Trait` is left to inference.
+    let ret = match &route.func.sig.output {
+        ReturnType::Default => quote!(()),
         ReturnType::Type(_, ty) if matches!(**ty, Type::ImplTrait(_)) => {
-            let into = quote_spanned!(ty.span()=> #Private::into_response);
-            quote!(#into(output))
+            quote_spanned!(ty.span()=> _)
         }
         ReturnType::Type(_, ty) => {
-            let into = quote_spanned!(ty.span()=> #Private::into_response::<#ty>);
-            quote!(#into(output))
+            let anchor = anchor_span(ty);
+            respan(ty.to_token_stream(), anchor)
         }
     };
 
+    let arity = types.len();
+    let call_n = format_ident!("call{}", arity);
+    let inferred = (0..arity + 2).map(|_| quote!(_));
+    // A closure without captures, which the descriptor coerces to a `fn` pointer: no named
+    // function with a spelled-out signature per route.
     quote! {
-        #[allow(unused_mut, unused_variables, clippy::all)]
-        fn __routemark_shim(
-            mut #parts: #Private::RequestParts,
-            #body: #Private::Body,
-        ) -> #Private::HandlerFuture {
-            #Private::boxed(async move {
-                #(#params)*
-                #(#extractors)*
-                let output = #call;
-                #respond
-            })
-        }
+        |#parts, #body| #Private::#call_n::<#(#types,)* #ret, #(#inferred),*>(
+            #parts,
+            #body,
+            &[#(#specs),*],
+            |#(#closure_params),*| #output,
+        )
     }
+}
+
+/// `::routemark::__private::<wrapper><inner>`, every token at the anchor of `ty`: rustc
+/// reports a failed bound of a type argument at that argument's span, and on stable a span
+/// cannot cover several tokens.
+fn wrapped(ty: &Type, wrapper: &str, inner: &Type) -> TokenStream {
+    let anchor = anchor_span(ty);
+    let private = Private::at(anchor);
+    let wrapper = Ident::new(wrapper, anchor);
+    let inner = respan(inner.to_token_stream(), anchor);
+    quote_spanned!(anchor=> #private::#wrapper<#inner>)
 }
 
 /// The token that stands for a type in reports: the name of a path type (`Json` in
@@ -222,11 +252,12 @@ fn descriptor(route: &Route<'_>) -> TokenStream {
                 #Private::type_name::<#state>,
             ))
         });
+    let shim = shim(route);
     quote! {
         #Private::Route::__new(
             #Private::MethodSet::EMPTY #(#methods)*,
             #path,
-            __routemark_shim,
+            #shim,
             #name,
             ::core::module_path!(),
             ::core::file!(),

@@ -4,7 +4,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-pub(crate) fn with_errors(item: &syn::ItemFn, errors: syn::Error) -> TokenStream {
+pub(crate) fn with_errors(item: TokenStream, errors: syn::Error) -> TokenStream {
     let errors = errors.to_compile_error();
     quote!(#item #errors)
 }

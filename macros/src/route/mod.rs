@@ -17,7 +17,7 @@ use proc_macro2::TokenStream;
 use crate::route::ast::Route;
 
 pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
-    let item_fn: syn::ItemFn = match syn::parse2(item.clone()) {
+    let item_fn: ast::HandlerFn = match syn::parse2(item.clone()) {
         Ok(f) => f,
         Err(_) => return fallback::not_a_function(item),
     };
@@ -38,8 +38,8 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         valid::check(route, &mut errors);
     }
     match (route, errors.into_result()) {
-        (Some(route), Ok(())) => expand::route(&route),
-        (_, Err(err)) => fallback::with_errors(&item_fn, err),
+        (Some(route), Ok(())) => expand::route(&route, item),
+        (_, Err(err)) => fallback::with_errors(item, err),
         (None, Ok(())) => unreachable!("a route that failed to parse left an error"),
     }
 }

@@ -4,10 +4,10 @@ use proc_macro2::{TokenStream, TokenTree};
 use quote::ToTokens;
 use routemark_path::closest_match;
 use syn::ext::IdentExt;
-use syn::{FnArg, ItemFn, Pat};
+use syn::{FnArg, Pat};
 
 use super::Errors;
-use super::ast::{Arg, Binding, Route, is_plain_value, lit_subspan, template_params};
+use super::ast::{Arg, Binding, HandlerFn, Route, is_plain_value, lit_subspan, template_params};
 
 /// The checks that need the attribute.
 pub(crate) fn check(route: &Route<'_>, errors: &mut Errors) {
@@ -15,10 +15,14 @@ pub(crate) fn check(route: &Route<'_>, errors: &mut Errors) {
     check_arguments(route, &explained, errors);
 }
 
+/// The most arguments a handler may take: the runtime's generic callers (`callN` in
+/// `runtime/src/private/call.rs`) are written for up to 16 arguments plus a placeholder.
+const MAX_ARGS: usize = 16;
+
 /// Rule: a handler is a plain free function: no `self`, no generics or `where` clause, not
 /// `const`, `unsafe`, `extern` or variadic. The router calls it through a plain `fn` pointer
 /// with arguments it builds itself, which rules out each of these.
-pub(crate) fn check_function(func: &ItemFn, errors: &mut Errors) {
+pub(crate) fn check_function(func: &HandlerFn, errors: &mut Errors) {
     let sig = &func.sig;
     if let Some(constness) = &sig.constness {
         errors.spanned(
@@ -52,6 +56,15 @@ pub(crate) fn check_function(func: &ItemFn, errors: &mut Errors) {
     }
     if let Some(variadic) = &sig.variadic {
         errors.spanned(variadic, "a route handler cannot be variadic");
+    }
+    if let Some(extra) = sig.inputs.iter().nth(MAX_ARGS) {
+        errors.spanned(
+            extra,
+            format!(
+                "a route handler takes at most {MAX_ARGS} arguments, and this is argument {}; group related arguments into an extractor of your own (a type that implements `FromRequestParts`)",
+                MAX_ARGS + 1
+            ),
+        );
     }
     for arg in &sig.inputs {
         if let FnArg::Receiver(receiver) = arg {

@@ -6,7 +6,7 @@
 // allocation on a path that is already an error.
 #![allow(clippy::result_large_err)]
 
-use std::future::Future;
+mod call;
 
 pub use core::any::{TypeId, type_name};
 pub use inventory;
@@ -15,8 +15,9 @@ pub use routemark_path::{Method, MethodSet};
 pub use crate::extract::marker::{HeadPosition, ViaBody, ViaParts};
 pub use crate::route::{HandlerFuture, Route, StateRequirement};
 pub use crate::{Body, RequestParts, Response};
+pub use call::*;
 
-use crate::extract::{FromParam, FromRequest, decode_param, type_label};
+use crate::extract::{FromParam, decode_param, type_label};
 use crate::response::{HttpError, IntoResponse};
 
 fn parse_param<T: FromParam>(kind: &str, name: &str, decoded: &str) -> Result<T, Response> {
@@ -80,35 +81,4 @@ pub fn query_param_opt<T: FromParam>(
     find_query(parts, name)?
         .map(|value| parse_param("query", name, &value))
         .transpose()
-}
-
-/// An extractor that is not the last argument: it must not read the body, which the
-/// `M: HeadPosition<T>` bound checks at the argument's own span.
-pub async fn extract_head<T, M>(parts: &mut RequestParts) -> Result<T, Response>
-where
-    T: FromRequest<M>,
-    M: HeadPosition<T>,
-{
-    M::extract(parts).await
-}
-
-/// The last argument, which may read the body.
-pub async fn extract_last<T, M>(parts: RequestParts, body: Body) -> Result<T, Response>
-where
-    T: FromRequest<M>,
-{
-    T::from_request(parts, body)
-        .await
-        .map_err(IntoResponse::into_response)
-}
-
-/// Converts the handler's return value; spanned at the return type so that a type that is
-/// not a response is reported there.
-pub fn into_response<T: IntoResponse>(value: T) -> Response {
-    value.into_response()
-}
-
-/// Boxes the shim's future.
-pub fn boxed(future: impl Future<Output = Response> + Send + 'static) -> HandlerFuture {
-    Box::pin(future)
 }

@@ -47,7 +47,21 @@ use crate::body::{Body, BoxError};
 /// The response type of every handler and of the router: `http::Response<Body>`.
 pub type Response = http::Response<Body>;
 
-/// Converts a handler's return value into a [`Response`].
+/// Converts a handler's return value into a [`Response`]. Implemented for:
+///
+/// | type | response |
+/// |---|---|
+/// | `()` | `200`, empty body |
+/// | `String`, `&'static str`, `Cow<'static, str>` | `200`, `text/plain; charset=utf-8` |
+/// | `Bytes`, `Vec<u8>` | `200`, `application/octet-stream` |
+/// | [`Json<T>`](crate::Json) | `200`, `application/json` |
+/// | [`Html<T>`] | `200`, `text/html; charset=utf-8` |
+/// | `StatusCode` | that status, empty body |
+/// | `(StatusCode, T)` | `T`'s response with that status |
+/// | `(StatusCode, HeaderMap, T)` | the same, with those headers added |
+/// | `Result<T, E>` | `T`'s or `E`'s response; both implement `IntoResponse` |
+/// | `http::Response<B>` | as it is |
+/// | [`HttpError`] | the framework's error format: status and a JSON message |
 ///
 /// Implement it for your own error type to return it from handlers:
 ///
@@ -185,10 +199,15 @@ impl<T: Into<Body>> IntoResponse for Html<T> {
     }
 }
 
-/// An error response in routemark's one format (see the [module docs](self)): a status and a
-/// message, sent as `{"status": 400, "error": "Bad Request", "message": "..."}`.
+/// An error response in routemark's one format: a status and a message, sent as
+/// `{"status": 400, "error": "Bad Request", "message": "..."}` with
+/// `content-type: application/json`. `error` is the status's reason phrase; `message` says
+/// what was wrong, naming the parameter or header at fault.
 ///
-/// The framework answers every request it rejects with one, and handlers may return it too.
+/// The framework answers every request it rejects once the request is parsed (400, 404, 405,
+/// 408, 413, 414, 415, 422, 500, 501, 503) with one, and handlers may return it too. Requests
+/// hyper's parser cannot read at all (malformed request line or headers: 400; header section
+/// too large: 431; target over 64 KiB: 414) are answered before routing, with an empty body.
 ///
 /// ```
 /// use routemark::{http::StatusCode, HttpError};

@@ -119,13 +119,9 @@ fn shim(route: &Route<'_>) -> TokenStream {
         .iter()
         .map(ToTokens::to_token_stream)
         .collect::<Vec<_>>();
-    let has_extractor = route
-        .args
-        .iter()
-        .any(|arg| matches!(arg.binding, Binding::Extractor { .. }));
-    if body_reader.is_none() && has_extractor {
-        // The last extractor is not the last argument, so it must not read the body: every
-        // argument is extracted as a head argument, and `NoBody` takes the last place.
+    if body_reader.is_none() && !order.is_empty() {
+        // No argument may read the body (or none wants to): every argument is extracted as a
+        // head argument, borrowing the request, and `NoBody` takes the last place.
         types.push(quote!(#Private::NoBody));
         specs.push(quote!(#Private::ArgSpec::EXTRACTOR));
         closure_params.push(quote!(_));

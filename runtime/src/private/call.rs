@@ -10,8 +10,9 @@
 //! [`QueryParamOpt`] or [`Extract`]. The wrappers carry no data but the value; where a
 //! parameter's value comes from is in the route's [`ArgSpec`] array, in extraction order.
 //! Every argument but the last is a [`HeadArg`]: it cannot read the body. The last is a
-//! [`LastArg`], which may; when the handler's last argument is not an extractor, the macro
-//! passes [`NoBody`] last, so a handler of 16 arguments is called through `call17`.
+//! [`LastArg`], which may; when the handler's last argument is not an extractor (a handler
+//! of parameters only, say), the macro passes [`NoBody`] last, so a handler of 16 arguments
+//! is called through `call17`.
 
 // A failed extraction hands its `Response` back in `Err`, moved once per failed request.
 #![allow(clippy::result_large_err)]
@@ -100,22 +101,6 @@ where
     }
 }
 
-/// A parameter may be the last argument; it reads the head like any other.
-macro_rules! param_is_last_arg {
-    ($($wrapper:ident),*) => {$(
-        impl<T: FromParam> LastArg<ViaParts> for $wrapper<T> {
-            async fn extract(
-                mut parts: RequestParts,
-                _: Body,
-                spec: &'static ArgSpec,
-            ) -> Result<Self, Response> {
-                <Self as HeadArg<ViaParts>>::extract(&mut parts, spec).await
-            }
-        }
-    )*};
-}
-param_is_last_arg!(PathParam, QueryParam, QueryParamOpt);
-
 impl<T: FromRequest<M>, M> LastArg<M> for Extract<T> {
     async fn extract(
         parts: RequestParts,
@@ -130,13 +115,18 @@ impl<T: FromRequest<M>, M> LastArg<M> for Extract<T> {
 }
 
 /// Stands last when the handler's last argument is not an extractor, so that every real
-/// argument is a [`HeadArg`] and none may read the body.
+/// argument is a [`HeadArg`]: none may read the body, and each borrows the request instead of
+/// taking it (a future that owns the request is one more copy of it in the handler's future).
 #[derive(Debug)]
 pub struct NoBody;
 
 impl LastArg<ViaParts> for NoBody {
-    async fn extract(_: RequestParts, _: Body, _: &'static ArgSpec) -> Result<Self, Response> {
-        Ok(NoBody)
+    fn extract(
+        _: RequestParts,
+        _: Body,
+        _: &'static ArgSpec,
+    ) -> impl Future<Output = Result<Self, Response>> + Send {
+        std::future::ready(Ok(NoBody))
     }
 }
 

@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
-"""End-to-end: the same 130 GitHub GET routes served by routemark, axum, actix-web and bare
-hyper, driven by wrk, per ../../../shared/BENCHMARKS.md section 2.
+"""End-to-end: the same 203 GitHub API routes (with their methods) served by routemark, axum,
+actix-web and bare hyper, driven by wrk, per ../../../shared/BENCHMARKS.md section 2.
 
 - server pinned to core 0, one worker thread (current-thread tokio; actix `workers(1)`);
   wrk pinned to core 1, `-t1 -c64 -d10s`, keep-alive, no pipelining, requests spread over
-  the 130 request paths of matchit's set (requests.lua);
+  the 203 routes, each with its method (requests.lua);
 - ROUNDS interleaved rounds (A B C D, A B C D, ...), a fresh server each round, 2 s warm-up;
 - per round and server: max req/s (with the server's CPU use, to show whether it was the
   bottleneck), then a fixed-rate run (16 connections, 1 ms pause before each request, the
@@ -24,7 +24,7 @@ import statistics
 import subprocess
 import sys
 import time
-import urllib.request
+import http.client
 
 HERE = pathlib.Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
@@ -76,13 +76,19 @@ def wrk(port, duration, connections, delay=None):
 
 
 def check(port):
-    """Every route answers 200 with the same body; returns the header names of one answer."""
-    paths = re.findall(r'"(/[^"]*)"', (HERE / "requests.lua").read_text())
-    for path in paths:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}") as r:
-            assert r.status == 200 and r.read() == b"Hello, world!", path
-            headers = sorted(k.lower() for k in r.headers.keys())
-    return headers
+    """Every route answers its method with 200 and the same body, as wrk sends it (no body;
+    `content-length: 0` on POST, PUT and PATCH); returns the header names of one answer."""
+    routes = re.findall(r'\{"([A-Z]+)", "(/[^"]*)"\}', (HERE / "requests.lua").read_text())
+    assert len(routes) == 203, len(routes)
+    conn = http.client.HTTPConnection("127.0.0.1", port)
+    for method, path in routes:
+        headers = {"content-length": "0"} if method in ("POST", "PUT", "PATCH") else {}
+        conn.request(method, path, headers=headers)
+        r = conn.getresponse()
+        assert r.status == 200 and r.read() == b"Hello, world!", (method, path, r.status)
+        names = sorted(k.lower() for k in r.headers.keys())
+    conn.close()
+    return names
 
 
 def one(name, binary, port, duration, first):

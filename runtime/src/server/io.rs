@@ -122,39 +122,46 @@ impl<S: AsyncRead + Unpin> AsyncRead for GuardedIo<S> {
                 }
                 return Poll::Ready(Ok(()));
             }
-            if this.eof {
+            // A full buffer would read as end of stream below.
+            if this.eof || buf.remaining() == 0 {
                 return Poll::Ready(Ok(()));
             }
-            let Some(guard) = this.guard.as_mut() else {
-                let before = buf.filled().len();
-                let result = Pin::new(&mut this.inner).poll_read(cx, buf);
-                if let Poll::Ready(Ok(())) = result {
-                    if buf.filled().len() > before {
-                        this.touch();
-                    }
-                } else if result.is_pending() {
-                    this.poll_idle(cx)?;
-                }
-                return result;
-            };
-            let mut scratch = [0u8; 8192];
-            let mut scratch_buf = ReadBuf::new(&mut scratch);
-            match Pin::new(&mut this.inner).poll_read(cx, &mut scratch_buf) {
+            // The client's bytes are read straight into hyper's buffer and checked there;
+            // only an incomplete head is taken out again (into the guard) until it is whole.
+            let before = buf.filled().len();
+            match Pin::new(&mut this.inner).poll_read(cx, buf) {
                 Poll::Pending => {
                     this.poll_idle(cx)?;
                     return Poll::Pending;
                 }
                 Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
-                Poll::Ready(Ok(())) => {
-                    let filled = scratch_buf.filled();
-                    if filled.is_empty() {
-                        guard.finish(&mut this.ready);
-                        this.eof = true;
-                    } else {
-                        this.last_activity = Instant::now();
-                        guard.feed(filled, &mut this.ready);
+                Poll::Ready(Ok(())) => {}
+            }
+            let read = buf.filled().len() - before;
+            let guard = match this.guard.as_mut() {
+                Some(guard) if !guard.is_passing_through() => guard,
+                _ => {
+                    if read > 0 {
+                        this.touch();
                     }
+                    return Poll::Ready(Ok(()));
                 }
+            };
+            if read == 0 {
+                guard.finish(&mut this.ready);
+                this.eof = true;
+                continue;
+            }
+            this.last_activity = Instant::now();
+            if guard.is_holding() {
+                guard.feed(&buf.filled()[before..], &mut this.ready);
+                buf.set_filled(before);
+                continue;
+            }
+            let released = guard.feed_in_place(&mut buf.filled_mut()[before..]);
+            buf.set_filled(before + released);
+            if released > 0 {
+                return Poll::Ready(Ok(()));
             }
         }
     }

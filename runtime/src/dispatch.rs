@@ -157,7 +157,7 @@ impl Router {
         let inner = &*self.inner;
         let (head, body) = request.into_parts();
 
-        if display_len(&head.uri) > inner.config.max_uri_len {
+        if uri_len(&head.uri) > inner.config.max_uri_len {
             return HttpError::new(
                 StatusCode::URI_TOO_LONG,
                 format!(
@@ -265,19 +265,27 @@ impl Router {
         };
         let handler = AssertUnwindSafe((route.handler())(parts, body)).catch_unwind();
         let mut handler = std::pin::pin!(handler);
-        // The handler timeout counts the time spent outside reading the request body, which
-        // the server's body timeouts bound on their own (and report as 408).
-        let mut deadline = tokio::time::Instant::now() + timeout;
-        let outcome = loop {
-            tokio::select! {
-                // The handler first: one that finishes on its first poll never registers
-                // the timer with tokio's timer wheel.
-                biased;
-                outcome = &mut handler => break Ok(outcome),
-                () = tokio::time::sleep_until(deadline) => match progress.as_ref().and_then(|p| p.deadline(timeout)) {
-                    Some(later) if later > deadline => deadline = later,
-                    _ => break Err(()),
-                },
+        // Most handlers finish on their first poll: poll once before reading the clock or
+        // building a timer, so that such a request costs neither. The deadline counts from
+        // that first poll's end; it could not have interrupted that poll anyway.
+        let first = std::future::poll_fn(|cx| Poll::Ready(handler.as_mut().poll(cx))).await;
+        let outcome = match first {
+            Poll::Ready(outcome) => Ok(outcome),
+            Poll::Pending => {
+                // The handler timeout counts the time spent outside reading the request
+                // body, which the server's body timeouts bound on their own (and report as
+                // 408).
+                let mut deadline = tokio::time::Instant::now() + timeout;
+                loop {
+                    tokio::select! {
+                        biased;
+                        outcome = &mut handler => break Ok(outcome),
+                        () = tokio::time::sleep_until(deadline) => match progress.as_ref().and_then(|p| p.deadline(timeout)) {
+                            Some(later) if later > deadline => deadline = later,
+                            _ => break Err(()),
+                        },
+                    }
+                }
             }
         };
         match outcome {
@@ -444,18 +452,13 @@ impl http_body::Body for WatchedBody {
     }
 }
 
-/// The length of `value`'s `Display` form, without building it.
-fn display_len(value: &impl fmt::Display) -> usize {
-    struct Count(usize);
-    impl fmt::Write for Count {
-        fn write_str(&mut self, s: &str) -> fmt::Result {
-            self.0 += s.len();
-            Ok(())
-        }
-    }
-    let mut count = Count(0);
-    let _ = fmt::write(&mut count, format_args!("{value}"));
-    count.0
+/// The length of `uri`'s `Display` form (`scheme://authority/path?query`), without
+/// formatting it.
+fn uri_len(uri: &http::Uri) -> usize {
+    uri.scheme_str().map_or(0, |s| s.len() + "://".len())
+        + uri.authority().map_or(0, |a| a.as_str().len())
+        + uri.path().len()
+        + uri.query().map_or(0, |q| "?".len() + q.len())
 }
 
 fn to_route_method(method: &http::Method) -> Option<Method> {
@@ -544,5 +547,27 @@ where
     fn call(&mut self, request: http::Request<B>) -> Self::Future {
         let router = self.clone();
         Box::pin(async move { Ok(router.handle(request.map(Body::new)).await) })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::uri_len;
+
+    #[test]
+    fn uri_len_is_the_length_of_the_displayed_uri() {
+        for text in [
+            "/",
+            "/a/b?x=1&y",
+            "/?",
+            "*",
+            "http://example.com",
+            "http://example.com/a?b",
+            "https://user@example.com:8080/a/b?c=d",
+            "example.com:443",
+        ] {
+            let uri: http::Uri = text.parse().unwrap();
+            assert_eq!(uri_len(&uri), uri.to_string().len(), "{text}");
+        }
     }
 }

@@ -31,6 +31,9 @@ ROOT = HERE.parent.parent
 TARGET = pathlib.Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target" / "bench-e2e"))
 SERVERS = [("routemark", "e2e-routemark"), ("axum", "e2e-axum"),
            ("actix-web", "e2e-actix"), ("hyper", "e2e-hyper")]
+# E2E_EXTRA="name=/path/to/binary,...": more servers in the same rounds (say, routemark built
+# before a change, for a before/after in one run).
+EXTRA = [tuple(item.split("=", 1)) for item in os.environ.get("E2E_EXTRA", "").split(",") if item]
 TICK = os.sysconf("SC_CLK_TCK")
 FIXED_CONNECTIONS = 16
 FIXED_DELAY_MS = 1
@@ -118,13 +121,15 @@ def main():
     duration = int(sys.argv[2]) if len(sys.argv) > 2 else 10
     env = dict(os.environ, CARGO_TARGET_DIR=str(TARGET))
     subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=HERE, env=env, check=True)
-    results = {name: [] for name, _ in SERVERS}
+    servers = [(name, TARGET / "release" / binary) for name, binary in SERVERS]
+    servers += [(name, pathlib.Path(binary)) for name, binary in EXTRA]
+    results = {name: [] for name, _ in servers}
     port = 18080
     for r in range(rounds):
         print(f"round {r + 1}/{rounds}", file=sys.stderr)
-        for name, binary in SERVERS:
+        for name, binary in servers:
             port += 1
-            results[name].append(one(name, TARGET / "release" / binary, port, duration, r == 0))
+            results[name].append(one(name, binary, port, duration, r == 0))
             print(f"    raw {name} {results[name][-1]}", file=sys.stderr)
 
     def med(name, key):
@@ -134,13 +139,13 @@ def main():
           f"| CPU per request at {FIXED_CONNECTIONS} conns x {FIXED_DELAY_MS} ms pause (~{med('hyper', 'fixed_rps'):,.0f} req/s) "
           f"| x axum | p99 at that rate | x axum |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for name, _ in SERVERS:
+    for name, _ in servers:
         rps, cpu, p99 = med(name, "rps"), med(name, "cpu_us"), med(name, "p99")
         print(f"| {name} | {rps:,.0f} | {rps / med('axum', 'rps'):.3f} | {rps / med('actix-web', 'rps'):.3f} "
               f"| {rps / med('hyper', 'rps'):.3f} | {med(name, 'busy'):.0%} | {cpu:.2f} us "
               f"| {cpu / med('axum', 'cpu_us'):.3f} | {p99:.3f} ms | {p99 / med('axum', 'p99'):.3f} |")
     print("\nper round (req/s; CPU us/req):", file=sys.stderr)
-    for name, _ in SERVERS:
+    for name, _ in servers:
         print(f"  {name}: " + ", ".join(f"{x['rps']:,.0f}; {x['cpu_us']:.1f}" for x in results[name]),
               file=sys.stderr)
 

@@ -11,7 +11,7 @@
 
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use tokio::time::{Instant, Sleep};
@@ -27,6 +27,8 @@ struct SharedSleep {
     /// Created on first use; armed for `armed_for`.
     sleep: Option<Pin<Box<Sleep>>>,
     armed_for: Option<Instant>,
+    /// The waker `sleep` was last polled with.
+    waker: Option<Waker>,
 }
 
 impl hyper::rt::Timer for ConnectionTimer {
@@ -58,8 +60,24 @@ impl Future for Deadline {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let mut shared = self.shared.lock().unwrap_or_else(PoisonError::into_inner);
-        let SharedSleep { sleep, armed_for } = &mut *shared;
+        let SharedSleep {
+            sleep,
+            armed_for,
+            waker,
+        } = &mut *shared;
         let sleep = sleep.get_or_insert_with(|| Box::pin(tokio::time::sleep_until(self.at)));
+        // Armed in time, not fired, and holding this task's waker already: nothing to do.
+        let same_task = waker.as_ref().is_some_and(|w| w.will_wake(cx.waker()));
+        if same_task && armed_for.is_some_and(|armed| armed <= self.at) && !sleep.is_elapsed() {
+            return Poll::Pending;
+        }
+        // Out of coop budget, tokio returns from the poll before handing the timer the
+        // waker: remember it only when the poll will reach the timer.
+        *waker = match tokio::task::coop::has_budget_remaining() {
+            true if same_task => waker.take(),
+            true => Some(cx.waker().clone()),
+            false => None,
+        };
         loop {
             match *armed_for {
                 // Armed too late for this deadline (first use, or an earlier deadline came

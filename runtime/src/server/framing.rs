@@ -215,10 +215,8 @@ impl FramingGuard {
 fn head_end(buf: &[u8], searched_from: usize) -> Option<usize> {
     let start = buf.iter().position(|&b| b != b'\r' && b != b'\n')?;
     let from = searched_from.max(start);
-    (from..buf.len()).find_map(|i| {
-        if buf[i] != b'\n' {
-            return None;
-        }
+    memchr::memchr_iter(b'\n', &buf[from..]).find_map(|at| {
+        let i = from + at;
         if buf.get(i + 1) == Some(&b'\n') {
             return Some(i + 2);
         }
@@ -226,23 +224,33 @@ fn head_end(buf: &[u8], searched_from: usize) -> Option<usize> {
     })
 }
 
+/// The lines of a complete head (which ends with `\n`), without their `\r\n` or `\n`.
+fn lines(head: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut start = 0;
+    memchr::memchr_iter(b'\n', head).map(move |end| {
+        let line = &head[start..end];
+        start = end + 1;
+        line.strip_suffix(b"\r").unwrap_or(line)
+    })
+}
+
+/// The value of `line` when it is a `name` field (`name` in lowercase).
+fn field_value<'a>(line: &'a [u8], name: &[u8]) -> Option<&'a [u8]> {
+    let value = line.get(name.len() + 1..)?;
+    (line[name.len()] == b':' && line[..name.len()].eq_ignore_ascii_case(name)).then_some(value)
+}
+
 /// Decides how the body after `head` is framed, and renames conflicting `Content-Length`s.
-/// Works on the bytes: runs once per request, so it must not allocate.
+/// Runs once per request: it works on the bytes, without allocating, and only looks closer
+/// at lines that start like one of the three fields it needs.
 fn inspect_head(head: &mut [u8]) -> State {
-    let mut lines = head
-        .split(|&b| b == b'\n')
-        .map(|l| l.strip_suffix(b"\r").unwrap_or(l));
+    let mut lines = lines(head);
     let Some(request_line) = lines.find(|l| !l.is_empty()) else {
         return State::PassThrough;
     };
-    let method = request_line
-        .split(|&b| b == b' ')
-        .next()
-        .unwrap_or_default();
-    let version = request_line
-        .rsplit(|&b| b == b' ')
-        .next()
-        .unwrap_or_default();
+    let method = memchr::memchr(b' ', request_line).map_or(request_line, |i| &request_line[..i]);
+    let version =
+        memchr::memrchr(b' ', request_line).map_or(request_line, |i| &request_line[i + 1..]);
     // HTTP/2's preface, CONNECT tunnels and HTTP/1.0 are not followed further.
     if method == b"PRI" || method == b"CONNECT" || version != b"HTTP/1.1" {
         return State::PassThrough;
@@ -251,25 +259,28 @@ fn inspect_head(head: &mut [u8]) -> State {
     let mut last_coding_is_chunked: Option<bool> = None;
     let mut upgrade = false;
     for line in lines {
-        let Some(colon) = line.iter().position(|&b| b == b':') else {
-            continue;
-        };
-        let (name, value) = (&line[..colon], &line[colon + 1..]);
-        if name.eq_ignore_ascii_case(b"content-length") {
-            let parsed = std::str::from_utf8(value)
-                .ok()
-                .and_then(|v| v.trim().parse::<u64>().ok());
-            content_length = Some(match content_length {
-                Some(previous) if previous != parsed => None,
-                _ => parsed,
-            });
-        } else if name.eq_ignore_ascii_case(b"transfer-encoding") {
-            // Not UTF-8: no coding hyper knows, like any other unknown coding.
-            let last =
-                std::str::from_utf8(value).map_or("", |v| v.rsplit(',').next().unwrap_or_default());
-            last_coding_is_chunked = Some(last.trim().eq_ignore_ascii_case("chunked"));
-        } else if name.eq_ignore_ascii_case(b"upgrade") {
-            upgrade = true;
+        match line.first().map(u8::to_ascii_lowercase) {
+            Some(b'c') => {
+                if let Some(value) = field_value(line, b"content-length") {
+                    let parsed = std::str::from_utf8(value)
+                        .ok()
+                        .and_then(|v| v.trim().parse::<u64>().ok());
+                    content_length = Some(match content_length {
+                        Some(previous) if previous != parsed => None,
+                        _ => parsed,
+                    });
+                }
+            }
+            Some(b't') => {
+                if let Some(value) = field_value(line, b"transfer-encoding") {
+                    // Not UTF-8: no coding hyper knows, like any other unknown coding.
+                    let last = std::str::from_utf8(value)
+                        .map_or("", |v| v.rsplit(',').next().unwrap_or_default());
+                    last_coding_is_chunked = Some(last.trim().eq_ignore_ascii_case("chunked"));
+                }
+            }
+            Some(b'u') => upgrade |= field_value(line, b"upgrade").is_some(),
+            _ => {}
         }
     }
     if content_length.is_some() && last_coding_is_chunked.is_some() {

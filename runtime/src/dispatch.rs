@@ -369,11 +369,7 @@ fn framing_problem(head: &http::request::Parts) -> Option<&'static str> {
     }
     let hosts = head.headers.get_all(header::HOST);
     let count = hosts.iter().count();
-    let valid = |value: &HeaderValue| {
-        value.to_str().ok().is_some_and(|text| {
-            !text.is_empty() && !text.contains('@') && text.parse::<http::uri::Authority>().is_ok()
-        })
-    };
+    let valid = |value: &HeaderValue| is_valid_host(value);
     match head.version {
         Version::HTTP_11 if count != 1 => {
             Some("an HTTP/1.1 request must have exactly one `Host` header")
@@ -384,6 +380,33 @@ fn framing_problem(head: &http::request::Parts) -> Option<&'static str> {
         }
         _ => None,
     }
+}
+
+/// Whether a `Host` value is a valid authority without user information.
+///
+/// Parsing it as an `Authority` copies it to the heap, for every request; a client sends the
+/// same `Host` on all its requests, so the last valid value on this thread is remembered
+/// and a request with the same bytes skips the parse.
+fn is_valid_host(value: &HeaderValue) -> bool {
+    /// Longer values are checked every time rather than kept.
+    const REMEMBERED_MAX: usize = 256;
+    thread_local! {
+        static LAST_VALID: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    let bytes = value.as_bytes();
+    if !bytes.is_empty() && LAST_VALID.with_borrow(|last| last.as_slice() == bytes) {
+        return true;
+    }
+    let valid = value.to_str().is_ok_and(|text| {
+        !text.is_empty() && !text.contains('@') && text.parse::<http::uri::Authority>().is_ok()
+    });
+    if valid && bytes.len() <= REMEMBERED_MAX {
+        LAST_VALID.with_borrow_mut(|last| {
+            last.clear();
+            last.extend_from_slice(bytes);
+        });
+    }
+    valid
 }
 
 /// Where the handler is with the request body: the handler timeout pauses while it reads.
@@ -553,6 +576,31 @@ where
 #[cfg(test)]
 mod tests {
     use super::uri_len;
+
+    #[test]
+    fn host_validity_does_not_depend_on_the_remembered_value() {
+        let cases: [(&[u8], bool); 7] = [
+            (b"example.com", true),
+            (b"example.com:8080", true),
+            (b"user@example.com", false),
+            (b"", false),
+            (b"exa mple.com", false),
+            (b"example.com", true),
+            (b"\xff", false),
+        ];
+        // Each value checked after every other one, so after each possible remembered value.
+        let header = |bytes: &[u8]| http::HeaderValue::from_bytes(bytes).unwrap();
+        for (before, _) in cases {
+            for (value, valid) in cases {
+                super::is_valid_host(&header(before));
+                assert_eq!(
+                    super::is_valid_host(&header(value)),
+                    valid,
+                    "{value:?} after {before:?}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn uri_len_is_the_length_of_the_displayed_uri() {

@@ -57,6 +57,7 @@ def wait_port(port):
 def to_ms(text):
     m = re.fullmatch(r"([\d.]+)(us|ms|s|m|h)", text)
     if not m:
+        print(f"    (unparsed latency {text!r})", file=sys.stderr)
         return float("nan")
     value, unit = float(m.group(1)), m.group(2)
     return value * {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 6e4, "h": 3.6e6}[unit]
@@ -133,7 +134,9 @@ def main():
             print(f"    raw {name} {results[name][-1]}", file=sys.stderr)
 
     def med(name, key):
-        return statistics.median(x[key] for x in results[name])
+        # A latency wrk printed in a form `to_ms` does not know is left out, not a NaN median.
+        values = [x[key] for x in results[name] if x[key] == x[key]]
+        return statistics.median(values) if values else float("nan")
 
     print(f"| server | req/s (median of {rounds}) | x axum | x actix-web | x hyper | server core busy "
           f"| CPU per request at {FIXED_CONNECTIONS} conns x {FIXED_DELAY_MS} ms pause (~{med('hyper', 'fixed_rps'):,.0f} req/s) "

@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
-"""End-to-end: the same 130 GitHub GET routes served by routemark, axum, actix-web and bare
-hyper, driven by wrk, per ../../../shared/BENCHMARKS.md section 2.
+"""End-to-end: the same 203 GitHub API routes (with their methods) served by routemark, axum,
+actix-web and bare hyper, driven by wrk, per ../../../shared/BENCHMARKS.md section 2.
 
 - server pinned to core 0, one worker thread (current-thread tokio; actix `workers(1)`);
   wrk pinned to core 1, `-t1 -c64 -d10s`, keep-alive, no pipelining, requests spread over
-  the 130 request paths of matchit's set (requests.lua);
+  the 203 routes, each with its method (requests.lua);
 - ROUNDS interleaved rounds (A B C D, A B C D, ...), a fresh server each round, 2 s warm-up;
 - per round and server: max req/s (with the server's CPU use, to show whether it was the
   bottleneck), then a fixed-rate run (16 connections, 1 ms pause before each request, the
@@ -24,13 +24,16 @@ import statistics
 import subprocess
 import sys
 import time
-import urllib.request
+import http.client
 
 HERE = pathlib.Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 TARGET = pathlib.Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target" / "bench-e2e"))
 SERVERS = [("routemark", "e2e-routemark"), ("axum", "e2e-axum"),
            ("actix-web", "e2e-actix"), ("hyper", "e2e-hyper")]
+# E2E_EXTRA="name=/path/to/binary,...": more servers in the same rounds (say, routemark built
+# before a change, for a before/after in one run).
+EXTRA = [tuple(item.split("=", 1)) for item in os.environ.get("E2E_EXTRA", "").split(",") if item]
 TICK = os.sysconf("SC_CLK_TCK")
 FIXED_CONNECTIONS = 16
 FIXED_DELAY_MS = 1
@@ -54,6 +57,7 @@ def wait_port(port):
 def to_ms(text):
     m = re.fullmatch(r"([\d.]+)(us|ms|s|m|h)", text)
     if not m:
+        print(f"    (unparsed latency {text!r})", file=sys.stderr)
         return float("nan")
     value, unit = float(m.group(1)), m.group(2)
     return value * {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 6e4, "h": 3.6e6}[unit]
@@ -76,13 +80,19 @@ def wrk(port, duration, connections, delay=None):
 
 
 def check(port):
-    """Every route answers 200 with the same body; returns the header names of one answer."""
-    paths = re.findall(r'"(/[^"]*)"', (HERE / "requests.lua").read_text())
-    for path in paths:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}") as r:
-            assert r.status == 200 and r.read() == b"Hello, world!", path
-            headers = sorted(k.lower() for k in r.headers.keys())
-    return headers
+    """Every route answers its method with 200 and the same body, as wrk sends it (no body;
+    `content-length: 0` on POST, PUT and PATCH); returns the header names of one answer."""
+    routes = re.findall(r'\{"([A-Z]+)", "(/[^"]*)"\}', (HERE / "requests.lua").read_text())
+    assert len(routes) == 203, len(routes)
+    conn = http.client.HTTPConnection("127.0.0.1", port)
+    for method, path in routes:
+        headers = {"content-length": "0"} if method in ("POST", "PUT", "PATCH") else {}
+        conn.request(method, path, headers=headers)
+        r = conn.getresponse()
+        assert r.status == 200 and r.read() == b"Hello, world!", (method, path, r.status)
+        names = sorted(k.lower() for k in r.headers.keys())
+    conn.close()
+    return names
 
 
 def one(name, binary, port, duration, first):
@@ -112,29 +122,33 @@ def main():
     duration = int(sys.argv[2]) if len(sys.argv) > 2 else 10
     env = dict(os.environ, CARGO_TARGET_DIR=str(TARGET))
     subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=HERE, env=env, check=True)
-    results = {name: [] for name, _ in SERVERS}
+    servers = [(name, TARGET / "release" / binary) for name, binary in SERVERS]
+    servers += [(name, pathlib.Path(binary)) for name, binary in EXTRA]
+    results = {name: [] for name, _ in servers}
     port = 18080
     for r in range(rounds):
         print(f"round {r + 1}/{rounds}", file=sys.stderr)
-        for name, binary in SERVERS:
+        for name, binary in servers:
             port += 1
-            results[name].append(one(name, TARGET / "release" / binary, port, duration, r == 0))
+            results[name].append(one(name, binary, port, duration, r == 0))
             print(f"    raw {name} {results[name][-1]}", file=sys.stderr)
 
     def med(name, key):
-        return statistics.median(x[key] for x in results[name])
+        # A latency wrk printed in a form `to_ms` does not know is left out, not a NaN median.
+        values = [x[key] for x in results[name] if x[key] == x[key]]
+        return statistics.median(values) if values else float("nan")
 
     print(f"| server | req/s (median of {rounds}) | x axum | x actix-web | x hyper | server core busy "
           f"| CPU per request at {FIXED_CONNECTIONS} conns x {FIXED_DELAY_MS} ms pause (~{med('hyper', 'fixed_rps'):,.0f} req/s) "
           f"| x axum | p99 at that rate | x axum |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for name, _ in SERVERS:
+    for name, _ in servers:
         rps, cpu, p99 = med(name, "rps"), med(name, "cpu_us"), med(name, "p99")
         print(f"| {name} | {rps:,.0f} | {rps / med('axum', 'rps'):.3f} | {rps / med('actix-web', 'rps'):.3f} "
               f"| {rps / med('hyper', 'rps'):.3f} | {med(name, 'busy'):.0%} | {cpu:.2f} us "
               f"| {cpu / med('axum', 'cpu_us'):.3f} | {p99:.3f} ms | {p99 / med('axum', 'p99'):.3f} |")
     print("\nper round (req/s; CPU us/req):", file=sys.stderr)
-    for name, _ in SERVERS:
+    for name, _ in servers:
         print(f"  {name}: " + ", ".join(f"{x['rps']:,.0f}; {x['cpu_us']:.1f}" for x in results[name]),
               file=sys.stderr)
 

@@ -157,7 +157,7 @@ impl Router {
         let inner = &*self.inner;
         let (head, body) = request.into_parts();
 
-        if display_len(&head.uri) > inner.config.max_uri_len {
+        if uri_len(&head.uri) > inner.config.max_uri_len {
             return HttpError::new(
                 StatusCode::URI_TOO_LONG,
                 format!(
@@ -265,19 +265,27 @@ impl Router {
         };
         let handler = AssertUnwindSafe((route.handler())(parts, body)).catch_unwind();
         let mut handler = std::pin::pin!(handler);
-        // The handler timeout counts the time spent outside reading the request body, which
-        // the server's body timeouts bound on their own (and report as 408).
-        let mut deadline = tokio::time::Instant::now() + timeout;
-        let outcome = loop {
-            tokio::select! {
-                // The handler first: one that finishes on its first poll never registers
-                // the timer with tokio's timer wheel.
-                biased;
-                outcome = &mut handler => break Ok(outcome),
-                () = tokio::time::sleep_until(deadline) => match progress.as_ref().and_then(|p| p.deadline(timeout)) {
-                    Some(later) if later > deadline => deadline = later,
-                    _ => break Err(()),
-                },
+        // Most handlers finish on their first poll: poll once before reading the clock or
+        // building a timer, so that such a request costs neither. The deadline counts from
+        // that first poll's end; it could not have interrupted that poll anyway.
+        let first = std::future::poll_fn(|cx| Poll::Ready(handler.as_mut().poll(cx))).await;
+        let outcome = match first {
+            Poll::Ready(outcome) => Ok(outcome),
+            Poll::Pending => {
+                // The handler timeout counts the time spent outside reading the request
+                // body, which the server's body timeouts bound on their own (and report as
+                // 408).
+                let mut deadline = tokio::time::Instant::now() + timeout;
+                loop {
+                    tokio::select! {
+                        biased;
+                        outcome = &mut handler => break Ok(outcome),
+                        () = tokio::time::sleep_until(deadline) => match progress.as_ref().and_then(|p| p.deadline(timeout)) {
+                            Some(later) if later > deadline => deadline = later,
+                            _ => break Err(()),
+                        },
+                    }
+                }
             }
         };
         match outcome {
@@ -361,11 +369,7 @@ fn framing_problem(head: &http::request::Parts) -> Option<&'static str> {
     }
     let hosts = head.headers.get_all(header::HOST);
     let count = hosts.iter().count();
-    let valid = |value: &HeaderValue| {
-        value.to_str().ok().is_some_and(|text| {
-            !text.is_empty() && !text.contains('@') && text.parse::<http::uri::Authority>().is_ok()
-        })
-    };
+    let valid = |value: &HeaderValue| is_valid_host(value);
     match head.version {
         Version::HTTP_11 if count != 1 => {
             Some("an HTTP/1.1 request must have exactly one `Host` header")
@@ -376,6 +380,33 @@ fn framing_problem(head: &http::request::Parts) -> Option<&'static str> {
         }
         _ => None,
     }
+}
+
+/// Whether a `Host` value is a valid authority without user information.
+///
+/// Parsing it as an `Authority` copies it to the heap, for every request; a client sends the
+/// same `Host` on all its requests, so the last valid value on this thread is remembered
+/// and a request with the same bytes skips the parse.
+fn is_valid_host(value: &HeaderValue) -> bool {
+    /// Longer values are checked every time rather than kept.
+    const REMEMBERED_MAX: usize = 256;
+    thread_local! {
+        static LAST_VALID: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    let bytes = value.as_bytes();
+    if !bytes.is_empty() && LAST_VALID.with_borrow(|last| last.as_slice() == bytes) {
+        return true;
+    }
+    let valid = value.to_str().is_ok_and(|text| {
+        !text.is_empty() && !text.contains('@') && text.parse::<http::uri::Authority>().is_ok()
+    });
+    if valid && bytes.len() <= REMEMBERED_MAX {
+        LAST_VALID.with_borrow_mut(|last| {
+            last.clear();
+            last.extend_from_slice(bytes);
+        });
+    }
+    valid
 }
 
 /// Where the handler is with the request body: the handler timeout pauses while it reads.
@@ -444,18 +475,13 @@ impl http_body::Body for WatchedBody {
     }
 }
 
-/// The length of `value`'s `Display` form, without building it.
-fn display_len(value: &impl fmt::Display) -> usize {
-    struct Count(usize);
-    impl fmt::Write for Count {
-        fn write_str(&mut self, s: &str) -> fmt::Result {
-            self.0 += s.len();
-            Ok(())
-        }
-    }
-    let mut count = Count(0);
-    let _ = fmt::write(&mut count, format_args!("{value}"));
-    count.0
+/// The length of `uri`'s `Display` form (`scheme://authority/path?query`), without
+/// formatting it.
+fn uri_len(uri: &http::Uri) -> usize {
+    uri.scheme_str().map_or(0, |s| s.len() + "://".len())
+        + uri.authority().map_or(0, |a| a.as_str().len())
+        + uri.path().len()
+        + uri.query().map_or(0, |q| "?".len() + q.len())
 }
 
 fn to_route_method(method: &http::Method) -> Option<Method> {
@@ -544,5 +570,52 @@ where
     fn call(&mut self, request: http::Request<B>) -> Self::Future {
         let router = self.clone();
         Box::pin(async move { Ok(router.handle(request.map(Body::new)).await) })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::uri_len;
+
+    #[test]
+    fn host_validity_does_not_depend_on_the_remembered_value() {
+        let cases: [(&[u8], bool); 7] = [
+            (b"example.com", true),
+            (b"example.com:8080", true),
+            (b"user@example.com", false),
+            (b"", false),
+            (b"exa mple.com", false),
+            (b"example.com", true),
+            (b"\xff", false),
+        ];
+        // Each value checked after every other one, so after each possible remembered value.
+        let header = |bytes: &[u8]| http::HeaderValue::from_bytes(bytes).unwrap();
+        for (before, _) in cases {
+            for (value, valid) in cases {
+                super::is_valid_host(&header(before));
+                assert_eq!(
+                    super::is_valid_host(&header(value)),
+                    valid,
+                    "{value:?} after {before:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn uri_len_is_the_length_of_the_displayed_uri() {
+        for text in [
+            "/",
+            "/a/b?x=1&y",
+            "/?",
+            "*",
+            "http://example.com",
+            "http://example.com/a?b",
+            "https://user@example.com:8080/a/b?c=d",
+            "example.com:443",
+        ] {
+            let uri: http::Uri = text.parse().unwrap();
+            assert_eq!(uri_len(&uri), uri.to_string().len(), "{text}");
+        }
     }
 }

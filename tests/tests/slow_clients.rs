@@ -104,6 +104,41 @@ async fn slowloris_is_cut_off_at_the_header_timeout() {
     server.shutdown().await;
 }
 
+/// The header timeout restarts whenever a keep-alive connection goes idle: a client that keeps
+/// sending whole requests is served for longer than the timeout, and one that then stalls
+/// in its next head is cut off a header timeout after its last answer.
+#[tokio::test]
+async fn a_keep_alive_connection_stalling_in_its_next_head_is_cut_off() {
+    let server = spawn_with(router(), short).await;
+    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    let mut answered = Instant::now();
+    for _ in 0..4 {
+        stream.write_all(&get("/hello")).await.unwrap();
+        let mut response = Vec::new();
+        while !response.ends_with(b"hello") {
+            let mut chunk = [0u8; 1024];
+            let n = tokio::time::timeout(Duration::from_secs(2), stream.read(&mut chunk))
+                .await
+                .expect("answered")
+                .unwrap();
+            assert!(n > 0, "closed while requests kept coming");
+            response.extend_from_slice(&chunk[..n]);
+        }
+        answered = Instant::now();
+        // 4 × 300 ms: past the 500 ms header timeout in all, within it each time.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    stream.write_all(b"GET /hello HTTP/1.1\r\n").await.unwrap();
+    let (text, _) = until_closed(&mut stream, Duration::from_secs(3)).await;
+    assert_eq!(text, "");
+    let took = answered.elapsed();
+    assert!(
+        took >= Duration::from_millis(450) && took < Duration::from_millis(1500),
+        "{took:?}"
+    );
+    server.shutdown().await;
+}
+
 #[tokio::test]
 async fn a_silent_client_is_closed_at_the_first_byte_timeout() {
     let server = spawn_with(router(), short).await;

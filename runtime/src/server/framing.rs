@@ -46,11 +46,12 @@ enum State {
 #[derive(Debug)]
 pub(crate) struct FramingGuard {
     state: State,
+    /// The incomplete head being accumulated, from its first byte.
     held: Vec<u8>,
-    /// Whether the first byte of the current head went through already: hyper starts its
-    /// header-read timer only once it has seen a byte of the head, so holding all of it
-    /// would hide a slowloris client from that timer. A head's first byte is never part of
-    /// a header name, so releasing it early changes nothing the guard may need to rewrite.
+    /// Whether the first byte of `held` went to hyper already: hyper starts its header-read
+    /// timer only once it has seen a byte of the head, so holding all of it would hide a
+    /// slowloris client from that timer. A head's first byte is never part of a header name,
+    /// so releasing it early changes nothing the guard may need to rewrite.
     head_started: bool,
     line: Vec<u8>,
     max_head: usize,
@@ -69,91 +70,142 @@ impl FramingGuard {
         }
     }
 
+    /// Whether the guard holds part of a head, so that new bytes must go through
+    /// [`feed`](Self::feed) rather than [`feed_in_place`](Self::feed_in_place).
+    pub(crate) fn is_holding(&self) -> bool {
+        !self.held.is_empty()
+    }
+
+    /// Whether the guard stopped watching: every later byte passes through unchanged.
+    pub(crate) fn is_passing_through(&self) -> bool {
+        matches!(self.state, State::PassThrough)
+    }
+
     /// Feeds bytes read from the client; appends to `out` the bytes that may go to hyper now.
     pub(crate) fn feed(&mut self, mut input: &[u8], out: &mut Vec<u8>) {
         while !input.is_empty() {
-            match &mut self.state {
-                State::PassThrough => {
-                    out.extend_from_slice(input);
-                    return;
-                }
-                State::Head if !self.head_started => {
-                    out.push(input[0]);
-                    input = &input[1..];
-                    self.head_started = true;
-                }
-                State::Head => {
-                    let searched_from = self.held.len().saturating_sub(3);
-                    self.held.extend_from_slice(input);
-                    input = &[];
-                    match head_end(&self.held, searched_from) {
-                        Some(end) => {
-                            let rest = self.held.split_off(end);
-                            let mut head = std::mem::take(&mut self.held);
-                            self.head_started = false;
-                            self.state = inspect_head(&mut head);
-                            out.extend_from_slice(&head);
-                            // Bytes after the head are fed again under the new state.
-                            self.feed(&rest, out);
-                        }
-                        None if self.held.len() > self.max_head => {
-                            self.state = State::PassThrough;
-                            out.append(&mut self.held);
-                        }
-                        None => {}
+            if let State::Head = self.state {
+                let searched_from = self.held.len().saturating_sub(3);
+                self.held.extend_from_slice(input);
+                let released = usize::from(self.head_started);
+                match head_end(&self.held, searched_from) {
+                    Some(end) => {
+                        let rest = self.held.split_off(end);
+                        let mut head = std::mem::take(&mut self.held);
+                        self.head_started = false;
+                        self.state = inspect_head(&mut head);
+                        out.extend_from_slice(&head[released..]);
+                        // Bytes after the head are fed again under the new state.
+                        self.feed(&rest, out);
                     }
-                }
-                State::Fixed { remaining } | State::ChunkData { remaining } => {
-                    let take = usize::try_from(*remaining)
-                        .unwrap_or(usize::MAX)
-                        .min(input.len());
-                    out.extend_from_slice(&input[..take]);
-                    input = &input[take..];
-                    *remaining -= take as u64;
-                    if *remaining == 0 {
-                        self.state = match self.state {
-                            State::ChunkData { .. } => State::ChunkSize,
-                            _ => State::Head,
-                        };
-                    }
-                }
-                State::ChunkSize | State::Trailers => {
-                    let (line_done, used) = match input.iter().position(|&b| b == b'\n') {
-                        Some(i) => (true, i + 1),
-                        None => (false, input.len()),
-                    };
-                    self.line.extend_from_slice(&input[..used]);
-                    out.extend_from_slice(&input[..used]);
-                    input = &input[used..];
-                    if self.line.len() > MAX_LINE {
+                    None if self.held.len() > self.max_head => {
                         self.state = State::PassThrough;
-                        continue;
+                        out.extend_from_slice(&self.held[released..]);
+                        self.held.clear();
+                        self.head_started = false;
                     }
-                    if line_done {
-                        let line = std::mem::take(&mut self.line);
-                        self.state = match self.state {
-                            State::ChunkSize => match chunk_size(&line) {
-                                Some(0) => State::Trailers,
-                                // The data and its CRLF; a size too large for that is
-                                // one hyper rejects too, so stop watching.
-                                Some(size) => match size.checked_add(2) {
-                                    Some(remaining) => State::ChunkData { remaining },
-                                    None => State::PassThrough,
-                                },
+                    None if !self.head_started => {
+                        out.push(self.held[0]);
+                        self.head_started = true;
+                    }
+                    None => {}
+                }
+                return;
+            }
+            let used = self.follow_body(input);
+            out.extend_from_slice(&input[..used]);
+            input = &input[used..];
+        }
+    }
+
+    /// [`feed`](Self::feed) without copying, for bytes read while the guard holds nothing:
+    /// rewrites `input` where needed and returns how many of its leading bytes may go to
+    /// hyper now. The guard keeps the rest (the start of an incomplete head), which the
+    /// caller must drop from its buffer.
+    pub(crate) fn feed_in_place(&mut self, input: &mut [u8]) -> usize {
+        debug_assert!(!self.is_holding());
+        let mut at = 0;
+        while at < input.len() {
+            match self.state {
+                State::PassThrough => return input.len(),
+                State::Head => match head_end(&input[at..], 0) {
+                    Some(len) => {
+                        self.state = inspect_head(&mut input[at..at + len]);
+                        at += len;
+                    }
+                    None if input.len() - at > self.max_head => {
+                        self.state = State::PassThrough;
+                        return input.len();
+                    }
+                    None => {
+                        self.held.extend_from_slice(&input[at..]);
+                        self.head_started = true;
+                        return at + 1;
+                    }
+                },
+                _ => at += self.follow_body(&input[at..]),
+            }
+        }
+        input.len()
+    }
+
+    /// Follows a body (any state but `Head` and `PassThrough`) over the start of `input`;
+    /// returns how many bytes it consumed, all of which may go to hyper.
+    fn follow_body(&mut self, input: &[u8]) -> usize {
+        match &mut self.state {
+            State::Head => 0,
+            State::PassThrough => input.len(),
+            State::Fixed { remaining } | State::ChunkData { remaining } => {
+                let take = usize::try_from(*remaining)
+                    .unwrap_or(usize::MAX)
+                    .min(input.len());
+                *remaining -= take as u64;
+                if *remaining == 0 {
+                    self.state = match self.state {
+                        State::ChunkData { .. } => State::ChunkSize,
+                        _ => State::Head,
+                    };
+                }
+                take
+            }
+            State::ChunkSize | State::Trailers => {
+                let (line_done, used) = match input.iter().position(|&b| b == b'\n') {
+                    Some(i) => (true, i + 1),
+                    None => (false, input.len()),
+                };
+                self.line.extend_from_slice(&input[..used]);
+                if self.line.len() > MAX_LINE {
+                    self.state = State::PassThrough;
+                    return used;
+                }
+                if line_done {
+                    let line = std::mem::take(&mut self.line);
+                    self.state = match self.state {
+                        State::ChunkSize => match chunk_size(&line) {
+                            Some(0) => State::Trailers,
+                            // The data and its CRLF; a size too large for that is one hyper
+                            // rejects too, so stop watching.
+                            Some(size) => match size.checked_add(2) {
+                                Some(remaining) => State::ChunkData { remaining },
                                 None => State::PassThrough,
                             },
-                            _ if line == b"\r\n" || line == b"\n" => State::Head,
-                            _ => State::Trailers,
-                        };
-                    }
+                            None => State::PassThrough,
+                        },
+                        _ if line == b"\r\n" || line == b"\n" => State::Head,
+                        _ => State::Trailers,
+                    };
                 }
+                used
             }
         }
     }
 
     /// At end of stream: whatever is still held goes to hyper, which sees a truncated head.
     pub(crate) fn finish(&mut self, out: &mut Vec<u8>) {
-        out.append(&mut self.held);
+        if !self.held.is_empty() {
+            out.extend_from_slice(&self.held[usize::from(self.head_started)..]);
+        }
+        self.held.clear();
         self.state = State::PassThrough;
     }
 }
@@ -163,10 +215,8 @@ impl FramingGuard {
 fn head_end(buf: &[u8], searched_from: usize) -> Option<usize> {
     let start = buf.iter().position(|&b| b != b'\r' && b != b'\n')?;
     let from = searched_from.max(start);
-    (from..buf.len()).find_map(|i| {
-        if buf[i] != b'\n' {
-            return None;
-        }
+    memchr::memchr_iter(b'\n', &buf[from..]).find_map(|at| {
+        let i = from + at;
         if buf.get(i + 1) == Some(&b'\n') {
             return Some(i + 2);
         }
@@ -174,50 +224,73 @@ fn head_end(buf: &[u8], searched_from: usize) -> Option<usize> {
     })
 }
 
+/// The lines of a complete head (which ends with `\n`), without their `\r\n` or `\n`.
+fn lines(head: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut start = 0;
+    memchr::memchr_iter(b'\n', head).map(move |end| {
+        let line = &head[start..end];
+        start = end + 1;
+        line.strip_suffix(b"\r").unwrap_or(line)
+    })
+}
+
+/// The value of `line` when it is a `name` field (`name` in lowercase).
+fn field_value<'a>(line: &'a [u8], name: &[u8]) -> Option<&'a [u8]> {
+    let value = line.get(name.len() + 1..)?;
+    (line[name.len()] == b':' && line[..name.len()].eq_ignore_ascii_case(name)).then_some(value)
+}
+
 /// Decides how the body after `head` is framed, and renames conflicting `Content-Length`s.
+/// Runs once per request: it works on the bytes, without allocating, and only looks closer
+/// at lines that start like one of the three fields it needs.
 fn inspect_head(head: &mut [u8]) -> State {
-    let text = String::from_utf8_lossy(head).into_owned();
-    let mut lines = text.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l));
+    let mut lines = lines(head);
     let Some(request_line) = lines.find(|l| !l.is_empty()) else {
         return State::PassThrough;
     };
-    let mut words = request_line.split(' ');
-    let method = words.next().unwrap_or_default();
-    let version = request_line.rsplit(' ').next().unwrap_or_default();
+    let method = memchr::memchr(b' ', request_line).map_or(request_line, |i| &request_line[..i]);
+    let version =
+        memchr::memrchr(b' ', request_line).map_or(request_line, |i| &request_line[i + 1..]);
     // HTTP/2's preface, CONNECT tunnels and HTTP/1.0 are not followed further.
-    if method == "PRI" || method == "CONNECT" || version != "HTTP/1.1" {
+    if method == b"PRI" || method == b"CONNECT" || version != b"HTTP/1.1" {
         return State::PassThrough;
     }
     let mut content_length: Option<Option<u64>> = None;
-    let mut last_coding: Option<String> = None;
+    let mut last_coding_is_chunked: Option<bool> = None;
     let mut upgrade = false;
     for line in lines {
-        let Some((name, value)) = line.split_once(':') else {
-            continue;
-        };
-        if name.eq_ignore_ascii_case("content-length") {
-            let parsed = value.trim().parse::<u64>().ok();
-            content_length = Some(match content_length {
-                Some(previous) if previous != parsed => None,
-                _ => parsed,
-            });
-        } else if name.eq_ignore_ascii_case("transfer-encoding") {
-            last_coding = value
-                .rsplit(',')
-                .next()
-                .map(|c| c.trim().to_ascii_lowercase());
-        } else if name.eq_ignore_ascii_case("upgrade") {
-            upgrade = true;
+        match line.first().map(u8::to_ascii_lowercase) {
+            Some(b'c') => {
+                if let Some(value) = field_value(line, b"content-length") {
+                    let parsed = std::str::from_utf8(value)
+                        .ok()
+                        .and_then(|v| v.trim().parse::<u64>().ok());
+                    content_length = Some(match content_length {
+                        Some(previous) if previous != parsed => None,
+                        _ => parsed,
+                    });
+                }
+            }
+            Some(b't') => {
+                if let Some(value) = field_value(line, b"transfer-encoding") {
+                    // Not UTF-8: no coding hyper knows, like any other unknown coding.
+                    let last = std::str::from_utf8(value)
+                        .map_or("", |v| v.rsplit(',').next().unwrap_or_default());
+                    last_coding_is_chunked = Some(last.trim().eq_ignore_ascii_case("chunked"));
+                }
+            }
+            Some(b'u') => upgrade |= field_value(line, b"upgrade").is_some(),
+            _ => {}
         }
     }
-    if content_length.is_some() && last_coding.is_some() {
+    if content_length.is_some() && last_coding_is_chunked.is_some() {
         rename_content_length(head);
     }
-    match (last_coding.as_deref(), content_length) {
+    match (last_coding_is_chunked, content_length) {
         _ if upgrade => State::PassThrough,
-        (Some("chunked"), _) => State::ChunkSize,
-        (Some(_), _) => State::PassThrough,
-        (None, Some(Some(0))) | (None, None) => State::Head,
+        (Some(true), _) => State::ChunkSize,
+        (Some(false), _) => State::PassThrough,
+        (None, Some(Some(0)) | None) => State::Head,
         (None, Some(Some(remaining))) => State::Fixed { remaining },
         (None, Some(None)) => State::PassThrough,
     }
@@ -256,12 +329,27 @@ fn chunk_size(line: &[u8]) -> Option<u64> {
 mod tests {
     use super::*;
 
+    /// The bytes released for `chunks` read one after another, checked to be the same
+    /// whether every chunk goes through `feed` or, as `GuardedIo` does it, through
+    /// `feed_in_place` whenever the guard holds nothing.
     fn run(chunks: &[&[u8]]) -> Vec<u8> {
         let mut guard = FramingGuard::new(64 << 10);
         let mut out = Vec::new();
         for chunk in chunks {
             guard.feed(chunk, &mut out);
         }
+        let mut guard = FramingGuard::new(64 << 10);
+        let mut in_place = Vec::new();
+        for chunk in chunks {
+            if guard.is_holding() {
+                guard.feed(chunk, &mut in_place);
+            } else {
+                let mut bytes = chunk.to_vec();
+                let released = guard.feed_in_place(&mut bytes);
+                in_place.extend_from_slice(&bytes[..released]);
+            }
+        }
+        assert_eq!(out, in_place, "feed and feed_in_place disagree");
         out
     }
 
@@ -352,6 +440,19 @@ mod tests {
         let input: &[u8] =
             b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nfffffffffffffffe\r\nab";
         assert_eq!(whole(input), input);
+    }
+
+    #[test]
+    fn the_method_is_read_with_its_first_byte_whatever_the_split() {
+        // A CONNECT head is not followed, so the conflicting second head is not marked.
+        let input: &[u8] = b"CONNECT a:1 HTTP/1.1\r\nContent-Length: 2\r\n\r\nPOST / HTTP/1.1\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n";
+        for split in 1..input.len() {
+            assert_eq!(
+                run(&[&input[..split], &input[split..]]),
+                input,
+                "split at {split}"
+            );
+        }
     }
 
     #[test]

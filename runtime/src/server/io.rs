@@ -3,7 +3,7 @@
 
 use std::io;
 use std::pin::Pin;
-use std::task::{Context, Poll, ready};
+use std::task::{Context, Poll, Waker, ready};
 use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -27,6 +27,8 @@ pub(crate) struct GuardedIo<S> {
     /// records an instant and the timer is re-armed when it fires.
     idle: Pin<Box<Sleep>>,
     last_activity: Instant,
+    /// The waker `idle` was last polled with (see `poll_idle`).
+    idle_waker: Option<Waker>,
 }
 
 impl<S> GuardedIo<S> {
@@ -48,6 +50,7 @@ impl<S> GuardedIo<S> {
             idle_timeout,
             idle: Box::pin(sleep(idle_timeout)),
             last_activity: Instant::now(),
+            idle_waker: None,
         }
     }
 
@@ -57,6 +60,23 @@ impl<S> GuardedIo<S> {
 
     /// Fails the connection when nothing moved either way for the idle timeout.
     fn poll_idle(&mut self, cx: &mut Context<'_>) -> io::Result<()> {
+        // Called whenever a read would block, that is once per request or more. The timer
+        // keeps the waker of its last poll, so while it has not fired and the task is the
+        // same, polling it again would only repeat tokio's bookkeeping.
+        let same_task = self
+            .idle_waker
+            .as_ref()
+            .is_some_and(|waker| waker.will_wake(cx.waker()));
+        if same_task && !self.idle.is_elapsed() {
+            return Ok(());
+        }
+        // Out of coop budget, tokio returns from the poll before handing the timer the
+        // waker: remember it only when the poll will reach the timer.
+        self.idle_waker = match tokio::task::coop::has_budget_remaining() {
+            true if same_task => self.idle_waker.take(),
+            true => Some(cx.waker().clone()),
+            false => None,
+        };
         while self.idle.as_mut().poll(cx).is_ready() {
             let idle_until = self.last_activity + self.idle_timeout;
             if idle_until <= Instant::now() {
@@ -122,39 +142,46 @@ impl<S: AsyncRead + Unpin> AsyncRead for GuardedIo<S> {
                 }
                 return Poll::Ready(Ok(()));
             }
-            if this.eof {
+            // A full buffer would read as end of stream below.
+            if this.eof || buf.remaining() == 0 {
                 return Poll::Ready(Ok(()));
             }
-            let Some(guard) = this.guard.as_mut() else {
-                let before = buf.filled().len();
-                let result = Pin::new(&mut this.inner).poll_read(cx, buf);
-                if let Poll::Ready(Ok(())) = result {
-                    if buf.filled().len() > before {
-                        this.touch();
-                    }
-                } else if result.is_pending() {
-                    this.poll_idle(cx)?;
-                }
-                return result;
-            };
-            let mut scratch = [0u8; 8192];
-            let mut scratch_buf = ReadBuf::new(&mut scratch);
-            match Pin::new(&mut this.inner).poll_read(cx, &mut scratch_buf) {
+            // The client's bytes are read straight into hyper's buffer and checked there;
+            // only an incomplete head is taken out again (into the guard) until it is whole.
+            let before = buf.filled().len();
+            match Pin::new(&mut this.inner).poll_read(cx, buf) {
                 Poll::Pending => {
                     this.poll_idle(cx)?;
                     return Poll::Pending;
                 }
                 Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
-                Poll::Ready(Ok(())) => {
-                    let filled = scratch_buf.filled();
-                    if filled.is_empty() {
-                        guard.finish(&mut this.ready);
-                        this.eof = true;
-                    } else {
-                        this.last_activity = Instant::now();
-                        guard.feed(filled, &mut this.ready);
+                Poll::Ready(Ok(())) => {}
+            }
+            let read = buf.filled().len() - before;
+            let guard = match this.guard.as_mut() {
+                Some(guard) if !guard.is_passing_through() => guard,
+                _ => {
+                    if read > 0 {
+                        this.touch();
                     }
+                    return Poll::Ready(Ok(()));
                 }
+            };
+            if read == 0 {
+                guard.finish(&mut this.ready);
+                this.eof = true;
+                continue;
+            }
+            this.last_activity = Instant::now();
+            if guard.is_holding() {
+                guard.feed(&buf.filled()[before..], &mut this.ready);
+                buf.set_filled(before);
+                continue;
+            }
+            let released = guard.feed_in_place(&mut buf.filled_mut()[before..]);
+            buf.set_filled(before + released);
+            if released > 0 {
+                return Poll::Ready(Ok(()));
             }
         }
     }

@@ -20,11 +20,13 @@ use crate::error::Error;
 mod framing;
 mod io;
 mod timed_body;
+mod timer;
 
 pub(crate) use framing::CONFLICT_MARKER;
 use framing::FramingGuard;
 use io::GuardedIo;
 use timed_body::TimedBody;
+use timer::ConnectionTimer;
 
 /// The server's settings: every defence of `HARDENING.md`, each with a production default.
 ///
@@ -161,11 +163,12 @@ impl ServerConfig {
         )
     }
 
+    /// The hyper builder of one connection (its HTTP/1 timer belongs to that connection).
     fn connection_builder(&self) -> auto::Builder<TokioExecutor> {
         let mut builder = auto::Builder::new(TokioExecutor::new());
         builder
             .http1()
-            .timer(TokioTimer::new())
+            .timer(ConnectionTimer::default())
             .header_read_timeout(self.header_read_timeout)
             .keep_alive(true)
             .max_buf_size(self.max_header_bytes)
@@ -272,7 +275,6 @@ impl Server {
         signal: impl Future<Output = ()> + Send,
     ) -> Result<(), Error> {
         let config = Arc::new(self.config);
-        let builder = Arc::new(config.connection_builder());
         let graceful = GracefulShutdown::new();
         let permits = Arc::new(Semaphore::new(config.max_connections));
         let mut signal = std::pin::pin!(signal);
@@ -304,7 +306,6 @@ impl Server {
             };
             let _ = stream.set_nodelay(true);
             let config = config.clone();
-            let builder = builder.clone();
             let service = connection_service(
                 router.clone(),
                 config.body_idle_timeout,
@@ -321,7 +322,8 @@ impl Server {
                 if !matches!(detected, Ok(Ok(()))) {
                     return;
                 }
-                let connection = builder
+                let connection = config
+                    .connection_builder()
                     .serve_connection(TokioIo::new(config.guard(stream)), service)
                     .into_owned();
                 if let Err(e) = watcher.watch(connection).await {
@@ -356,8 +358,15 @@ fn connection_service(
     hyper::service::service_fn(move |request: http::Request<Incoming>| {
         let router = router.clone();
         async move {
-            let request = request
-                .map(|body| Body::new(TimedBody::new(body, body_idle_timeout, body_timeout)));
+            // A request without a body (most of them) has nothing to time: skip the two
+            // timers and the allocations of the wrapper.
+            let request = request.map(|body| {
+                if http_body::Body::is_end_stream(&body) {
+                    Body::empty()
+                } else {
+                    Body::new(TimedBody::new(body, body_idle_timeout, body_timeout))
+                }
+            });
             Ok(router.handle(request).await)
         }
     })

@@ -10,6 +10,9 @@ whose arguments are named after the parameters, typed `String`.
     gen.py bench [N ...]           generate and time N = 100 200 300 400 500 (default)
     gen.py compare [N ...]         the same routes in routemark, actix-web's route macros
                                    and Rocket, N = 100 500 (default), 5 interleaved rounds
+    gen.py instructions [N ...]    instructions rustc executes for an incremental
+                                   `cargo check` of routemark's and actix-web's crate
+                                   (valgrind's callgrind; steady on a busy machine), N = 500
 
 `bench` builds dependencies once, then for each N touches `src/main.rs` and runs
 `cargo check` three times, reporting the median. It uses CARGO_TARGET_DIR (default
@@ -191,6 +194,44 @@ def compare(ns, rounds=5):
             print(f"| {n} | {fw} | {m:.2f} s ({min(ts):.2f}-{max(ts):.2f}) | {m / n * 100:.2f} s | {m / actix:.2f} |")
 
 
+# A RUSTC_WRAPPER that runs the generated crate's rustc (never a dependency's) under callgrind.
+CALLGRIND_WRAPPER = """#!/bin/sh
+rustc="$1"; shift
+case " $* " in
+  *" --crate-name ct_"*) exec valgrind --tool=callgrind -q --callgrind-out-file="$CALLGRIND_OUT" "$rustc" "$@" ;;
+esac
+exec "$rustc" "$@"
+"""
+
+
+def instructions(ns):
+    """Instructions of rustc for `touch src/main.rs; cargo check`, the figure `compare` times:
+    the second of two runs (the first re-checks after the wrapper's own change)."""
+    env = dict(os.environ, CARGO_TARGET_DIR=os.environ.get("CARGO_TARGET_DIR", "/tmp/ct-target"))
+    base = pathlib.Path("/tmp/ct-crates")
+    wrapper = base / "callgrind-wrapper.sh"
+    base.mkdir(parents=True, exist_ok=True)
+    wrapper.write_text(CALLGRIND_WRAPPER)
+    wrapper.chmod(0o755)
+    print("| routes | framework | rustc instructions, incremental `cargo check` | x actix-web |")
+    print("|---:|---|---:|---:|")
+    for n in ns:
+        counts = {}
+        for fw in ("routemark", "actix"):
+            root = generate(n, base / f"ct-{fw}-{n}", fw)
+            cargo_check(root, env)
+            out = base / f"callgrind-{fw}-{n}.out"
+            run_env = dict(env, RUSTC_WRAPPER=str(wrapper), CALLGRIND_OUT=str(out))
+            for _ in range(2):
+                (root / "src" / "main.rs").touch()
+                subprocess.run(["cargo", "check", "--quiet"], cwd=root, env=run_env, check=True)
+            with open(out) as f:
+                totals = [line for line in f if line.startswith("totals:") or line.startswith("summary:")]
+            counts[fw] = int(totals[-1].split()[1])
+        for fw, count in counts.items():
+            print(f"| {n} | {fw} | {count:,} | {count / counts['actix']:.2f} |")
+
+
 if __name__ == "__main__":
     match sys.argv[1:]:
         case ["generate", n, root]:
@@ -199,6 +240,8 @@ if __name__ == "__main__":
             print(generate(int(n), root, framework))
         case ["compare", *ns]:
             compare([int(n) for n in ns] or [100, 500])
+        case ["instructions", *ns]:
+            instructions([int(n) for n in ns] or [500])
         case ["bench", *ns]:
             bench([int(n) for n in ns] or [100, 200, 300, 400, 500])
         case _:

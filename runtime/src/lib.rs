@@ -73,7 +73,7 @@
 //! - a parameter with no argument of that name (with the closest argument as a hint), and a
 //!   plain-value argument that names no parameter;
 //! - a handler that is not a free function: `self`, generics, `const`, `unsafe`, `extern`,
-//!   variadic, or not a function at all;
+//!   variadic, more than 16 arguments, or not a function at all;
 //! - an argument type that is neither a parameter type nor an extractor, a return type that is
 //!   not a response, a body extractor that is not last, two body extractors: these are trait
 //!   errors worded by `#[diagnostic::on_unimplemented]`, at the argument's or return type's

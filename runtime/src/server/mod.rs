@@ -358,16 +358,15 @@ fn connection_service(
     hyper::service::service_fn(move |request: http::Request<Incoming>| {
         let router = router.clone();
         async move {
+            let (head, body) = request.into_parts();
             // A request without a body (most of them) has nothing to time: skip the two
             // timers and the allocations of the wrapper.
-            let request = request.map(|body| {
-                if http_body::Body::is_end_stream(&body) {
-                    Body::empty()
-                } else {
-                    Body::new(TimedBody::new(body, body_idle_timeout, body_timeout))
-                }
-            });
-            Ok(router.handle(request).await)
+            let body = if http_body::Body::is_end_stream(&body) {
+                Body::empty()
+            } else {
+                Body::new(TimedBody::new(body, body_idle_timeout, body_timeout))
+            };
+            Ok(router.dispatch(head, body).await)
         }
     })
 }

@@ -173,7 +173,8 @@ impl Router {
         if uri_len(&head.uri) > inner.config.max_uri_len {
             return uri_too_long(inner.config.max_uri_len);
         }
-        if let Some(problem) = framing_problem(&head) {
+        let fields = HeaderFacts::scan(&head.headers);
+        if let Some(problem) = framing_problem(head.version, &fields) {
             let mut response = HttpError::bad_request(problem).into_response();
             response
                 .headers_mut()
@@ -227,7 +228,7 @@ impl Router {
             ranges.push(start..start + param.len());
         }
         // Kept for the logs and answers of failed requests (the id is built only then).
-        let client_id = head.headers.get(&REQUEST_ID).cloned();
+        let client_id = fields.request_id.cloned();
         let request_method = head.method.clone();
         let mut parts = RequestParts::new(
             head,
@@ -386,25 +387,58 @@ fn uri_too_long(max_uri_len: usize) -> Response {
     .into_response()
 }
 
+/// What dispatch reads from the request's header fields, found in one pass over them: a
+/// request has few fields, and walking them costs less than hashing the names of the
+/// lookups (the custom ones especially).
+struct HeaderFacts<'a> {
+    /// The framing guard marked a `Content-Length` sent with `Transfer-Encoding`.
+    conflict: bool,
+    hosts: usize,
+    first_host: Option<&'a HeaderValue>,
+    request_id: Option<&'a HeaderValue>,
+}
+
+impl<'a> HeaderFacts<'a> {
+    fn scan(headers: &'a http::HeaderMap) -> HeaderFacts<'a> {
+        let mut facts = HeaderFacts {
+            conflict: false,
+            hosts: 0,
+            first_host: None,
+            request_id: None,
+        };
+        for (name, value) in headers {
+            if name == header::HOST {
+                facts.hosts += 1;
+                facts.first_host.get_or_insert(value);
+            } else if *name == CONFLICT_MARKER {
+                facts.conflict = true;
+            } else if *name == REQUEST_ID {
+                facts.request_id.get_or_insert(value);
+            }
+        }
+        facts
+    }
+}
+
 /// Rule: a request whose framing or `Host` is ambiguous never reaches a handler.
 ///
 /// - `Content-Length` together with `Transfer-Encoding` (hyper strips the length; the
 ///   server's framing guard marks such requests, see `server/framing.rs`);
 /// - on HTTP/1.1, anything but exactly one `Host` header holding a valid authority without
 ///   user information (RFC 9112 §3.2); on HTTP/1.0, more than one.
-fn framing_problem(head: &http::request::Parts) -> Option<&'static str> {
-    if head.headers.contains_key(&CONFLICT_MARKER) {
+fn framing_problem(version: Version, fields: &HeaderFacts<'_>) -> Option<&'static str> {
+    if fields.conflict {
         return Some("a request must not have both `Content-Length` and `Transfer-Encoding`");
     }
-    let hosts = head.headers.get_all(header::HOST);
-    let count = hosts.iter().count();
-    let valid = |value: &HeaderValue| is_valid_host(value);
-    match head.version {
-        Version::HTTP_11 if count != 1 => {
+    match version {
+        Version::HTTP_11 if fields.hosts != 1 => {
             Some("an HTTP/1.1 request must have exactly one `Host` header")
         }
-        Version::HTTP_10 if count > 1 => Some("a request must not have several `Host` headers"),
-        Version::HTTP_10 | Version::HTTP_11 if !hosts.iter().all(valid) => {
+        Version::HTTP_10 if fields.hosts > 1 => {
+            Some("a request must not have several `Host` headers")
+        }
+        // At most one `Host` is left to check.
+        Version::HTTP_10 | Version::HTTP_11 if !fields.first_host.is_none_or(is_valid_host) => {
             Some("the `Host` header is not a valid host")
         }
         _ => None,

@@ -229,7 +229,6 @@ impl Router {
         }
         // Kept for the logs and answers of failed requests (the id is built only then).
         let client_id = fields.request_id.cloned();
-        let request_method = head.method.clone();
         let mut parts = RequestParts::new(
             head,
             inner.state.clone(),
@@ -275,8 +274,8 @@ impl Router {
         };
         let mut response = match outcome {
             Some(Ok(response)) => response,
-            Some(Err(panic)) => panicked(route, &request_method, client_id.as_ref(), &*panic),
-            None => timed_out(route, &request_method, client_id.as_ref(), timeout),
+            Some(Err(panic)) => panicked(route, method, client_id.as_ref(), &*panic),
+            None => timed_out(route, method, client_id.as_ref(), timeout),
         };
         if method == Method::Head {
             // Keep the length the GET would have sent, drop the bytes.
@@ -332,7 +331,7 @@ fn request_id(client_id: Option<&HeaderValue>) -> String {
 #[cold]
 fn panicked(
     route: &Route,
-    method: &http::Method,
+    method: Method,
     client_id: Option<&HeaderValue>,
     panic: &(dyn std::any::Any + Send),
 ) -> Response {
@@ -365,7 +364,7 @@ fn panicked(
 #[cold]
 fn timed_out(
     route: &Route,
-    method: &http::Method,
+    method: Method,
     client_id: Option<&HeaderValue>,
     timeout: Duration,
 ) -> Response {

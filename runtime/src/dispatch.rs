@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use futures_util::FutureExt;
-use http::header::{self, HeaderValue};
+use http::header::{self, HeaderName, HeaderValue};
 use http::{StatusCode, Version};
 use routemark_path::{Method, MethodSet};
 
@@ -99,6 +99,13 @@ impl fmt::Debug for Router {
 
 static REQUEST_IDS: AtomicU64 = AtomicU64::new(1);
 
+/// The client's request id, echoed in the logs and answers of failed requests. A constant
+/// name: a string key would be parsed and lower-cased on every request.
+static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The name the framing guard gives a `Content-Length` sent with `Transfer-Encoding`.
+static CONFLICT_MARKER: HeaderName = HeaderName::from_static(crate::server::CONFLICT_MARKER);
+
 impl Router {
     pub(crate) fn new(
         table: RouteTable<&'static Route>,
@@ -154,20 +161,20 @@ impl Router {
 
     /// Answers one request.
     pub async fn handle(&self, request: http::Request<Body>) -> Response {
-        let inner = &*self.inner;
         let (head, body) = request.into_parts();
+        self.dispatch(head, body).await
+    }
 
+    /// [`handle`](Self::handle) on a request already split, as the server has it. One
+    /// `async fn` from the checks to the handler's answer: each nested future would move the
+    /// response once more on its way out.
+    pub(crate) async fn dispatch(&self, head: http::request::Parts, body: Body) -> Response {
+        let inner = &*self.inner;
         if uri_len(&head.uri) > inner.config.max_uri_len {
-            return HttpError::new(
-                StatusCode::URI_TOO_LONG,
-                format!(
-                    "request target is longer than {} bytes",
-                    inner.config.max_uri_len
-                ),
-            )
-            .into_response();
+            return uri_too_long(inner.config.max_uri_len);
         }
-        if let Some(problem) = framing_problem(&head) {
+        let fields = HeaderFacts::scan(&head.headers);
+        if let Some(problem) = framing_problem(head.version, &fields) {
             let mut response = HttpError::bad_request(problem).into_response();
             response
                 .headers_mut()
@@ -198,62 +205,39 @@ impl Router {
             };
         };
 
-        match inner.table.lookup(method, path) {
+        let (route, params) = match inner.table.lookup(method, path) {
             Lookup::Found {
                 value: route,
                 params,
-            } => {
-                let base = path.as_ptr() as usize;
-                let mut ranges = crate::request::ParamRanges::default();
-                for param in params.iter() {
-                    let start = param.as_ptr() as usize - base;
-                    ranges.push(start..start + param.len());
-                }
-                let mut parts = RequestParts::new(
-                    head,
-                    inner.state.clone(),
-                    route.body_limit().unwrap_or(inner.config.body_limit),
-                );
-                parts.params = ranges;
-                parts.route = Some(route);
-                let is_head = method == Method::Head;
-                let mut response = self.run(route, parts, body).await;
-                if is_head {
-                    // Keep the length the GET would have sent, drop the bytes.
-                    let length = http_body::Body::size_hint(response.body()).exact();
-                    if let Some(length) = length {
-                        response
-                            .headers_mut()
-                            .entry(header::CONTENT_LENGTH)
-                            .or_insert(HeaderValue::from(length));
-                    }
-                    *response.body_mut() = Body::empty();
-                }
-                response
-            }
+            } => (route, params),
             Lookup::MethodNotAllowed { allow } if method == Method::Options => {
-                options_response(allow)
+                return options_response(allow);
             }
-            Lookup::MethodNotAllowed { allow } => method_not_allowed(&head.method, allow),
-            Lookup::NotFound => match self.trailing_slash_redirect(&head.uri) {
-                Some(response) => response,
-                None => not_found(path),
-            },
-        }
-    }
-
-    async fn run(&self, route: &'static Route, parts: RequestParts, body: Body) -> Response {
-        // The id only appears in the logs and answers of failed requests: build it then.
-        let client_id = parts.headers().get("x-request-id").cloned();
-        let request_id = move || {
-            client_id
-                .as_ref()
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned)
-                .unwrap_or_else(|| REQUEST_IDS.fetch_add(1, Ordering::Relaxed).to_string())
+            Lookup::MethodNotAllowed { allow } => return method_not_allowed(&head.method, allow),
+            Lookup::NotFound => {
+                return match self.trailing_slash_redirect(&head.uri) {
+                    Some(response) => response,
+                    None => not_found(path),
+                };
+            }
         };
-        let method = parts.method().clone();
-        let timeout = self.inner.config.handler_timeout;
+        let base = path.as_ptr() as usize;
+        let mut ranges = crate::request::ParamRanges::default();
+        for param in params.iter() {
+            let start = param.as_ptr() as usize - base;
+            ranges.push(start..start + param.len());
+        }
+        // Kept for the logs and answers of failed requests (the id is built only then).
+        let client_id = fields.request_id.cloned();
+        let mut parts = RequestParts::new(
+            head,
+            inner.state.clone(),
+            route.body_limit().unwrap_or(inner.config.body_limit),
+        );
+        parts.params = ranges;
+        parts.route = Some(route);
+
+        let timeout = inner.config.handler_timeout;
         // Only a request with a body needs its reading watched (an allocation per request).
         let progress = (!http_body::Body::is_end_stream(&body)).then(Arc::<BodyProgress>::default);
         let body = match &progress {
@@ -270,7 +254,7 @@ impl Router {
         // that first poll's end; it could not have interrupted that poll anyway.
         let first = std::future::poll_fn(|cx| Poll::Ready(handler.as_mut().poll(cx))).await;
         let outcome = match first {
-            Poll::Ready(outcome) => Ok(outcome),
+            Poll::Ready(outcome) => Some(outcome),
             Poll::Pending => {
                 // The handler timeout counts the time spent outside reading the request
                 // body, which the server's body timeouts bound on their own (and report as
@@ -279,55 +263,32 @@ impl Router {
                 loop {
                     tokio::select! {
                         biased;
-                        outcome = &mut handler => break Ok(outcome),
+                        outcome = &mut handler => break Some(outcome),
                         () = tokio::time::sleep_until(deadline) => match progress.as_ref().and_then(|p| p.deadline(timeout)) {
                             Some(later) if later > deadline => deadline = later,
-                            _ => break Err(()),
+                            _ => break None,
                         },
                     }
                 }
             }
         };
-        match outcome {
-            Ok(Ok(response)) => response,
-            Ok(Err(panic)) => {
-                let request_id = request_id();
-                let message = panic
-                    .downcast_ref::<&str>()
-                    .map(|s| (*s).to_owned())
-                    .or_else(|| panic.downcast_ref::<String>().cloned())
-                    .unwrap_or_else(|| "non-string panic payload".to_owned());
-                tracing::error!(
-                    route = route.path(),
-                    handler = route.name(),
-                    %method,
-                    request_id,
-                    panic = message,
-                    "handler panicked"
-                );
-                let mut response = HttpError::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    format!("the handler failed (request id {request_id})"),
-                )
-                .into_response();
+        let mut response = match outcome {
+            Some(Ok(response)) => response,
+            Some(Err(panic)) => panicked(route, method, client_id.as_ref(), &*panic),
+            None => timed_out(route, method, client_id.as_ref(), timeout),
+        };
+        if method == Method::Head {
+            // Keep the length the GET would have sent, drop the bytes.
+            let length = http_body::Body::size_hint(response.body()).exact();
+            if let Some(length) = length {
                 response
                     .headers_mut()
-                    .insert(header::CONNECTION, HeaderValue::from_static("close"));
-                response
+                    .entry(header::CONTENT_LENGTH)
+                    .or_insert(HeaderValue::from(length));
             }
-            Err(()) => {
-                let request_id = request_id();
-                tracing::warn!(route = route.path(), %method, request_id, "handler timed out");
-                HttpError::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    format!(
-                        "the handler did not finish within {:?} (request id {request_id})",
-                        self.inner.config.handler_timeout
-                    ),
-                )
-                .into_response()
-            }
+            *response.body_mut() = Body::empty();
         }
+        response
     }
 
     fn trailing_slash_redirect(&self, uri: &http::Uri) -> Option<Response> {
@@ -357,25 +318,126 @@ impl Router {
     }
 }
 
+/// The id of a failed request in the logs and its answer: the client's `x-request-id`, or
+/// the next number of this process.
+fn request_id(client_id: Option<&HeaderValue>) -> String {
+    client_id
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .unwrap_or_else(|| REQUEST_IDS.fetch_add(1, Ordering::Relaxed).to_string())
+}
+
+/// `500` for a handler that panicked, with `connection: close`; logged.
+#[cold]
+fn panicked(
+    route: &Route,
+    method: Method,
+    client_id: Option<&HeaderValue>,
+    panic: &(dyn std::any::Any + Send),
+) -> Response {
+    let request_id = request_id(client_id);
+    let message = panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "non-string panic payload".to_owned());
+    tracing::error!(
+        route = route.path(),
+        handler = route.name(),
+        %method,
+        request_id,
+        panic = message,
+        "handler panicked"
+    );
+    let mut response = HttpError::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        format!("the handler failed (request id {request_id})"),
+    )
+    .into_response();
+    response
+        .headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    response
+}
+
+/// `503` for a handler that ran past the handler timeout; logged.
+#[cold]
+fn timed_out(
+    route: &Route,
+    method: Method,
+    client_id: Option<&HeaderValue>,
+    timeout: Duration,
+) -> Response {
+    let request_id = request_id(client_id);
+    tracing::warn!(route = route.path(), %method, request_id, "handler timed out");
+    HttpError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        format!("the handler did not finish within {timeout:?} (request id {request_id})"),
+    )
+    .into_response()
+}
+
+#[cold]
+fn uri_too_long(max_uri_len: usize) -> Response {
+    HttpError::new(
+        StatusCode::URI_TOO_LONG,
+        format!("request target is longer than {max_uri_len} bytes"),
+    )
+    .into_response()
+}
+
+/// What dispatch reads from the request's header fields, found in one pass over them: a
+/// request has few fields, and walking them costs less than hashing the names of the
+/// lookups (the custom ones especially).
+struct HeaderFacts<'a> {
+    /// The framing guard marked a `Content-Length` sent with `Transfer-Encoding`.
+    conflict: bool,
+    hosts: usize,
+    first_host: Option<&'a HeaderValue>,
+    request_id: Option<&'a HeaderValue>,
+}
+
+impl<'a> HeaderFacts<'a> {
+    fn scan(headers: &'a http::HeaderMap) -> HeaderFacts<'a> {
+        let mut facts = HeaderFacts {
+            conflict: false,
+            hosts: 0,
+            first_host: None,
+            request_id: None,
+        };
+        for (name, value) in headers {
+            if name == header::HOST {
+                facts.hosts += 1;
+                facts.first_host.get_or_insert(value);
+            } else if *name == CONFLICT_MARKER {
+                facts.conflict = true;
+            } else if *name == REQUEST_ID {
+                facts.request_id.get_or_insert(value);
+            }
+        }
+        facts
+    }
+}
+
 /// Rule: a request whose framing or `Host` is ambiguous never reaches a handler.
 ///
 /// - `Content-Length` together with `Transfer-Encoding` (hyper strips the length; the
 ///   server's framing guard marks such requests, see `server/framing.rs`);
 /// - on HTTP/1.1, anything but exactly one `Host` header holding a valid authority without
 ///   user information (RFC 9112 §3.2); on HTTP/1.0, more than one.
-fn framing_problem(head: &http::request::Parts) -> Option<&'static str> {
-    if head.headers.contains_key(crate::server::CONFLICT_MARKER) {
+fn framing_problem(version: Version, fields: &HeaderFacts<'_>) -> Option<&'static str> {
+    if fields.conflict {
         return Some("a request must not have both `Content-Length` and `Transfer-Encoding`");
     }
-    let hosts = head.headers.get_all(header::HOST);
-    let count = hosts.iter().count();
-    let valid = |value: &HeaderValue| is_valid_host(value);
-    match head.version {
-        Version::HTTP_11 if count != 1 => {
+    match version {
+        Version::HTTP_11 if fields.hosts != 1 => {
             Some("an HTTP/1.1 request must have exactly one `Host` header")
         }
-        Version::HTTP_10 if count > 1 => Some("a request must not have several `Host` headers"),
-        Version::HTTP_10 | Version::HTTP_11 if !hosts.iter().all(valid) => {
+        Version::HTTP_10 if fields.hosts > 1 => {
+            Some("a request must not have several `Host` headers")
+        }
+        // At most one `Host` is left to check.
+        Version::HTTP_10 | Version::HTTP_11 if !fields.first_host.is_none_or(is_valid_host) => {
             Some("the `Host` header is not a valid host")
         }
         _ => None,

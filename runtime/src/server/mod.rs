@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use hyper::body::Incoming;
+use hyper::server::conn::{http1, http2};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
@@ -106,6 +107,32 @@ macro_rules! setters {
     )*};
 }
 
+/// The HTTP/1 settings, on hyper's builder or on hyper-util's `auto` one (same method
+/// names): one list for both, so that they cannot drift apart.
+macro_rules! http1_settings {
+    ($builder:expr, $config:expr) => {
+        $builder
+            .timer(ConnectionTimer::default())
+            .header_read_timeout($config.header_read_timeout)
+            .keep_alive(true)
+            .max_buf_size($config.max_header_bytes)
+            .max_headers($config.max_headers)
+    };
+}
+
+/// The HTTP/2 settings, as `http1_settings`.
+macro_rules! http2_settings {
+    ($builder:expr, $config:expr) => {
+        $builder
+            .timer(TokioTimer::new())
+            .max_concurrent_streams($config.http2_max_concurrent_streams)
+            .max_header_list_size($config.http2_max_header_list_size)
+            .keep_alive_interval($config.http2_keep_alive_interval)
+            .max_pending_accept_reset_streams(20)
+            .max_local_error_reset_streams(1024)
+    };
+}
+
 impl ServerConfig {
     setters! {
         /// How long a client may take to send a request line and headers, from the first
@@ -163,24 +190,26 @@ impl ServerConfig {
         )
     }
 
-    /// The hyper builder of one connection (its HTTP/1 timer belongs to that connection).
+    /// The hyper builder of one connection of either version, for a stream that cannot be
+    /// peeked at (its HTTP/1 timer belongs to that connection).
     fn connection_builder(&self) -> auto::Builder<TokioExecutor> {
         let mut builder = auto::Builder::new(TokioExecutor::new());
+        http1_settings!(builder.http1(), self);
+        http2_settings!(builder.http2(), self);
         builder
-            .http1()
-            .timer(ConnectionTimer::default())
-            .header_read_timeout(self.header_read_timeout)
-            .keep_alive(true)
-            .max_buf_size(self.max_header_bytes)
-            .max_headers(self.max_headers);
+    }
+
+    /// The HTTP/1 builder of one connection whose version is known.
+    fn http1_builder(&self) -> http1::Builder {
+        let mut builder = http1::Builder::new();
+        http1_settings!(builder, self);
         builder
-            .http2()
-            .timer(TokioTimer::new())
-            .max_concurrent_streams(self.http2_max_concurrent_streams)
-            .max_header_list_size(self.http2_max_header_list_size)
-            .keep_alive_interval(self.http2_keep_alive_interval)
-            .max_pending_accept_reset_streams(20)
-            .max_local_error_reset_streams(1024);
+    }
+
+    /// The HTTP/2 builder of one connection whose version is known.
+    fn http2_builder(&self) -> http2::Builder<TokioExecutor> {
+        let mut builder = http2::Builder::new(TokioExecutor::new());
+        http2_settings!(builder, self);
         builder
     }
 }
@@ -314,19 +343,24 @@ impl Server {
             let watcher = graceful.watcher();
             tokio::spawn(async move {
                 let _permit = permit;
-                // hyper-util's protocol detection has no timeout of its own: a client that
-                // connects and sends nothing, or part of the HTTP/2 preface, would hold the
-                // connection forever.
+                // The version is told from the first bytes, peeked with a timeout: a client
+                // that connects and sends nothing, or part of the HTTP/2 preface, must not
+                // hold the connection forever. Choosing the builder here spares every read
+                // and write the buffer that hyper-util's `auto` detection puts in front.
                 let detected =
-                    tokio::time::timeout(config.header_read_timeout, protocol_bytes(&stream)).await;
-                if !matches!(detected, Ok(Ok(()))) {
+                    tokio::time::timeout(config.header_read_timeout, is_http2(&stream)).await;
+                let Ok(Ok(http2)) = detected else {
                     return;
-                }
-                let connection = config
-                    .connection_builder()
-                    .serve_connection(TokioIo::new(config.guard(stream)), service)
-                    .into_owned();
-                if let Err(e) = watcher.watch(connection).await {
+                };
+                let io = TokioIo::new(config.guard(stream));
+                let served = if http2 {
+                    let connection = config.http2_builder().serve_connection(io, service);
+                    watcher.watch(connection).await
+                } else {
+                    let connection = config.http1_builder().serve_connection(io, service);
+                    watcher.watch(connection).await
+                };
+                if let Err(e) = served {
                     tracing::debug!(error = %e, "connection ended with an error");
                 }
             });
@@ -358,26 +392,26 @@ fn connection_service(
     hyper::service::service_fn(move |request: http::Request<Incoming>| {
         let router = router.clone();
         async move {
+            let (head, body) = request.into_parts();
             // A request without a body (most of them) has nothing to time: skip the two
             // timers and the allocations of the wrapper.
-            let request = request.map(|body| {
-                if http_body::Body::is_end_stream(&body) {
-                    Body::empty()
-                } else {
-                    Body::new(TimedBody::new(body, body_idle_timeout, body_timeout))
-                }
-            });
-            Ok(router.handle(request).await)
+            let body = if http_body::Body::is_end_stream(&body) {
+                Body::empty()
+            } else {
+                Body::new(TimedBody::new(body, body_idle_timeout, body_timeout))
+            };
+            Ok(router.dispatch(head, body).await)
         }
     })
 }
 
 const H2_PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 
-/// Waits until the bytes waiting on `stream` are enough to tell HTTP/1 from HTTP/2: the
-/// first byte, and, when the bytes so far are a prefix of the HTTP/2 preface, all of it.
-/// The bytes stay in the socket (peek); hyper-util reads them again.
-async fn protocol_bytes(stream: &TcpStream) -> std::io::Result<()> {
+/// Waits until the bytes waiting on `stream` are enough to tell HTTP/1 from HTTP/2 (the
+/// first byte, and, when the bytes so far are a prefix of the HTTP/2 preface, all of it),
+/// and tells whether they are the preface: HTTP/2 with prior knowledge. The bytes stay in
+/// the socket (peek); hyper reads them again.
+async fn is_http2(stream: &TcpStream) -> std::io::Result<bool> {
     let mut buf = [0u8; 24];
     loop {
         stream.readable().await?;
@@ -386,7 +420,7 @@ async fn protocol_bytes(stream: &TcpStream) -> std::io::Result<()> {
             return Err(std::io::ErrorKind::UnexpectedEof.into());
         }
         if n == buf.len() || !H2_PREFACE.starts_with(&buf[..n]) {
-            return Ok(());
+            return Ok(buf[..n] == *H2_PREFACE);
         }
         // A partial preface: `peek` leaves readiness set, so wait a little before looking
         // again rather than spinning.

@@ -1,10 +1,11 @@
 //! How a route's shim calls its handler: one generic function per arity.
 //!
-//! The macro emits, per route, a plain function that names the argument types and a closure
-//! that calls the handler; the extraction itself, an `async` state machine, lives here,
-//! written once per arity and type-checked once for the whole program. A concrete `async`
-//! block per route made `cargo check` of a crate grow by the cost of one state machine per
-//! handler (bench/README.md, section 3).
+//! The macro emits, per route, a capture-free closure that calls `callN` with the argument
+//! types spelled out, and an inner closure that calls the handler in argument order; the
+//! extraction itself, an `async` state machine, lives here, written once per arity and
+//! type-checked once for the whole program. A concrete `async` block per route made
+//! `cargo check` of a crate grow by the cost of one state machine per handler
+//! (bench/README.md, section 3).
 //!
 //! Each argument is wrapped by what the macro bound it to: [`PathParam`], [`QueryParam`],
 //! [`QueryParamOpt`] or [`Extract`]. The wrappers carry no data but the value; where a
@@ -38,7 +39,7 @@ pub struct ArgSpec {
 }
 
 impl ArgSpec {
-    /// The spec of an extractor argument.
+    /// The spec of an extractor argument (and of the [`NoBody`] placeholder).
     pub const EXTRACTOR: ArgSpec = ArgSpec { index: 0, name: "" };
 }
 

@@ -105,6 +105,10 @@ impl App {
 
     /// How long a handler may run before the request is answered
     /// `503 Service Unavailable`. Default 30 s.
+    ///
+    /// The time counts from the end of the handler's first poll: a handler that finishes
+    /// without waiting costs no timer, and no timer could interrupt a poll that blocks. Time
+    /// spent waiting for the request body is excluded; the body's own timeouts bound it.
     #[must_use]
     pub fn handler_timeout(mut self, timeout: Duration) -> App {
         self.config.handler_timeout = timeout;

@@ -182,8 +182,8 @@ fn mixed(
     method: Method,
     a: String,
 ) -> String {
-    let _ = hits;
-    format!("a={a} b={b} q={q:?} key={key} method={method}")
+    let hits = hits.0.load(Ordering::SeqCst);
+    format!("a={a} b={b} q={q:?} key={key} method={method} hits={hits}")
 }
 
 /// A body extractor last, after parameters and a head extractor.
@@ -849,7 +849,7 @@ async fn arguments_receive_their_own_values_in_any_order() {
     assert_eq!(res.status(), 200);
     assert_eq!(
         res.text().await.unwrap(),
-        r#"a=first b=7 q=Some("x y") key=k1 method=GET"#
+        r#"a=first b=7 q=Some("x y") key=k1 method=GET hits=0"#
     );
     // A bad parameter answers 400 before the extractors run: no `x-api-key` is needed.
     let res = client
@@ -872,7 +872,13 @@ async fn arguments_receive_their_own_values_in_any_order() {
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status(), 401);
+    assert_eq!(
+        (res.status().as_u16(), res.text().await.unwrap()),
+        (
+            401,
+            error_json(401, "Unauthorized", "missing `x-api-key` header")
+        )
+    );
 
     let res = client
         .post(server.url("/mixed/12/notes"))

@@ -74,13 +74,9 @@ fn shim(route: &Route<'_>) -> TokenStream {
     // order. Each argument's type is a type argument of `callN`, spanned at the user's type,
     // so that a bound it fails is reported there.
     let body_reader = route.last_extractor();
-    let order: Vec<usize> = (0..route.args.len())
-        .filter(|&i| !matches!(route.args[i].binding, Binding::Extractor { .. }))
-        .chain(
-            (0..route.args.len())
-                .filter(|&i| matches!(route.args[i].binding, Binding::Extractor { .. })),
-        )
-        .collect();
+    let (mut order, extractors): (Vec<usize>, Vec<usize>) = (0..route.args.len())
+        .partition(|&i| !matches!(route.args[i].binding, Binding::Extractor { .. }));
+    order.extend(extractors);
     let mut types = Vec::new();
     let mut specs = Vec::new();
     for &i in &order {

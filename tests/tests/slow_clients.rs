@@ -263,6 +263,44 @@ async fn an_idle_connection_is_closed_at_the_idle_timeout() {
 }
 
 #[tokio::test]
+async fn requests_keep_a_connection_open_past_the_idle_timeout() {
+    let server = spawn_with(router(), |c| {
+        short(c)
+            .header_read_timeout(Duration::from_secs(10))
+            .idle_timeout(Duration::from_millis(400))
+    })
+    .await;
+    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    // Eight requests 150 ms apart: 1.2 s in all, three idle timeouts, never 400 ms quiet.
+    let mut buf = [0u8; 1024];
+    for i in 0..8 {
+        stream.write_all(&get("/hello")).await.unwrap();
+        let n = tokio::time::timeout(Duration::from_secs(2), stream.read(&mut buf))
+            .await
+            .unwrap_or_else(|_| panic!("request {i}: no answer"))
+            .unwrap();
+        let text = String::from_utf8_lossy(&buf[..n]);
+        assert!(
+            text.starts_with("HTTP/1.1 200 OK") && text.ends_with("hello"),
+            "request {i}: {text}"
+        );
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+    // Then quiet: closed between 1× and 1.25× the idle timeout after the last byte (the
+    // 150 ms slept already count), with timer slack.
+    let start = Instant::now();
+    let (text, took) = until_closed(&mut stream, Duration::from_secs(3)).await;
+    assert_eq!(text, "");
+    let quiet = took + Duration::from_millis(150);
+    assert!(
+        quiet >= Duration::from_millis(390) && quiet < Duration::from_millis(900),
+        "closed after {quiet:?} of quiet ({:?} since the last read)",
+        start.elapsed()
+    );
+    server.shutdown().await;
+}
+
+#[tokio::test]
 async fn connections_past_the_cap_wait_until_one_closes() {
     let server = spawn_with(router(), |c| short(c).max_connections(1)).await;
     let mut first = TcpStream::connect(server.addr).await.unwrap();

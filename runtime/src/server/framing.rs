@@ -93,7 +93,10 @@ impl FramingGuard {
                         let rest = self.held.split_off(end);
                         let mut head = std::mem::take(&mut self.held);
                         self.head_started = false;
-                        self.state = inspect_head(&mut head);
+                        // `head_end` and `inspect_head` find the same end; should they
+                        // ever disagree, stop watching rather than hold bytes back.
+                        self.state =
+                            inspect_head(&mut head).map_or(State::PassThrough, |(_, state)| state);
                         out.extend_from_slice(&head[released..]);
                         // Bytes after the head are fed again under the new state.
                         self.feed(&rest, out);
@@ -128,9 +131,9 @@ impl FramingGuard {
         while at < input.len() {
             match self.state {
                 State::PassThrough => return input.len(),
-                State::Head => match head_end(&input[at..], 0) {
-                    Some(len) => {
-                        self.state = inspect_head(&mut input[at..at + len]);
+                State::Head => match inspect_head(&mut input[at..]) {
+                    Some((len, state)) => {
+                        self.state = state;
                         at += len;
                     }
                     None if input.len() - at > self.max_head => {
@@ -211,9 +214,11 @@ impl FramingGuard {
 }
 
 /// The index just past the blank line that ends a head (`\r\n\r\n` or a bare-LF form, which
-/// hyper also accepts), ignoring blank lines before the request line.
+/// hyper also accepts), ignoring blank lines before the request line. Searches from
+/// `searched_from` on, so that a head arriving a few bytes at a time is not searched again
+/// from its start at every read; [`inspect_head`] finds the same end.
 fn head_end(buf: &[u8], searched_from: usize) -> Option<usize> {
-    let start = buf.iter().position(|&b| b != b'\r' && b != b'\n')?;
+    let start = first_non_blank(buf)?;
     let from = searched_from.max(start);
     memchr::memchr_iter(b'\n', &buf[from..]).find_map(|at| {
         let i = from + at;
@@ -224,14 +229,9 @@ fn head_end(buf: &[u8], searched_from: usize) -> Option<usize> {
     })
 }
 
-/// The lines of a complete head (which ends with `\n`), without their `\r\n` or `\n`.
-fn lines(head: &[u8]) -> impl Iterator<Item = &[u8]> {
-    let mut start = 0;
-    memchr::memchr_iter(b'\n', head).map(move |end| {
-        let line = &head[start..end];
-        start = end + 1;
-        line.strip_suffix(b"\r").unwrap_or(line)
-    })
+/// Where the request line starts: after any blank lines (`\r`, `\n`) before it.
+fn first_non_blank(buf: &[u8]) -> Option<usize> {
+    buf.iter().position(|&b| b != b'\r' && b != b'\n')
 }
 
 /// The value of `line` when it is a `name` field (`name` in lowercase).
@@ -240,26 +240,31 @@ fn field_value<'a>(line: &'a [u8], name: &[u8]) -> Option<&'a [u8]> {
     (line[name.len()] == b':' && line[..name.len()].eq_ignore_ascii_case(name)).then_some(value)
 }
 
-/// Decides how the body after `head` is framed, and renames conflicting `Content-Length`s.
-/// Runs once per request: it works on the bytes, without allocating, and only looks closer
-/// at lines that start like one of the three fields it needs.
-fn inspect_head(head: &mut [u8]) -> State {
-    let mut lines = lines(head);
-    let Some(request_line) = lines.find(|l| !l.is_empty()) else {
-        return State::PassThrough;
-    };
-    let method = memchr::memchr(b' ', request_line).map_or(request_line, |i| &request_line[..i]);
-    let version =
-        memchr::memrchr(b' ', request_line).map_or(request_line, |i| &request_line[i + 1..]);
+/// Finds the end of the head at the start of `buf` and decides how the body after it is
+/// framed, renaming conflicting `Content-Length`s; `None` while the head is incomplete.
+/// Runs once per request, in one pass over the lines (each found with `memchr`), without
+/// allocating, and only looks closer at lines that start like one of the three fields it
+/// needs.
+fn inspect_head(buf: &mut [u8]) -> Option<(usize, State)> {
+    let start = first_non_blank(buf)?;
+    let mut line_ends = memchr::memchr_iter(b'\n', &buf[start..]).map(|at| start + at);
+    let request_line_end = line_ends.next()?;
+    let request_line = trim_cr(&buf[start..request_line_end]);
     // HTTP/2's preface, CONNECT tunnels and HTTP/1.0 are not followed further.
-    if method == b"PRI" || method == b"CONNECT" || version != b"HTTP/1.1" {
-        return State::PassThrough;
-    }
+    let followed = request_line.ends_with(b" HTTP/1.1")
+        && !request_line.starts_with(b"PRI ")
+        && !request_line.starts_with(b"CONNECT ");
     let mut content_length: Option<Option<u64>> = None;
     let mut last_coding_is_chunked: Option<bool> = None;
     let mut upgrade = false;
-    for line in lines {
+    let mut line_start = request_line_end + 1;
+    let end = loop {
+        let line_end = line_ends.next()?;
+        let line = trim_cr(&buf[line_start..line_end]);
+        line_start = line_end + 1;
         match line.first().map(u8::to_ascii_lowercase) {
+            None => break line_start,
+            Some(_) if !followed => {}
             Some(b'c') => {
                 if let Some(value) = field_value(line, b"content-length") {
                     let parsed = std::str::from_utf8(value)
@@ -282,18 +287,26 @@ fn inspect_head(head: &mut [u8]) -> State {
             Some(b'u') => upgrade |= field_value(line, b"upgrade").is_some(),
             _ => {}
         }
+    };
+    if !followed {
+        return Some((end, State::PassThrough));
     }
     if content_length.is_some() && last_coding_is_chunked.is_some() {
-        rename_content_length(head);
+        rename_content_length(&mut buf[..end]);
     }
-    match (last_coding_is_chunked, content_length) {
+    let state = match (last_coding_is_chunked, content_length) {
         _ if upgrade => State::PassThrough,
         (Some(true), _) => State::ChunkSize,
         (Some(false), _) => State::PassThrough,
         (None, Some(Some(0)) | None) => State::Head,
         (None, Some(Some(remaining))) => State::Fixed { remaining },
         (None, Some(None)) => State::PassThrough,
-    }
+    };
+    Some((end, state))
+}
+
+fn trim_cr(line: &[u8]) -> &[u8] {
+    line.strip_suffix(b"\r").unwrap_or(line)
 }
 
 fn rename_content_length(head: &mut [u8]) {
@@ -451,6 +464,33 @@ mod tests {
                 run(&[&input[..split], &input[split..]]),
                 input,
                 "split at {split}"
+            );
+        }
+    }
+
+    #[test]
+    fn both_head_scans_find_the_same_end() {
+        // `feed` finds a held head's end with `head_end` and `feed_in_place` with
+        // `inspect_head`: blank lines first, bare LFs, lone CRs, incomplete heads.
+        let inputs: [&[u8]; 10] = [
+            b"GET / HTTP/1.1\r\nHost: a\r\n\r\nrest",
+            b"\r\n\r\nGET / HTTP/1.1\r\n\r\n",
+            b"\n\nGET / HTTP/1.1\n\nGET",
+            b"GET / HTTP/1.1\nHost: a\r\n\n",
+            b"GET / HTTP/1.1\r\nA: \r\r\n\r\n",
+            b"GET / HTTP/1.1\r\nHost: a\r\n",
+            b"GET / HTTP/1.1\r\n\r",
+            b"\r\n",
+            b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n",
+            b"GET / HTTP/1.0\r\nContent-Length: 1\r\n\r\nx",
+        ];
+        for input in inputs {
+            let mut bytes = input.to_vec();
+            assert_eq!(
+                inspect_head(&mut bytes).map(|(end, _)| end),
+                head_end(input, 0),
+                "{:?}",
+                String::from_utf8_lossy(input)
             );
         }
     }

@@ -11,6 +11,9 @@ use tokio::time::{Instant, Sleep, sleep};
 
 use super::framing::FramingGuard;
 
+/// How many timer periods make up the idle timeout (see `GuardedIo::idle`).
+const IDLE_PERIODS: u32 = 4;
+
 pub(crate) struct GuardedIo<S> {
     inner: S,
     guard: Option<FramingGuard>,
@@ -20,13 +23,15 @@ pub(crate) struct GuardedIo<S> {
     eof: bool,
     write_timeout: Duration,
     write_stall: Option<Pin<Box<Sleep>>>,
-    idle_timeout: Duration,
-    /// Fires at the earliest moment the connection could have been idle for
-    /// `idle_timeout`; `last_activity` tells whether it really was. Resetting the timer on
-    /// every read and write would touch tokio's timer wheel per I/O call, so activity only
-    /// records an instant and the timer is re-armed when it fires.
+    /// Fires every `idle_timeout / IDLE_PERIODS`; a connection with no I/O during
+    /// `IDLE_PERIODS` periods in a row is closed, so between 1× and 1.25× the idle timeout
+    /// after its last byte. Resetting a timer, or even reading the clock, on every read and
+    /// write would cost every request; activity only sets `active`, looked at when the
+    /// timer fires.
     idle: Pin<Box<Sleep>>,
-    last_activity: Instant,
+    idle_period: Duration,
+    active: bool,
+    quiet_periods: u32,
     /// The waker `idle` was last polled with (see `poll_idle`).
     idle_waker: Option<Waker>,
 }
@@ -47,15 +52,25 @@ impl<S> GuardedIo<S> {
             eof: false,
             write_timeout,
             write_stall: None,
-            idle_timeout,
-            idle: Box::pin(sleep(idle_timeout)),
-            last_activity: Instant::now(),
+            idle: Box::pin(sleep(idle_timeout / IDLE_PERIODS)),
+            idle_period: idle_timeout / IDLE_PERIODS,
+            active: false,
+            quiet_periods: 0,
             idle_waker: None,
         }
     }
 
+    /// Records bytes read or written. A flush, which hyper calls on every poll of the
+    /// connection, is not activity: it would keep an idle connection open for ever.
     fn touch(&mut self) {
-        self.last_activity = Instant::now();
+        self.active = true;
+    }
+
+    fn wrote(&mut self, written: usize) -> Poll<io::Result<usize>> {
+        if written > 0 {
+            self.touch();
+        }
+        Poll::Ready(Ok(written))
     }
 
     /// Fails the connection when nothing moved either way for the idle timeout.
@@ -78,15 +93,20 @@ impl<S> GuardedIo<S> {
             false => None,
         };
         while self.idle.as_mut().poll(cx).is_ready() {
-            let idle_until = self.last_activity + self.idle_timeout;
-            if idle_until <= Instant::now() {
-                return Err(io::Error::new(
-                    io::ErrorKind::TimedOut,
-                    "connection idle for too long",
-                ));
+            if std::mem::take(&mut self.active) {
+                self.quiet_periods = 0;
+            } else {
+                self.quiet_periods += 1;
+                if self.quiet_periods >= IDLE_PERIODS {
+                    return Err(io::Error::new(
+                        io::ErrorKind::TimedOut,
+                        "connection idle for too long",
+                    ));
+                }
             }
-            // There was activity since the timer was armed: re-arm it for the new end.
-            self.idle.as_mut().reset(idle_until);
+            // From now, not from the last deadline: a late wake-up must not count as
+            // several quiet periods.
+            self.idle.as_mut().reset(Instant::now() + self.idle_period);
         }
         Ok(())
     }
@@ -104,7 +124,6 @@ impl<S> GuardedIo<S> {
         match op(Pin::new(&mut self.inner), cx) {
             Poll::Ready(result) => {
                 self.write_stall = None;
-                self.touch();
                 Poll::Ready(result)
             }
             Poll::Pending => {
@@ -172,7 +191,7 @@ impl<S: AsyncRead + Unpin> AsyncRead for GuardedIo<S> {
                 this.eof = true;
                 continue;
             }
-            this.last_activity = Instant::now();
+            this.active = true;
             if guard.is_holding() {
                 guard.feed(&buf.filled()[before..], &mut this.ready);
                 buf.set_filled(before);
@@ -193,8 +212,9 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for GuardedIo<S> {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        self.get_mut()
-            .poll_write_op(cx, |inner, cx| inner.poll_write(cx, buf))
+        let this = self.get_mut();
+        let written = ready!(this.poll_write_op(cx, |inner, cx| inner.poll_write(cx, buf)))?;
+        this.wrote(written)
     }
 
     fn poll_write_vectored(
@@ -202,8 +222,10 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for GuardedIo<S> {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        self.get_mut()
-            .poll_write_op(cx, |inner, cx| inner.poll_write_vectored(cx, bufs))
+        let this = self.get_mut();
+        let written =
+            ready!(this.poll_write_op(cx, |inner, cx| inner.poll_write_vectored(cx, bufs)))?;
+        this.wrote(written)
     }
 
     fn is_write_vectored(&self) -> bool {

@@ -1,0 +1,130 @@
+#!/usr/bin/env python3
+"""User-space instructions per request of the end-to-end apps, counted by callgrind.
+
+Unlike req/s and CPU time, an instruction count does not move with what else the machine
+runs, so this is the figure to compare two builds of a server on a shared machine. Each
+server runs under `valgrind --tool=callgrind --instr-atstart=no`, pinned to core 0;
+instrumentation is switched on for a 2 s `wrk -t1 -c16` warm-up (requests.lua: the 203
+routes with their methods), the counters are zeroed, and a 4 s wrk run is counted:
+instructions per request = the dump's total / wrk's request count. Allocations per request
+come from the same dump (calls of `malloc`). The kernel's share (one `recvfrom` and one
+`writev` per request for every server) is not counted.
+
+    python3 bench/e2e/instructions.py [NAME ...]          default: routemark hyper axum
+    E2E_EXTRA=name=/path/to/binary python3 bench/e2e/instructions.py routemark name
+
+E2E_PROFILE=1 also prints each server's most expensive functions; E2E_KEEP=DIR keeps the
+counted dumps (DIR/callgrind.BINARY) for callgrind_annotate.
+
+Builds the apps first (release, LTO) with CARGO_TARGET_DIR=target/bench-e2e. Needs valgrind
+and wrk. Prints a Markdown table.
+"""
+import os
+import pathlib
+import re
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from run import EXTRA, HERE, SERVERS, TARGET, wait_port  # noqa: E402
+
+WARM_UP_S = 2
+COUNTED_S = 4
+
+
+def wrk(port, duration):
+    out = subprocess.run(
+        ["taskset", "-c", "1", "wrk", "-t1", "-c16", f"-d{duration}s",
+         "-s", str(HERE / "requests.lua"), f"http://127.0.0.1:{port}"],
+        capture_output=True, text=True, check=True).stdout
+    if "Non-2xx" in out or "Socket errors" in out:
+        raise RuntimeError(f"wrk saw failures:\n{out}")
+    return int(re.search(r"(\d+) requests in", out).group(1))
+
+
+def control(pid, *args):
+    subprocess.run(["callgrind_control", *args, str(pid)], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def measure(binary, port):
+    with tempfile.TemporaryDirectory() as tmp:
+        out = pathlib.Path(tmp) / "callgrind.out"
+        proc = subprocess.Popen(
+            ["taskset", "-c", "0", "valgrind", "--tool=callgrind", "--instr-atstart=no", "-q",
+             f"--callgrind-out-file={out}.%p", str(binary), f"127.0.0.1:{port}"],
+            stderr=subprocess.DEVNULL)
+        try:
+            wait_port(port)
+            control(proc.pid, "-i", "on")
+            wrk(port, WARM_UP_S)
+            control(proc.pid, "-z")
+            requests = wrk(port, COUNTED_S)
+            control(proc.pid, "-d")
+            time.sleep(0.5)
+        finally:
+            proc.terminate()
+            proc.wait()
+        dumps = sorted(pathlib.Path(tmp).glob("callgrind.out.*"), key=lambda p: p.stat().st_mtime)
+        # The dump written by `-d` holds exactly the counted run (the final dump at exit
+        # holds what ran after it: shutdown).
+        counted = [d for d in dumps if re.search(r"^desc: Trigger: dump", d.read_text(), re.M)]
+        if os.environ.get("E2E_KEEP"):
+            keep = pathlib.Path(os.environ["E2E_KEEP"])
+            keep.mkdir(parents=True, exist_ok=True)
+            (keep / f"callgrind.{binary.name}").write_bytes(counted[-1].read_bytes())
+        text = counted[-1].read_text()
+        total = int(re.search(r"^summary: (\d+)", text, re.M).group(1))
+        annotated = subprocess.run(["callgrind_annotate", "--inclusive=no", str(counted[-1])],
+                                   capture_output=True, text=True, check=True).stdout
+        mallocs = calls_of(counted[-1], "malloc")
+        return total / requests, mallocs / requests, requests, annotated
+
+
+def calls_of(dump, function):
+    """How many times `function` was called, from the dump's call records."""
+    text = dump.read_text()
+    names = dict(re.findall(r"^c?fn=\((\d+)\) (.*)$", text, re.M))
+    wanted = {i for i, name in names.items() if name == function}
+    calls = 0
+    current = None
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        m = re.match(r"^cfn=\((\d+)\)", line)
+        if m:
+            current = m.group(1)
+            continue
+        m = re.match(r"^calls=(\d+)", line)
+        if m and current in wanted:
+            calls += int(m.group(1))
+    return calls
+
+
+def main():
+    names = sys.argv[1:] or ["routemark", "hyper", "axum"]
+    env = dict(os.environ, CARGO_TARGET_DIR=str(TARGET))
+    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=HERE, env=env, check=True)
+    binaries = {name: TARGET / "release" / binary for name, binary in SERVERS}
+    binaries.update({name: pathlib.Path(binary) for name, binary in EXTRA})
+    rows = []
+    port = 19080
+    for name in names:
+        port += 1
+        per_request, allocs, requests, annotated = measure(binaries[name], port)
+        print(f"{name}: {per_request:,.0f} instructions, {allocs:.1f} mallocs per request "
+              f"({requests:,} requests)", file=sys.stderr)
+        if os.environ.get("E2E_PROFILE"):
+            print("\n".join(annotated.splitlines()[:40]), file=sys.stderr)
+        rows.append((name, per_request, allocs))
+    base = dict((name, value) for name, value, _ in rows)
+    print("| server | instructions per request | x hyper | mallocs per request |")
+    print("|---|---:|---:|---:|")
+    for name, value, allocs in rows:
+        ratio = f"{value / base['hyper']:.2f}" if "hyper" in base else "-"
+        print(f"| {name} | {value:,.0f} | {ratio} | {allocs:.1f} |")
+
+
+if __name__ == "__main__":
+    main()

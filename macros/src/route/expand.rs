@@ -33,15 +33,11 @@ pub(crate) fn route(route: &Route<'_>, item: TokenStream) -> TokenStream {
     // crate-wide name, but its textual scope ends with the block. At module level, every
     // `macro_rules!` opens a scope that rustc walks to resolve each later attribute and macro
     // name of the module, which made `cargo check` quadratic in the number of routes.
-    // The descriptor is a named `const` and `inventory::submit!` gets only its name: the
-    // submission macro passes its input through `macro_rules!` matchers several times, which,
-    // with the whole descriptor as input, was most of what a route cost `cargo check`.
     quote! {
         #func
         const _: () = {
             #duplicate_guards
-            const __ROUTEMARK_ROUTE: #Private::Route = #descriptor;
-            #Private::inventory::submit! { __ROUTEMARK_ROUTE }
+            #Private::inventory::submit! { #descriptor }
         };
     }
 }

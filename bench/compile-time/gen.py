@@ -41,6 +41,13 @@ KEYWORDS = {
 }
 
 
+# CT_MACRO_OPT=3: the generated crates build proc macros (and syn, quote) optimized, as
+# `[profile.dev.build-override] opt-level = 3` in a user's Cargo.toml does. Off by default:
+# cargo's dev profile runs every proc macro unoptimized.
+MACRO_OPT = os.environ.get("CT_MACRO_OPT")
+MACRO_PROFILE = f"\n[profile.dev.build-override]\nopt-level = {MACRO_OPT}\n" if MACRO_OPT else ""
+
+
 def load_routes():
     routes = []
     for line in ROUTES.read_text().splitlines():
@@ -136,6 +143,7 @@ def generate(n, root, framework="routemark"):
         f'name = "{name}"\nversion = "0.0.0"\nedition = "2024"\npublish = false\n\n'
         f"[dependencies]\n{dependency()}\n\n"
         "[workspace]\n"
+        + MACRO_PROFILE
     )
     (root / "src" / "main.rs").write_text(source(n))
     return root

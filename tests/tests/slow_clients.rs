@@ -27,6 +27,12 @@ fn big() -> Vec<u8> {
     vec![b'x'; BIG]
 }
 
+#[route(GET "/slow")]
+async fn slow() -> &'static str {
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    "slow"
+}
+
 #[route(GET "/forever")]
 async fn forever() -> &'static str {
     tokio::time::sleep(Duration::from_secs(3600)).await;
@@ -323,4 +329,36 @@ async fn connections_past_the_cap_wait_until_one_closes() {
         .unwrap();
     assert!(String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 200"));
     server.shutdown().await;
+}
+
+#[tokio::test]
+async fn shutdown_closes_idle_connections_at_once_and_finishes_requests_in_flight() {
+    let mut server = spawn_with(router(), short).await;
+    // A keep-alive connection, idle after one answered request.
+    let mut idle = TcpStream::connect(server.addr).await.unwrap();
+    idle.write_all(&get("/hello")).await.unwrap();
+    let mut buf = [0u8; 512];
+    let n = idle.read(&mut buf).await.unwrap();
+    assert!(String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 200 OK"));
+    // A request in flight (its handler takes 200 ms).
+    let mut busy = TcpStream::connect(server.addr).await.unwrap();
+    busy.write_all(&get("/slow")).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(50)).await;
+
+    let start = Instant::now();
+    server.signal_shutdown();
+    let (idle_text, idle_took) = until_closed(&mut idle, Duration::from_secs(3)).await;
+    assert_eq!(idle_text, "");
+    assert!(idle_took < Duration::from_millis(150), "{idle_took:?}");
+    let (busy_text, _) = until_closed(&mut busy, Duration::from_secs(3)).await;
+    assert!(
+        busy_text.starts_with("HTTP/1.1 200 OK") && busy_text.ends_with("slow"),
+        "{busy_text}"
+    );
+    server.join().await;
+    let took = start.elapsed();
+    assert!(
+        took >= Duration::from_millis(100) && took < Duration::from_secs(2),
+        "{took:?}"
+    );
 }

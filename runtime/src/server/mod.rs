@@ -9,7 +9,6 @@ use hyper::body::Incoming;
 use hyper::server::conn::{http1, http2};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
-use hyper_util::server::graceful::GracefulShutdown;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream, ToSocketAddrs};
 use tokio::sync::Semaphore;
@@ -19,12 +18,14 @@ use crate::dispatch::Router;
 use crate::error::Error;
 
 mod framing;
+mod graceful;
 mod io;
 mod timed_body;
 mod timer;
 
 pub(crate) use framing::CONFLICT_MARKER;
 use framing::FramingGuard;
+use graceful::Graceful;
 use io::GuardedIo;
 use timed_body::TimedBody;
 use timer::ConnectionTimer;
@@ -306,7 +307,7 @@ impl Server {
         signal: impl Future<Output = ()> + Send,
     ) -> Result<(), Error> {
         let config = Arc::new(self.config);
-        let graceful = GracefulShutdown::new();
+        let graceful = Graceful::default();
         let permits = Arc::new(Semaphore::new(config.max_connections));
         let mut signal = std::pin::pin!(signal);
         let mut backoff = Duration::from_millis(5);
@@ -342,7 +343,7 @@ impl Server {
                 config.body_idle_timeout,
                 config.body_timeout,
             );
-            let watcher = graceful.watcher();
+            let registration = graceful.register();
             tokio::spawn(async move {
                 let _permit = permit;
                 // The version is told from the first bytes, peeked with a timeout: a client
@@ -357,10 +358,10 @@ impl Server {
                 let io = TokioIo::new(config.guard(stream));
                 let served = if http2 {
                     let connection = config.http2_builder().serve_connection(io, service);
-                    watcher.watch(connection).await
+                    registration.watch(std::pin::pin!(connection)).await
                 } else {
                     let connection = config.http1_builder().serve_connection(io, service);
-                    watcher.watch(connection).await
+                    registration.watch(std::pin::pin!(connection)).await
                 };
                 if let Err(e) = served {
                     tracing::debug!(error = %e, "connection ended with an error");

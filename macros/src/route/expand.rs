@@ -15,78 +15,30 @@
 //! `callN` spanned at the argument's type, each bound worded by
 //! `#[diagnostic::on_unimplemented]` in the runtime.
 
-use proc_macro2::{Delimiter, Group, Ident, Span, TokenStream, TokenTree};
-use quote::{ToTokens, quote, quote_spanned};
+use proc_macro2::{Group, Ident, Span, TokenStream, TokenTree};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
 use routemark_path::route_key;
 use syn::spanned::Spanned;
 use syn::{ReturnType, Type};
 
 use super::ast::{Binding, Route, state_inner};
-use crate::private::{PRIVATE, Private};
+use crate::private::Private;
 
 /// `item` is the handler exactly as written.
 pub(crate) fn route(route: &Route<'_>, item: TokenStream) -> TokenStream {
-    let mut code = Code::default();
-    code.tokens(item);
+    let func = item;
+    let duplicate_guards = duplicate_guards(route);
+    let descriptor = descriptor(route);
     // The guards sit inside the anonymous `const`: `#[macro_export]` still makes each one a
     // crate-wide name, but its textual scope ends with the block. At module level, every
     // `macro_rules!` opens a scope that rustc walks to resolve each later attribute and macro
     // name of the module, which made `cargo check` quadratic in the number of routes.
-    code.text("const _: () = ").group(Delimiter::Brace, |code| {
-        code.tokens(duplicate_guards(route));
-        code.text(&format!("{PRIVATE}::inventory::submit! "))
-            .group(Delimiter::Brace, |code| descriptor(code, route));
-    });
-    code.text(";");
-    code.finish()
-}
-
-/// Generated code as text, with the tokens whose spans matter (the user's types, names and
-/// literals) spliced in. rustc lexes each stretch of text in one call across the proc-macro
-/// bridge; building the same tokens one by one through `quote!` was most of the macro's
-/// time, which counts in every `cargo check` because cargo builds proc macros unoptimised
-/// (bench/README.md, section 3). Text tokens get the call-site span, as `quote!` gives its
-/// own tokens.
-#[derive(Default)]
-struct Code {
-    out: TokenStream,
-    text: String,
-}
-
-impl Code {
-    fn text(&mut self, text: &str) -> &mut Code {
-        self.text.push_str(text);
-        self.text.push(' ');
-        self
-    }
-
-    fn tokens(&mut self, tokens: impl ToTokens) -> &mut Code {
-        self.flush();
-        tokens.to_tokens(&mut self.out);
-        self
-    }
-
-    /// A delimited group whose contents `contents` writes.
-    fn group(&mut self, delimiter: Delimiter, contents: impl FnOnce(&mut Code)) -> &mut Code {
-        let mut inner = Code::default();
-        contents(&mut inner);
-        self.tokens(Group::new(delimiter, inner.finish()))
-    }
-
-    fn flush(&mut self) {
-        if !self.text.is_empty() {
-            let lexed: TokenStream = self
-                .text
-                .parse()
-                .expect("the generated text is balanced Rust tokens");
-            self.out.extend(lexed);
-            self.text.clear();
-        }
-    }
-
-    fn finish(mut self) -> TokenStream {
-        self.flush();
-        self.out
+    quote! {
+        #func
+        const _: () = {
+            #duplicate_guards
+            #Private::inventory::submit! { #descriptor }
+        };
     }
 }
 
@@ -111,7 +63,11 @@ fn duplicate_guards(route: &Route<'_>) -> TokenStream {
         .collect()
 }
 
-fn shim(code: &mut Code, route: &Route<'_>) {
+fn shim(route: &Route<'_>) -> TokenStream {
+    let func_name = &route.func.sig.ident;
+    let parts = Ident::new("__routemark_parts", Span::call_site());
+    let body = Ident::new("__routemark_body", Span::call_site());
+
     // Extraction order: parameters first (cheap, and a bad one answers 400 before any
     // extractor runs), then extractors in argument order. The generic `callN` extracts in
     // that order and passes the values to a closure, which calls the handler in argument
@@ -122,53 +78,65 @@ fn shim(code: &mut Code, route: &Route<'_>) {
         .partition(|&i| !matches!(route.args[i].binding, Binding::Extractor { .. }));
     order.extend(extractors);
     let mut types = Vec::new();
-    let mut specs = String::new();
+    let mut specs = Vec::new();
     for &i in &order {
-        let ty = match &route.args[i].binding {
-            Binding::Path { index, param, ty } => {
-                write_spec(&mut specs, *index, param);
-                wrapped(ty, "PathParam", ty)
-            }
+        let (ty, spec) = match &route.args[i].binding {
+            Binding::Path { index, param, ty } => (
+                wrapped(ty, "PathParam", ty),
+                quote!(#Private::ArgSpec { index: #index, name: #param }),
+            ),
             Binding::Query {
                 param,
                 ty,
                 optional,
             } => {
-                write_spec(&mut specs, 0, param);
-                match optional {
+                let wrapper = match optional {
                     Some(inner) => wrapped(ty, "QueryParamOpt", inner),
                     None => wrapped(ty, "QueryParam", ty),
-                }
+                };
+                (
+                    wrapper,
+                    quote!(#Private::ArgSpec { index: 0, name: #param }),
+                )
             }
-            Binding::Extractor { ty } => {
-                specs.push_str(&format!("{PRIVATE}::ArgSpec::EXTRACTOR, "));
-                wrapped(ty, "Extract", ty)
-            }
+            Binding::Extractor { ty } => (
+                wrapped(ty, "Extract", ty),
+                quote!(#Private::ArgSpec::EXTRACTOR),
+            ),
             Binding::Receiver => unreachable!("a receiver is reported by valid.rs"),
         };
         types.push(ty);
+        specs.push(spec);
     }
-    let mut closure_params: Vec<String> = (0..order.len())
-        .map(|position| format!("__routemark_arg{position}"))
+    let vars: Vec<Ident> = (0..order.len())
+        .map(|position| format_ident!("__routemark_arg{}", position))
         .collect();
-    let no_body = body_reader.is_none() && !order.is_empty();
-    if no_body {
+    let mut closure_params = vars
+        .iter()
+        .map(ToTokens::to_token_stream)
+        .collect::<Vec<_>>();
+    if body_reader.is_none() && !order.is_empty() {
         // No argument may read the body (or none wants to): every argument is extracted as a
         // head argument, borrowing the request, and `NoBody` takes the last place.
-        specs.push_str(&format!("{PRIVATE}::ArgSpec::EXTRACTOR, "));
-        closure_params.push("_".to_owned());
+        types.push(quote!(#Private::NoBody));
+        specs.push(quote!(#Private::ArgSpec::EXTRACTOR));
+        closure_params.push(quote!(_));
     }
-    let call_args = (0..route.args.len())
-        .map(|i| {
-            let position = order
-                .iter()
-                .position(|&o| o == i)
-                .expect("every argument is ordered");
-            format!("__routemark_arg{position}.0")
-        })
-        .collect::<Vec<_>>()
-        .join(", ");
+    let call_args = (0..route.args.len()).map(|i| {
+        let position = order
+            .iter()
+            .position(|&o| o == i)
+            .expect("every argument is ordered");
+        let var = &vars[position];
+        quote!(#var.0)
+    });
 
+    let call = quote!(#func_name(#(#call_args),*));
+    let output = if route.func.sig.asyncness.is_some() {
+        call
+    } else {
+        quote!(::core::future::ready(#call))
+    };
     // The return type is a type argument of `callN` too, spanned at the user's return type,
     // where a type that is not a response is reported; `impl Trait` is left to inference.
     let ret = match &route.func.sig.output {
@@ -182,49 +150,19 @@ fn shim(code: &mut Code, route: &Route<'_>) {
         }
     };
 
-    let arity = types.len() + usize::from(no_body);
+    let arity = types.len();
+    let call_n = format_ident!("call{}", arity);
+    let inferred = (0..arity + 2).map(|_| quote!(_));
     // A closure without captures, which the descriptor coerces to a `fn` pointer: no named
     // function with a spelled-out signature per route.
-    code.text(&format!(
-        "|__routemark_parts, __routemark_body| {PRIVATE}::call{arity}::<"
-    ));
-    for ty in types {
-        code.tokens(ty).text(",");
+    quote! {
+        |#parts, #body| #Private::#call_n::<#(#types,)* #ret, #(#inferred),*>(
+            #parts,
+            #body,
+            &[#(#specs),*],
+            |#(#closure_params),*| #output,
+        )
     }
-    if no_body {
-        code.text(&format!("{PRIVATE}::NoBody,"));
-    }
-    code.tokens(ret);
-    code.text(&format!(
-        ",{}>",
-        ", _".repeat(arity + 2).trim_start_matches(',')
-    ));
-    code.group(Delimiter::Parenthesis, |code| {
-        code.text("__routemark_parts, __routemark_body, &")
-            .group(Delimiter::Bracket, |code| {
-                code.text(&specs);
-            })
-            .text(&format!(", |{}|", closure_params.join(", ")));
-        let call = |code: &mut Code| {
-            code.tokens(&route.func.sig.ident)
-                .group(Delimiter::Parenthesis, |code| {
-                    code.text(&call_args);
-                });
-        };
-        if route.func.sig.asyncness.is_some() {
-            call(code);
-        } else {
-            code.text("::core::future::ready")
-                .group(Delimiter::Parenthesis, call);
-        }
-    });
-}
-
-/// One `ArgSpec` of a parameter, as text.
-fn write_spec(specs: &mut String, index: usize, name: &str) {
-    specs.push_str(&format!(
-        "{PRIVATE}::ArgSpec {{ index: {index}usize, name: {name:?} }}, "
-    ));
 }
 
 /// `::routemark::__private::<wrapper><inner>`, every token at the anchor of `ty`: rustc
@@ -270,59 +208,54 @@ fn respan(tokens: TokenStream, span: Span) -> TokenStream {
         .collect()
 }
 
-fn descriptor(code: &mut Code, route: &Route<'_>) {
-    code.text(&format!("{PRIVATE}::Route::__new"))
-        .group(Delimiter::Parenthesis, |code| {
-            code.text(&format!("{PRIVATE}::MethodSet::EMPTY"));
-            for &(method, _) in &route.attr.methods {
-                let variant = match method.as_str() {
-                    "GET" => "Get",
-                    "HEAD" => "Head",
-                    "POST" => "Post",
-                    "PUT" => "Put",
-                    "PATCH" => "Patch",
-                    "DELETE" => "Delete",
-                    "OPTIONS" => "Options",
-                    _ => "Trace",
-                };
-                code.text(&format!(".with({PRIVATE}::Method::{variant})"));
-            }
-            code.text(",").tokens(&route.attr.path).text(",");
-            shim(code, route);
-            let name = route.func.sig.ident.to_string();
-            code.text(&format!(
-                ", {name:?}, ::core::module_path!(), ::core::file!(), ::core::line!(), &"
-            ));
-            code.group(Delimiter::Bracket, |code| {
-                let states = route.args.iter().filter_map(|arg| match &arg.binding {
-                    Binding::Extractor { ty } => state_inner(ty),
-                    _ => None,
-                });
-                for state in states {
-                    code.text(&format!("{PRIVATE}::StateRequirement::__new"))
-                        .group(Delimiter::Parenthesis, |code| {
-                            code.text(&format!("{PRIVATE}::TypeId::of::<"))
-                                .tokens(state)
-                                .text(&format!(">, {PRIVATE}::type_name::<"))
-                                .tokens(state)
-                                .text(">");
-                        })
-                        .text(",");
-                }
-            });
-            code.text(",");
-            match &route.attr.body_limit {
-                Some(limit) => {
-                    code.text("::core::option::Option::Some").group(
-                        Delimiter::Parenthesis,
-                        |code| {
-                            code.tokens(limit);
-                        },
-                    );
-                }
-                None => {
-                    code.text("::core::option::Option::None");
-                }
-            }
+fn descriptor(route: &Route<'_>) -> TokenStream {
+    let methods = route.attr.methods.iter().map(|&(method, _)| {
+        let variant = Ident::new(
+            match method.as_str() {
+                "GET" => "Get",
+                "HEAD" => "Head",
+                "POST" => "Post",
+                "PUT" => "Put",
+                "PATCH" => "Patch",
+                "DELETE" => "Delete",
+                "OPTIONS" => "Options",
+                _ => "Trace",
+            },
+            Span::call_site(),
+        );
+        quote!(.with(#Private::Method::#variant))
+    });
+    let path = &route.attr.path;
+    let name = route.func.sig.ident.to_string();
+    let body_limit = match &route.attr.body_limit {
+        Some(limit) => quote!(::core::option::Option::Some(#limit)),
+        None => quote!(::core::option::Option::None),
+    };
+    let state = route
+        .args
+        .iter()
+        .filter_map(|arg| match &arg.binding {
+            Binding::Extractor { ty } => state_inner(ty),
+            _ => None,
+        })
+        .map(|state| {
+            quote!(#Private::StateRequirement::__new(
+                #Private::TypeId::of::<#state>,
+                #Private::type_name::<#state>,
+            ))
         });
+    let shim = shim(route);
+    quote! {
+        #Private::Route::__new(
+            #Private::MethodSet::EMPTY #(#methods)*,
+            #path,
+            #shim,
+            #name,
+            ::core::module_path!(),
+            ::core::file!(),
+            ::core::line!(),
+            &[#(#state),*],
+            #body_limit,
+        )
+    }
 }

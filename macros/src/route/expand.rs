@@ -27,18 +27,10 @@ use crate::private::Private;
 /// `item` is the handler exactly as written.
 pub(crate) fn route(route: &Route<'_>, item: TokenStream) -> TokenStream {
     let func = item;
-    let duplicate_guards = duplicate_guards(route);
-    let descriptor = descriptor(route);
-    // The guards sit inside the anonymous `const`: `#[macro_export]` still makes each one a
-    // crate-wide name, but its textual scope ends with the block. At module level, every
-    // `macro_rules!` opens a scope that rustc walks to resolve each later attribute and macro
-    // name of the module, which made `cargo check` quadratic in the number of routes.
+    let descriptor = descriptor(route, duplicate_guards(route));
     quote! {
         #func
-        const _: () = {
-            #duplicate_guards
-            #Private::inventory::submit! { #descriptor }
-        };
+        #Private::inventory::submit! { #descriptor }
     }
 }
 
@@ -63,7 +55,12 @@ fn duplicate_guards(route: &Route<'_>) -> TokenStream {
         .collect()
 }
 
-fn shim(route: &Route<'_>) -> TokenStream {
+/// The handler closure. `guards` go in its body: `#[macro_export]` still makes each one a
+/// crate-wide name, but its textual scope ends with the body. At module level, every
+/// `macro_rules!` opens a scope that rustc walks to resolve each later attribute and macro
+/// name of the module, which made `cargo check` quadratic in the number of routes; in a
+/// block of their own (an anonymous `const`) they cost an item per route.
+fn shim(route: &Route<'_>, guards: TokenStream) -> TokenStream {
     let func_name = &route.func.sig.ident;
     let parts = Ident::new("__routemark_parts", Span::call_site());
     let body = Ident::new("__routemark_body", Span::call_site());
@@ -156,12 +153,15 @@ fn shim(route: &Route<'_>) -> TokenStream {
     // A closure without captures, which the descriptor coerces to a `fn` pointer: no named
     // function with a spelled-out signature per route.
     quote! {
-        |#parts, #body| #Private::#call_n::<#(#types,)* #ret, #(#inferred),*>(
-            #parts,
-            #body,
-            &[#(#specs),*],
-            |#(#closure_params),*| #output,
-        )
+        |#parts, #body| {
+            #guards
+            #Private::#call_n::<#(#types,)* #ret, #(#inferred),*>(
+                #parts,
+                #body,
+                &[#(#specs),*],
+                |#(#closure_params),*| #output,
+            )
+        }
     }
 }
 
@@ -208,7 +208,7 @@ fn respan(tokens: TokenStream, span: Span) -> TokenStream {
         .collect()
 }
 
-fn descriptor(route: &Route<'_>) -> TokenStream {
+fn descriptor(route: &Route<'_>, guards: TokenStream) -> TokenStream {
     let methods = route.attr.methods.iter().map(|&(method, _)| {
         let variant = Ident::new(
             match method.as_str() {
@@ -244,7 +244,7 @@ fn descriptor(route: &Route<'_>) -> TokenStream {
                 #Private::type_name::<#state>,
             ))
         });
-    let shim = shim(route);
+    let shim = shim(route, guards);
     quote! {
         #Private::Route::__new(
             #Private::MethodSet::EMPTY #(#methods)*,

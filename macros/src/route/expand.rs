@@ -1,13 +1,11 @@
 //! Code generation for a valid route. Nothing here can fail.
 //!
-//! A route expands to the user's function, token for token as written, followed by an
-//! anonymous `const` holding:
-//!
-//! - one hidden `#[macro_export] macro_rules!` per method, named by the route key, so a
-//!   second route with the same method and path shape in the crate is error E0428;
-//! - the `inventory` submission of the route descriptor, whose handler is a closure without
-//!   captures: one call of the runtime's generic `callN` with the argument types spelled out,
-//!   and a closure that calls the user's function in argument order.
+//! A route expands to the user's function, token for token as written, followed by the
+//! `inventory` submission of the route descriptor, whose handler is a closure without
+//! captures: one call of the runtime's generic `callN` with the argument types spelled out,
+//! and a closure that calls the user's function in argument order. The handler closure's
+//! body also holds one hidden `#[macro_export] macro_rules!` per method, named by the route
+//! key, so a second route with the same method and path shape in the crate is error E0428.
 //!
 //! The extraction itself is generic code in the runtime, type-checked once for the program;
 //! what each route adds to `cargo check` is a call and a closure (bench/README.md, section 3).

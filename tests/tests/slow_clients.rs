@@ -252,15 +252,22 @@ async fn a_handler_that_never_returns_is_503_at_the_handler_timeout() {
     server.shutdown().await;
 }
 
-#[tokio::test]
-async fn an_idle_connection_is_closed_at_the_idle_timeout() {
+/// A server whose idle timeout (400 ms) is the first limit a quiet connection meets, and a
+/// connection to it.
+async fn connect_with_idle_timeout_400ms() -> (support::TestServer, TcpStream) {
     let server = spawn_with(router(), |c| {
         short(c)
             .header_read_timeout(Duration::from_secs(10))
             .idle_timeout(Duration::from_millis(400))
     })
     .await;
-    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    let stream = TcpStream::connect(server.addr).await.unwrap();
+    (server, stream)
+}
+
+#[tokio::test]
+async fn an_idle_connection_is_closed_at_the_idle_timeout() {
+    let (server, mut stream) = connect_with_idle_timeout_400ms().await;
     stream.write_all(&get("/hello")).await.unwrap();
     let (text, took) = until_closed(&mut stream, Duration::from_secs(3)).await;
     assert!(text.starts_with("HTTP/1.1 200 OK"), "{text}");
@@ -270,13 +277,7 @@ async fn an_idle_connection_is_closed_at_the_idle_timeout() {
 
 #[tokio::test]
 async fn requests_keep_a_connection_open_past_the_idle_timeout() {
-    let server = spawn_with(router(), |c| {
-        short(c)
-            .header_read_timeout(Duration::from_secs(10))
-            .idle_timeout(Duration::from_millis(400))
-    })
-    .await;
-    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    let (server, mut stream) = connect_with_idle_timeout_400ms().await;
     // Eight requests 150 ms apart: 1.2 s in all, three idle timeouts, never 400 ms quiet.
     let mut buf = [0u8; 1024];
     for i in 0..8 {

@@ -186,7 +186,12 @@ fn is_param_name(name: &str) -> bool {
 
 /// RFC 3986 `pchar` minus `%`, which is checked separately: unreserved, sub-delims, `:` and `@`.
 fn is_path_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || "-._~!$&'()*+,;=:@".contains(c)
+    c.is_ascii_alphanumeric()
+        || matches!(
+            c,
+            '-' | '.' | '_' | '~' | '!' | '$' | '&' | '\'' | '(' | ')' | '*' | '+' | ',' | ';' | '='
+                | ':' | '@'
+        )
 }
 
 impl PathTemplate {
@@ -195,7 +200,7 @@ impl PathTemplate {
     /// # Errors
     ///
     /// Every mistake in the path, each with the byte range it concerns, in path order.
-    pub fn parse(path: &str) -> Result<PathTemplate, Vec<TemplateError>> {
+    pub fn parse<'p>(path: &'p str) -> Result<PathTemplate, Vec<TemplateError>> {
         let mut errors = Vec::new();
         let mut err = |kind, span: Range<usize>| errors.push(TemplateError { kind, span });
 
@@ -210,20 +215,22 @@ impl PathTemplate {
             None => (path, None),
         };
 
-        let mut segments = Vec::new();
-        let mut names: Vec<String> = Vec::new();
+        // `App::build` parses every route of the program at start-up: the names are borrowed
+        // and only an error allocates.
+        let mut names: Vec<&str> = Vec::new();
         let mut check_duplicate =
-            |name: &str,
+            |name: &'p str,
              span: Range<usize>,
              errs: &mut dyn FnMut(TemplateErrorKind, Range<usize>)| {
-                if names.iter().any(|n| n == name) {
+                if names.contains(&name) {
                     errs(TemplateErrorKind::DuplicateParam(name.to_owned()), span);
                 } else {
-                    names.push(name.to_owned());
+                    names.push(name);
                 }
             };
 
-        let raw_segments: Vec<(usize, &str)> = split_with_offsets(&path_part[1..], '/', 1);
+        let raw_segments: Vec<(usize, &str)> = split_with_offsets(&path_part[1..], b'/', 1);
+        let mut segments = Vec::with_capacity(raw_segments.len());
         let last = raw_segments.len() - 1;
         for (i, &(start, text)) in raw_segments.iter().enumerate() {
             let span = start..start + text.len();
@@ -276,7 +283,7 @@ impl PathTemplate {
             if qtext.is_empty() {
                 err(TemplateErrorKind::EmptyQuery, qstart - 1..qstart);
             } else {
-                for (start, item) in split_with_offsets(qtext, '&', qstart) {
+                for (start, item) in split_with_offsets(qtext, b'&', qstart) {
                     let span = start..start + item.len();
                     match parse_bracketed(item) {
                         Bracketed::Param { name, catch_all } => {
@@ -305,6 +312,11 @@ impl PathTemplate {
     /// The path segments, in order. `/` alone is one empty static segment.
     pub fn segments(&self) -> &[Segment] {
         &self.segments
+    }
+
+    /// The path segments, taken out of the template.
+    pub fn into_segments(self) -> Vec<Segment> {
+        self.segments
     }
 
     /// The query parameter names, in declaration order.
@@ -340,7 +352,7 @@ impl PathTemplate {
     pub fn match_path<'p>(&self, path: &'p str) -> Option<Vec<&'p str>> {
         let rest = path.strip_prefix('/')?;
         let mut params = Vec::new();
-        let mut parts = split_with_offsets(rest, '/', 0).into_iter();
+        let mut parts = split_with_offsets(rest, b'/', 0).into_iter();
         for seg in &self.segments {
             match seg {
                 Segment::CatchAll(_) => {
@@ -396,8 +408,8 @@ enum Bracketed<'a> {
 }
 
 fn parse_bracketed(text: &str) -> Bracketed<'_> {
-    let opens = text.matches('<').count();
-    let closes = text.matches('>').count();
+    let count = |wanted: u8| text.bytes().filter(|&b| b == wanted).count();
+    let (opens, closes) = (count(b'<'), count(b'>'));
     if opens == 0 && closes == 0 {
         return Bracketed::None;
     }
@@ -456,11 +468,12 @@ fn check_static_chars(
 }
 
 /// `text.split(sep)` with the byte offset of each piece, `base` added.
-fn split_with_offsets(text: &str, sep: char, base: usize) -> Vec<(usize, &str)> {
+fn split_with_offsets(text: &str, sep: u8, base: usize) -> Vec<(usize, &str)> {
+    debug_assert!(sep.is_ascii(), "an ASCII separator is never inside a UTF-8 sequence");
     let mut out = Vec::new();
     let mut start = 0;
-    for (i, c) in text.char_indices() {
-        if c == sep {
+    for (i, b) in text.bytes().enumerate() {
+        if b == sep {
             out.push((base + start, &text[start..i]));
             start = i + 1;
         }

@@ -142,7 +142,7 @@ impl App {
         for &route in &self.routes {
             match PathTemplate::parse(route.path()) {
                 Ok(template) => {
-                    builder.insert(route.methods(), &template, route);
+                    builder.insert_owned(route.methods(), template, route);
                     inserted.push(route);
                 }
                 Err(errors) => problems.push(Problem::InvalidPath {

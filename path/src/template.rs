@@ -189,8 +189,22 @@ fn is_path_char(c: char) -> bool {
     c.is_ascii_alphanumeric()
         || matches!(
             c,
-            '-' | '.' | '_' | '~' | '!' | '$' | '&' | '\'' | '(' | ')' | '*' | '+' | ',' | ';' | '='
-                | ':' | '@'
+            '-' | '.'
+                | '_'
+                | '~'
+                | '!'
+                | '$'
+                | '&'
+                | '\''
+                | '('
+                | ')'
+                | '*'
+                | '+'
+                | ','
+                | ';'
+                | '='
+                | ':'
+                | '@'
         )
 }
 
@@ -469,7 +483,10 @@ fn check_static_chars(
 
 /// `text.split(sep)` with the byte offset of each piece, `base` added.
 fn split_with_offsets(text: &str, sep: u8, base: usize) -> Vec<(usize, &str)> {
-    debug_assert!(sep.is_ascii(), "an ASCII separator is never inside a UTF-8 sequence");
+    debug_assert!(
+        sep.is_ascii(),
+        "an ASCII separator is never inside a UTF-8 sequence"
+    );
     let mut out = Vec::new();
     let mut start = 0;
     for (i, b) in text.bytes().enumerate() {

@@ -14,6 +14,9 @@ whose arguments are named after the parameters, typed `String`.
                                    `cargo check` of routemark's and actix-web's crate
                                    (valgrind's callgrind; steady on a busy machine), N = 500
 
+CT_MACRO_OPT=3 in the environment builds the generated crates' proc macros optimised (see
+MACRO_PROFILE below); by default they run unoptimised, as in any dev build.
+
 `bench` builds dependencies once, then for each N touches `src/main.rs` and runs
 `cargo check` three times, reporting the median. It uses CARGO_TARGET_DIR (default
 /tmp/ct-target) and crates under /tmp/ct-crates.

@@ -90,8 +90,7 @@ def calls_of(dump, function):
     wanted = {i for i, name in names.items() if name == function}
     calls = 0
     current = None
-    lines = text.splitlines()
-    for i, line in enumerate(lines):
+    for line in text.splitlines():
         m = re.match(r"^cfn=\((\d+)\)", line)
         if m:
             current = m.group(1)

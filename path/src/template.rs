@@ -186,26 +186,7 @@ fn is_param_name(name: &str) -> bool {
 
 /// RFC 3986 `pchar` minus `%`, which is checked separately: unreserved, sub-delims, `:` and `@`.
 fn is_path_char(c: char) -> bool {
-    c.is_ascii_alphanumeric()
-        || matches!(
-            c,
-            '-' | '.'
-                | '_'
-                | '~'
-                | '!'
-                | '$'
-                | '&'
-                | '\''
-                | '('
-                | ')'
-                | '*'
-                | '+'
-                | ','
-                | ';'
-                | '='
-                | ':'
-                | '@'
-        )
+    c.is_ascii_alphanumeric() || (c.is_ascii() && b"-._~!$&'()*+,;=:@".contains(&(c as u8)))
 }
 
 impl PathTemplate {

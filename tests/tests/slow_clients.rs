@@ -307,14 +307,21 @@ async fn requests_keep_a_connection_open_past_the_idle_timeout() {
     server.shutdown().await;
 }
 
+/// A keep-alive connection on which `GET /hello` was answered 200.
+async fn connect_after_one_answer(addr: std::net::SocketAddr) -> TcpStream {
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    stream.write_all(&get("/hello")).await.unwrap();
+    let mut buf = [0u8; 512];
+    let n = stream.read(&mut buf).await.unwrap();
+    assert!(String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 200 OK"));
+    stream
+}
+
 #[tokio::test]
 async fn connections_past_the_cap_wait_until_one_closes() {
     let server = spawn_with(router(), |c| short(c).max_connections(1)).await;
-    let mut first = TcpStream::connect(server.addr).await.unwrap();
-    first.write_all(&get("/hello")).await.unwrap();
+    let first = connect_after_one_answer(server.addr).await;
     let mut buf = [0u8; 256];
-    let n = first.read(&mut buf).await.unwrap();
-    assert!(String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 200"));
 
     let mut second = TcpStream::connect(server.addr).await.unwrap();
     second.write_all(&get("/hello")).await.unwrap();
@@ -336,11 +343,7 @@ async fn connections_past_the_cap_wait_until_one_closes() {
 async fn shutdown_closes_idle_connections_at_once_and_finishes_requests_in_flight() {
     let mut server = spawn_with(router(), short).await;
     // A keep-alive connection, idle after one answered request.
-    let mut idle = TcpStream::connect(server.addr).await.unwrap();
-    idle.write_all(&get("/hello")).await.unwrap();
-    let mut buf = [0u8; 512];
-    let n = idle.read(&mut buf).await.unwrap();
-    assert!(String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 200 OK"));
+    let mut idle = connect_after_one_answer(server.addr).await;
     // A request in flight (its handler takes 200 ms).
     let mut busy = TcpStream::connect(server.addr).await.unwrap();
     busy.write_all(&get("/slow")).await.unwrap();

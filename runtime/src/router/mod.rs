@@ -161,11 +161,7 @@ impl<T> RouteTableBuilder<T> {
     /// [`Conflict`] refers to, and the order of [`RouteTable::iter`]. The template's query
     /// part plays no role in routing.
     pub fn insert(&mut self, methods: MethodSet, template: &PathTemplate, value: T) {
-        self.routes.push(Route {
-            methods,
-            segments: template.segments().to_vec(),
-            value,
-        });
+        self.insert_owned(methods, template.clone(), value);
     }
 
     /// [`insert`](Self::insert) with the template given up, so that its segments are moved

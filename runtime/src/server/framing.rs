@@ -46,13 +46,9 @@ enum State {
 #[derive(Debug)]
 pub(crate) struct FramingGuard {
     state: State,
-    /// The incomplete head being accumulated, from its first byte.
+    /// The incomplete head being accumulated, from its first byte. None of it reaches hyper
+    /// before it is complete; the connection times it meanwhile (`io.rs`).
     held: Vec<u8>,
-    /// Whether the first byte of `held` went to hyper already: hyper starts its header-read
-    /// timer only once it has seen a byte of the head, so holding all of it would hide a
-    /// slowloris client from that timer. A head's first byte is never part of a header name,
-    /// so releasing it early changes nothing the guard may need to rewrite.
-    head_started: bool,
     line: Vec<u8>,
     max_head: usize,
 }
@@ -64,7 +60,6 @@ impl FramingGuard {
         FramingGuard {
             state: State::Head,
             held: Vec::new(),
-            head_started: false,
             line: Vec::new(),
             max_head,
         }
@@ -87,29 +82,22 @@ impl FramingGuard {
             if let State::Head = self.state {
                 let searched_from = self.held.len().saturating_sub(3);
                 self.held.extend_from_slice(input);
-                let released = usize::from(self.head_started);
                 match head_end(&self.held, searched_from) {
                     Some(end) => {
                         let rest = self.held.split_off(end);
                         let mut head = std::mem::take(&mut self.held);
-                        self.head_started = false;
                         // `head_end` and `inspect_head` find the same end; should they
                         // ever disagree, stop watching rather than hold bytes back.
                         self.state =
                             inspect_head(&mut head).map_or(State::PassThrough, |(_, state)| state);
-                        out.extend_from_slice(&head[released..]);
+                        out.extend_from_slice(&head);
                         // Bytes after the head are fed again under the new state.
                         self.feed(&rest, out);
                     }
                     None if self.held.len() > self.max_head => {
                         self.state = State::PassThrough;
-                        out.extend_from_slice(&self.held[released..]);
+                        out.extend_from_slice(&self.held);
                         self.held.clear();
-                        self.head_started = false;
-                    }
-                    None if !self.head_started => {
-                        out.push(self.held[0]);
-                        self.head_started = true;
                     }
                     None => {}
                 }
@@ -142,8 +130,7 @@ impl FramingGuard {
                     }
                     None => {
                         self.held.extend_from_slice(&input[at..]);
-                        self.head_started = true;
-                        return at + 1;
+                        return at;
                     }
                 },
                 _ => at += self.follow_body(&input[at..]),
@@ -206,7 +193,7 @@ impl FramingGuard {
     /// At end of stream: whatever is still held goes to hyper, which sees a truncated head.
     pub(crate) fn finish(&mut self, out: &mut Vec<u8>) {
         if !self.held.is_empty() {
-            out.extend_from_slice(&self.held[usize::from(self.head_started)..]);
+            out.extend_from_slice(&self.held);
         }
         self.held.clear();
         self.state = State::PassThrough;
@@ -433,11 +420,7 @@ mod tests {
         let mut guard = FramingGuard::new(100);
         let mut out = Vec::new();
         guard.feed(&[b'a'; 80], &mut out);
-        assert_eq!(
-            out.len(),
-            1,
-            "only the first byte of a head goes through early"
-        );
+        assert!(out.is_empty(), "nothing of an incomplete head goes through");
         guard.feed(&[b'a'; 80], &mut out);
         assert_eq!(out.len(), 160);
     }

@@ -1,5 +1,13 @@
 //! [`GuardedIo`]: the connection's byte stream, with the defences hyper leaves to us: a
-//! write-stall timeout, an inactivity timeout, and the [`FramingGuard`] on reads.
+//! write-stall timeout, an inactivity timeout, and the [`FramingGuard`] on reads, which also
+//! times each request head.
+//!
+//! The header read timeout is ours rather than hyper's: hyper arms its timer anew for every
+//! request (a boxed `Sleep` and a clock read each time, and it restarts whenever a keep-alive
+//! connection goes idle, which makes the idle timeout moot). The guard already sees where
+//! each head starts and ends, and a head that arrives whole in one read, nearly every head,
+//! needs no timer at all: one is armed only while the guard holds an incomplete head, from
+//! the read that brought its first bytes.
 
 use std::io;
 use std::pin::Pin;
@@ -17,6 +25,10 @@ const IDLE_PERIODS: u32 = 4;
 pub(crate) struct GuardedIo<S> {
     inner: S,
     guard: Option<FramingGuard>,
+    /// How long a request head may take from its first byte to its end.
+    head_timeout: Duration,
+    /// Armed while the guard holds an incomplete head (see `time_head`).
+    head_deadline: Option<Pin<Box<Sleep>>>,
     /// Bytes read and released by the guard, not yet handed to hyper.
     ready: Vec<u8>,
     ready_at: usize,
@@ -37,16 +49,20 @@ pub(crate) struct GuardedIo<S> {
 }
 
 impl<S> GuardedIo<S> {
-    /// `guard` watches HTTP/1 framing when given (see `framing.rs`).
+    /// `guard` watches HTTP/1 framing when given (see `framing.rs`) and bounds each request
+    /// head to `head_timeout`.
     pub(crate) fn new(
         inner: S,
         guard: Option<FramingGuard>,
+        head_timeout: Duration,
         write_timeout: Duration,
         idle_timeout: Duration,
     ) -> GuardedIo<S> {
         GuardedIo {
             inner,
             guard,
+            head_timeout,
+            head_deadline: None,
             ready: Vec::new(),
             ready_at: 0,
             eof: false,
@@ -71,6 +87,35 @@ impl<S> GuardedIo<S> {
             self.touch();
         }
         Poll::Ready(Ok(written))
+    }
+
+    /// Starts the header read timeout when the guard begins to hold an incomplete head, and
+    /// stops it once the guard holds none (the head is complete, or the guard stopped
+    /// watching).
+    fn time_head(&mut self, holding: bool) {
+        if holding != self.head_deadline.is_some() {
+            let timeout = self.head_timeout;
+            self.head_deadline = holding.then(|| Box::pin(sleep(timeout)));
+        }
+    }
+
+    /// Fails the connection when the head being held took longer than the header read
+    /// timeout. Looked at whenever a read would block, which hyper also asks for while a
+    /// request is in flight (to notice a closed connection) as long as it has no bytes
+    /// buffered, and none of a held head reach it: so the rest of a pipelined head is read,
+    /// and a client stalling in one is cut off on time, when a request is in flight too.
+    fn poll_head_deadline(&mut self, cx: &mut Context<'_>) -> io::Result<()> {
+        match self
+            .head_deadline
+            .as_mut()
+            .map(|deadline| deadline.as_mut().poll(cx))
+        {
+            Some(Poll::Ready(())) => Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "request head not complete within the header read timeout",
+            )),
+            _ => Ok(()),
+        }
     }
 
     /// Fails the connection when nothing moved either way for the idle timeout.
@@ -170,6 +215,7 @@ impl<S: AsyncRead + Unpin> AsyncRead for GuardedIo<S> {
             let before = buf.filled().len();
             match Pin::new(&mut this.inner).poll_read(cx, buf) {
                 Poll::Pending => {
+                    this.poll_head_deadline(cx)?;
                     this.poll_idle(cx)?;
                     return Poll::Pending;
                 }
@@ -193,13 +239,16 @@ impl<S: AsyncRead + Unpin> AsyncRead for GuardedIo<S> {
             }
             this.active = true;
             if guard.is_holding() {
+                // Released bytes, if any, wait in `ready` for the next turn of the loop.
                 guard.feed(&buf.filled()[before..], &mut this.ready);
                 buf.set_filled(before);
-                continue;
+            } else {
+                let released = guard.feed_in_place(&mut buf.filled_mut()[before..]);
+                buf.set_filled(before + released);
             }
-            let released = guard.feed_in_place(&mut buf.filled_mut()[before..]);
-            buf.set_filled(before + released);
-            if released > 0 {
+            let holding = guard.is_holding();
+            this.time_head(holding);
+            if buf.filled().len() > before {
                 return Poll::Ready(Ok(()));
             }
         }

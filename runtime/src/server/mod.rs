@@ -21,21 +21,19 @@ mod framing;
 mod graceful;
 mod io;
 mod timed_body;
-mod timer;
 
 pub(crate) use framing::CONFLICT_MARKER;
 use framing::FramingGuard;
 use graceful::Graceful;
 use io::GuardedIo;
 use timed_body::TimedBody;
-use timer::ConnectionTimer;
 
 /// The server's settings: every defence of `HARDENING.md`, each with a production default.
 ///
 /// | setting | default | on breach |
 /// |---|---|---|
-/// | [`header_read_timeout`](Self::header_read_timeout): request line and headers, counted from the first byte awaited (also the HTTP/2 preface, and again whenever a keep-alive connection goes idle) | 15 s | connection closed |
-/// | [`idle_timeout`](Self::idle_timeout): no byte read or written either way (HTTP/2 connections included), checked every quarter of it | 60 s (closed 60–75 s after the last byte) | connection closed |
+/// | [`header_read_timeout`](Self::header_read_timeout): a new connection's first bytes (and the whole HTTP/2 preface); each request line and headers, from their first byte | 15 s | connection closed |
+/// | [`idle_timeout`](Self::idle_timeout): no byte read or written either way (a keep-alive connection waiting for its next request, HTTP/2 connections included), checked every quarter of it | 60 s (closed 60–75 s after the last byte) | connection closed |
 /// | [`max_header_bytes`](Self::max_header_bytes): request line + headers | 64 KiB | 431 |
 /// | [`max_headers`](Self::max_headers) | 100 | 431 |
 /// | [`body_idle_timeout`](Self::body_idle_timeout) / [`body_timeout`](Self::body_timeout): between body frames / whole body | 15 s / 60 s | 408, connection closed |
@@ -46,8 +44,8 @@ use timer::ConnectionTimer;
 /// | [`http2_max_header_list_size`](Self::http2_max_header_list_size) | 16 KiB | stream reset / GOAWAY |
 /// | [`http2_keep_alive_interval`](Self::http2_keep_alive_interval): PING to detect dead peers | 20 s | connection closed |
 ///
-/// Always on, not settings: a timer installed on HTTP/1 and HTTP/2 (without one hyper's
-/// timeouts do nothing); `Content-Length` together with `Transfer-Encoding` is answered 400
+/// Always on, not settings: a timer installed on HTTP/2 (without one hyper's timeouts do
+/// nothing; HTTP/1's header read timeout is the server's own); `Content-Length` together with `Transfer-Encoding` is answered 400
 /// and the connection closed; an HTTP/1.1 request needs exactly one valid `Host` (400);
 /// hyper's HTTP/2 reset-stream limits (20 pending-accept resets, 1024 local error resets).
 /// The router's own limits (body size, URI length, handler timeout) are set on
@@ -112,9 +110,9 @@ macro_rules! setters {
 /// names): one list for both, so that they cannot drift apart.
 macro_rules! http1_settings {
     ($builder:expr, $config:expr) => {
+        // No timer and no header read timeout: the guard times request heads (`io.rs`).
         $builder
-            .timer(ConnectionTimer::default())
-            .header_read_timeout($config.header_read_timeout)
+            .header_read_timeout(None)
             .keep_alive(true)
             .max_buf_size($config.max_header_bytes)
             .max_headers($config.max_headers)
@@ -136,8 +134,10 @@ macro_rules! http2_settings {
 
 impl ServerConfig {
     setters! {
-        /// How long a client may take to send a request line and headers, from the first
-        /// byte awaited. Default 15 s.
+        /// How long a client may take to send a request line and headers, from their first
+        /// byte; also how long a new connection may stay silent before its first byte.
+        /// Default 15 s. (A keep-alive connection waiting for its next request is bounded by
+        /// the idle timeout.)
         header_read_timeout: Duration;
         /// How long a connection may stay without a byte read or written. Default 60 s; keep
         /// it above the handler timeout. Checked every quarter of it, without reading the
@@ -188,6 +188,7 @@ impl ServerConfig {
         GuardedIo::new(
             io,
             Some(FramingGuard::new(self.max_header_bytes)),
+            self.header_read_timeout,
             self.write_timeout,
             self.idle_timeout,
         )
@@ -206,6 +207,11 @@ impl ServerConfig {
     fn http1_builder(&self) -> http1::Builder {
         let mut builder = http1::Builder::new();
         http1_settings!(builder, self);
+        // A complete head over the limit is 431 whatever the reads it came in: `max_buf_size`
+        // alone catches only a head still incomplete when hyper's buffer fills, so a long head
+        // that reaches hyper in a few large reads would pass. (hyper-util's `auto` builder
+        // has no such setting; `serve_connection` relies on `max_buf_size` alone.)
+        builder.max_header_size(self.max_header_bytes);
         builder
     }
 

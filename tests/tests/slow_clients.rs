@@ -145,6 +145,14 @@ async fn a_keep_alive_connection_stalling_in_its_next_head_is_cut_off() {
     server.shutdown().await;
 }
 
+/// The bodies of the answers in `text`, in order (each answer's text after its blank line).
+fn bodies(text: &str) -> Vec<&str> {
+    text.split("HTTP/1.1 ")
+        .skip(1)
+        .map(|answer| answer.rsplit("\r\n\r\n").next().unwrap_or_default())
+        .collect()
+}
+
 /// A pipelined head that arrives in two parts while the request before it is in flight is
 /// held until whole, then answered in turn; the header timeout runs from its first part.
 #[tokio::test]
@@ -162,13 +170,33 @@ async fn a_pipelined_head_split_while_a_request_is_in_flight_is_answered() {
     stream.write_all(rest).await.unwrap();
     let exchange = read_all(&mut stream, Duration::from_millis(700)).await;
     assert!(!exchange.closed, "{}", exchange.text);
-    let answers: Vec<&str> = exchange
-        .text
-        .split("HTTP/1.1 ")
-        .skip(1)
-        .map(|answer| answer.rsplit("\r\n\r\n").next().unwrap_or_default())
-        .collect();
+    let answers = bodies(&exchange.text);
     assert_eq!(answers, ["slow", "hello"], "{}", exchange.text);
+    server.shutdown().await;
+}
+
+/// Each head has the whole header timeout from its own first bytes, also when it starts in
+/// the read that completes the head before it.
+#[tokio::test]
+async fn each_pipelined_head_is_timed_from_its_own_first_bytes() {
+    let server = spawn_with(router(), short).await;
+    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    stream.set_nodelay(true).unwrap();
+    let (first, second) = (get("/hello"), get("/slow"));
+    // 0 ms: part of the first head. 300 ms: its rest and part of the second. 650 ms: the
+    // rest of the second, 350 ms after its first bytes but 650 ms after the first head's,
+    // past the 500 ms header timeout.
+    stream.write_all(&first[..10]).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut middle = first[10..].to_vec();
+    middle.extend_from_slice(&second[..10]);
+    stream.write_all(&middle).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(350)).await;
+    stream.write_all(&second[10..]).await.unwrap();
+    let exchange = read_all(&mut stream, Duration::from_millis(700)).await;
+    assert!(!exchange.closed, "{}", exchange.text);
+    let answers = bodies(&exchange.text);
+    assert_eq!(answers, ["hello", "slow"], "{}", exchange.text);
     server.shutdown().await;
 }
 

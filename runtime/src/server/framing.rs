@@ -49,6 +49,8 @@ pub(crate) struct FramingGuard {
     /// The incomplete head being accumulated, from its first byte. None of it reaches hyper
     /// before it is complete; the connection times it meanwhile (`io.rs`).
     held: Vec<u8>,
+    /// How many heads were complete so far (wrapping): tells one held head from the next.
+    heads: u32,
     line: Vec<u8>,
     max_head: usize,
 }
@@ -60,6 +62,7 @@ impl FramingGuard {
         FramingGuard {
             state: State::Head,
             held: Vec::new(),
+            heads: 0,
             line: Vec::new(),
             max_head,
         }
@@ -69,6 +72,12 @@ impl FramingGuard {
     /// [`feed`](Self::feed) rather than [`feed_in_place`](Self::feed_in_place).
     pub(crate) fn is_holding(&self) -> bool {
         !self.held.is_empty()
+    }
+
+    /// The number of the incomplete head the guard holds, if any: it changes when one head
+    /// completes and the next one starts in the same bytes, so each gets its own timeout.
+    pub(crate) fn held_head(&self) -> Option<u32> {
+        self.is_holding().then_some(self.heads)
     }
 
     /// Whether the guard stopped watching: every later byte passes through unchanged.
@@ -86,6 +95,7 @@ impl FramingGuard {
                     Some(end) => {
                         let rest = self.held.split_off(end);
                         let mut head = std::mem::take(&mut self.held);
+                        self.heads = self.heads.wrapping_add(1);
                         // `head_end` and `inspect_head` find the same end; should they
                         // ever disagree, stop watching rather than hold bytes back.
                         self.state =
@@ -122,6 +132,7 @@ impl FramingGuard {
                 State::Head => match inspect_head(&mut input[at..]) {
                     Some((len, state)) => {
                         self.state = state;
+                        self.heads = self.heads.wrapping_add(1);
                         at += len;
                     }
                     None if input.len() - at > self.max_head => {

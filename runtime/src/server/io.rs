@@ -27,8 +27,9 @@ pub(crate) struct GuardedIo<S> {
     guard: Option<FramingGuard>,
     /// How long a request head may take from its first byte to its end.
     head_timeout: Duration,
-    /// Armed while the guard holds an incomplete head (see `time_head`).
-    head_deadline: Option<Pin<Box<Sleep>>>,
+    /// Armed while the guard holds an incomplete head: the timer, and the number of the head
+    /// it times (see `time_head`).
+    head_deadline: Option<(Pin<Box<Sleep>>, u32)>,
     /// Bytes read and released by the guard, not yet handed to hyper.
     ready: Vec<u8>,
     ready_at: usize,
@@ -89,13 +90,20 @@ impl<S> GuardedIo<S> {
         Poll::Ready(Ok(written))
     }
 
-    /// Starts the header read timeout when the guard begins to hold an incomplete head, and
-    /// stops it once the guard holds none (the head is complete, or the guard stopped
-    /// watching).
-    fn time_head(&mut self, holding: bool) {
-        if holding != self.head_deadline.is_some() {
-            let timeout = self.head_timeout;
-            self.head_deadline = holding.then(|| Box::pin(sleep(timeout)));
+    /// Starts the header read timeout when the guard begins to hold an incomplete head (again
+    /// when a head completes and the next one starts in the same bytes), and stops it once
+    /// the guard holds none (the head is complete, or the guard stopped watching).
+    fn time_head(&mut self, held: Option<u32>) {
+        match (held, &mut self.head_deadline) {
+            (None, timed) => *timed = None,
+            (Some(head), Some((_, timed))) if *timed == head => {}
+            (Some(head), Some((timer, timed))) => {
+                timer.as_mut().reset(Instant::now() + self.head_timeout);
+                *timed = head;
+            }
+            (Some(head), timed @ None) => {
+                *timed = Some((Box::pin(sleep(self.head_timeout)), head));
+            }
         }
     }
 
@@ -108,7 +116,7 @@ impl<S> GuardedIo<S> {
         match self
             .head_deadline
             .as_mut()
-            .map(|deadline| deadline.as_mut().poll(cx))
+            .map(|(deadline, _)| deadline.as_mut().poll(cx))
         {
             Some(Poll::Ready(())) => Err(io::Error::new(
                 io::ErrorKind::TimedOut,
@@ -246,8 +254,8 @@ impl<S: AsyncRead + Unpin> AsyncRead for GuardedIo<S> {
                 let released = guard.feed_in_place(&mut buf.filled_mut()[before..]);
                 buf.set_filled(before + released);
             }
-            let holding = guard.is_holding();
-            this.time_head(holding);
+            let held = guard.held_head();
+            this.time_head(held);
             if buf.filled().len() > before {
                 return Poll::Ready(Ok(()));
             }

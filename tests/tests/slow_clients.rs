@@ -200,6 +200,52 @@ async fn each_pipelined_head_is_timed_from_its_own_first_bytes() {
     server.shutdown().await;
 }
 
+/// After a `CONNECT`, an HTTP/1.0 keep-alive request or a request asking to upgrade (all
+/// answered like any other: the server never switches protocols), the next head is still
+/// timed: a client that stalls in it is cut off at the header timeout.
+#[tokio::test]
+async fn the_head_after_connect_http_1_0_or_upgrade_is_still_timed() {
+    let server = spawn_with(router(), short).await;
+    let firsts = [
+        (
+            "CONNECT t:443 HTTP/1.1\r\nHost: t:443\r\n\r\n",
+            "HTTP/1.1 501",
+        ),
+        (
+            "GET /hello HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
+            "HTTP/1.0 200",
+        ),
+        (
+            "GET /hello HTTP/1.1\r\nHost: t\r\nConnection: upgrade\r\nUpgrade: websocket\r\n\r\n",
+            "HTTP/1.1 200",
+        ),
+    ];
+    for (first, status) in firsts {
+        let mut stream = TcpStream::connect(server.addr).await.unwrap();
+        stream.write_all(first.as_bytes()).await.unwrap();
+        let mut answer = [0u8; 1024];
+        let n = tokio::time::timeout(Duration::from_secs(2), stream.read(&mut answer))
+            .await
+            .expect("answered")
+            .unwrap();
+        let answer = String::from_utf8_lossy(&answer[..n]);
+        assert!(answer.starts_with(status), "{first:?}: {answer}");
+        stream
+            .write_all(b"GET /hello HTTP/1.1\r\nX-Slow: a")
+            .await
+            .unwrap();
+        let stalled = Instant::now();
+        let (text, _) = until_closed(&mut stream, Duration::from_secs(3)).await;
+        assert_eq!(text, "", "{first:?}");
+        let took = stalled.elapsed();
+        assert!(
+            took >= Duration::from_millis(450) && took < Duration::from_millis(1500),
+            "{first:?}: {took:?}"
+        );
+    }
+    server.shutdown().await;
+}
+
 #[tokio::test]
 async fn a_silent_client_is_closed_at_the_first_byte_timeout() {
     let server = spawn_with(router(), short).await;

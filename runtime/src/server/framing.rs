@@ -12,9 +12,18 @@
 //!
 //! To find the next head, the guard follows the framing of each body (`Content-Length`
 //! bytes, or chunks up to the last chunk and trailers). Whenever the bytes are anything it
-//! does not fully understand (HTTP/2, an upgrade, a malformed length, an over-long head), it
-//! stops watching and passes every later byte through unchanged: hyper then rejects what is
+//! does not fully understand (HTTP/2, a malformed length, an over-long head), it stops
+//! watching and passes every later byte through unchanged: hyper then rejects what is
 //! malformed on its own, and nothing is ever held back for good.
+//!
+//! The connection's header read timeout rests on the guard too (it times the heads the guard
+//! holds, `io.rs`), so the guard stops watching only where the connection ends anyway (hyper
+//! closes it after rejecting the bytes) or is not HTTP/1 (HTTP/2). In particular it follows
+//! HTTP/1.0 requests, `CONNECT`s and requests that ask to upgrade: routemark's server never
+//! switches protocols (it serves connections without hyper's upgrades, and answers `CONNECT`
+//! 501), so such a request is answered like any other and the connection stays HTTP/1, with
+//! a next head to time and check. A server that did upgrade would have to stop watching
+//! after a `101`.
 
 /// The header name a conflicting `Content-Length` is renamed to. Same length as
 /// `content-length`, so the stream's byte counts are unchanged. A client that sends it
@@ -241,20 +250,18 @@ fn field_value<'a>(line: &'a [u8], name: &[u8]) -> Option<&'a [u8]> {
 /// Finds the end of the head at the start of `buf` and decides how the body after it is
 /// framed, renaming conflicting `Content-Length`s; `None` while the head is incomplete.
 /// Runs once per request, in one pass over the lines (each found with `memchr`), without
-/// allocating, and only looks closer at lines that start like one of the three fields it
+/// allocating, and only looks closer at lines that start like one of the two fields it
 /// needs.
 fn inspect_head(buf: &mut [u8]) -> Option<(usize, State)> {
     let start = first_non_blank(buf)?;
     let mut line_ends = memchr::memchr_iter(b'\n', &buf[start..]).map(|at| start + at);
     let request_line_end = line_ends.next()?;
     let request_line = trim_cr(&buf[start..request_line_end]);
-    // HTTP/2's preface, CONNECT tunnels and HTTP/1.0 are not followed further.
-    let followed = request_line.ends_with(b" HTTP/1.1")
-        && !request_line.starts_with(b"PRI ")
-        && !request_line.starts_with(b"CONNECT ");
+    // HTTP/2's preface and unknown versions are not followed (see the module documentation).
+    let followed = (request_line.ends_with(b" HTTP/1.1") || request_line.ends_with(b" HTTP/1.0"))
+        && !request_line.starts_with(b"PRI ");
     let mut content_length: Option<Option<u64>> = None;
     let mut last_coding_is_chunked: Option<bool> = None;
-    let mut upgrade = false;
     let mut line_start = request_line_end + 1;
     let end = loop {
         let line_end = line_ends.next()?;
@@ -282,7 +289,6 @@ fn inspect_head(buf: &mut [u8]) -> Option<(usize, State)> {
                     last_coding_is_chunked = Some(last.trim().eq_ignore_ascii_case("chunked"));
                 }
             }
-            Some(b'u') => upgrade |= field_value(line, b"upgrade").is_some(),
             _ => {}
         }
     };
@@ -293,7 +299,6 @@ fn inspect_head(buf: &mut [u8]) -> Option<(usize, State)> {
         rename_content_length(&mut buf[..end]);
     }
     let state = match (last_coding_is_chunked, content_length) {
-        _ if upgrade => State::PassThrough,
         (Some(true), _) => State::ChunkSize,
         (Some(false), _) => State::PassThrough,
         (None, Some(Some(0)) | None) => State::Head,
@@ -450,15 +455,30 @@ mod tests {
     }
 
     #[test]
-    fn the_method_is_read_with_its_first_byte_whatever_the_split() {
-        // A CONNECT head is not followed, so the conflicting second head is not marked.
-        let input: &[u8] = b"CONNECT a:1 HTTP/1.1\r\nContent-Length: 2\r\n\r\nPOST / HTTP/1.1\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n";
-        for split in 1..input.len() {
-            assert_eq!(
-                run(&[&input[..split], &input[split..]]),
-                input,
-                "split at {split}"
-            );
+    fn connect_http_1_0_and_upgrade_requests_are_followed_whatever_the_split() {
+        // The server never switches protocols, so the connection stays HTTP/1 after each of
+        // these, and the conflicting head after it is marked.
+        let conflicting: &[u8] =
+            b"POST / HTTP/1.1\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n";
+        let marked = String::from_utf8_lossy(conflicting)
+            .replace("Content-Length", CONFLICT_MARKER)
+            .into_bytes();
+        let firsts: [&[u8]; 3] = [
+            b"CONNECT a:1 HTTP/1.1\r\nContent-Length: 2\r\n\r\nab",
+            b"GET / HTTP/1.0\r\nConnection: keep-alive\r\nContent-Length: 1\r\n\r\nx",
+            b"GET / HTTP/1.1\r\nConnection: upgrade\r\nUpgrade: websocket\r\n\r\n",
+        ];
+        for first in firsts {
+            let input = [first, conflicting].concat();
+            let expected = [first, &marked].concat();
+            for split in 1..input.len() {
+                assert_eq!(
+                    run(&[&input[..split], &input[split..]]),
+                    expected,
+                    "{:?} split at {split}",
+                    String::from_utf8_lossy(first)
+                );
+            }
         }
     }
 

@@ -7,7 +7,8 @@
 //! connection goes idle, which makes the idle timeout moot). The guard already sees where
 //! each head starts and ends, and a head that arrives whole in one read, nearly every head,
 //! needs no timer at all: one is armed only while the guard holds an incomplete head, from
-//! the read that brought its first bytes.
+//! the read that brought its first bytes (and, from the start, for a connection's first
+//! byte).
 
 use std::io;
 use std::pin::Pin;
@@ -27,9 +28,10 @@ pub(crate) struct GuardedIo<S> {
     guard: Option<FramingGuard>,
     /// How long a request head may take from its first byte to its end.
     head_timeout: Duration,
-    /// Armed while the guard holds an incomplete head: the timer, and the number of the head
-    /// it times (see `time_head`).
-    head_deadline: Option<(Pin<Box<Sleep>>, u32)>,
+    /// The header read timeout, armed from the start for the connection's first byte, then
+    /// while the guard holds an incomplete head: the timer, and the number of the head it
+    /// times (`None` for the first byte; see `time_head`).
+    head_deadline: Option<(Pin<Box<Sleep>>, Option<u32>)>,
     /// Bytes read and released by the guard, not yet handed to hyper.
     ready: Vec<u8>,
     ready_at: usize,
@@ -63,7 +65,9 @@ impl<S> GuardedIo<S> {
             inner,
             guard,
             head_timeout,
-            head_deadline: None,
+            // A stream whose version was not told by peeking (`serve_connection`) gets its
+            // first-byte timeout here; after a peek the first read has bytes at once.
+            head_deadline: Some((Box::pin(sleep(head_timeout)), None)),
             ready: Vec::new(),
             ready_at: 0,
             eof: false,
@@ -96,13 +100,13 @@ impl<S> GuardedIo<S> {
     fn time_head(&mut self, held: Option<u32>) {
         match (held, &mut self.head_deadline) {
             (None, timed) => *timed = None,
-            (Some(head), Some((_, timed))) if *timed == head => {}
+            (Some(head), Some((_, timed))) if *timed == Some(head) => {}
             (Some(head), Some((timer, timed))) => {
                 timer.as_mut().reset(Instant::now() + self.head_timeout);
-                *timed = head;
+                *timed = Some(head);
             }
             (Some(head), timed @ None) => {
-                *timed = Some((Box::pin(sleep(self.head_timeout)), head));
+                *timed = Some((Box::pin(sleep(self.head_timeout)), Some(head)));
             }
         }
     }
@@ -236,6 +240,8 @@ impl<S: AsyncRead + Unpin> AsyncRead for GuardedIo<S> {
                 _ => {
                     if read > 0 {
                         this.touch();
+                        // No heads to time: HTTP/2, or bytes hyper rejects.
+                        this.head_deadline = None;
                     }
                     return Poll::Ready(Ok(()));
                 }

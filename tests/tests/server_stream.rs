@@ -137,3 +137,28 @@ fn a_silent_client_is_disconnected_at_the_header_timeout() {
         "{took:?}"
     );
 }
+
+/// A complete head over the default 64 KiB header limit, sent in one write over
+/// `serve_connection`, is answered 431.
+#[test]
+fn a_complete_head_over_the_default_limit_is_431() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let head = format!(
+        "GET / HTTP/1.1\r\nHost: a\r\nX: {}\r\n\r\n",
+        "v".repeat(70_000)
+    );
+    let output = harness::runtime().block_on(async {
+        let (mut client, server) = tokio::io::duplex(256 << 10);
+        let config = routemark::ServerConfig::default();
+        let serve = config.serve_connection(harness::router(), server);
+        let talk = async move {
+            client.write_all(head.as_bytes()).await.unwrap();
+            let mut output = Vec::new();
+            let _ = client.read_to_end(&mut output).await;
+            output
+        };
+        tokio::join!(serve, talk).1
+    });
+    let text = String::from_utf8_lossy(&output);
+    assert!(text.starts_with("HTTP/1.1 431 "), "{text}");
+}

@@ -162,3 +162,23 @@ fn a_complete_head_over_the_default_limit_is_431() {
     let text = String::from_utf8_lossy(&output);
     assert!(text.starts_with("HTTP/1.1 431 "), "{text}");
 }
+
+/// A complete head over the header limit (8 KiB in the harness) is answered 431 also over
+/// `serve_connection`, whatever the writes it arrives in.
+#[test]
+fn a_complete_head_over_the_limit_is_431_whatever_the_writes() {
+    let head = format!(
+        "GET / HTTP/1.1\r\nHost: a\r\nX: {}\r\n\r\n",
+        "v".repeat(10_000)
+    );
+    let rt = harness::runtime();
+    for chunk in [head.len(), 4096, 1000] {
+        let chunks: Vec<&[u8]> = head.as_bytes().chunks(chunk).collect();
+        let output = rt.block_on(harness::check(harness::router(), &chunks, false));
+        let text = String::from_utf8_lossy(&output);
+        assert!(
+            text.starts_with("HTTP/1.1 431 "),
+            "in chunks of {chunk}: {text}"
+        );
+    }
+}

@@ -145,33 +145,42 @@ async fn a_keep_alive_connection_stalling_in_its_next_head_is_cut_off() {
     server.shutdown().await;
 }
 
-/// The bodies of the answers in `text`, in order (each answer's text after its blank line).
-fn bodies(text: &str) -> Vec<&str> {
-    text.split("HTTP/1.1 ")
+/// Sends `pieces` on one keep-alive connection, each write followed by its pause, and
+/// returns the bodies of the answers, in order; fails if the server closed the connection.
+async fn answers_to_pieces(addr: std::net::SocketAddr, pieces: &[(&[u8], u64)]) -> Vec<String> {
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    stream.set_nodelay(true).unwrap();
+    for (piece, pause_ms) in pieces {
+        stream.write_all(piece).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(*pause_ms)).await;
+    }
+    let exchange = read_all(&mut stream, Duration::from_millis(700)).await;
+    assert!(!exchange.closed, "{}", exchange.text);
+    exchange
+        .text
+        .split("HTTP/1.1 ")
         .skip(1)
-        .map(|answer| answer.rsplit("\r\n\r\n").next().unwrap_or_default())
+        .map(|answer| {
+            answer
+                .rsplit("\r\n\r\n")
+                .next()
+                .unwrap_or_default()
+                .to_owned()
+        })
         .collect()
 }
 
 /// A pipelined head that arrives in two parts while the request before it is in flight is
-/// held until whole, then answered in turn; the header timeout runs from its first part.
+/// held until whole, then answered in turn.
 #[tokio::test]
 async fn a_pipelined_head_split_while_a_request_is_in_flight_is_answered() {
     let server = spawn_with(router(), short).await;
-    let mut stream = TcpStream::connect(server.addr).await.unwrap();
-    stream.set_nodelay(true).unwrap();
     let next = get("/hello");
     let (first_part, rest) = next.split_at(12);
-    let mut pipelined = get("/slow");
-    pipelined.extend_from_slice(first_part);
-    stream.write_all(&pipelined).await.unwrap();
+    let pipelined = [get("/slow").as_slice(), first_part].concat();
     // `/slow` takes 200 ms; the rest of the next head comes while it runs.
-    tokio::time::sleep(Duration::from_millis(100)).await;
-    stream.write_all(rest).await.unwrap();
-    let exchange = read_all(&mut stream, Duration::from_millis(700)).await;
-    assert!(!exchange.closed, "{}", exchange.text);
-    let answers = bodies(&exchange.text);
-    assert_eq!(answers, ["slow", "hello"], "{}", exchange.text);
+    let answers = answers_to_pieces(server.addr, &[(&pipelined, 100), (rest, 0)]).await;
+    assert_eq!(answers, ["slow", "hello"]);
     server.shutdown().await;
 }
 
@@ -180,23 +189,14 @@ async fn a_pipelined_head_split_while_a_request_is_in_flight_is_answered() {
 #[tokio::test]
 async fn each_pipelined_head_is_timed_from_its_own_first_bytes() {
     let server = spawn_with(router(), short).await;
-    let mut stream = TcpStream::connect(server.addr).await.unwrap();
-    stream.set_nodelay(true).unwrap();
     let (first, second) = (get("/hello"), get("/slow"));
     // 0 ms: part of the first head. 300 ms: its rest and part of the second. 650 ms: the
     // rest of the second, 350 ms after its first bytes but 650 ms after the first head's,
     // past the 500 ms header timeout.
-    stream.write_all(&first[..10]).await.unwrap();
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let mut middle = first[10..].to_vec();
-    middle.extend_from_slice(&second[..10]);
-    stream.write_all(&middle).await.unwrap();
-    tokio::time::sleep(Duration::from_millis(350)).await;
-    stream.write_all(&second[10..]).await.unwrap();
-    let exchange = read_all(&mut stream, Duration::from_millis(700)).await;
-    assert!(!exchange.closed, "{}", exchange.text);
-    let answers = bodies(&exchange.text);
-    assert_eq!(answers, ["hello", "slow"], "{}", exchange.text);
+    let middle = [&first[10..], &second[..10]].concat();
+    let pieces: [(&[u8], u64); 3] = [(&first[..10], 300), (&middle, 350), (&second[10..], 0)];
+    let answers = answers_to_pieces(server.addr, &pieces).await;
+    assert_eq!(answers, ["hello", "slow"]);
     server.shutdown().await;
 }
 

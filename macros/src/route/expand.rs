@@ -14,7 +14,7 @@
 //! `#[diagnostic::on_unimplemented]` in the runtime.
 
 use proc_macro2::{Group, Ident, Span, TokenStream, TokenTree};
-use quote::{ToTokens, format_ident, quote, quote_spanned};
+use quote::{ToTokens, TokenStreamExt, format_ident, quote, quote_spanned};
 use routemark_path::route_key;
 use syn::spanned::Spanned;
 use syn::{ReturnType, Type};
@@ -23,15 +23,118 @@ use super::ast::{Binding, Route, state_inner};
 use crate::private::Private;
 
 /// `item` is the handler exactly as written.
+///
+/// The whole expansion is one `quote!`: each nested `quote!` interpolated into another
+/// would copy its tokens into the outer stream once more (a call across the proc-macro
+/// bridge per interpolation), a measurable part of `cargo check` for a crate of many routes
+/// since the macro runs unoptimised. Helpers return only leaves: the user's types, spanned.
 pub(crate) fn route(route: &Route<'_>, item: TokenStream) -> TokenStream {
-    let func = item;
-    let descriptor = descriptor(route, duplicate_guards(route));
+    let parts = Ident::new("__routemark_parts", Span::call_site());
+    let body = Ident::new("__routemark_body", Span::call_site());
+    let guards = duplicate_guards(route);
+    let call = Call::new(route);
+    let Call {
+        types,
+        specs,
+        vars,
+        call_args,
+        takes_no_body,
+        ret,
+    } = &call;
+    let call_n = format_ident!("call{}", types.len() + usize::from(*takes_no_body));
+    // `NoBody` last, in the type arguments, the specs and the closure's parameters.
+    let no_body_type = takes_no_body.then(|| quote!(#Private::NoBody,));
+    let no_body_spec = takes_no_body.then_some(Spec::Extractor);
+    let no_body_param = takes_no_body.then_some(Underscore);
+    let inferred = (0..types.len() + usize::from(*takes_no_body) + 2).map(|_| Underscore);
+    let func_name = &route.func.sig.ident;
+    let output = if route.func.sig.asyncness.is_some() {
+        quote!(#func_name(#(#call_args.0),*))
+    } else {
+        quote!(::core::future::ready(#func_name(#(#call_args.0),*)))
+    };
+    let methods = route
+        .attr
+        .methods
+        .iter()
+        .map(|&(method, _)| WithMethod(method));
+    let path = &route.attr.path;
+    let name = route.func.sig.ident.to_string();
+    let body_limit = match &route.attr.body_limit {
+        Some(limit) => quote!(::core::option::Option::Some(#limit)),
+        None => quote!(::core::option::Option::None),
+    };
+    let state = route.args.iter().filter_map(|arg| match &arg.binding {
+        Binding::Extractor { ty } => state_inner(ty).map(StateRequirement),
+        _ => None,
+    });
+    // The handler is a closure without captures, which the descriptor coerces to a `fn`
+    // pointer: no named function with a spelled-out signature per route.
     quote! {
-        #func
-        #Private::inventory::submit! { #descriptor }
+        #item
+        #Private::inventory::submit! {
+            #Private::Route::__new(
+                #Private::MethodSet::EMPTY #(#methods)*,
+                #path,
+                |#parts, #body| {
+                    #guards
+                    #Private::#call_n::<#(#types,)* #no_body_type #ret, #(#inferred),*>(
+                        #parts,
+                        #body,
+                        &[#(#specs,)* #no_body_spec],
+                        |#(#vars,)* #no_body_param| #output,
+                    )
+                },
+                #name,
+                ::core::module_path!(),
+                ::core::file!(),
+                ::core::line!(),
+                &[#(#state),*],
+                #body_limit,
+            )
+        }
     }
 }
 
+/// `.with(Method::Get)`: one method of the route's `MethodSet`.
+struct WithMethod(routemark_path::Method);
+
+impl ToTokens for WithMethod {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        let variant = match self.0.as_str() {
+            "GET" => "Get",
+            "HEAD" => "Head",
+            "POST" => "Post",
+            "PUT" => "Put",
+            "PATCH" => "Patch",
+            "DELETE" => "Delete",
+            "OPTIONS" => "Options",
+            _ => "Trace",
+        };
+        let variant = Ident::new(variant, Span::call_site());
+        tokens.extend(quote!(.with(#Private::Method::#variant)));
+    }
+}
+
+/// The state type `S` of a `State<S>` argument, which `App::new()` checks is provided.
+struct StateRequirement<'a>(&'a Type);
+
+impl ToTokens for StateRequirement<'_> {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        let state = self.0;
+        tokens.extend(quote!(#Private::StateRequirement::__new(
+            #Private::TypeId::of::<#state>,
+            #Private::type_name::<#state>,
+        )));
+    }
+}
+
+/// One hidden `#[macro_export] macro_rules!` per method, named by the route key, so that a
+/// second route with the same method and path shape in the crate is error E0428. They go in
+/// the handler closure's body: `#[macro_export]` still makes each one a crate-wide name, but
+/// its textual scope ends with the body. At module level, every `macro_rules!` opens a scope
+/// that rustc walks to resolve each later attribute and macro name of the module, which made
+/// `cargo check` quadratic in the number of routes.
 fn duplicate_guards(route: &Route<'_>) -> TokenStream {
     let Some(template) = &route.template else {
         return TokenStream::new();
@@ -53,113 +156,106 @@ fn duplicate_guards(route: &Route<'_>) -> TokenStream {
         .collect()
 }
 
-/// The handler closure. `guards` go in its body: `#[macro_export]` still makes each one a
-/// crate-wide name, but its textual scope ends with the body. At module level, every
-/// `macro_rules!` opens a scope that rustc walks to resolve each later attribute and macro
-/// name of the module, which made `cargo check` quadratic in the number of routes; in a
-/// block of their own (an anonymous `const`) they cost an item per route.
-fn shim(route: &Route<'_>, guards: TokenStream) -> TokenStream {
-    let func_name = &route.func.sig.ident;
-    let parts = Ident::new("__routemark_parts", Span::call_site());
-    let body = Ident::new("__routemark_body", Span::call_site());
+/// The leaves of the `callN` call, in extraction order: parameters first (cheap, and a bad
+/// one answers 400 before any extractor runs), then extractors in argument order. The
+/// generic `callN` extracts in that order and passes the values to a closure, which calls
+/// the handler in argument order. Each argument's type is a type argument of `callN`,
+/// spanned at the user's type, so that a bound it fails is reported there.
+struct Call<'a> {
+    types: Vec<TokenStream>,
+    specs: Vec<Spec<'a>>,
+    /// The closure's parameters, in extraction order.
+    vars: Vec<Ident>,
+    /// The closure's parameters, in the handler's argument order.
+    call_args: Vec<Ident>,
+    /// No argument may read the body (or none wants to): every argument is extracted as a
+    /// head argument, borrowing the request, and `NoBody` takes the last place.
+    takes_no_body: bool,
+    /// The return type, spanned at the user's return type, where a type that is not a
+    /// response is reported; `impl Trait` is left to inference.
+    ret: TokenStream,
+}
 
-    // Extraction order: parameters first (cheap, and a bad one answers 400 before any
-    // extractor runs), then extractors in argument order. The generic `callN` extracts in
-    // that order and passes the values to a closure, which calls the handler in argument
-    // order. Each argument's type is a type argument of `callN`, spanned at the user's type,
-    // so that a bound it fails is reported there.
-    let body_reader = route.last_extractor();
-    let (mut order, extractors): (Vec<usize>, Vec<usize>) = (0..route.args.len())
-        .partition(|&i| !matches!(route.args[i].binding, Binding::Extractor { .. }));
-    order.extend(extractors);
-    let mut types = Vec::new();
-    let mut specs = Vec::new();
-    for &i in &order {
-        let (ty, spec) = match &route.args[i].binding {
-            Binding::Path { index, param, ty } => (
-                wrapped(ty, "PathParam", ty),
-                quote!(#Private::ArgSpec { index: #index, name: #param }),
-            ),
-            Binding::Query {
-                param,
-                ty,
-                optional,
-            } => {
-                let wrapper = match optional {
-                    Some(inner) => wrapped(ty, "QueryParamOpt", inner),
-                    None => wrapped(ty, "QueryParam", ty),
-                };
-                (
-                    wrapper,
-                    quote!(#Private::ArgSpec { index: 0, name: #param }),
-                )
+impl<'a> Call<'a> {
+    fn new(route: &'a Route<'_>) -> Call<'a> {
+        let (mut order, extractors): (Vec<usize>, Vec<usize>) = (0..route.args.len())
+            .partition(|&i| !matches!(route.args[i].binding, Binding::Extractor { .. }));
+        order.extend(extractors);
+        let mut types = Vec::with_capacity(order.len());
+        let mut specs = Vec::with_capacity(order.len());
+        for &i in &order {
+            let (ty, spec) = match &route.args[i].binding {
+                Binding::Path { index, param, ty } => {
+                    (wrapped(ty, "PathParam", ty), Spec::Named(*index, param))
+                }
+                Binding::Query {
+                    param,
+                    ty,
+                    optional,
+                } => {
+                    let wrapper = match optional {
+                        Some(inner) => wrapped(ty, "QueryParamOpt", inner),
+                        None => wrapped(ty, "QueryParam", ty),
+                    };
+                    (wrapper, Spec::Named(0, param))
+                }
+                Binding::Extractor { ty } => (wrapped(ty, "Extract", ty), Spec::Extractor),
+                Binding::Receiver => unreachable!("a receiver is reported by valid.rs"),
+            };
+            types.push(ty);
+            specs.push(spec);
+        }
+        let vars: Vec<Ident> = (0..order.len())
+            .map(|position| format_ident!("__routemark_arg{}", position))
+            .collect();
+        let mut call_args = vars.clone();
+        for (position, &i) in order.iter().enumerate() {
+            call_args[i] = vars[position].clone();
+        }
+        let ret = match &route.func.sig.output {
+            ReturnType::Default => quote!(()),
+            ReturnType::Type(_, ty) if matches!(**ty, Type::ImplTrait(_)) => {
+                quote_spanned!(ty.span()=> _)
             }
-            Binding::Extractor { ty } => (
-                wrapped(ty, "Extract", ty),
-                quote!(#Private::ArgSpec::EXTRACTOR),
-            ),
-            Binding::Receiver => unreachable!("a receiver is reported by valid.rs"),
+            ReturnType::Type(_, ty) => {
+                let anchor = anchor_span(ty);
+                respan(ty.to_token_stream(), anchor)
+            }
         };
-        types.push(ty);
-        specs.push(spec);
+        Call {
+            takes_no_body: route.last_extractor().is_none() && !order.is_empty(),
+            types,
+            specs,
+            vars,
+            call_args,
+            ret,
+        }
     }
-    let vars: Vec<Ident> = (0..order.len())
-        .map(|position| format_ident!("__routemark_arg{}", position))
-        .collect();
-    let mut closure_params = vars
-        .iter()
-        .map(ToTokens::to_token_stream)
-        .collect::<Vec<_>>();
-    if body_reader.is_none() && !order.is_empty() {
-        // No argument may read the body (or none wants to): every argument is extracted as a
-        // head argument, borrowing the request, and `NoBody` takes the last place.
-        types.push(quote!(#Private::NoBody));
-        specs.push(quote!(#Private::ArgSpec::EXTRACTOR));
-        closure_params.push(quote!(_));
+}
+
+/// An entry of the route's `ArgSpec` array, written straight into the output.
+enum Spec<'a> {
+    Named(usize, &'a str),
+    Extractor,
+}
+
+impl ToTokens for Spec<'_> {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        match self {
+            Spec::Named(index, name) => {
+                let index = proc_macro2::Literal::usize_unsuffixed(*index);
+                tokens.extend(quote!(#Private::ArgSpec { index: #index, name: #name }));
+            }
+            Spec::Extractor => tokens.extend(quote!(#Private::ArgSpec::EXTRACTOR)),
+        }
     }
-    let call_args = (0..route.args.len()).map(|i| {
-        let position = order
-            .iter()
-            .position(|&o| o == i)
-            .expect("every argument is ordered");
-        let var = &vars[position];
-        quote!(#var.0)
-    });
+}
 
-    let call = quote!(#func_name(#(#call_args),*));
-    let output = if route.func.sig.asyncness.is_some() {
-        call
-    } else {
-        quote!(::core::future::ready(#call))
-    };
-    // The return type is a type argument of `callN` too, spanned at the user's return type,
-    // where a type that is not a response is reported; `impl Trait` is left to inference.
-    let ret = match &route.func.sig.output {
-        ReturnType::Default => quote!(()),
-        ReturnType::Type(_, ty) if matches!(**ty, Type::ImplTrait(_)) => {
-            quote_spanned!(ty.span()=> _)
-        }
-        ReturnType::Type(_, ty) => {
-            let anchor = anchor_span(ty);
-            respan(ty.to_token_stream(), anchor)
-        }
-    };
+struct Underscore;
 
-    let arity = types.len();
-    let call_n = format_ident!("call{}", arity);
-    let inferred = (0..arity + 2).map(|_| quote!(_));
-    // A closure without captures, which the descriptor coerces to a `fn` pointer: no named
-    // function with a spelled-out signature per route.
-    quote! {
-        |#parts, #body| {
-            #guards
-            #Private::#call_n::<#(#types,)* #ret, #(#inferred),*>(
-                #parts,
-                #body,
-                &[#(#specs),*],
-                |#(#closure_params),*| #output,
-            )
-        }
+impl ToTokens for Underscore {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        tokens.append(Ident::new("_", Span::call_site()));
     }
 }
 
@@ -204,56 +300,4 @@ fn respan(tokens: TokenStream, span: Span) -> TokenStream {
             token
         })
         .collect()
-}
-
-fn descriptor(route: &Route<'_>, guards: TokenStream) -> TokenStream {
-    let methods = route.attr.methods.iter().map(|&(method, _)| {
-        let variant = Ident::new(
-            match method.as_str() {
-                "GET" => "Get",
-                "HEAD" => "Head",
-                "POST" => "Post",
-                "PUT" => "Put",
-                "PATCH" => "Patch",
-                "DELETE" => "Delete",
-                "OPTIONS" => "Options",
-                _ => "Trace",
-            },
-            Span::call_site(),
-        );
-        quote!(.with(#Private::Method::#variant))
-    });
-    let path = &route.attr.path;
-    let name = route.func.sig.ident.to_string();
-    let body_limit = match &route.attr.body_limit {
-        Some(limit) => quote!(::core::option::Option::Some(#limit)),
-        None => quote!(::core::option::Option::None),
-    };
-    let state = route
-        .args
-        .iter()
-        .filter_map(|arg| match &arg.binding {
-            Binding::Extractor { ty } => state_inner(ty),
-            _ => None,
-        })
-        .map(|state| {
-            quote!(#Private::StateRequirement::__new(
-                #Private::TypeId::of::<#state>,
-                #Private::type_name::<#state>,
-            ))
-        });
-    let shim = shim(route, guards);
-    quote! {
-        #Private::Route::__new(
-            #Private::MethodSet::EMPTY #(#methods)*,
-            #path,
-            #shim,
-            #name,
-            ::core::module_path!(),
-            ::core::file!(),
-            ::core::line!(),
-            &[#(#state),*],
-            #body_limit,
-        )
-    }
 }

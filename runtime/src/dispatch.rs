@@ -161,17 +161,26 @@ impl Router {
 
     /// Answers one request.
     pub async fn handle(&self, request: http::Request<Body>) -> Response {
-        let (head, body) = request.into_parts();
-        self.dispatch(head, body).await
+        match self.clone().dispatch(request, std::convert::identity).await {
+            Ok(response) => response,
+        }
     }
 
-    /// [`handle`](Self::handle) on a request already split, as the server has it. One
-    /// `async fn` from the checks to the handler's answer: each nested future would move the
-    /// response once more on its way out.
-    pub(crate) async fn dispatch(&self, head: http::request::Parts, body: Body) -> Response {
+    /// [`handle`](Self::handle) for the server: the request's body becomes a [`Body`]
+    /// through `into_body`, and the answer comes in the `Result` hyper's service wants. One
+    /// `async fn` from the request to the handler's answer, owning its router, so the
+    /// server's service returns this future itself: each wrapping future would move the
+    /// request in and the response out once more (a `memcpy` of a few hundred bytes each).
+    pub(crate) async fn dispatch<B>(
+        self,
+        request: http::Request<B>,
+        into_body: impl FnOnce(B) -> Body,
+    ) -> Result<Response, Infallible> {
+        let (head, body) = request.into_parts();
+        let body = into_body(body);
         let inner = &*self.inner;
         if uri_len(&head.uri) > inner.config.max_uri_len {
-            return uri_too_long(inner.config.max_uri_len);
+            return Ok(uri_too_long(inner.config.max_uri_len));
         }
         let fields = HeaderFacts::scan(&head.headers);
         if let Some(problem) = framing_problem(head.version, &fields) {
@@ -179,30 +188,30 @@ impl Router {
             response
                 .headers_mut()
                 .insert(header::CONNECTION, HeaderValue::from_static("close"));
-            return response;
+            return Ok(response);
         }
 
         let method = to_route_method(&head.method);
         let path = head.uri.path();
         if path == "*" {
-            return if head.method == http::Method::OPTIONS {
+            return Ok(if head.method == http::Method::OPTIONS {
                 options_response(inner.all_methods.with(Method::Options))
             } else {
                 HttpError::bad_request("the target `*` is only valid for `OPTIONS`").into_response()
-            };
+            });
         }
         if head.method == http::Method::CONNECT {
-            return HttpError::new(
+            return Ok(HttpError::new(
                 StatusCode::NOT_IMPLEMENTED,
                 "`CONNECT` is not supported: this server routes resources, not tunnels",
             )
-            .into_response();
+            .into_response());
         }
         let Some(method) = method else {
-            return match allowed_methods(&inner.table, path) {
+            return Ok(match allowed_methods(&inner.table, path) {
                 Some(allow) => method_not_allowed(&head.method, allow),
                 None => not_found(path),
-            };
+            });
         };
 
         let (route, params) = match inner.table.lookup(method, path) {
@@ -211,14 +220,16 @@ impl Router {
                 params,
             } => (route, params),
             Lookup::MethodNotAllowed { allow } if method == Method::Options => {
-                return options_response(allow);
+                return Ok(options_response(allow));
             }
-            Lookup::MethodNotAllowed { allow } => return method_not_allowed(&head.method, allow),
+            Lookup::MethodNotAllowed { allow } => {
+                return Ok(method_not_allowed(&head.method, allow));
+            }
             Lookup::NotFound => {
-                return match self.trailing_slash_redirect(&head.uri) {
+                return Ok(match self.trailing_slash_redirect(&head.uri) {
                     Some(response) => response,
                     None => not_found(path),
-                };
+                });
             }
         };
         let base = path.as_ptr() as usize;
@@ -288,7 +299,7 @@ impl Router {
             }
             *response.body_mut() = Body::empty();
         }
-        response
+        Ok(response)
     }
 
     fn trailing_slash_redirect(&self, uri: &http::Uri) -> Option<Response> {
@@ -630,8 +641,7 @@ where
     }
 
     fn call(&mut self, request: http::Request<B>) -> Self::Future {
-        let router = self.clone();
-        Box::pin(async move { Ok(router.handle(request.map(Body::new)).await) })
+        Box::pin(self.clone().dispatch(request, Body::new))
     }
 }
 

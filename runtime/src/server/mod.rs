@@ -399,18 +399,15 @@ fn connection_service(
 + Send
 + 'static {
     hyper::service::service_fn(move |request: http::Request<Incoming>| {
-        let router = router.clone();
-        async move {
-            let (head, body) = request.into_parts();
+        router.clone().dispatch(request, move |body| {
             // A request without a body (most of them) has nothing to time: skip the two
             // timers and the allocations of the wrapper.
-            let body = if http_body::Body::is_end_stream(&body) {
+            if http_body::Body::is_end_stream(&body) {
                 Body::empty()
             } else {
                 Body::new(TimedBody::new(body, body_idle_timeout, body_timeout))
-            };
-            Ok(router.dispatch(head, body).await)
-        }
+            }
+        })
     })
 }
 

@@ -302,6 +302,7 @@ impl Router {
         Ok(response)
     }
 
+    #[cold]
     fn trailing_slash_redirect(&self, uri: &http::Uri) -> Option<Response> {
         if self.inner.config.trailing_slash != TrailingSlash::Redirect {
             return None;
@@ -573,6 +574,7 @@ fn to_route_method(method: &http::Method) -> Option<Method> {
 
 /// The methods some route serves at `path`, with HEAD and OPTIONS implied; `None` when no
 /// route matches the path at all. For methods routes cannot declare (CONNECT, extensions).
+#[cold]
 fn allowed_methods(table: &RouteTable<&'static Route>, path: &str) -> Option<MethodSet> {
     match table.lookup(Method::Options, path) {
         Lookup::MethodNotAllowed { allow } => Some(allow),
@@ -595,6 +597,7 @@ fn allow_header(allow: MethodSet) -> HeaderValue {
     HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
+#[cold]
 fn options_response(allow: MethodSet) -> Response {
     let mut response = StatusCode::NO_CONTENT.into_response();
     response
@@ -603,6 +606,7 @@ fn options_response(allow: MethodSet) -> Response {
     response
 }
 
+#[cold]
 fn method_not_allowed(method: &http::Method, allow: MethodSet) -> Response {
     let mut response = HttpError::new(
         StatusCode::METHOD_NOT_ALLOWED,
@@ -622,6 +626,7 @@ fn method_not_allowed(method: &http::Method, allow: MethodSet) -> Response {
     response
 }
 
+#[cold]
 fn not_found(path: &str) -> Response {
     let shown: String = path.chars().take(200).collect();
     HttpError::new(StatusCode::NOT_FOUND, format!("no route matches `{shown}`")).into_response()

@@ -16,6 +16,8 @@ whose arguments are named after the parameters, typed `String`.
 
 CT_MACRO_OPT=3 in the environment builds the generated crates' proc macros optimised (see
 MACRO_PROFILE below); by default they run unoptimised, as in any dev build.
+CARGO_INCREMENTAL=0 in the environment reaches cargo and measures a check from scratch (a
+first check, CI) instead of the incremental re-check after an edit.
 
 `bench` builds dependencies once, then for each N touches `src/main.rs` and runs
 `cargo check` three times, reporting the median. It uses CARGO_TARGET_DIR (default

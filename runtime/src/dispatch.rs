@@ -166,11 +166,12 @@ impl Router {
         }
     }
 
-    /// [`handle`](Self::handle) for the server: the request's body becomes a [`Body`]
-    /// through `into_body`, and the answer comes in the `Result` hyper's service wants. One
-    /// `async fn` from the request to the handler's answer, owning its router, so the
-    /// server's service returns this future itself: each wrapping future would move the
-    /// request in and the response out once more (a `memcpy` of a few hundred bytes each).
+    /// [`handle`](Self::handle) for the server and the tower `Service`: the request's body
+    /// becomes a [`Body`] through `into_body`, and the answer comes in the `Result` hyper's
+    /// service wants. One `async fn` from the request to the handler's answer, owning its
+    /// router, so the server's service returns this future itself: each wrapping future
+    /// would move the request in and the response out once more (a `memcpy` of a few hundred
+    /// bytes each).
     pub(crate) async fn dispatch<B>(
         self,
         request: http::Request<B>,

@@ -41,12 +41,14 @@ pub(crate) fn route(route: &Route<'_>, item: TokenStream) -> TokenStream {
         takes_no_body,
         ret,
     } = &call;
-    let call_n = format_ident!("call{}", types.len() + usize::from(*takes_no_body));
+    let arity = types.len() + usize::from(*takes_no_body);
+    let call_n = format_ident!("call{}", arity);
     // `NoBody` last, in the type arguments, the specs and the closure's parameters.
     let no_body_type = takes_no_body.then(|| quote!(#Private::NoBody,));
     let no_body_spec = takes_no_body.then_some(Spec::Extractor);
     let no_body_param = takes_no_body.then_some(Underscore);
-    let inferred = (0..types.len() + usize::from(*takes_no_body) + 2).map(|_| Underscore);
+    // `Ret` is spelled out; the markers of the arguments, `F` and `Fut` are inferred.
+    let inferred = (0..arity + 2).map(|_| Underscore);
     let func_name = &route.func.sig.ident;
     let output = if route.func.sig.asyncness.is_some() {
         quote!(#func_name(#(#call_args.0),*))
@@ -208,6 +210,7 @@ impl<'a> Call<'a> {
         let vars: Vec<Ident> = (0..order.len())
             .map(|position| format_ident!("__routemark_arg{}", position))
             .collect();
+        // `order` is a permutation of the arguments: every slot is overwritten.
         let mut call_args = vars.clone();
         for (position, &i) in order.iter().enumerate() {
             call_args[i] = vars[position].clone();

@@ -36,6 +36,9 @@ const _: () = assert!(CONFLICT_MARKER.len() == "content-length".len());
 /// 16 KiB extension limit anyway.
 const MAX_LINE: usize = 17 << 10;
 
+/// The most capacity a guard's buffers keep once emptied (see `release_held`).
+pub(crate) const RETAINED_CAPACITY: usize = 4 << 10;
+
 #[derive(Debug)]
 enum State {
     /// Accumulating a request head in `held`.
@@ -95,36 +98,50 @@ impl FramingGuard {
     }
 
     /// Feeds bytes read from the client; appends to `out` the bytes that may go to hyper now.
+    ///
+    /// Iterative and copy-once: the bytes that complete a held head are joined to it, and
+    /// everything after that head is copied to `out` once and followed in place there. (A
+    /// version that split the rest off after each head and recursed held every remainder at
+    /// once: a read of a few thousand pipelined heads cost quadratic memory and as many stack
+    /// frames, issue 18.)
     pub(crate) fn feed(&mut self, mut input: &[u8], out: &mut Vec<u8>) {
-        while !input.is_empty() {
-            if let State::Head = self.state {
-                let searched_from = self.held.len().saturating_sub(3);
-                self.held.extend_from_slice(input);
-                match head_end(&self.held, searched_from) {
-                    Some(end) => {
-                        let rest = self.held.split_off(end);
-                        let mut head = std::mem::take(&mut self.held);
-                        self.heads = self.heads.wrapping_add(1);
-                        // `head_end` and `inspect_head` find the same end; should they
-                        // ever disagree, stop watching rather than hold bytes back.
-                        self.state =
-                            inspect_head(&mut head).map_or(State::PassThrough, |(_, state)| state);
-                        out.extend_from_slice(&head);
-                        // Bytes after the head are fed again under the new state.
-                        self.feed(&rest, out);
-                    }
-                    None if self.held.len() > self.max_head => {
-                        self.state = State::PassThrough;
-                        out.extend_from_slice(&self.held);
-                        self.held.clear();
-                    }
-                    None => {}
+        if self.is_holding() {
+            let searched_from = self.held.len().saturating_sub(3);
+            let joined_at = self.held.len();
+            self.held.extend_from_slice(input);
+            match head_end(&self.held, searched_from) {
+                Some(end) => {
+                    self.heads = self.heads.wrapping_add(1);
+                    // `head_end` and `inspect_head` find the same end; should they ever
+                    // disagree, stop watching rather than hold bytes back.
+                    self.state = inspect_head(&mut self.held[..end])
+                        .map_or(State::PassThrough, |(_, state)| state);
+                    out.extend_from_slice(&self.held[..end]);
+                    self.release_held();
+                    input = &input[end - joined_at..];
                 }
-                return;
+                None if self.held.len() > self.max_head => {
+                    self.state = State::PassThrough;
+                    out.extend_from_slice(&self.held);
+                    self.release_held();
+                    return;
+                }
+                None => return,
             }
-            let used = self.follow_body(input);
-            out.extend_from_slice(&input[..used]);
-            input = &input[used..];
+        }
+        let start = out.len();
+        out.extend_from_slice(input);
+        let released = self.feed_in_place(&mut out[start..]);
+        out.truncate(start + released);
+    }
+
+    /// Empties `held`, giving back the memory of a long head: a connection that once sent
+    /// one keeps no more than a small buffer for the rest of its life.
+    fn release_held(&mut self) {
+        if self.held.capacity() > RETAINED_CAPACITY {
+            self.held = Vec::new();
+        } else {
+            self.held.clear();
         }
     }
 
@@ -371,6 +388,26 @@ mod tests {
 
     fn whole(input: &[u8]) -> Vec<u8> {
         run(&[input])
+    }
+
+    #[test]
+    fn a_read_of_many_pipelined_heads_after_a_held_one_is_released_whole() {
+        // Issue 18: the rest of such a read was split off and recursed into once per head,
+        // holding every remainder at once (quadratic memory, one stack frame per head).
+        let head: &[u8] = b"GET /users/octocat HTTP/1.1\r\nHost: x\r\n\r\n";
+        let many = head.repeat(100_000);
+        let mut guard = FramingGuard::new(64 << 10);
+        let mut out = Vec::new();
+        guard.feed(&head[..10], &mut out);
+        assert!(guard.is_holding() && out.is_empty());
+        guard.feed(&head[10..], &mut out);
+        guard.feed(&many[..many.len() - 5], &mut out);
+        assert_eq!(out.len(), head.len() * 100_000);
+        assert_eq!(guard.held, many[many.len() - head.len()..many.len() - 5]);
+        guard.feed(&many[many.len() - 5..], &mut out);
+        assert_eq!(out, head.repeat(100_001));
+        assert!(!guard.is_holding());
+        assert!(guard.held.capacity() <= RETAINED_CAPACITY);
     }
 
     #[test]

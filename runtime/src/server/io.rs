@@ -18,7 +18,7 @@ use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::{Instant, Sleep, sleep};
 
-use super::framing::FramingGuard;
+use super::framing::{FramingGuard, RETAINED_CAPACITY};
 
 /// How many timer periods make up the idle timeout (see `GuardedIo::idle`).
 const IDLE_PERIODS: u32 = 4;
@@ -213,7 +213,13 @@ impl<S: AsyncRead + Unpin> AsyncRead for GuardedIo<S> {
                 buf.put_slice(&this.ready[this.ready_at..this.ready_at + n]);
                 this.ready_at += n;
                 if this.ready_at == this.ready.len() {
-                    this.ready.clear();
+                    // At most one read plus a held head, once drained; a connection keeps
+                    // no more than a small buffer between such reads.
+                    if this.ready.capacity() > RETAINED_CAPACITY {
+                        this.ready = Vec::new();
+                    } else {
+                        this.ready.clear();
+                    }
                     this.ready_at = 0;
                 }
                 return Poll::Ready(Ok(()));

@@ -1,18 +1,22 @@
 //! [`App`]: collect the routes, check the table, build the [`Router`], serve it.
 
-use std::collections::BTreeMap;
+use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
-use routemark_path::PathTemplate;
 use tokio::net::ToSocketAddrs;
+use tower::{Layer, Service};
 
-use crate::dispatch::{Router, RouterConfig, TrailingSlash};
-use crate::error::{BuildError, Error, Problem};
+use crate::Body;
+use crate::dispatch::{RouterConfig, TrailingSlash};
+use crate::error::{BuildError, Error};
 use crate::request::StateMap;
+use crate::response::IntoResponse;
 use crate::route::{Route, routes};
-use crate::router::RouteTableBuilder;
 use crate::server::Server;
+use crate::service::entry::{Nest, Recipe};
+use crate::service::layer::{LayerFn, layer_fn};
+use crate::service::{RouteFilter, RouteService, Router};
 
 /// An application: every route of the program, the state its handlers need, and the
 /// router's settings.
@@ -32,6 +36,10 @@ pub struct App {
     routes: Vec<&'static Route>,
     state: StateMap,
     config: RouterConfig,
+    layers: Vec<LayerFn>,
+    route_layers: Vec<(RouteFilter, LayerFn)>,
+    nested: Vec<Nest>,
+    fallback: Option<RouteService>,
 }
 
 impl std::fmt::Debug for App {
@@ -39,6 +47,13 @@ impl std::fmt::Debug for App {
         f.debug_struct("App")
             .field("routes", &self.routes.len())
             .field("config", &self.config)
+            .field("layers", &self.layers.len())
+            .field("route_layers", &self.route_layers.len())
+            .field(
+                "nested",
+                &self.nested.iter().map(|n| &n.prefix).collect::<Vec<_>>(),
+            )
+            .field("fallback", &self.fallback.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -66,16 +81,14 @@ impl App {
     /// assert!(app.routes().is_empty()); // this example has no `my_crate::admin` module
     /// ```
     pub fn with_routes(routes: impl IntoIterator<Item = &'static Route>) -> App {
-        let mut routes: Vec<&'static Route> = routes.into_iter().collect();
-        // inventory's order is unspecified; sort so that tables, conflicts and logs are stable.
-        // Cached keys: one key per route instead of two per comparison (10,000 routes sort
-        // in about a millisecond instead of over ten).
-        routes.sort_by_cached_key(|r| (r.crate_name(), r.path(), r.file(), r.line()));
-        routes.dedup_by(|a, b| std::ptr::eq(*a, *b));
         App {
-            routes,
+            routes: sorted(routes),
             state: StateMap::default(),
             config: RouterConfig::default(),
+            layers: Vec::new(),
+            route_layers: Vec::new(),
+            nested: Vec::new(),
+            fallback: None,
         }
     }
 
@@ -123,6 +136,123 @@ impl App {
         self
     }
 
+    /// Wraps **every request** in `layer`: matched routes, `404`, `405` and `OPTIONS`
+    /// answers, nested and fallback services. It runs after the server's framing and `Host`
+    /// checks and before routing, so it may rewrite the path. Any `tower::Layer` whose
+    /// service takes `http::Request<Body>` and answers anything [`IntoResponse`] works,
+    /// tower-http's included; the last layer added is the outermost. A panic in a layer is
+    /// caught like a handler's (`500`, logged).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use routemark::App;
+    /// use tower_http::timeout::TimeoutLayer;
+    ///
+    /// let app = App::new().layer(TimeoutLayer::new(Duration::from_secs(10)));
+    /// # let _ = app;
+    /// ```
+    #[must_use]
+    pub fn layer<L>(mut self, layer: L) -> App
+    where
+        L: Layer<RouteService> + Send + Sync + 'static,
+        L::Service: Service<http::Request<Body>> + Clone + Send + Sync + 'static,
+        <L::Service as Service<http::Request<Body>>>::Response: IntoResponse + 'static,
+        <L::Service as Service<http::Request<Body>>>::Error: Into<Infallible> + 'static,
+        <L::Service as Service<http::Request<Body>>>::Future: Send + 'static,
+    {
+        self.layers.push(layer_fn(layer));
+        self
+    }
+
+    /// Wraps the handler of **every matched route** in `layer` (not `404`, `405` or nested
+    /// services): an authorization layer, say, that must not turn a `404` into a `401`. It
+    /// runs after the lookup, with [`MatchedRoute`](crate::MatchedRoute) in the request
+    /// extensions; it must not rewrite the path (use [`App::layer`] for that). A route
+    /// without any route layer keeps the fast path.
+    #[must_use]
+    pub fn route_layer<L>(self, layer: L) -> App
+    where
+        L: Layer<RouteService> + Send + Sync + 'static,
+        L::Service: Service<http::Request<Body>> + Clone + Send + Sync + 'static,
+        <L::Service as Service<http::Request<Body>>>::Response: IntoResponse + 'static,
+        <L::Service as Service<http::Request<Body>>>::Error: Into<Infallible> + 'static,
+        <L::Service as Service<http::Request<Body>>>::Future: Send + 'static,
+    {
+        self.route_layer_for(RouteFilter::all(), layer)
+    }
+
+    /// [`App::route_layer`] for the routes `filter` selects: by tag (`tags = ["admin"]` in
+    /// the attribute) or by module.
+    ///
+    /// ```
+    /// use routemark::{App, RouteFilter};
+    /// use tower_http::validate_request::ValidateRequestHeaderLayer;
+    ///
+    /// let app = App::new().route_layer_for(
+    ///     RouteFilter::tag("admin"),
+    ///     ValidateRequestHeaderLayer::bearer("s3cret"),
+    /// );
+    /// # let _ = app;
+    /// ```
+    #[must_use]
+    pub fn route_layer_for<L>(mut self, filter: RouteFilter, layer: L) -> App
+    where
+        L: Layer<RouteService> + Send + Sync + 'static,
+        L::Service: Service<http::Request<Body>> + Clone + Send + Sync + 'static,
+        <L::Service as Service<http::Request<Body>>>::Response: IntoResponse + 'static,
+        <L::Service as Service<http::Request<Body>>>::Error: Into<Infallible> + 'static,
+        <L::Service as Service<http::Request<Body>>>::Future: Send + 'static,
+    {
+        self.route_layers.push((filter, layer_fn(layer)));
+        self
+    }
+
+    /// Mounts `service` under `prefix` (`"/legacy"`): every method at the prefix and below
+    /// it reaches the service, with the prefix stripped from the URI (`/legacy/a?b` arrives
+    /// as `/a?b`, `/legacy` as `/`) and the client's URI in
+    /// [`OriginalUri`](crate::OriginalUri). Any tower service of `http::Request<Body>` works:
+    /// an axum `Router`, tower-http's `ServeDir`. Routes under the prefix keep their
+    /// priority over it (a static segment beats the service's catch-all); a route or another
+    /// service with the same paths is a build error naming both.
+    ///
+    /// ```
+    /// use routemark::App;
+    /// use tower_http::services::ServeDir;
+    ///
+    /// let app = App::new().nest_service("/static", ServeDir::new("assets"));
+    /// # let _ = app;
+    /// ```
+    #[must_use]
+    #[track_caller]
+    pub fn nest_service<S>(mut self, prefix: &str, service: S) -> App
+    where
+        S: Service<http::Request<Body>> + Clone + Send + Sync + 'static,
+        S::Response: IntoResponse + 'static,
+        S::Error: Into<Infallible> + 'static,
+        S::Future: Send + 'static,
+    {
+        self.nested.push(Nest {
+            prefix: prefix.to_owned(),
+            service: RouteService::new(service),
+            location: std::panic::Location::caller(),
+        });
+        self
+    }
+
+    /// Answers what no route matches with `service` instead of `404` (a `405` stays a
+    /// `405`). The request arrives unchanged.
+    #[must_use]
+    pub fn fallback_service<S>(mut self, service: S) -> App
+    where
+        S: Service<http::Request<Body>> + Clone + Send + Sync + 'static,
+        S::Response: IntoResponse + 'static,
+        S::Error: Into<Infallible> + 'static,
+        S::Future: Send + 'static,
+    {
+        self.fallback = Some(RouteService::new(service));
+        self
+    }
+
     /// The routes of the application, sorted by crate, path and location.
     pub fn routes(&self) -> &[&'static Route] {
         &self.routes
@@ -136,43 +266,15 @@ impl App {
     /// (same method, same path shape) with both `file:line`, and each route whose
     /// `State<T>` was never provided.
     pub fn build(self) -> Result<Router, BuildError> {
-        let mut problems = Vec::new();
-        let mut builder = RouteTableBuilder::new();
-        let mut inserted = Vec::new();
-        for &route in &self.routes {
-            match PathTemplate::parse(route.path()) {
-                Ok(template) => {
-                    builder.insert_owned(route.methods(), template, route);
-                    inserted.push(route);
-                }
-                Err(errors) => problems.push(Problem::InvalidPath {
-                    route,
-                    message: errors
-                        .iter()
-                        .map(ToString::to_string)
-                        .collect::<Vec<_>>()
-                        .join("; "),
-                }),
-            }
-        }
-        let table = match builder.build() {
-            Ok(table) => Some(table),
-            Err(conflicts) => {
-                problems.extend(conflicts.into_iter().map(|c| Problem::Conflict {
-                    first: inserted[c.first],
-                    second: inserted[c.second],
-                    methods: c.methods,
-                }));
-                None
-            }
+        let recipe = Recipe {
+            state: Arc::new(self.state),
+            config: self.config,
+            route_layers: self.route_layers,
+            nested: self.nested,
+            fallback: self.fallback,
         };
-        problems.extend(missing_state(&self.routes, &self.state));
-        match table {
-            Some(table) if problems.is_empty() => {
-                Ok(Router::new(table, Arc::new(self.state), self.config))
-            }
-            _ => Err(BuildError::new(problems)),
-        }
+        let table = recipe.build(&self.routes)?;
+        Ok(Router::new(table, recipe, &self.layers))
     }
 
     /// Builds the router, prints the route table, listens on `addr` and serves until
@@ -203,22 +305,14 @@ impl App {
     }
 }
 
-/// Rule: every `State<T>` a route takes was given to [`App::state`].
-fn missing_state(routes: &[&'static Route], state: &StateMap) -> Vec<Problem> {
-    let mut missing = BTreeMap::new();
-    for &route in routes {
-        for need in route.state() {
-            if !state.contains(need.type_id()) {
-                missing
-                    .entry((route.file(), route.line(), need.type_name()))
-                    .or_insert(Problem::MissingState {
-                        route,
-                        type_name: need.type_name(),
-                    });
-            }
-        }
-    }
-    missing.into_values().collect()
+/// `routes` in a stable order, each once: inventory's order is unspecified, and tables,
+/// conflicts and logs should not be. Cached keys: one key per route instead of two per
+/// comparison (10,000 routes sort in about a millisecond instead of over ten).
+pub(crate) fn sorted(routes: impl IntoIterator<Item = &'static Route>) -> Vec<&'static Route> {
+    let mut routes: Vec<&'static Route> = routes.into_iter().collect();
+    routes.sort_by_cached_key(|r| (r.crate_name(), r.path(), r.file(), r.line()));
+    routes.dedup_by(|a, b| std::ptr::eq(*a, *b));
+    routes
 }
 
 /// Runs the checks of [`App::build`] that do not depend on state, over every route of the

@@ -103,6 +103,17 @@ pub enum Problem {
         /// What is wrong.
         message: String,
     },
+    /// A service given to [`App::nest_service`](crate::App::nest_service) has a prefix that
+    /// is not a plain path (`/legacy`, no trailing slash, no parameter), or shares it with
+    /// a route or another service.
+    NestedService {
+        /// The prefix as given.
+        prefix: String,
+        /// `file:line` of the `nest_service` call.
+        location: String,
+        /// What is wrong, naming the other side of a conflict.
+        message: String,
+    },
 }
 
 impl BuildError {
@@ -116,7 +127,7 @@ impl BuildError {
     }
 }
 
-fn describe(route: &Route) -> String {
+pub(crate) fn describe(route: &Route) -> String {
     format!(
         "`{} {}` ({}::{}) at {}",
         route.methods(),
@@ -156,6 +167,14 @@ impl fmt::Display for Problem {
             Problem::InvalidPath { route, message } => {
                 write!(f, "error: {message}\n  {}", describe(route))
             }
+            Problem::NestedService {
+                prefix,
+                location,
+                message,
+            } => write!(
+                f,
+                "error: {message}\n  `nest_service(\"{prefix}\", ..)` at {location}"
+            ),
         }
     }
 }

@@ -123,6 +123,7 @@ mod response;
 mod route;
 pub mod router;
 mod server;
+mod service;
 pub mod testing;
 
 #[doc(hidden)]
@@ -131,15 +132,16 @@ pub mod __private;
 
 pub use app::{App, check};
 pub use body::{Body, BoxError};
-pub use dispatch::{Router, TrailingSlash};
+pub use dispatch::TrailingSlash;
 pub use error::{BuildError, Error, Problem};
-pub use extract::{FromParam, FromRequest, FromRequestParts, Json, Query, State, Text};
+pub use extract::{Extension, FromParam, FromRequest, FromRequestParts, Json, Query, State, Text};
 pub use http;
 pub use request::RequestParts;
 pub use response::{Html, HttpError, IntoResponse, Response};
 pub use route::{HandlerFn, HandlerFuture, Route, StateRequirement, routes};
 pub use routemark_path::{Method, MethodSet, PathTemplate};
 pub use server::{Server, ServerConfig};
+pub use service::{MatchedRoute, OriginalUri, RouteFilter, RouteService, Router};
 
 /// Declares an HTTP route on its handler; see the [crate documentation](crate) for the path
 /// syntax, the binding rules and the compile errors.

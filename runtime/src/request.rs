@@ -3,13 +3,13 @@
 use std::any::{Any, TypeId};
 use std::collections::HashMap;
 use std::fmt;
-use std::ops::Range;
 use std::sync::Arc;
 
 use http::request::Parts;
 use http::{Extensions, HeaderMap, Method, Uri, Version};
 
 use crate::route::Route;
+use crate::router::ParamRanges;
 
 /// The whole request but its body, with what routing found out about it: the matched
 /// route, the raw path parameters, the application state and the body limit.
@@ -103,58 +103,6 @@ impl fmt::Debug for RequestParts {
     }
 }
 
-/// Where the path parameters are in the request path: byte ranges, inline up to eight
-/// (no allocation per request for typical routes), on the heap beyond.
-#[derive(Clone, Debug)]
-pub(crate) enum ParamRanges {
-    Inline { len: u8, ranges: [(u32, u32); 8] },
-    Heap(Vec<Range<usize>>),
-}
-
-impl Default for ParamRanges {
-    fn default() -> ParamRanges {
-        ParamRanges::Inline {
-            len: 0,
-            ranges: [(0, 0); 8],
-        }
-    }
-}
-
-impl ParamRanges {
-    pub(crate) fn push(&mut self, range: Range<usize>) {
-        match self {
-            ParamRanges::Inline { len, ranges } if usize::from(*len) < ranges.len() => {
-                if let (Ok(start), Ok(end)) = (u32::try_from(range.start), u32::try_from(range.end))
-                {
-                    ranges[usize::from(*len)] = (start, end);
-                    *len += 1;
-                    return;
-                }
-                let spilled = self.iter().chain([range]).collect();
-                *self = ParamRanges::Heap(spilled);
-            }
-            ParamRanges::Inline { .. } => {
-                let spilled = self.iter().chain([range]).collect();
-                *self = ParamRanges::Heap(spilled);
-            }
-            ParamRanges::Heap(ranges) => ranges.push(range),
-        }
-    }
-
-    pub(crate) fn get(&self, index: usize) -> Option<Range<usize>> {
-        match self {
-            ParamRanges::Inline { len, ranges } => ranges[..usize::from(*len)]
-                .get(index)
-                .map(|&(s, e)| s as usize..e as usize),
-            ParamRanges::Heap(ranges) => ranges.get(index).cloned(),
-        }
-    }
-
-    fn iter(&self) -> impl Iterator<Item = Range<usize>> + '_ {
-        (0..).map_while(|i| self.get(i))
-    }
-}
-
 /// The values given to [`App::state`](crate::App::state), one per type.
 #[derive(Default)]
 pub(crate) struct StateMap(HashMap<TypeId, Box<dyn Any + Send + Sync>>);
@@ -176,26 +124,5 @@ impl StateMap {
 
     pub(crate) fn contains(&self, type_id: TypeId) -> bool {
         self.0.contains_key(&type_id)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::ParamRanges;
-
-    #[test]
-    fn param_ranges_spill_to_the_heap_past_eight_and_keep_order() {
-        let mut ranges = ParamRanges::default();
-        for i in 0..11 {
-            ranges.push(i * 3..i * 3 + 2);
-            assert!(
-                matches!(ranges, ParamRanges::Inline { .. }) == (i < 8),
-                "after {i}"
-            );
-        }
-        let all: Vec<_> = (0..11).map(|i| ranges.get(i)).collect();
-        let expected: Vec<_> = (0..11).map(|i| Some(i * 3..i * 3 + 2)).collect();
-        assert_eq!(all, expected);
-        assert_eq!(ranges.get(11), None);
     }
 }

@@ -22,26 +22,43 @@ use http::header::{CONTENT_TYPE, HeaderName, HeaderValue};
 use http::{HeaderMap, Method, StatusCode};
 use http_body_util::BodyExt;
 
-use crate::Body;
-use crate::dispatch::Router;
+use std::convert::Infallible;
 
-/// A client that calls a [`Router`] directly: the same dispatch, extractors and error
-/// responses as over TCP, without the connection layer (timeouts, header limits).
+use tower::Service;
+
+use crate::Body;
+use crate::dispatch::answers::Failed;
+use crate::response::IntoResponse;
+use crate::service::RouteService;
+
+/// A client that calls a [`Router`](crate::Router) (or any tower service) directly: the same
+/// dispatch, layers, extractors and error responses as over TCP, without the connection
+/// layer (timeouts, header limits).
 #[derive(Clone, Debug)]
 pub struct TestClient {
-    router: Router,
+    service: RouteService,
 }
 
 impl TestClient {
-    /// A client for `router` (from [`App::build`](crate::App::build)).
-    pub fn new(router: Router) -> TestClient {
-        TestClient { router }
+    /// A client for `service`: a [`Router`](crate::Router) (from
+    /// [`App::build`](crate::App::build), layers included), or any tower service of
+    /// `http::Request<Body>`. A panic in the service is answered `500`, as by the server.
+    pub fn new<S>(service: S) -> TestClient
+    where
+        S: Service<http::Request<Body>> + Clone + Send + Sync + 'static,
+        S::Response: IntoResponse + 'static,
+        S::Error: Into<Infallible> + 'static,
+        S::Future: Send + 'static,
+    {
+        TestClient {
+            service: RouteService::new(service),
+        }
     }
 
     /// Starts a request with any method.
     pub fn request(&self, method: Method, uri: &str) -> TestRequest {
         TestRequest {
-            router: self.router.clone(),
+            service: self.service.clone(),
             builder: http::Request::builder()
                 .method(method)
                 .uri(uri)
@@ -69,12 +86,27 @@ impl TestClient {
     pub fn delete(&self, uri: &str) -> TestRequest {
         self.request(Method::DELETE, uri)
     }
+
+    /// Starts a `PATCH` request.
+    pub fn patch(&self, uri: &str) -> TestRequest {
+        self.request(Method::PATCH, uri)
+    }
+
+    /// Starts a `HEAD` request.
+    pub fn head(&self, uri: &str) -> TestRequest {
+        self.request(Method::HEAD, uri)
+    }
+
+    /// Starts an `OPTIONS` request.
+    pub fn options(&self, uri: &str) -> TestRequest {
+        self.request(Method::OPTIONS, uri)
+    }
 }
 
 /// A request being built by a [`TestClient`].
 #[derive(Debug)]
 pub struct TestRequest {
-    router: Router,
+    service: RouteService,
     builder: http::request::Builder,
     body: Body,
 }
@@ -121,7 +153,10 @@ impl TestRequest {
     /// When the request built is invalid (a bad URI in the test) or the response body fails.
     pub async fn send(self) -> TestResponse {
         let request = self.builder.body(self.body).expect("invalid test request");
-        let response = self.router.handle(request).await;
+        let response = self
+            .service
+            .call_caught(request, Failed::Service("the service under test"))
+            .await;
         let (parts, body) = response.into_parts();
         let body = body
             .collect()

@@ -48,12 +48,14 @@
 //! ```
 
 mod body;
+mod extension;
 mod head;
 mod param;
 
 use std::future::Future;
 
 pub use body::{Json, Text};
+pub use extension::{AddExtension, Extension};
 pub use head::{Query, State};
 pub use param::FromParam;
 pub(crate) use param::{decode_param, type_label};

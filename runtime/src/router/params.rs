@@ -1,91 +1,135 @@
 //! The path parameters of a match, stored without heap allocation for up to eight of them.
+//!
+//! One representation: [`ParamRanges`], byte ranges into the request path, which the lookup
+//! fills and the request keeps (in [`RequestParts`](crate::RequestParts)) once the path it
+//! borrowed from moves with the request; [`Params`] is the same ranges with the path, to read
+//! them as text.
 
 use std::fmt;
+use std::ops::Range;
 
-/// How many parameters [`Params`] holds inline before spilling to the heap.
+/// How many parameters are held inline before spilling to the heap.
 const INLINE: usize = 8;
 
-/// The raw (not percent-decoded) text of each path parameter of a matched route, in path
-/// order; a catch-all contributes one item holding the whole rest of the path, slashes
-/// included.
-///
-/// Up to eight parameters are stored inline, so a lookup that matches a route with eight
-/// parameters or fewer allocates nothing; more than eight spill to a `Vec`. Inline
-/// parameters are byte ranges of the path (`u32` offsets), which keeps the whole value small
-/// enough to be returned in registers-and-a-few-stores rather than a `memcpy`.
-#[derive(Clone)]
-pub struct Params<'p> {
-    /// The text the ranges point into.
-    path: &'p str,
-    /// `(start, end)` byte offsets into `path`.
-    inline: [(u32, u32); INLINE],
-    /// Parameters beyond the first [`INLINE`], in order; empty (unallocated) until needed.
-    spill: Vec<&'p str>,
+/// Where the path parameters are in the request path: `(start, end)` byte offsets, inline up
+/// to eight (no allocation per request for typical routes), on the heap beyond. `u32`
+/// offsets keep the inline part small enough to be returned without a `memcpy`; a path is
+/// far shorter than 4 GiB (the URI length limit).
+#[derive(Clone, Default)]
+pub(crate) struct ParamRanges {
     len: usize,
+    inline: [(u32, u32); INLINE],
+    spill: Vec<(u32, u32)>,
 }
 
-impl<'p> Params<'p> {
-    /// No parameters.
-    pub(super) const fn new() -> Params<'p> {
-        Params {
-            path: "",
+impl ParamRanges {
+    pub(crate) const fn new() -> ParamRanges {
+        ParamRanges {
+            len: 0,
             inline: [(0, 0); INLINE],
             spill: Vec::new(),
-            len: 0,
         }
     }
 
-    /// Sets the text that [`push_range`](Params::push_range) offsets refer to; only while
-    /// there are no parameters.
-    pub(super) fn set_path(&mut self, path: &'p str) {
-        if self.len == 0 {
-            self.path = path;
-        }
-    }
-
-    /// Adds `path[start..end]`. The caller passes offsets below 4 GiB (it does not look up
-    /// longer paths).
-    pub(super) fn push_range(&mut self, start: usize, end: usize) {
-        if let Some(slot) = self.inline.get_mut(self.len) {
-            *slot = (start as u32, end as u32);
-        } else {
-            self.spill
-                .push(self.path.get(start..end).unwrap_or_default());
+    pub(crate) fn push(&mut self, start: usize, end: usize) {
+        let range = (start as u32, end as u32);
+        match self.inline.get_mut(self.len) {
+            Some(slot) => *slot = range,
+            None => self.spill.push(range),
         }
         self.len += 1;
     }
 
-    pub(super) fn pop(&mut self) {
+    pub(crate) fn pop(&mut self) {
         if self.len > INLINE {
             self.spill.pop();
         }
         self.len = self.len.saturating_sub(1);
     }
 
-    /// The raw text of the `index`-th parameter (0-based, path order), if there is one.
-    pub fn get(&self, index: usize) -> Option<&'p str> {
-        if index >= self.len {
-            None
-        } else if let Some(&(start, end)) = self.inline.get(index) {
-            self.path.get(start as usize..end as usize)
-        } else {
-            self.spill.get(index - INLINE).copied()
-        }
-    }
-
-    /// The number of parameters.
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.len
     }
 
-    /// Whether the matched route has no parameters.
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
+    pub(crate) fn get(&self, index: usize) -> Option<Range<usize>> {
+        if index >= self.len {
+            return None;
+        }
+        let &(start, end) = match self.inline.get(index) {
+            Some(range) => range,
+            None => self.spill.get(index - INLINE)?,
+        };
+        Some(start as usize..end as usize)
+    }
+}
+
+impl fmt::Debug for ParamRanges {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list()
+            .entries((0..self.len).filter_map(|i| self.get(i)))
+            .finish()
+    }
+}
+
+/// The raw (not percent-decoded) text of each path parameter of a matched route, in path
+/// order; a catch-all contributes one item holding the whole rest of the path, slashes
+/// included. Up to eight parameters are stored inline, so a lookup that matches a route with
+/// eight parameters or fewer allocates nothing.
+#[derive(Clone)]
+pub struct Params<'p> {
+    /// The text the ranges point into.
+    path: &'p str,
+    ranges: ParamRanges,
+}
+
+impl<'p> Params<'p> {
+    pub(super) const fn new() -> Params<'p> {
+        Params {
+            path: "",
+            ranges: ParamRanges::new(),
+        }
     }
 
-    /// The raw text of each parameter, in path order.
+    /// Sets the text the ranges point into; ignored once there are parameters, which point
+    /// into the first.
+    pub(super) fn set_path(&mut self, path: &'p str) {
+        if self.ranges.len() == 0 {
+            self.path = path;
+        }
+    }
+
+    pub(super) fn push_range(&mut self, start: usize, end: usize) {
+        self.ranges.push(start, end);
+    }
+
+    pub(super) fn pop(&mut self) {
+        self.ranges.pop();
+    }
+
+    /// The ranges without the path they point into, for a request that keeps them while its
+    /// path moves.
+    pub(crate) fn into_ranges(self) -> ParamRanges {
+        self.ranges
+    }
+
+    /// The `index`-th parameter.
+    pub fn get(&self, index: usize) -> Option<&'p str> {
+        self.path.get(self.ranges.get(index)?)
+    }
+
+    /// How many parameters there are.
+    pub fn len(&self) -> usize {
+        self.ranges.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.ranges.len() == 0
+    }
+
+    /// The parameters in path order.
     pub fn iter(&self) -> impl ExactSizeIterator<Item = &'p str> + '_ {
-        (0..self.len).map(|i| self.get(i).unwrap_or_default())
+        (0..self.len()).map(|i| self.get(i).unwrap_or_default())
     }
 }
 
@@ -161,9 +205,9 @@ mod tests {
         for &(s, e) in &ranges[..8] {
             p.push_range(s, e);
         }
-        assert_eq!(p.spill.capacity(), 0);
+        assert_eq!(p.ranges.spill.capacity(), 0);
         p.push_range(ranges[8].0, ranges[8].1);
-        assert!(p.spill.capacity() > 0);
+        assert!(p.ranges.spill.capacity() > 0);
         assert_eq!(format!("{p:?}").matches('"').count(), 18);
     }
 

@@ -25,12 +25,7 @@
 //! a next head to time and check. A server that did upgrade would have to stop watching
 //! after a `101`.
 
-/// The header name a conflicting `Content-Length` is renamed to. Same length as
-/// `content-length`, so the stream's byte counts are unchanged. A client that sends it
-/// itself is answered 400 as well.
-pub(crate) const CONFLICT_MARKER: &str = "x-routemark-cl";
-
-const _: () = assert!(CONFLICT_MARKER.len() == "content-length".len());
+use crate::dispatch::validate::CONFLICT_MARKER;
 
 /// The longest chunk-size line (size, extensions) followed; longer lines are past hyper's
 /// 16 KiB extension limit anyway.

@@ -13,16 +13,23 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream, ToSocketAddrs};
 use tokio::sync::Semaphore;
 
+use std::convert::Infallible;
+
+use futures_util::future::Either;
+use tower::Service;
+
 use crate::Body;
-use crate::dispatch::Router;
+use crate::dispatch::answers::Failed;
+use crate::dispatch::{MAX_URI_LEN, validate};
 use crate::error::Error;
+use crate::response::{IntoResponse, Response};
+use crate::service::{RouteService, Router};
 
 mod framing;
 mod graceful;
 mod io;
 mod timed_body;
 
-pub(crate) use framing::CONFLICT_MARKER;
 use framing::FramingGuard;
 use graceful::Graceful;
 use io::GuardedIo;
@@ -169,15 +176,24 @@ impl ServerConfig {
 
     /// Serves one connection over any byte stream (a `TcpStream`, a TLS stream, an in-memory
     /// duplex for tests and fuzzing) with these settings, until the client is done or a
-    /// limit closes it.
-    pub async fn serve_connection<I>(&self, router: Router, io: I)
+    /// limit closes it. `service` is a [`Router`] or any tower service, as for
+    /// [`Server::serve`].
+    pub async fn serve_connection<S, I>(&self, service: S, io: I)
     where
+        S: Service<http::Request<Body>> + Clone + Send + Sync + 'static,
+        S::Response: IntoResponse + 'static,
+        S::Error: Into<Infallible> + 'static,
+        S::Future: Send + 'static,
         I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     {
         let builder = self.connection_builder();
         let connection = builder.serve_connection(
             TokioIo::new(self.guard(io)),
-            connection_service(router, self.body_idle_timeout, self.body_timeout),
+            connection_service(
+                ServeTarget::new(service),
+                self.body_idle_timeout,
+                self.body_timeout,
+            ),
         );
         if let Err(e) = connection.await {
             tracing::debug!(error = %e, "connection ended with an error");
@@ -290,28 +306,47 @@ impl Server {
         self.local_addr
     }
 
-    /// Serves `router` until SIGINT or SIGTERM, then shuts down gracefully.
+    /// Serves `service` until SIGINT or SIGTERM, then shuts down gracefully.
+    ///
+    /// `service` is a [`Router`] (from [`App::build`](crate::App::build)), or any tower
+    /// service of `http::Request<Body>` (an axum `Router`, a `tower::ServiceBuilder` stack)
+    /// with the same hardening: the connection defences of [`ServerConfig`], the framing and
+    /// `Host` checks, the 8 KiB target limit, and a panic answered `500` (logged) instead of
+    /// a dropped connection. A `Router` is served directly, without boxing.
     ///
     /// # Errors
     ///
     /// Only when the signal handlers cannot be installed; accept errors are logged and
     /// retried, never returned.
-    pub async fn serve(self, router: Router) -> Result<(), Error> {
+    pub async fn serve<S>(self, service: S) -> Result<(), Error>
+    where
+        S: Service<http::Request<Body>> + Clone + Send + Sync + 'static,
+        S::Response: IntoResponse + 'static,
+        S::Error: Into<Infallible> + 'static,
+        S::Future: Send + 'static,
+    {
         let signal = shutdown_signal()?;
-        self.serve_with_shutdown(router, signal).await
+        self.serve_with_shutdown(service, signal).await
     }
 
-    /// Serves `router` until `signal` completes, then stops accepting, lets every in-flight
+    /// Serves `service` until `signal` completes, then stops accepting, lets every in-flight
     /// request finish within the shutdown timeout, closes what is left, and returns.
     ///
     /// # Errors
     ///
     /// None today; the `Result` leaves room for fatal listener errors.
-    pub async fn serve_with_shutdown(
+    pub async fn serve_with_shutdown<S>(
         self,
-        router: Router,
+        service: S,
         signal: impl Future<Output = ()> + Send,
-    ) -> Result<(), Error> {
+    ) -> Result<(), Error>
+    where
+        S: Service<http::Request<Body>> + Clone + Send + Sync + 'static,
+        S::Response: IntoResponse + 'static,
+        S::Error: Into<Infallible> + 'static,
+        S::Future: Send + 'static,
+    {
+        let target = ServeTarget::new(service);
         let config = Arc::new(self.config);
         let graceful = Graceful::default();
         let permits = Arc::new(Semaphore::new(config.max_connections));
@@ -345,7 +380,7 @@ impl Server {
             let _ = stream.set_nodelay(true);
             let config = config.clone();
             let service = connection_service(
-                router.clone(),
+                target.clone(),
                 config.body_idle_timeout,
                 config.body_timeout,
             );
@@ -385,21 +420,83 @@ impl Server {
     }
 }
 
-/// The hyper service of one connection: the router, with body timeouts on every request.
+/// What the server serves: a [`Router`], dispatched directly (its own checks and panic
+/// guard), or any other service behind the same checks and guard.
+#[derive(Clone)]
+enum ServeTarget {
+    Router(Router),
+    Service(RouteService),
+}
+
+impl ServeTarget {
+    fn new<S>(service: S) -> ServeTarget
+    where
+        S: Service<http::Request<Body>> + Clone + Send + Sync + 'static,
+        S::Response: IntoResponse + 'static,
+        S::Error: Into<Infallible> + 'static,
+        S::Future: Send + 'static,
+    {
+        let mut slot = Some(service);
+        let any: &mut dyn std::any::Any = &mut slot;
+        if let Some(router) = any.downcast_mut::<Option<Router>>().and_then(Option::take) {
+            return ServeTarget::Router(router);
+        }
+        match slot {
+            Some(service) => ServeTarget::Service(RouteService::new(service)),
+            None => unreachable!("the service was taken only when it is a `Router`"),
+        }
+    }
+
+    fn dispatch<F>(
+        &self,
+        request: http::Request<Incoming>,
+        into_body: F,
+    ) -> impl Future<Output = Result<Response, Infallible>> + Send + 'static + use<F>
+    where
+        F: FnOnce(Incoming) -> Body + Send + 'static,
+    {
+        match self {
+            ServeTarget::Router(router) => {
+                Either::Left(router.clone().dispatch(request, into_body))
+            }
+            ServeTarget::Service(service) => {
+                Either::Right(serve_service(service.clone(), request.map(into_body)))
+            }
+        }
+    }
+}
+
+/// A service that is not a [`Router`]: the router's protocol checks, then the service with
+/// its panics caught.
+async fn serve_service(
+    service: RouteService,
+    request: http::Request<Body>,
+) -> Result<Response, Infallible> {
+    let (head, body) = request.into_parts();
+    if let Err(answer) = validate::check(&head, MAX_URI_LEN) {
+        return Ok(answer);
+    }
+    let request = http::Request::from_parts(head, body);
+    Ok(service
+        .call_caught(request, Failed::Service("the served service"))
+        .await)
+}
+
+/// The hyper service of one connection: the target, with body timeouts on every request.
 fn connection_service(
-    router: Router,
+    target: ServeTarget,
     body_idle_timeout: Duration,
     body_timeout: Duration,
 ) -> impl hyper::service::Service<
     http::Request<Incoming>,
-    Response = crate::Response,
-    Error = std::convert::Infallible,
-    Future = impl Future<Output = Result<crate::Response, std::convert::Infallible>> + Send,
+    Response = Response,
+    Error = Infallible,
+    Future = impl Future<Output = Result<Response, Infallible>> + Send,
 > + Clone
 + Send
 + 'static {
     hyper::service::service_fn(move |request: http::Request<Incoming>| {
-        router.clone().dispatch(request, move |body| {
+        target.dispatch(request, move |body| {
             // A request without a body (most of them) has nothing to time: skip the two
             // timers and the allocations of the wrapper.
             if http_body::Body::is_end_stream(&body) {

@@ -1,0 +1,209 @@
+//! The framework's own answers: 404, 405 with `Allow`, `OPTIONS`, the trailing-slash
+//! redirect, and the 500/503 of a handler (or layer) that panicked or ran too long. All
+//! `#[cold]`: they stay out of the found route's path.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use http::StatusCode;
+use http::header::{self, HeaderValue};
+use routemark_path::{Method, MethodSet};
+
+use super::TrailingSlash;
+use crate::response::{HttpError, IntoResponse, Response};
+use crate::router::{Lookup, RouteTable};
+
+static REQUEST_IDS: AtomicU64 = AtomicU64::new(1);
+
+/// The id of a failed request in the logs and its answer: the client's `x-request-id`, or
+/// the next number of this process.
+fn request_id(client_id: Option<&HeaderValue>) -> String {
+    client_id
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .unwrap_or_else(|| REQUEST_IDS.fetch_add(1, Ordering::Relaxed).to_string())
+}
+
+/// What failed, for the log line of a panic or a timeout.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Failed<'a> {
+    /// A route's handler (or one of its route layers).
+    Route {
+        /// The template, as written in the attribute.
+        path: &'static str,
+        /// The handler's name.
+        handler: &'static str,
+    },
+    /// A layer of `App::layer`, or a service (nested, fallback, served directly).
+    Service(&'a str),
+}
+
+/// `500` for a handler or layer that panicked, with `connection: close`; logged with what
+/// panicked, the method and the request id.
+#[cold]
+pub(crate) fn panicked(
+    what: Failed<'_>,
+    method: &dyn std::fmt::Display,
+    client_id: Option<&HeaderValue>,
+    panic: &(dyn std::any::Any + Send),
+) -> Response {
+    let request_id = request_id(client_id);
+    let message = panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "non-string panic payload".to_owned());
+    match what {
+        Failed::Route { path, handler } => tracing::error!(
+            route = path,
+            handler,
+            %method,
+            request_id,
+            panic = message,
+            "handler panicked"
+        ),
+        Failed::Service(service) => tracing::error!(
+            service,
+            %method,
+            request_id,
+            panic = message,
+            "layer or service panicked"
+        ),
+    }
+    let mut response = HttpError::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        format!("the handler failed (request id {request_id})"),
+    )
+    .into_response();
+    response
+        .headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    response
+}
+
+/// `503` for a handler that ran past the handler timeout; logged.
+#[cold]
+pub(crate) fn timed_out(
+    route: &'static str,
+    method: Method,
+    client_id: Option<&HeaderValue>,
+    timeout: Duration,
+) -> Response {
+    let request_id = request_id(client_id);
+    tracing::warn!(route, %method, request_id, "handler timed out");
+    HttpError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        format!("the handler did not finish within {timeout:?} (request id {request_id})"),
+    )
+    .into_response()
+}
+
+/// `400` for `*` with another method than `OPTIONS`, `501` for `CONNECT`.
+#[cold]
+pub(crate) fn unroutable(method: &http::Method) -> Response {
+    if *method == http::Method::CONNECT {
+        HttpError::new(
+            StatusCode::NOT_IMPLEMENTED,
+            "`CONNECT` is not supported: this server routes resources, not tunnels",
+        )
+        .into_response()
+    } else {
+        HttpError::bad_request("the target `*` is only valid for `OPTIONS`").into_response()
+    }
+}
+
+/// The methods some route serves at `path`, with HEAD and OPTIONS implied; `None` when no
+/// route matches the path at all. For methods routes cannot declare (CONNECT, extensions).
+#[cold]
+pub(crate) fn allowed_methods<T>(table: &RouteTable<T>, path: &str) -> Option<MethodSet> {
+    match table.lookup(Method::Options, path) {
+        Lookup::MethodNotAllowed { allow } => Some(allow),
+        Lookup::Found { .. } => Some(
+            Method::ALL
+                .into_iter()
+                .filter(|&m| matches!(table.lookup(m, path), Lookup::Found { .. }))
+                .collect(),
+        ),
+        Lookup::NotFound => None,
+    }
+}
+
+fn allow_header(allow: MethodSet) -> HeaderValue {
+    let text = allow
+        .iter()
+        .map(Method::as_str)
+        .collect::<Vec<_>>()
+        .join(", ");
+    HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+/// `204` with `Allow`.
+#[cold]
+pub(crate) fn options(allow: MethodSet) -> Response {
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    response
+        .headers_mut()
+        .insert(header::ALLOW, allow_header(allow));
+    response
+}
+
+/// `405` with `Allow`.
+#[cold]
+pub(crate) fn method_not_allowed(method: &http::Method, allow: MethodSet) -> Response {
+    let mut response = HttpError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        format!(
+            "method `{method}` is not allowed here; allowed: {}",
+            allow
+                .iter()
+                .map(Method::as_str)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    )
+    .into_response();
+    response
+        .headers_mut()
+        .insert(header::ALLOW, allow_header(allow));
+    response
+}
+
+/// `404`, naming the path (its first 200 characters).
+#[cold]
+pub(crate) fn not_found(path: &str) -> Response {
+    let shown: String = path.chars().take(200).collect();
+    HttpError::new(StatusCode::NOT_FOUND, format!("no route matches `{shown}`")).into_response()
+}
+
+/// `308` to the path with its trailing slash added or removed, when the policy asks for it
+/// and that path has a route.
+#[cold]
+pub(crate) fn trailing_slash_redirect<T>(
+    policy: TrailingSlash,
+    table: &RouteTable<T>,
+    uri: &http::Uri,
+) -> Option<Response> {
+    if policy != TrailingSlash::Redirect {
+        return None;
+    }
+    let path = uri.path();
+    let other = match path.strip_suffix('/') {
+        Some(stripped) if !stripped.is_empty() => stripped.to_owned(),
+        Some(_) => return None,
+        None => format!("{path}/"),
+    };
+    // Never build an off-site `Location` (`//evil.com`, `/\evil.com`).
+    if other.starts_with("//") || other.contains('\\') {
+        return None;
+    }
+    allowed_methods(table, &other)?;
+    let location = match uri.query() {
+        Some(q) => format!("{other}?{q}"),
+        None => other,
+    };
+    let mut response = StatusCode::PERMANENT_REDIRECT.into_response();
+    response
+        .headers_mut()
+        .insert(header::LOCATION, HeaderValue::from_str(&location).ok()?);
+    Some(response)
+}

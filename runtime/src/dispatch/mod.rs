@@ -1,0 +1,286 @@
+//! What happens to one request, in pipeline order:
+//!
+//! - `validate.rs`: the protocol checks every request passes first (target length, framing,
+//!   `Host`);
+//! - this file: the `App::layer` stack, then the lookup in the live table and where it leads
+//!   (a handler, a route's layers, a nested service, the fallback, a canned answer);
+//! - `run.rs`: running a handler (panic guard, handler timeout, `HEAD`);
+//! - `answers.rs`: the framework's own answers (404, 405, `OPTIONS`, redirect, 500, 503).
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use http::header::HeaderValue;
+use http::request::Parts;
+use routemark_path::Method;
+
+pub(crate) mod answers;
+pub(crate) mod run;
+pub(crate) mod validate;
+
+use crate::Body;
+use crate::request::RequestParts;
+use crate::response::Response;
+use crate::route::Route;
+use crate::router::{Lookup, ParamRanges};
+use crate::service::entry::{Entry, RouteMatch, Table};
+use crate::service::{MatchedRoute, OriginalUri, RouteService, Router, Shared};
+use answers::Failed;
+
+/// What to do with a request whose path has no route, but would have one with its trailing
+/// slash added or removed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TrailingSlash {
+    /// `404 Not Found`: `/users/` and `/users` are different paths. The default.
+    #[default]
+    Strict,
+    /// `308 Permanent Redirect` to the other form, query kept. The `Location` is built only
+    /// when the other form matches a route, and never for a path starting with `//` or
+    /// containing `\`, so it cannot point off-site.
+    Redirect,
+}
+
+/// The router's settings, from [`App`](crate::App).
+#[derive(Clone, Debug)]
+pub(crate) struct RouterConfig {
+    pub(crate) body_limit: usize,
+    pub(crate) trailing_slash: TrailingSlash,
+    pub(crate) handler_timeout: Duration,
+    pub(crate) max_uri_len: usize,
+}
+
+impl Default for RouterConfig {
+    fn default() -> RouterConfig {
+        RouterConfig {
+            body_limit: 2 << 20,
+            trailing_slash: TrailingSlash::Strict,
+            handler_timeout: Duration::from_secs(30),
+            max_uri_len: MAX_URI_LEN,
+        }
+    }
+}
+
+/// The default longest request target, also for services served without a router.
+pub(crate) const MAX_URI_LEN: usize = 8 << 10;
+
+impl Router {
+    /// [`handle`](Self::handle) for the server and the tower `Service`: the request's body
+    /// becomes a [`Body`] through `into_body`, and the answer comes in the `Result` hyper's
+    /// service wants. One `async fn` from the request to the handler's answer, owning its
+    /// router, so the server's service returns this future itself: each wrapping future
+    /// would move the request in and the response out once more (a `memcpy` of a few hundred
+    /// bytes each).
+    pub(crate) async fn dispatch<B>(
+        self,
+        request: http::Request<B>,
+        into_body: impl FnOnce(B) -> Body,
+    ) -> Result<Response, Infallible> {
+        let (head, body) = request.into_parts();
+        let body = into_body(body);
+        let inner = &*self.inner;
+        let client_id = match validate::check(&head, inner.shared.recipe.config.max_uri_len) {
+            Ok(client_id) => client_id,
+            Err(answer) => return Ok(answer),
+        };
+        Ok(match &inner.global {
+            None => inner.shared.route(head, body, client_id).await,
+            Some(layers) => {
+                let request = http::Request::from_parts(head, body);
+                layers
+                    .clone()
+                    .call_caught(request, Failed::Service("a layer of App::layer"))
+                    .await
+            }
+        })
+    }
+}
+
+/// Where the lookup leads, found while the table is held (a block without `await`): the
+/// request then runs on what it found, whatever table is swapped in meanwhile.
+enum Routed {
+    /// A route without layers: the fast path.
+    Handler {
+        route: &'static Route,
+        method: Method,
+        params: ParamRanges,
+        body_limit: usize,
+    },
+    /// A route with its layers.
+    Layered {
+        route: &'static Route,
+        method: Method,
+        params: ParamRanges,
+        service: RouteService,
+    },
+    Nested {
+        prefix_len: usize,
+        service: RouteService,
+    },
+    Fallback(RouteService),
+    Answer(Response),
+}
+
+impl Shared {
+    /// Routes a checked request and answers it.
+    pub(crate) async fn route(
+        &self,
+        head: Parts,
+        body: Body,
+        client_id: Option<HeaderValue>,
+    ) -> Response {
+        let routed = find(&self.live.load(), &head, &self.recipe.config);
+        match routed {
+            Routed::Handler {
+                route,
+                method,
+                params,
+                body_limit,
+            } => {
+                let mut parts = RequestParts::new(head, self.recipe.state.clone(), body_limit);
+                parts.params = params;
+                parts.route = Some(route);
+                let timeout = self.recipe.config.handler_timeout;
+                let mut response =
+                    run::handler(route, method, parts, body, timeout, client_id.as_ref()).await;
+                if self.layered {
+                    response.extensions_mut().insert(MatchedRoute::new(route));
+                }
+                response
+            }
+            Routed::Layered {
+                route,
+                method,
+                params,
+                service,
+            } => {
+                let mut request = http::Request::from_parts(head, body);
+                let extensions = request.extensions_mut();
+                extensions.insert(RouteMatch { method, params });
+                extensions.insert(MatchedRoute::new(route));
+                let failed = Failed::Route {
+                    path: route.path(),
+                    handler: route.name(),
+                };
+                let mut response = service.call_caught(request, failed).await;
+                response.extensions_mut().insert(MatchedRoute::new(route));
+                response
+            }
+            Routed::Nested {
+                prefix_len,
+                service,
+            } => {
+                let mut request = http::Request::from_parts(head, body);
+                let original = request.uri().clone();
+                *request.uri_mut() = strip_prefix(&original, prefix_len);
+                request.extensions_mut().insert(OriginalUri(original));
+                service
+                    .call_caught(request, Failed::Service("a nested service"))
+                    .await
+            }
+            Routed::Fallback(service) => {
+                let request = http::Request::from_parts(head, body);
+                service
+                    .call_caught(request, Failed::Service("the fallback service"))
+                    .await
+            }
+            Routed::Answer(answer) => answer,
+        }
+    }
+}
+
+/// Looks the request up in `table`.
+fn find(table: &Table, head: &Parts, config: &RouterConfig) -> Routed {
+    let path = head.uri.path();
+    if path == "*" {
+        return Routed::Answer(if head.method == http::Method::OPTIONS {
+            answers::options(table.all_methods.with(Method::Options))
+        } else {
+            answers::unroutable(&head.method)
+        });
+    }
+    if head.method == http::Method::CONNECT {
+        return Routed::Answer(answers::unroutable(&head.method));
+    }
+    let Some(method) = to_route_method(&head.method) else {
+        return match answers::allowed_methods(&table.routes, path) {
+            Some(allow) => Routed::Answer(answers::method_not_allowed(&head.method, allow)),
+            None => not_found(table, head, config),
+        };
+    };
+    match table.routes.lookup(method, path) {
+        Lookup::Found {
+            value: Entry::Route(entry),
+            params,
+        } => match &entry.layered {
+            None => Routed::Handler {
+                route: entry.route,
+                method,
+                params: params.into_ranges(),
+                body_limit: entry.body_limit,
+            },
+            Some(service) => Routed::Layered {
+                route: entry.route,
+                method,
+                params: params.into_ranges(),
+                service: service.clone(),
+            },
+        },
+        Lookup::Found {
+            value: Entry::Nested(nested),
+            ..
+        } => Routed::Nested {
+            prefix_len: nested.prefix.len(),
+            service: nested.service.clone(),
+        },
+        Lookup::MethodNotAllowed { allow } if method == Method::Options => {
+            Routed::Answer(answers::options(allow))
+        }
+        Lookup::MethodNotAllowed { allow } => {
+            Routed::Answer(answers::method_not_allowed(&head.method, allow))
+        }
+        Lookup::NotFound => not_found(table, head, config),
+    }
+}
+
+/// No route: the redirect policy, else the fallback service, else `404`.
+#[cold]
+fn not_found(table: &Table, head: &Parts, config: &RouterConfig) -> Routed {
+    if let Some(redirect) =
+        answers::trailing_slash_redirect(config.trailing_slash, &table.routes, &head.uri)
+    {
+        return Routed::Answer(redirect);
+    }
+    match &table.fallback {
+        Some(service) => Routed::Fallback(service.clone()),
+        None => Routed::Answer(answers::not_found(head.uri.path())),
+    }
+}
+
+/// `uri` without the first `prefix_len` bytes of its path (`/legacy/a?b` → `/a?b`,
+/// `/legacy` → `/`), for a nested service.
+fn strip_prefix(uri: &http::Uri, prefix_len: usize) -> http::Uri {
+    let rest = uri.path().get(prefix_len..).unwrap_or_default();
+    let path = if rest.is_empty() { "/" } else { rest };
+    let path_and_query = match uri.query() {
+        Some(query) => format!("{path}?{query}"),
+        None => path.to_owned(),
+    };
+    let mut parts = uri.clone().into_parts();
+    parts.path_and_query = path_and_query.parse().ok();
+    http::Uri::from_parts(parts).unwrap_or_else(|_| uri.clone())
+}
+
+fn to_route_method(method: &http::Method) -> Option<Method> {
+    Some(match *method {
+        http::Method::GET => Method::Get,
+        http::Method::HEAD => Method::Head,
+        http::Method::POST => Method::Post,
+        http::Method::PUT => Method::Put,
+        http::Method::PATCH => Method::Patch,
+        http::Method::DELETE => Method::Delete,
+        http::Method::OPTIONS => Method::Options,
+        http::Method::TRACE => Method::Trace,
+        _ => return None,
+    })
+}

@@ -1,0 +1,159 @@
+//! Running a route's handler: the panic guard, the handler timeout (paused while the handler
+//! reads the body), and `HEAD` answered by a `GET` route.
+
+use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_util::FutureExt;
+use http::header::{self, HeaderValue};
+use routemark_path::Method;
+
+use super::answers::{self, Failed};
+use crate::request::RequestParts;
+use crate::response::Response;
+use crate::route::Route;
+use crate::{Body, BoxError};
+
+/// Runs `route`'s handler on a request that matched it.
+///
+/// A panic is caught (`500`, logged, `connection: close`); a handler that runs past
+/// `timeout` is answered `503`; a `HEAD` request keeps the `GET` answer's headers and drops
+/// its body.
+pub(crate) async fn handler(
+    route: &'static Route,
+    method: Method,
+    parts: RequestParts,
+    body: Body,
+    timeout: Duration,
+    client_id: Option<&HeaderValue>,
+) -> Response {
+    // Only a request with a body needs its reading watched (an allocation per request).
+    let progress = (!http_body::Body::is_end_stream(&body)).then(Arc::<BodyProgress>::default);
+    let body = match &progress {
+        Some(progress) => Body::new(WatchedBody {
+            inner: body,
+            progress: progress.clone(),
+        }),
+        None => body,
+    };
+    let handler = AssertUnwindSafe((route.handler())(parts, body)).catch_unwind();
+    let mut handler = std::pin::pin!(handler);
+    // Most handlers finish on their first poll: poll once before reading the clock or
+    // building a timer, so that such a request costs neither. The deadline counts from
+    // that first poll's end; it could not have interrupted that poll anyway.
+    let first = std::future::poll_fn(|cx| Poll::Ready(handler.as_mut().poll(cx))).await;
+    let outcome = match first {
+        Poll::Ready(outcome) => Some(outcome),
+        Poll::Pending => {
+            // The handler timeout counts the time spent outside reading the request
+            // body, which the server's body timeouts bound on their own (and report as
+            // 408).
+            let mut deadline = tokio::time::Instant::now() + timeout;
+            loop {
+                tokio::select! {
+                    biased;
+                    outcome = &mut handler => break Some(outcome),
+                    () = tokio::time::sleep_until(deadline) => match progress.as_ref().and_then(|p| p.deadline(timeout)) {
+                        Some(later) if later > deadline => deadline = later,
+                        _ => break None,
+                    },
+                }
+            }
+        }
+    };
+    let mut response = match outcome {
+        Some(Ok(response)) => response,
+        Some(Err(panic)) => answers::panicked(
+            Failed::Route {
+                path: route.path(),
+                handler: route.name(),
+            },
+            &method,
+            client_id,
+            &*panic,
+        ),
+        None => answers::timed_out(route.path(), method, client_id, timeout),
+    };
+    if method == Method::Head {
+        // Keep the length the GET would have sent, drop the bytes.
+        let length = http_body::Body::size_hint(response.body()).exact();
+        if let Some(length) = length {
+            response
+                .headers_mut()
+                .entry(header::CONTENT_LENGTH)
+                .or_insert(HeaderValue::from(length));
+        }
+        *response.body_mut() = Body::empty();
+    }
+    response
+}
+
+/// Where the handler is with the request body: the handler timeout pauses while it reads.
+#[derive(Default)]
+struct BodyProgress(std::sync::Mutex<BodyPhase>);
+
+#[derive(Default, Clone, Copy)]
+enum BodyPhase {
+    #[default]
+    Untouched,
+    /// Polled last at this instant.
+    Reading(tokio::time::Instant),
+    Done(tokio::time::Instant),
+}
+
+impl BodyProgress {
+    fn phase(&self) -> std::sync::MutexGuard<'_, BodyPhase> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The handler's deadline as of now: `timeout` after the body was last polled or
+    /// ended, or `None` when the body was never touched (the deadline from the start
+    /// stands). A handler that stops reading half-way is timed out from its last read.
+    fn deadline(&self, timeout: Duration) -> Option<tokio::time::Instant> {
+        match *self.phase() {
+            BodyPhase::Untouched => None,
+            BodyPhase::Reading(at) | BodyPhase::Done(at) => Some(at + timeout),
+        }
+    }
+}
+
+/// The request body, reporting to [`BodyProgress`].
+struct WatchedBody {
+    inner: Body,
+    progress: Arc<BodyProgress>,
+}
+
+impl http_body::Body for WatchedBody {
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Bytes>, BoxError>>> {
+        let polled = Pin::new(&mut self.inner).poll_frame(cx);
+        let ended = matches!(polled, Poll::Ready(None) | Poll::Ready(Some(Err(_))))
+            || (polled.is_ready() && self.inner.is_end_stream());
+        let now = tokio::time::Instant::now();
+        *self.progress.phase() = if ended {
+            BodyPhase::Done(now)
+        } else {
+            BodyPhase::Reading(now)
+        };
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
+    }
+}

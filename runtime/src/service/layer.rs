@@ -1,0 +1,173 @@
+//! Layers: the type-erased service a `tower::Layer` wraps ([`RouteService`]), how `App`
+//! keeps layers until it builds the table, and which routes a layer applies to
+//! ([`RouteFilter`]).
+
+use std::any::Any;
+use std::convert::Infallible;
+use std::fmt;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use futures_util::FutureExt;
+use tower::util::BoxCloneSyncService;
+use tower::{Layer, Service, ServiceExt};
+
+use crate::dispatch::answers::{self, Failed};
+use crate::response::{IntoResponse, Response};
+use crate::route::Route;
+use crate::{Body, BoxError};
+
+/// The rest of the pipeline, as a layer sees it: what a `tower::Layer` given to
+/// [`App::layer`](crate::App::layer) or [`App::route_layer`](crate::App::route_layer) wraps,
+/// and the form in which a nested or fallback service is kept.
+///
+/// It takes `http::Request<B>` for any body of [`Bytes`] (so a layer may change the request
+/// body type) and answers a [`Response`]; it never fails. Cheap to clone (one box).
+#[derive(Clone)]
+pub struct RouteService(BoxCloneSyncService<http::Request<Body>, Response, Infallible>);
+
+impl RouteService {
+    /// Erases `service`, turning its responses into [`Response`]s.
+    pub(crate) fn new<S>(service: S) -> RouteService
+    where
+        S: Service<http::Request<Body>> + Clone + Send + Sync + 'static,
+        S::Response: IntoResponse + 'static,
+        S::Error: Into<Infallible> + 'static,
+        S::Future: Send + 'static,
+    {
+        let service = service
+            .map_response(IntoResponse::into_response)
+            .map_err(Into::<Infallible>::into);
+        RouteService(BoxCloneSyncService::new(service))
+    }
+
+    /// Calls the service once (readiness included) with its panics caught: a panic in
+    /// `poll_ready`, `call` or the future is answered `500` and logged like a handler's,
+    /// naming `what`.
+    pub(crate) async fn call_caught(
+        mut self,
+        request: http::Request<Body>,
+        what: Failed<'_>,
+    ) -> Response {
+        let method = request.method().clone();
+        let client_id = crate::dispatch::validate::request_id(request.headers());
+        let call = async move {
+            match self.0.ready().await {
+                Ok(ready) => ready.call(request).await,
+                Err(never) => Err(never),
+            }
+        };
+        match std::panic::AssertUnwindSafe(call).catch_unwind().await {
+            Ok(Ok(response)) => response,
+            Ok(Err(never)) => match never {},
+            Err(panic) => answers::panicked(what, &method, client_id.as_ref(), &*panic),
+        }
+    }
+}
+
+impl fmt::Debug for RouteService {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RouteService").finish_non_exhaustive()
+    }
+}
+
+impl<B> Service<http::Request<B>> for RouteService
+where
+    B: http_body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = <BoxCloneSyncService<http::Request<Body>, Response, Infallible> as Service<
+        http::Request<Body>,
+    >>::Future;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.0.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: http::Request<B>) -> Self::Future {
+        self.0.call(request.map(into_body))
+    }
+}
+
+/// Any body as a [`Body`], without boxing one that already is.
+pub(crate) fn into_body<B>(body: B) -> Body
+where
+    B: http_body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    let mut slot = Some(body);
+    match (&mut slot as &mut dyn Any).downcast_mut::<Option<Body>>() {
+        Some(body) => body.take().unwrap_or_default(),
+        None => slot.map(Body::new).unwrap_or_default(),
+    }
+}
+
+/// A layer as `App` keeps it until the table is built: applied to each route it selects (and
+/// again to a rebuilt table), so a function rather than the layer itself.
+pub(crate) type LayerFn = Arc<dyn Fn(RouteService) -> RouteService + Send + Sync>;
+
+/// The bounds of a layer `App` accepts, as axum's `Router::layer` has them.
+pub(crate) fn layer_fn<L>(layer: L) -> LayerFn
+where
+    L: Layer<RouteService> + Send + Sync + 'static,
+    L::Service: Service<http::Request<Body>> + Clone + Send + Sync + 'static,
+    <L::Service as Service<http::Request<Body>>>::Response: IntoResponse + 'static,
+    <L::Service as Service<http::Request<Body>>>::Error: Into<Infallible> + 'static,
+    <L::Service as Service<http::Request<Body>>>::Future: Send + 'static,
+{
+    Arc::new(move |inner| RouteService::new(layer.layer(inner)))
+}
+
+/// Which routes a layer given to [`App::route_layer_for`](crate::App::route_layer_for)
+/// wraps.
+///
+/// ```
+/// use routemark::RouteFilter;
+///
+/// let admin = RouteFilter::tag("admin");
+/// let billing = RouteFilter::module("shop::billing"); // the module and those inside it
+/// # let _ = (admin, billing);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RouteFilter(Filter);
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Filter {
+    All,
+    Tag(String),
+    Module(String),
+}
+
+impl RouteFilter {
+    /// Every route.
+    pub fn all() -> RouteFilter {
+        RouteFilter(Filter::All)
+    }
+
+    /// The routes declared with this tag (`#[route(GET "/stats", tags = ["admin"])]`).
+    pub fn tag(tag: impl Into<String>) -> RouteFilter {
+        RouteFilter(Filter::Tag(tag.into()))
+    }
+
+    /// The routes declared in module `path` (as `module_path!()` spells it, crate name
+    /// first) or in a module inside it: `shop::billing` selects `shop::billing` and
+    /// `shop::billing::refunds`, not `shop::billing_v2`.
+    pub fn module(path: impl Into<String>) -> RouteFilter {
+        RouteFilter(Filter::Module(path.into()))
+    }
+
+    /// Whether the filter selects `route`.
+    pub fn matches(&self, route: &Route) -> bool {
+        match &self.0 {
+            Filter::All => true,
+            Filter::Tag(tag) => route.tags().iter().any(|t| t == tag),
+            Filter::Module(path) => route
+                .module_path()
+                .strip_prefix(path.as_str())
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with("::")),
+        }
+    }
+}

@@ -1,0 +1,228 @@
+//! The service layer: the built application ([`Router`]) with its live table of route
+//! entries, the layers around it, and the services it mounts.
+//!
+//! ```text
+//! accept -> framing/Host checks -> App::layer stack -> lookup in the live table -> MatchedRoute
+//!        -> route entry: App::route_layer stack -> handler
+//! ```
+//!
+//! - `entry.rs`: route entries and the table they make ([`Recipe::build`] runs the same
+//!   checks as `App::build`, for a table rebuilt at run time);
+//! - `layer.rs`: [`RouteService`], the type-erased service a layer wraps, and
+//!   [`RouteFilter`];
+//! - `matched.rs`: [`MatchedRoute`] and [`OriginalUri`];
+//! - `../dispatch/`: what happens to one request (checks, lookup, the handler, the canned
+//!   answers).
+
+use std::convert::Infallible;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use arc_swap::ArcSwap;
+use bytes::Bytes;
+
+pub(crate) mod entry;
+pub(crate) mod layer;
+mod matched;
+
+pub use layer::{RouteFilter, RouteService};
+pub use matched::{MatchedRoute, OriginalUri};
+
+use crate::dispatch::validate;
+use crate::error::BuildError;
+use crate::response::Response;
+use crate::route::Route;
+use crate::{Body, BoxError};
+use entry::{Recipe, Table};
+use layer::LayerFn;
+
+/// The built application: the live route table with its state, layers and settings, cheap
+/// to clone (one `Arc`).
+///
+/// It is a [`tower::Service`](tower_service::Service) over `http::Request<B>` for any body
+/// `B`, so tower layers wrap it and any hyper setup serves it (a routemark app nests in an
+/// axum one with `nest_service`); [`Server`](crate::Server) serves it with production
+/// defaults.
+///
+/// # Dispatch
+///
+/// 1. A request target longer than the limit is `414`; an HTTP/1.1 request without exactly
+///    one `Host` header is `400`.
+/// 2. The layers of [`App::layer`](crate::App::layer) run, outermost last added.
+/// 3. The raw path is looked up in the live table (see [`router`](crate::router) for
+///    matching and priority).
+/// 4. Found: the route's layers ([`App::route_layer`](crate::App::route_layer)) and its
+///    handler run, with its parameters percent-decoded once. A `HEAD` request answered by
+///    a `GET` route gets the headers of the `GET` response and no body. A panic in the
+///    handler or a layer is caught: `500`, logged with the route, method and request id,
+///    and the connection is closed (`connection: close`). A handler that runs longer than
+///    the handler timeout is answered `503`. A path under a nested service goes to it, with
+///    the prefix stripped.
+/// 5. The path matches but not with this method: `OPTIONS` is answered `204` with `Allow`;
+///    any other method `405` with `Allow`. `OPTIONS *` is `204` with every method the table
+///    serves.
+/// 6. Nothing matches: a redirect under [`TrailingSlash::Redirect`](crate::TrailingSlash),
+///    else the fallback service, else `404`.
+///
+/// # The live table
+///
+/// The table sits behind an atomic pointer: a lookup never locks, and
+/// [`replace_routes`](Self::replace_routes) builds a new table, checks it like
+/// [`App::build`](crate::App::build) and swaps it in. A request finishes on the table it was
+/// routed with.
+#[derive(Clone)]
+pub struct Router {
+    pub(crate) inner: Arc<RouterInner>,
+}
+
+pub(crate) struct RouterInner {
+    pub(crate) shared: Arc<Shared>,
+    /// The `App::layer` stack around [`Routes`]; `None` keeps the fast path.
+    pub(crate) global: Option<RouteService>,
+}
+
+/// What the global layers' innermost service shares with the router.
+pub(crate) struct Shared {
+    pub(crate) live: ArcSwap<Table>,
+    pub(crate) recipe: Recipe,
+    /// Whether the application has any layer: only then is [`MatchedRoute`] put into the
+    /// response extensions (an allocation per request).
+    pub(crate) layered: bool,
+}
+
+impl fmt::Debug for Router {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Router")
+            .field("routes", &self.inner.shared.live.load().descriptors.len())
+            .field("config", &self.inner.shared.recipe.config)
+            .field("layers", &self.inner.shared.layered)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Router {
+    pub(crate) fn new(table: Table, recipe: Recipe, global_layers: &[LayerFn]) -> Router {
+        let shared = Arc::new(Shared {
+            live: ArcSwap::from_pointee(table),
+            layered: !global_layers.is_empty() || !recipe.route_layers.is_empty(),
+            recipe,
+        });
+        let global = (!global_layers.is_empty()).then(|| {
+            global_layers
+                .iter()
+                .fold(RouteService::new(Routes(shared.clone())), |inner, layer| {
+                    layer(inner)
+                })
+        });
+        Router {
+            inner: Arc::new(RouterInner { shared, global }),
+        }
+    }
+
+    /// The routes of the live table, in the order of [`App::routes`](crate::App::routes).
+    pub fn routes(&self) -> impl Iterator<Item = &'static Route> + use<> {
+        self.inner
+            .shared
+            .live
+            .load()
+            .descriptors
+            .clone()
+            .into_iter()
+    }
+
+    /// The route table as [`App::serve`](crate::App::serve) prints it at start-up: grouped
+    /// by crate, one line per route with its methods, path, handler and `file:line`.
+    pub fn route_table(&self) -> String {
+        use std::fmt::Write;
+        let mut out = String::new();
+        let routes: Vec<&Route> = self.routes().collect();
+        let width = routes.iter().map(|r| r.path().len()).max().unwrap_or(0);
+        let _ = writeln!(out, "routemark: {} routes", routes.len());
+        let mut current_crate = "";
+        for route in routes {
+            if route.crate_name() != current_crate {
+                current_crate = route.crate_name();
+                let _ = writeln!(out, "  crate {current_crate}");
+            }
+            let _ = writeln!(
+                out,
+                "    {:<14} {:<width$}  {:<24} {}",
+                route.methods().to_string(),
+                route.path(),
+                route.name(),
+                route.location(),
+            );
+        }
+        out
+    }
+
+    /// Replaces the routes of the live table: builds a table of `routes` with the
+    /// application's layers, services and state, checks it as [`App::build`](crate::App::build)
+    /// does, and swaps it in atomically. Requests already routed finish on the old table;
+    /// the next lookup, on any connection, sees the new one.
+    ///
+    /// # Errors
+    ///
+    /// Every problem of the new table, as `App::build` reports them; the table in force is
+    /// left serving.
+    pub fn replace_routes(
+        &self,
+        routes: impl IntoIterator<Item = &'static Route>,
+    ) -> Result<(), BuildError> {
+        let shared = &self.inner.shared;
+        let table = shared.recipe.build(&crate::app::sorted(routes))?;
+        shared.live.store(Arc::new(table));
+        Ok(())
+    }
+
+    /// Answers one request.
+    pub async fn handle(&self, request: http::Request<Body>) -> Response {
+        match self.clone().dispatch(request, std::convert::identity).await {
+            Ok(response) => response,
+        }
+    }
+}
+
+/// The innermost service of the `App::layer` stack: routing and everything after it.
+#[derive(Clone)]
+struct Routes(Arc<Shared>);
+
+impl tower::Service<http::Request<Body>> for Routes {
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: http::Request<Body>) -> Self::Future {
+        let shared = self.0.clone();
+        Box::pin(async move {
+            let (head, body) = request.into_parts();
+            let client_id = validate::request_id(&head.headers);
+            Ok(shared.route(head, body, client_id).await)
+        })
+    }
+}
+
+impl<B> tower_service::Service<http::Request<B>> for Router
+where
+    B: http_body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: http::Request<B>) -> Self::Future {
+        Box::pin(self.clone().dispatch(request, layer::into_body))
+    }
+}

@@ -1,56 +1,89 @@
 use std::fmt;
 
-/// An HTTP method a route can be declared for.
-///
-/// `CONNECT` is absent on purpose: it names a tunnel, not a resource, and no route can serve it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum Method {
-    /// `GET`
-    Get,
-    /// `HEAD`
-    Head,
-    /// `POST`
-    Post,
-    /// `PUT`
-    Put,
-    /// `PATCH`
-    Patch,
-    /// `DELETE`
-    Delete,
-    /// `OPTIONS`
-    Options,
-    /// `TRACE`
-    Trace,
+/// Generates [`Method`] and every mapping of it from one table of `Variant "TOKEN"` rows, so
+/// that the enum, [`Method::ALL`], the wire names, the parsers and the variant names the
+/// macro emits can never disagree. A method is added here, and nowhere else.
+macro_rules! methods {
+    ($($variant:ident $token:literal,)*) => {
+        /// An HTTP method a route can be declared for.
+        ///
+        /// `CONNECT` is absent on purpose: it names a tunnel, not a resource, and no route can
+        /// serve it.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[non_exhaustive]
+        pub enum Method {
+            $(
+                #[doc = concat!("`", $token, "`")]
+                $variant,
+            )*
+        }
+
+        impl Method {
+            /// Every method, in the order `Allow` headers list them.
+            pub const ALL: [Method; [$($token),*].len()] = [$(Method::$variant),*];
+
+            /// The method's name as it appears on the wire and in `#[route]`.
+            ///
+            /// ```
+            /// assert_eq!(routemark_path::Method::Get.as_str(), "GET");
+            /// ```
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $(Method::$variant => $token,)*
+                }
+            }
+
+            /// The name of the enum variant (`"Get"`), which generated code writes as
+            /// `Method::Get`.
+            ///
+            /// ```
+            /// assert_eq!(routemark_path::Method::Delete.variant_name(), "Delete");
+            /// ```
+            pub const fn variant_name(self) -> &'static str {
+                match self {
+                    $(Method::$variant => stringify!($variant),)*
+                }
+            }
+
+            /// The method named by a request's method token, exactly as sent (case-sensitive);
+            /// `None` for a method no route can declare (`CONNECT`, extensions).
+            ///
+            /// Made for the request path: it allocates nothing, and each arm compares the
+            /// length first and the bytes only when the length matches, `GET` first.
+            ///
+            /// ```
+            /// use routemark_path::Method;
+            ///
+            /// assert_eq!(Method::from_token("GET"), Some(Method::Get));
+            /// assert_eq!(Method::from_token("get"), None);
+            /// assert_eq!(Method::from_token("CONNECT"), None);
+            /// ```
+            #[inline]
+            pub fn from_token(token: &str) -> Option<Method> {
+                match token {
+                    $($token => Some(Method::$variant),)*
+                    _ => None,
+                }
+            }
+        }
+    };
 }
 
+methods! {
+    Get "GET",
+    Head "HEAD",
+    Post "POST",
+    Put "PUT",
+    Patch "PATCH",
+    Delete "DELETE",
+    Options "OPTIONS",
+    Trace "TRACE",
+}
+
+// A `MethodSet` is one bit per method in a `u16`.
+const _: () = assert!(Method::ALL.len() <= 16);
+
 impl Method {
-    /// Every method, in the order `Allow` headers list them.
-    pub const ALL: [Method; 8] = [
-        Method::Get,
-        Method::Head,
-        Method::Post,
-        Method::Put,
-        Method::Patch,
-        Method::Delete,
-        Method::Options,
-        Method::Trace,
-    ];
-
-    /// The method's name as it appears on the wire and in `#[route]`.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Method::Get => "GET",
-            Method::Head => "HEAD",
-            Method::Post => "POST",
-            Method::Put => "PUT",
-            Method::Patch => "PATCH",
-            Method::Delete => "DELETE",
-            Method::Options => "OPTIONS",
-            Method::Trace => "TRACE",
-        }
-    }
-
     /// Parses a method name; names are case-sensitive, as in HTTP.
     ///
     /// # Errors
@@ -58,16 +91,9 @@ impl Method {
     /// [`UnknownMethod`] when `name` is not one of [`Method::ALL`]; it carries the closest
     /// known name, if any is close, for a "did you mean" hint.
     pub fn parse(name: &str) -> Result<Method, UnknownMethod> {
-        Method::parse_exact(name).map_err(|()| UnknownMethod {
+        Method::from_token(name).ok_or_else(|| UnknownMethod {
             suggestion: closest_method(name),
         })
-    }
-
-    fn parse_exact(name: &str) -> Result<Method, ()> {
-        Method::ALL
-            .into_iter()
-            .find(|m| m.as_str() == name)
-            .ok_or(())
     }
 
     const fn bit(self) -> u16 {
@@ -91,11 +117,11 @@ pub struct UnknownMethod {
 
 fn closest_method(name: &str) -> Option<Method> {
     let upper = name.to_ascii_uppercase();
-    if let Ok(m) = Method::parse_exact(&upper) {
+    if let Some(m) = Method::from_token(&upper) {
         return Some(m);
     }
     let closest = closest_match(&upper, Method::ALL.iter().map(|m| m.as_str()))?;
-    Method::parse_exact(closest).ok()
+    Method::from_token(closest)
 }
 
 /// The candidate closest to `name`, if one is close enough to be a likely misspelling: at most
@@ -232,6 +258,28 @@ mod tests {
             Some(Method::Delete)
         );
         assert_eq!(Method::parse("FROBNICATE").unwrap_err().suggestion, None);
+    }
+
+    #[test]
+    fn every_method_round_trips_through_each_mapping() {
+        for (i, m) in Method::ALL.into_iter().enumerate() {
+            // `ALL` is in declaration order, so a method's bit is its place in `ALL`.
+            assert_eq!(m as usize, i, "{m:?}");
+            assert_eq!(Method::from_token(m.as_str()), Some(m));
+            assert_eq!(Method::parse(m.as_str()), Ok(m));
+            assert_eq!(format!("{m:?}"), m.variant_name());
+            assert_eq!(m.to_string(), m.as_str());
+            assert_eq!(MethodSet::single(m).iter().collect::<Vec<_>>(), [m]);
+        }
+    }
+
+    #[test]
+    fn from_token_takes_exact_tokens_only() {
+        for token in [
+            "", "get", "Get", "GE", "GETS", "GET ", " GET", "CONNECT", "PROPFIND",
+        ] {
+            assert_eq!(Method::from_token(token), None, "{token:?}");
+        }
     }
 
     #[test]

@@ -37,7 +37,11 @@
 //! - `<name>` matches one non-empty segment; `<name..>` matches the rest of the path, one
 //!   segment or more, slashes included.
 //! - A trailing slash is significant: `/users/` and `/users` are two routes.
-//! - The only option is `body_limit = BYTES`, the route's own request body limit.
+//! - Options follow the path, each at most once, read back through [`Route::options`]:
+//!   - `body_limit = BYTES`, the route's own request body limit;
+//!   - `tags = ["admin", "internal"]`, names that group routes, as in
+//!     `#[route(GET "/admin/stats", tags = ["admin"])]` ([`Route::tags`]). A tag is ASCII
+//!     letters, digits, `_` and `-`, starting with a letter, and a route lists it once.
 //!
 //! # Binding arguments
 //!
@@ -138,7 +142,7 @@ pub use extract::{Extension, FromParam, FromRequest, FromRequestParts, Json, Que
 pub use http;
 pub use request::RequestParts;
 pub use response::{Html, HttpError, IntoResponse, Response};
-pub use route::{HandlerFn, HandlerFuture, Route, StateRequirement, routes};
+pub use route::{HandlerFn, HandlerFuture, Route, RouteOptions, StateRequirement, routes};
 pub use routemark_path::{Method, MethodSet, PathTemplate};
 pub use server::{Server, ServerConfig};
 pub use service::{MatchedRoute, OriginalUri, RouteFilter, RouteService, Router};

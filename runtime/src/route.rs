@@ -49,6 +49,83 @@ impl fmt::Debug for StateRequirement {
     }
 }
 
+/// A route as `#[route]` declares it: the one argument of [`Route::__new`], filled by field
+/// name so that an option can be added without changing what the macro emits for the
+/// others. Not public API.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct RouteDecl {
+    pub methods: MethodSet,
+    pub path: &'static str,
+    pub handler: HandlerFn,
+    pub name: &'static str,
+    pub module_path: &'static str,
+    pub file: &'static str,
+    pub line: u32,
+    pub state: &'static [StateRequirement],
+    pub options: OptionsDecl,
+}
+
+/// The route's options as the attribute declares them: the macro writes the ones the user
+/// gave and takes the rest from [`OptionsDecl::DEFAULT`] (`..OptionsDecl::DEFAULT`), or
+/// `OptionsDecl::DEFAULT` alone when none is given. Not public API: read them through
+/// [`RouteOptions`].
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug)]
+pub struct OptionsDecl {
+    pub body_limit: Option<usize>,
+    pub tags: &'static [&'static str],
+}
+
+impl OptionsDecl {
+    /// A route that sets no option.
+    pub const DEFAULT: OptionsDecl = OptionsDecl {
+        body_limit: None,
+        tags: &[],
+    };
+}
+
+/// The options a route sets in its attribute, after the method and the path:
+/// `#[route(POST "/users", body_limit = 65536, tags = ["admin"])]`.
+///
+/// Read-only: built by `#[route]`, read through [`Route::options`].
+///
+/// ```
+/// #[routemark::route(POST "/admin/users", tags = ["admin", "write"])]
+/// fn create_admin_user() {}
+///
+/// let route = routemark::routes().find(|r| r.name() == "create_admin_user").unwrap();
+/// assert_eq!(route.options().tags(), ["admin", "write"]);
+/// assert_eq!(route.options().body_limit(), None);
+/// ```
+#[derive(Clone, Copy)]
+#[non_exhaustive]
+pub struct RouteOptions(OptionsDecl);
+
+impl RouteOptions {
+    /// The route's own request body limit in bytes (`body_limit = 10485760`), which overrides
+    /// the server's default; `None` when the route does not set one.
+    pub fn body_limit(&self) -> Option<usize> {
+        self.0.body_limit
+    }
+
+    /// The route's tags (`tags = ["admin", "internal"]`), in the order written; empty when
+    /// the route has none. Each is a name of ASCII letters, digits, `_` and `-`, starting with
+    /// a letter, and none appears twice.
+    pub fn tags(&self) -> &'static [&'static str] {
+        self.0.tags
+    }
+}
+
+impl fmt::Debug for RouteOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RouteOptions")
+            .field("body_limit", &self.0.body_limit)
+            .field("tags", &self.0.tags)
+            .finish()
+    }
+}
+
 /// One route of the program, as declared by `#[route]` and collected by [`routes()`].
 ///
 /// Built by generated code in a `const` context; users read it through the accessors.
@@ -61,23 +138,23 @@ pub struct Route {
     file: &'static str,
     line: u32,
     state: &'static [StateRequirement],
-    body_limit: Option<usize>,
+    options: RouteOptions,
 }
 
 impl Route {
     #[doc(hidden)]
-    #[allow(clippy::too_many_arguments)]
-    pub const fn __new(
-        methods: MethodSet,
-        path: &'static str,
-        handler: HandlerFn,
-        name: &'static str,
-        module_path: &'static str,
-        file: &'static str,
-        line: u32,
-        state: &'static [StateRequirement],
-        body_limit: Option<usize>,
-    ) -> Route {
+    pub const fn __new(decl: RouteDecl) -> Route {
+        let RouteDecl {
+            methods,
+            path,
+            handler,
+            name,
+            module_path,
+            file,
+            line,
+            state,
+            options,
+        } = decl;
         Route {
             methods,
             path,
@@ -87,7 +164,7 @@ impl Route {
             file,
             line,
             state,
-            body_limit,
+            options: RouteOptions(options),
         }
     }
 
@@ -147,8 +224,32 @@ impl Route {
 
     /// The route's own body limit (`#[route(POST "/upload", body_limit = 10485760)]`), which
     /// overrides the server's default.
+    ///
+    /// The same as `self.options().body_limit()`.
     pub fn body_limit(&self) -> Option<usize> {
-        self.body_limit
+        self.options.body_limit()
+    }
+
+    /// The route's tags (`#[route(GET "/admin/stats", tags = ["admin", "internal"])]`), in the
+    /// order written; empty when it has none. Layers and listings can select routes by tag.
+    ///
+    /// The same as `self.options().tags()`.
+    ///
+    /// ```
+    /// #[routemark::route(GET "/admin/stats", tags = ["admin", "internal"])]
+    /// fn admin_stats() {}
+    ///
+    /// let route = routemark::routes().find(|r| r.name() == "admin_stats").unwrap();
+    /// assert_eq!(route.tags(), ["admin", "internal"]);
+    /// assert!(route.tags().contains(&"admin"));
+    /// ```
+    pub fn tags(&self) -> &'static [&'static str] {
+        self.options.tags()
+    }
+
+    /// Every option the route's attribute sets.
+    pub fn options(&self) -> &RouteOptions {
+        &self.options
     }
 
     /// The route's tags (`tags = ["admin"]`). (Placeholder until the `tags` option lands.)
@@ -173,6 +274,7 @@ impl fmt::Debug for Route {
             )
             .field("location", &self.location())
             .field("state", &self.state)
+            .field("tags", &self.tags())
             .finish()
     }
 }

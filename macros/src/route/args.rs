@@ -4,18 +4,32 @@ use proc_macro2::{Span, TokenStream, TokenTree};
 use quote::ToTokens;
 use routemark_path::{Method, closest_match};
 use syn::parse::ParseStream;
-use syn::{Ident, LitInt, LitStr, Token};
+use syn::{Expr, Ident, LitInt, LitStr, Token};
 
 use super::Errors;
+use super::valid::is_tag_name;
 
 /// The attribute's arguments, as written.
 pub(crate) struct RouteArgs {
     pub(crate) methods: Vec<(Method, Span)>,
     pub(crate) path: LitStr,
-    pub(crate) body_limit: Option<LitInt>,
+    pub(crate) options: RouteOptions,
 }
 
-const OPTIONS: [&str; 1] = ["body_limit"];
+/// The options after the path, each as written; `None` when not given.
+#[derive(Default)]
+pub(crate) struct RouteOptions {
+    pub(crate) body_limit: Option<LitInt>,
+    pub(crate) tags: Option<Vec<LitStr>>,
+}
+
+impl RouteOptions {
+    pub(crate) fn is_empty(&self) -> bool {
+        self.body_limit.is_none() && self.tags.is_none()
+    }
+}
+
+const OPTIONS: [&str; 2] = ["body_limit", "tags"];
 
 const EXAMPLE: &str = "as in `#[route(GET \"/users/<id>\")]`";
 
@@ -33,14 +47,14 @@ impl RouteArgs {
         }
         let methods = parse_methods(input, errors)?;
         let path = parse_path(input, &methods)?;
-        let body_limit = parse_options(input, errors)?;
+        let options = parse_options(input, errors)?;
         Ok(RouteArgs {
             methods: methods
                 .into_iter()
                 .filter_map(|(m, span)| Some((m?, span)))
                 .collect(),
             path,
-            body_limit,
+            options,
         })
     }
 }
@@ -73,7 +87,10 @@ fn parse_methods(
             Err(unknown) => {
                 let hint = match unknown.suggestion {
                     Some(m) => format!("did you mean `{m}`?"),
-                    None => "expected one of `GET`, `HEAD`, `POST`, `PUT`, `PATCH`, `DELETE`, `OPTIONS`, `TRACE`".into(),
+                    None => format!(
+                        "expected one of {}",
+                        code_list(Method::ALL.iter().map(|m| m.as_str()))
+                    ),
                 };
                 errors.spanned(&ident, format!("unknown HTTP method `{ident}`; {hint}"));
                 methods.push((None, ident.span()));
@@ -114,9 +131,10 @@ fn parse_path(input: ParseStream<'_>, methods: &[(Option<Method>, Span)]) -> syn
     ))
 }
 
-/// `, body_limit = 1024`. Rule: only known options, each at most once.
-fn parse_options(input: ParseStream<'_>, errors: &mut Errors) -> syn::Result<Option<LitInt>> {
-    let mut body_limit = None;
+/// `, body_limit = 1024, tags = ["admin"]`. Rule: only known options, each at most once,
+/// each with a value of its shape. The rules on the tags themselves are in `valid.rs`.
+fn parse_options(input: ParseStream<'_>, errors: &mut Errors) -> syn::Result<RouteOptions> {
+    let mut options = RouteOptions::default();
     while !input.is_empty() {
         input.parse::<Token![,]>()?;
         if input.is_empty() {
@@ -124,10 +142,10 @@ fn parse_options(input: ParseStream<'_>, errors: &mut Errors) -> syn::Result<Opt
         }
         let name: Ident = input.parse()?;
         input.parse::<Token![=]>()?;
-        let value: syn::Expr = input.parse()?;
+        let value: Expr = input.parse()?;
         match name.to_string().as_str() {
             "body_limit" => {
-                let syn::Expr::Lit(syn::ExprLit {
+                let Expr::Lit(syn::ExprLit {
                     lit: syn::Lit::Int(value),
                     ..
                 }) = value
@@ -141,18 +159,105 @@ fn parse_options(input: ParseStream<'_>, errors: &mut Errors) -> syn::Result<Opt
                 if let Err(e) = value.base10_parse::<usize>() {
                     errors.spanned(&value, format!("`body_limit` must fit in `usize`: {e}"));
                 }
-                if body_limit.replace(value).is_some() {
+                if options.body_limit.replace(value).is_some() {
                     errors.spanned(&name, "option `body_limit` is given twice; remove one");
                 }
+            }
+            "tags" => {
+                if options.tags.is_some() {
+                    errors.spanned(&name, "option `tags` is given twice; remove one");
+                    continue;
+                }
+                options.tags = parse_tags(value, errors);
             }
             other => {
                 let hint = match closest_match(other, OPTIONS) {
                     Some(close) => format!("did you mean `{close}`?"),
-                    None => format!("the only option is `{}`", OPTIONS[0]),
+                    None => format!("expected one of {}", code_list(OPTIONS)),
                 };
                 errors.spanned(&name, format!("unknown route option `{other}`; {hint}"));
             }
         }
     }
-    Ok(body_limit)
+    Ok(options)
+}
+
+/// Rule: `tags` takes a non-empty bracketed list of string literals. `None` when the value has
+/// another shape, already reported; elements that are not string literals are reported and
+/// left out. The rules on each tag are in `valid.rs`.
+fn parse_tags(value: Expr, errors: &mut Errors) -> Option<Vec<LitStr>> {
+    let Expr::Array(list) = value else {
+        // A single string was meant as a list of one; a name (a constant, say) cannot be read
+        // by the macro, so it gets the general form rather than a quoted guess.
+        let message = match &value {
+            Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(tag),
+                ..
+            }) => format!(
+                "`tags` takes a list of string literals, found `{0}`; write it in brackets: `tags = [{0}]`",
+                tag.token()
+            ),
+            _ => "`tags` takes a list of string literals, as in `tags = [\"admin\", \"internal\"]`"
+                .to_owned(),
+        };
+        errors.spanned(&value, message);
+        return None;
+    };
+    if list.elems.is_empty() {
+        errors.error(
+            list.bracket_token.span.join(),
+            "`tags` is an empty list; remove `tags` or name at least one tag",
+        );
+        return None;
+    }
+    let mut tags = Vec::with_capacity(list.elems.len());
+    for elem in list.elems {
+        match elem {
+            Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(tag),
+                ..
+            }) => tags.push(tag),
+            other => {
+                let text = tokens_text(&other);
+                let message = match as_tag_literal(&other) {
+                    Some(tag) => format!(
+                        "expected the tag as a string literal, found `{text}`; write it in quotes: `{tag}`"
+                    ),
+                    None => format!(
+                        "expected the tag as a string literal such as `\"admin\"`, found `{text}`"
+                    ),
+                };
+                errors.spanned(&other, message);
+            }
+        }
+    }
+    Some(tags)
+}
+
+/// The quoted tag a list element written without quotes stands for (`admin`, `read-only`),
+/// when it is a tag name: what a hint can offer as the fix.
+fn as_tag_literal(elem: &Expr) -> Option<String> {
+    if !matches!(elem, Expr::Path(_) | Expr::Binary(_)) {
+        return None;
+    }
+    let text = tokens_text(elem);
+    is_tag_name(&text).then(|| format!("\"{text}\""))
+}
+
+/// Tokens as written, near enough: `read - only` is printed `read-only`. A literal keeps its
+/// spaces.
+fn tokens_text(value: &Expr) -> String {
+    match value {
+        Expr::Lit(lit) => lit.to_token_stream().to_string(),
+        _ => value.to_token_stream().to_string().replace(' ', ""),
+    }
+}
+
+/// `` `a`, `b`, `c` ``: names as a hint lists them.
+fn code_list<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
+    names
+        .into_iter()
+        .map(|name| format!("`{name}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -19,6 +19,7 @@ use routemark_path::route_key;
 use syn::spanned::Spanned;
 use syn::{ReturnType, Type};
 
+use super::args::RouteOptions;
 use super::ast::{Binding, Route, state_inner};
 use crate::private::Private;
 
@@ -62,10 +63,7 @@ pub(crate) fn route(route: &Route<'_>, item: TokenStream) -> TokenStream {
         .map(|&(method, _)| WithMethod(method));
     let path = &route.attr.path;
     let name = route.func.sig.ident.to_string();
-    let body_limit = match &route.attr.body_limit {
-        Some(limit) => quote!(::core::option::Option::Some(#limit)),
-        None => quote!(::core::option::Option::None),
-    };
+    let options = Options(&route.attr.options);
     let state = route.args.iter().filter_map(|arg| match &arg.binding {
         Binding::Extractor { ty } => state_inner(ty).map(StateRequirement),
         _ => None,
@@ -75,10 +73,10 @@ pub(crate) fn route(route: &Route<'_>, item: TokenStream) -> TokenStream {
     quote! {
         #item
         #Private::inventory::submit! {
-            #Private::Route::__new(
-                #Private::MethodSet::EMPTY #(#methods)*,
-                #path,
-                |#parts, #body| {
+            #Private::Route::__new(#Private::RouteDecl {
+                methods: #Private::MethodSet::EMPTY #(#methods)*,
+                path: #path,
+                handler: |#parts, #body| {
                     #guards
                     #Private::#call_n::<#(#types,)* #no_body_type #ret, #(#inferred),*>(
                         #parts,
@@ -87,13 +85,13 @@ pub(crate) fn route(route: &Route<'_>, item: TokenStream) -> TokenStream {
                         |#(#vars,)* #no_body_param| #output,
                     )
                 },
-                #name,
-                ::core::module_path!(),
-                ::core::file!(),
-                ::core::line!(),
-                &[#(#state),*],
-                #body_limit,
-            )
+                name: #name,
+                module_path: ::core::module_path!(),
+                file: ::core::file!(),
+                line: ::core::line!(),
+                state: &[#(#state),*],
+                options: #options,
+            })
         }
     }
 }
@@ -103,18 +101,30 @@ struct WithMethod(routemark_path::Method);
 
 impl ToTokens for WithMethod {
     fn to_tokens(&self, tokens: &mut TokenStream) {
-        let variant = match self.0.as_str() {
-            "GET" => "Get",
-            "HEAD" => "Head",
-            "POST" => "Post",
-            "PUT" => "Put",
-            "PATCH" => "Patch",
-            "DELETE" => "Delete",
-            "OPTIONS" => "Options",
-            _ => "Trace",
-        };
-        let variant = Ident::new(variant, Span::call_site());
+        let variant = Ident::new(self.0.variant_name(), Span::call_site());
         tokens.extend(quote!(.with(#Private::Method::#variant)));
+    }
+}
+
+/// The route's `OptionsDecl`: `OptionsDecl::DEFAULT` as it is when the attribute sets no
+/// option, else the options set, by name, and `..OptionsDecl::DEFAULT` for the rest, so that
+/// an option added to the runtime needs no change here until the attribute can set it.
+struct Options<'a>(&'a RouteOptions);
+
+impl ToTokens for Options<'_> {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        let options = self.0;
+        if options.is_empty() {
+            tokens.extend(quote!(#Private::OptionsDecl::DEFAULT));
+            return;
+        }
+        let body_limit = options.body_limit.iter();
+        let tags = options.tags.iter();
+        tokens.extend(quote!(#Private::OptionsDecl {
+            #(body_limit: ::core::option::Option::Some(#body_limit),)*
+            #(tags: &[#(#tags),*],)*
+            ..#Private::OptionsDecl::DEFAULT
+        }));
     }
 }
 

@@ -72,3 +72,44 @@ impl Errors {
         self.0.map_or(Ok(()), Err)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use routemark_path::Method;
+
+    fn expand(attr: &str) -> String {
+        let item = "fn handler() {}".parse().unwrap();
+        super::expand(attr.parse().unwrap(), item).to_string()
+    }
+
+    #[test]
+    fn no_option_emits_the_default_options_untouched() {
+        let out = expand(r#"GET "/a""#);
+        assert!(
+            out.contains("options : :: routemark :: __private :: OptionsDecl :: DEFAULT ,"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn options_are_set_by_name_over_the_default() {
+        let out = expand(r#"POST "/a", tags = ["admin", "internal"], body_limit = 1024"#);
+        let options = "options : :: routemark :: __private :: OptionsDecl { \
+            body_limit : :: core :: option :: Option :: Some (1024) , \
+            tags : & [\"admin\" , \"internal\"] , \
+            .. :: routemark :: __private :: OptionsDecl :: DEFAULT }";
+        assert!(out.contains(options), "{out}");
+    }
+
+    #[test]
+    fn every_method_is_emitted_as_its_own_variant() {
+        for method in Method::ALL {
+            let out = expand(&format!(r#"{method} "/a""#));
+            let with = format!(
+                "EMPTY . with (:: routemark :: __private :: Method :: {}) ,",
+                method.variant_name()
+            );
+            assert!(out.contains(&with), "{out}");
+        }
+    }
+}

@@ -13,6 +13,42 @@ use super::ast::{Arg, Binding, HandlerFn, Route, is_plain_value, lit_subspan, te
 pub(crate) fn check(route: &Route<'_>, errors: &mut Errors) {
     let explained = check_params_have_arguments(route, errors);
     check_arguments(route, &explained, errors);
+    if let Some(tags) = &route.attr.options.tags {
+        check_tags(tags, errors);
+    }
+}
+
+/// What a tag is made of, as hints word it.
+const TAG_CHARS: &str = "use ASCII letters, digits, `_` and `-`, starting with a letter";
+
+/// Rule: a tag is a name of ASCII letters, digits, `_` and `-`, starting with a letter, so
+/// that it reads the same in code, logs, metric labels and configuration; and a route lists
+/// each tag once.
+fn check_tags(tags: &[syn::LitStr], errors: &mut Errors) {
+    for (i, lit) in tags.iter().enumerate() {
+        let tag = lit.value();
+        if tag.is_empty() {
+            errors.spanned(lit, format!("a tag cannot be empty; {TAG_CHARS}"));
+        } else if !is_tag_name(&tag) {
+            errors.spanned(
+                lit,
+                format!(
+                    "tag `{}` is not a valid tag name; {TAG_CHARS}",
+                    tag.escape_debug()
+                ),
+            );
+        } else if tags[..i].iter().any(|earlier| earlier.value() == tag) {
+            errors.spanned(lit, format!("tag `{tag}` is listed twice; remove one"));
+        }
+    }
+}
+
+/// Whether `tag` is a tag name: ASCII letters, digits, `_` and `-`, starting with a letter.
+pub(crate) fn is_tag_name(tag: &str) -> bool {
+    tag.starts_with(|c: char| c.is_ascii_alphabetic())
+        && tag
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
 /// The most arguments a handler may take: the runtime's generic callers (`callN` in

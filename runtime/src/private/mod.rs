@@ -13,7 +13,7 @@ pub use inventory;
 pub use routemark_path::{Method, MethodSet};
 
 pub use crate::extract::marker::{HeadPosition, ViaBody, ViaParts};
-pub use crate::route::{HandlerFuture, Route, StateRequirement};
+pub use crate::route::{HandlerFuture, OptionsDecl, Route, RouteDecl, StateRequirement};
 pub use crate::{Body, RequestParts, Response};
 pub use call::*;
 

@@ -50,7 +50,7 @@ mod api {
     use routemark::route;
 
     /// Lists files.
-    #[route(GET "/files/<rest..>", body_limit = 1024)]
+    #[route(GET "/files/<rest..>", body_limit = 1024, tags = ["files"])]
     pub(crate) fn files(rest: String, headers: super::HeaderMap) -> String {
         format!("{rest} {}", headers.len())
     }

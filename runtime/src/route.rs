@@ -252,11 +252,6 @@ impl Route {
         &self.options
     }
 
-    /// The route's tags (`tags = ["admin"]`). (Placeholder until the `tags` option lands.)
-    pub fn tags(&self) -> &'static [&'static str] {
-        &[]
-    }
-
     /// `file:line`, the way conflicts and the route table name a route.
     pub fn location(&self) -> String {
         format!("{}:{}", self.file, self.line)

@@ -576,6 +576,29 @@ async fn every_corpus_input_gets_its_answer() {
     assert!(cases.len() >= 55, "{} cases", cases.len());
 }
 
+/// The same corpus with a pass-through global layer: layers run after the framing and
+/// `Host` checks, so nothing of the corpus may reach them differently.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_corpus_input_gets_its_answer_through_a_pass_through_layer() {
+    let mut failures = String::new();
+    let cases = corpus();
+    for case in &cases {
+        let calls = Calls::default();
+        let router = App::with_routes(routemark::routes())
+            .state(calls.clone())
+            .body_limit(64)
+            .layer(tower::util::MapRequestLayer::new(
+                |request: routemark::Request| request,
+            ))
+            .build()
+            .unwrap();
+        let server = spawn(router).await;
+        failures += &run_case(case, raw(server.addr, &case.input), &calls).await;
+        server.shutdown().await;
+    }
+    assert!(failures.is_empty(), "{failures}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_corpus_input_split_at_every_offset_gets_the_same_answer() {
     let mut failures = String::new();

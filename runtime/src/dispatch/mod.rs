@@ -202,7 +202,7 @@ fn find(table: &Table, head: &Parts, config: &RouterConfig) -> Routed {
     if head.method == http::Method::CONNECT {
         return Routed::Answer(answers::unroutable(&head.method));
     }
-    let Some(method) = to_route_method(&head.method) else {
+    let Some(method) = Method::from_token(head.method.as_str()) else {
         return match answers::allowed_methods(&table.routes, path) {
             Some(allow) => Routed::Answer(answers::method_not_allowed(&head.method, allow)),
             None => not_found(table, head, config),
@@ -269,18 +269,4 @@ fn strip_prefix(uri: &http::Uri, prefix_len: usize) -> http::Uri {
     let mut parts = uri.clone().into_parts();
     parts.path_and_query = path_and_query.parse().ok();
     http::Uri::from_parts(parts).unwrap_or_else(|_| uri.clone())
-}
-
-fn to_route_method(method: &http::Method) -> Option<Method> {
-    Some(match *method {
-        http::Method::GET => Method::Get,
-        http::Method::HEAD => Method::Head,
-        http::Method::POST => Method::Post,
-        http::Method::PUT => Method::Put,
-        http::Method::PATCH => Method::Patch,
-        http::Method::DELETE => Method::Delete,
-        http::Method::OPTIONS => Method::Options,
-        http::Method::TRACE => Method::Trace,
-        _ => return None,
-    })
 }

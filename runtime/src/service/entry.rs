@@ -136,7 +136,17 @@ impl Recipe {
         let table = match builder.build() {
             Ok(table) => Some(table),
             Err(conflicts) => {
+                // A nested service puts two paths in the table (the prefix, and what is
+                // under it): report each pair of parties once.
+                let mut reported = std::collections::HashSet::new();
                 for c in conflicts {
+                    let party = |origin: &Origin| match origin {
+                        Origin::Route(route) => (0, std::ptr::from_ref(*route) as usize),
+                        Origin::Nest(n) => (1, *n),
+                    };
+                    if !reported.insert((party(&origins[c.first]), party(&origins[c.second]))) {
+                        continue;
+                    }
                     match (&origins[c.first], &origins[c.second]) {
                         (Origin::Route(first), Origin::Route(second)) => {
                             problems.push(Problem::Conflict {

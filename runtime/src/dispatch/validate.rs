@@ -23,6 +23,9 @@ pub(crate) static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id
 /// Checks a request head: `414` for a target longer than `max_uri_len`, `400` (and
 /// `connection: close`) for ambiguous framing or `Host`. On success, the client's request
 /// id, kept for the logs and answers of failed requests.
+// The answer is handed back in `Err` on a path that is already an error; boxing it would
+// cost an allocation there.
+#[allow(clippy::result_large_err)]
 pub(crate) fn check(head: &Parts, max_uri_len: usize) -> Result<Option<HeaderValue>, Response> {
     if uri_len(&head.uri) > max_uri_len {
         return Err(uri_too_long(max_uri_len));

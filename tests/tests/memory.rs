@@ -47,6 +47,8 @@ const FRESH_TIMEOUT: Duration = Duration::from_secs(2);
 /// hyper's `max_buf_size`: `ServerConfig::max_header_bytes`, bounding both its read and its
 /// write buffer.
 const HYPER_BUF: u64 = 64 * KIB;
+/// The chunk of the probe's `GET /stream` answer.
+const STREAM_CHUNK: u64 = 64 * KIB;
 /// What the first connections of a kind cost once, whatever their number: the allocator's
 /// per-thread arenas and tokio's slabs growing to their working size.
 const FIXED: u64 = 4 * MIB;
@@ -274,13 +276,41 @@ async fn write_until(stream: &mut TcpStream, pattern: &[u8], deadline: Instant) 
     }
 }
 
-/// Whether a write of the rest of `pattern` stays blocked for a whole second: the server
-/// reads nothing more from this connection.
-async fn stays_blocked(stream: &mut TcpStream, pattern: &[u8], written: u64) -> bool {
-    let at = (written % pattern.len() as u64) as usize;
-    timeout(Duration::from_secs(1), stream.write(&pattern[at..]))
-        .await
-        .is_err()
+/// How long a flood that the server should stop reading may go on: past `ATTACK`, the writer
+/// waits for the stall, which a debug-build server on a loaded machine may take a few more
+/// seconds to reach (it still works through what the sockets hold).
+const STALL_LIMIT: Duration = Duration::from_secs(20);
+
+/// Writes the frames or requests that `refill` appends, again and again, for `ATTACK` and then
+/// until one write stays blocked for a whole second: the server has stopped reading this
+/// connection. Returns the bytes written and whether that happened within `STALL_LIMIT`.
+async fn flood_until_stalled(
+    write: &mut (impl tokio::io::AsyncWrite + Unpin),
+    mut refill: impl FnMut(&mut Vec<u8>),
+) -> (u64, bool) {
+    let start = Instant::now();
+    let (mut pending, mut at, mut written) = (Vec::new(), 0, 0u64);
+    loop {
+        if at == pending.len() {
+            pending.clear();
+            at = 0;
+            refill(&mut pending);
+        }
+        let elapsed = start.elapsed();
+        if elapsed > STALL_LIMIT {
+            return (written, false);
+        }
+        let wait = ATTACK.saturating_sub(elapsed).max(Duration::from_secs(1));
+        match timeout(wait, write.write(&pending[at..])).await {
+            Ok(Ok(n)) => {
+                at += n;
+                written += n as u64;
+            }
+            Ok(Err(e)) => panic!("the server dropped the connection: {e}"),
+            Err(_) if elapsed >= ATTACK => return (written, true),
+            Err(_) => {}
+        }
+    }
 }
 
 /// The maximum of the kernel's autotuned TCP buffer sizes (`tcp_rmem` or `tcp_wmem`): what a
@@ -295,7 +325,10 @@ async fn read_answer(reader: &mut (impl AsyncBufReadExt + Unpin)) -> (String, Ve
     let mut head = String::new();
     loop {
         let mut line = String::new();
-        assert!(reader.read_line(&mut line).await.unwrap() > 0, "EOF in a head");
+        assert!(
+            reader.read_line(&mut line).await.unwrap() > 0,
+            "EOF in a head"
+        );
         if line == "\r\n" {
             break;
         }
@@ -317,7 +350,7 @@ async fn read_answer(reader: &mut (impl AsyncBufReadExt + Unpin)) -> (String, Ve
 const PIPELINED_GET: &[u8] = b"GET /users/octocat HTTP/1.1\r\nHost: x\r\n\r\n";
 
 /// Issue 18: pipelined GETs, 1,000 per write, on a connection with a 4 KiB receive buffer
-/// that never reads. The server answers until its socket's send buffer and hyper's write
+/// that never reads, for `ATTACK` and then until the server stops reading. The server answers until its socket's send buffer and hyper's write
 /// buffer are full, then stops reading: it holds hyper's read and write buffers (64 KiB each,
 /// `max_buf_size`) and the guard's held head (at most one head, 64 KiB). Bound: 1 MiB per
 /// connection, four times that. (Before the fix: +184 MB for one connection.)
@@ -327,22 +360,28 @@ async fn pipelining_without_reading_is_bounded_and_stops_being_read() {
     let probe = Probe::start().await;
     let addr = probe.addr;
     let batch = PIPELINED_GET.repeat(1_000);
-    let deadline = Instant::now() + ATTACK;
     let attack = futures_util::future::join_all((0..CONNECTIONS).map(|_| {
         let batch = &batch;
         async move {
             let mut stream = connect_with_buffers(addr, 4 << 10, 0).await;
-            let written = write_until(&mut stream, batch, deadline).await;
-            (stream, written)
+            let (written, stalled) =
+                flood_until_stalled(&mut stream, |pending| pending.extend_from_slice(batch)).await;
+            (stream, written, stalled)
         }
     }));
-    let (mut clients, _) = probe
-        .under_attack("HTTP/1.1 pipelining, never read", CONNECTIONS, MIB, FIXED, attack)
+    let (clients, _) = probe
+        .under_attack(
+            "HTTP/1.1 pipelining, never read",
+            CONNECTIONS,
+            MIB,
+            FIXED,
+            attack,
+        )
         .await;
-    for (stream, written) in &mut clients {
+    for (_, written, stalled) in &clients {
         assert!(*written > batch.len() as u64, "the server read no batch");
         assert!(
-            stays_blocked(stream, &batch, *written).await,
+            stalled,
             "the server still reads a client that does not read its answers"
         );
     }
@@ -350,7 +389,7 @@ async fn pipelining_without_reading_is_bounded_and_stops_being_read() {
         "memory: pipelining: requests written per connection: {:?}",
         clients
             .iter()
-            .map(|(_, w)| w / PIPELINED_GET.len() as u64)
+            .map(|(_, w, _)| w / PIPELINED_GET.len() as u64)
             .collect::<Vec<_>>()
     );
 }
@@ -450,7 +489,7 @@ async fn a_streamed_answer_to_a_slow_reader_is_produced_at_its_pace() {
     // In flight per connection: the server's send buffer (autotuned, at most `tcp_wmem`'s
     // maximum), the client's receive buffer (16 KiB, doubled by the kernel), hyper's write
     // buffer and a chunk.
-    let in_flight = tcp_buffer_max("tcp_wmem") + 2 * (16 << 10) + HYPER_BUF + (64 << 10);
+    let in_flight = tcp_buffer_max("tcp_wmem") + 2 * (16 << 10) + HYPER_BUF + STREAM_CHUNK;
     println!("memory: streamed answer: read {read} B, produced {streamed} B");
     assert!(read > 0);
     assert!(
@@ -462,8 +501,13 @@ async fn a_streamed_answer_to_a_slow_reader_is_produced_at_its_pace() {
 /// Checks received bytes of `/stream` against the chunk pattern, from body offset `at`.
 fn check_stream_bytes(bytes: &[u8], at: u64) -> u64 {
     for (i, &b) in bytes.iter().enumerate() {
-        let chunk = (at + i as u64) / (64 << 10);
-        assert_eq!(b, b'a' + (chunk % 26) as u8, "byte {} of the stream", at + i as u64);
+        let chunk = (at + i as u64) / STREAM_CHUNK;
+        assert_eq!(
+            b,
+            b'a' + (chunk % 26) as u8,
+            "byte {} of the stream",
+            at + i as u64
+        );
     }
     bytes.len() as u64
 }
@@ -483,7 +527,11 @@ async fn idle_keep_alive_connections_cost_a_few_kib_each() {
             let stream = TcpStream::connect(addr).await.unwrap();
             let mut reader = tokio::io::BufReader::new(stream);
             let request = format!("GET /users/idle{i} HTTP/1.1\r\nHost: x\r\n\r\n");
-            reader.get_mut().write_all(request.as_bytes()).await.unwrap();
+            reader
+                .get_mut()
+                .write_all(request.as_bytes())
+                .await
+                .unwrap();
             let (head, body) = read_answer(&mut reader).await;
             assert!(head.starts_with("HTTP/1.1 200 OK\r\n"), "{head}");
             assert_eq!(body, format!("hello, idle{i}").as_bytes());
@@ -503,7 +551,11 @@ async fn idle_keep_alive_connections_cost_a_few_kib_each() {
         .await;
     for (i, reader) in clients.iter_mut().enumerate() {
         let request = format!("GET /users/again{i} HTTP/1.1\r\nHost: x\r\n\r\n");
-        reader.get_mut().write_all(request.as_bytes()).await.unwrap();
+        reader
+            .get_mut()
+            .write_all(request.as_bytes())
+            .await
+            .unwrap();
         let (head, body) = read_answer(reader).await;
         assert!(head.starts_with("HTTP/1.1 200 OK\r\n"), "{head}");
         assert_eq!(body, format!("hello, again{i}").as_bytes());
@@ -525,7 +577,9 @@ async fn an_upload_faster_than_its_handler_is_read_at_the_handlers_pace() {
         async move {
             let mut stream = connect_with_buffers(addr, 0, 16 << 10).await;
             stream
-                .write_all(b"POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 1073741824\r\n\r\n")
+                .write_all(
+                    b"POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 1073741824\r\n\r\n",
+                )
                 .await
                 .unwrap();
             let written = write_until(&mut stream, body, deadline).await;
@@ -563,6 +617,7 @@ const RST_STREAM: u8 = 0x3;
 const SETTINGS: u8 = 0x4;
 const PING: u8 = 0x6;
 const GOAWAY: u8 = 0x7;
+const WINDOW_UPDATE: u8 = 0x8;
 const CONTINUATION: u8 = 0x9;
 const END_STREAM: u8 = 0x1;
 const ACK: u8 = 0x1;
@@ -694,13 +749,14 @@ async fn read_until_closed(reader: &mut FrameReader) -> Vec<Frame> {
 
 /// An HTTP/2 connection (prior knowledge, h2c) past its handshake: the preface and an empty
 /// SETTINGS sent, the server's SETTINGS read and acknowledged, and one request, `GET /` on
-/// stream 1 with `extra` appended to its header block, answered `root`.
+/// stream 1 with `extra` appended to its header block, answered `root`. `recv_buffer` as in
+/// [`connect_with_buffers`].
 async fn h2_connect(
     addr: SocketAddr,
     extra: &[u8],
+    recv_buffer: u32,
 ) -> (FrameReader, tokio::net::tcp::OwnedWriteHalf) {
-    let stream = TcpStream::connect(addr).await.unwrap();
-    stream.set_nodelay(true).unwrap();
+    let stream = connect_with_buffers(addr, recv_buffer, 0).await;
     let (read, mut write) = stream.into_split();
     let mut reader = tokio::io::BufReader::with_capacity(64 << 10, read);
     let mut hello = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".to_vec();
@@ -772,13 +828,16 @@ async fn h2_rapid_reset_gets_goaway_enhance_your_calm() {
     let probe = Probe::start().await;
     let addr = probe.addr;
     let attack = repeat_per_connection(LOOPS, || async move {
-        let (mut reader, mut write) = h2_connect(addr, &[]).await;
+        let (mut reader, mut write) = h2_connect(addr, &[], 0).await;
         let reading = tokio::spawn(async move { read_until_closed(&mut reader).await });
         let block = get_block("/");
         let deadline = Instant::now() + Duration::from_secs(10);
         let mut next = 3u32;
         loop {
-            assert!(Instant::now() < deadline, "10 s of rapid reset without GOAWAY");
+            assert!(
+                Instant::now() < deadline,
+                "10 s of rapid reset without GOAWAY"
+            );
             let mut batch = Vec::new();
             for _ in 0..100 {
                 batch.extend(frame(HEADERS, END_STREAM | END_HEADERS, next, &block));
@@ -794,7 +853,10 @@ async fn h2_rapid_reset_gets_goaway_enhance_your_calm() {
         }
         let frames = reading.await.unwrap();
         let (_, code, debug) = frames.last().expect("a GOAWAY").goaway();
-        assert_eq!((code, debug.as_str()), (ENHANCE_YOUR_CALM, "too_many_resets"));
+        assert_eq!(
+            (code, debug.as_str()),
+            (ENHANCE_YOUR_CALM, "too_many_resets")
+        );
         assert_eq!(frames.iter().filter(|f| f.kind == GOAWAY).count(), 1);
     });
     let (connections, _) = probe
@@ -814,7 +876,7 @@ async fn h2_continuation_flood_gets_goaway_after_five_frames() {
     let probe = Probe::start().await;
     let addr = probe.addr;
     let attack = repeat_per_connection(LOOPS, || async move {
-        let (mut reader, mut write) = h2_connect(addr, &[]).await;
+        let (mut reader, mut write) = h2_connect(addr, &[], 0).await;
         let mut start = frame(HEADERS, END_STREAM, 3, &get_block("/"));
         let continuation = frame(CONTINUATION, 0, 3, &literal(b"x-flood", b"0123456789"));
         start.extend(continuation.repeat(4));
@@ -850,7 +912,7 @@ async fn h2_hpack_bomb_gets_goaway_without_decoding_it() {
         let mut indexed = vec![0x40];
         hpack_str(b"x-bomb", &mut indexed);
         hpack_str(&[b'b'; 4_000], &mut indexed);
-        let (mut reader, mut write) = h2_connect(addr, &indexed).await;
+        let (mut reader, mut write) = h2_connect(addr, &indexed, 0).await;
         // Index 62: the newest entry of the dynamic table, the only one.
         let mut bomb = get_block("/");
         bomb.extend(std::iter::repeat_n(0x80 | 62, 16_000));
@@ -872,51 +934,39 @@ async fn h2_hpack_bomb_gets_goaway_without_decoding_it() {
     println!("memory: HPACK bomb: connections per loop {connections:?}");
 }
 
-/// A flood of frames that each ask for an answer (PING, SETTINGS), 1,000 per write, never
-/// read. h2 sends each answer before it reads the next frame, so once the socket is full it
-/// stops reading: it holds one pending answer and its write buffer. Bound: 1 MiB per
+/// A flood of frames that each ask for an answer (PING, SETTINGS), 1,000 per write, with a
+/// 4 KiB receive buffer, never read: for `ATTACK`, then until the server stops reading. h2
+/// sends each answer before it reads the next frame, so once the socket is full it stops
+/// reading: it holds one pending answer and its write buffer (16 KiB). Bound: 1 MiB per
 /// connection. Then the client reads: every frame it sent whole got exactly one answer, in
-/// order.
+/// order, and no more.
 async fn unread_flood(case: &str, one: fn(u64) -> Vec<u8>, check_answer: fn(&Frame, u64)) {
     const CONNECTIONS: u64 = 4;
     const PER_WRITE: u64 = 1_000;
     let probe = Probe::start().await;
     let addr = probe.addr;
-    let deadline = Instant::now() + ATTACK;
     let attack = futures_util::future::join_all((0..CONNECTIONS).map(|_| async move {
-        let (reader, mut write) = h2_connect(addr, &[]).await;
+        // A 4 KiB receive buffer: the answers fill the sockets soon.
+        let (reader, mut write) = h2_connect(addr, &[], 4 << 10).await;
         // Numbered frames (PING payloads), so that the answers can be matched in order.
-        let mut pending = Vec::new();
-        let (mut at, mut next, mut written) = (0, 0, 0u64);
-        loop {
-            if at == pending.len() {
-                pending.clear();
-                at = 0;
-                for _ in 0..PER_WRITE {
-                    pending.extend(one(next));
-                    next += 1;
-                }
+        let mut next = 0;
+        let (written, stalled) = flood_until_stalled(&mut write, |pending| {
+            for _ in 0..PER_WRITE {
+                pending.extend(one(next));
+                next += 1;
             }
-            let left = deadline.saturating_duration_since(Instant::now());
-            match timeout(left, write.write(&pending[at..])).await {
-                Ok(Ok(n)) => {
-                    at += n;
-                    written += n as u64;
-                }
-                Ok(Err(e)) => panic!("{case}: the server dropped the connection: {e}"),
-                Err(_) => break,
-            }
-        }
-        let stalled = timeout(Duration::from_secs(1), write.write(&pending[at..]))
-            .await
-            .is_err();
+        })
+        .await;
         (reader, write, written / one(0).len() as u64, stalled)
     }));
     let (clients, _) = probe
         .under_attack(case, CONNECTIONS, MIB, FIXED, attack)
         .await;
     for (mut reader, _write, sent, stalled) in clients {
-        assert!(stalled, "{case}: the server still reads a client that does not read");
+        assert!(
+            stalled,
+            "{case}: the server still reads a client that does not read"
+        );
         assert!(sent > PER_WRITE, "{case}: the server read no batch");
         // The frame the stall cut short stays incomplete, unanswered.
         for n in 0..sent {
@@ -976,7 +1026,7 @@ async fn h2_streams_past_the_limit_are_refused_then_goaway() {
     let probe = Probe::start().await;
     let addr = probe.addr;
     let attack = repeat_per_connection(LOOPS, || async move {
-        let (mut reader, mut write) = h2_connect(addr, &[]).await;
+        let (mut reader, mut write) = h2_connect(addr, &[], 0).await;
         let block = get_block("/sleep");
         let mut open = Vec::new();
         for i in 0..200u32 {
@@ -986,7 +1036,12 @@ async fn h2_streams_past_the_limit_are_refused_then_goaway() {
         let reading = tokio::spawn(async move { read_until_closed(&mut reader).await });
         let mut more = Vec::new();
         for i in 0..2_000u32 {
-            more.extend(frame(HEADERS, END_STREAM | END_HEADERS, 403 + 2 * i, &block));
+            more.extend(frame(
+                HEADERS,
+                END_STREAM | END_HEADERS,
+                403 + 2 * i,
+                &block,
+            ));
         }
         let _ = write.write_all(&more).await;
         let frames = reading.await.unwrap();
@@ -1002,11 +1057,86 @@ async fn h2_streams_past_the_limit_are_refused_then_goaway() {
         let last = frames.last().expect("a GOAWAY");
         assert_eq!(
             last.goaway(),
-            (401, ENHANCE_YOUR_CALM, "too_many_internal_resets".to_owned())
+            (
+                401,
+                ENHANCE_YOUR_CALM,
+                "too_many_internal_resets".to_owned()
+            )
         );
     });
     let (connections, _) = probe
-        .under_attack("HTTP/2 streams past the limit", LOOPS, 2 * MIB, FIXED, attack)
+        .under_attack(
+            "HTTP/2 streams past the limit",
+            LOOPS,
+            2 * MIB,
+            FIXED,
+            attack,
+        )
         .await;
     println!("memory: stream flood: connections per loop {connections:?}");
+}
+
+/// hyper's per-stream HTTP/2 send buffer (`max_send_buf_size`, not set by routemark: hyper's
+/// default, 400 KiB).
+const H2_SEND_BUF: u64 = 400 << 10;
+/// HTTP/2 streamed answers to a client that opens its flow-control windows wide (2^31 - 1,
+/// stream and connection) and never reads: 200 streams of `GET /stream` on each of two
+/// connections. Flow control does not stop the server here, only h2's send buffer: hyper
+/// polls a stream's body whenever the stream has send capacity, which h2 gives until
+/// `max_send_buf_size` (400 KiB) of unsent data is buffered; one chunk more crosses it, and a
+/// partly sent chunk keeps its whole allocation. So each stream holds up to 400 KiB + two
+/// 64 KiB chunks, and a connection 200 times that: about 103 MiB. **The largest figure of
+/// this file, by far** (see `docs/hardening.md`); the bound is that derivation, so that it
+/// catches any growth past it, not a judgement that it is small.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn h2_streamed_answers_to_a_wide_window_never_read_fill_the_send_buffers() {
+    const CONNECTIONS: u64 = 2;
+    const STREAMS: u64 = 200;
+    let per_stream = H2_SEND_BUF + 2 * STREAM_CHUNK;
+    let probe = Probe::start().await;
+    let addr = probe.addr;
+    let attack = futures_util::future::join_all((0..CONNECTIONS).map(|_| async move {
+        let (reader, mut write) = h2_connect(addr, &[], 4 << 10).await;
+        // SETTINGS_INITIAL_WINDOW_SIZE (0x4) = 2^31 - 1, and the connection window as wide.
+        let mut out = frame(SETTINGS, 0, 0, &[0x00, 0x04, 0x7f, 0xff, 0xff, 0xff]);
+        out.extend(frame(
+            WINDOW_UPDATE,
+            0,
+            0,
+            &(0x7fff_ffff_u32 - 65_535).to_be_bytes(),
+        ));
+        let block = get_block("/stream");
+        for i in 0..STREAMS as u32 {
+            out.extend(frame(HEADERS, END_STREAM | END_HEADERS, 3 + 2 * i, &block));
+        }
+        write.write_all(&out).await.unwrap();
+        tokio::time::sleep(ATTACK).await;
+        (reader, write)
+    }));
+    let (_clients, _) = probe
+        .under_attack(
+            "HTTP/2 200 streamed answers, wide window, never read",
+            CONNECTIONS,
+            // The streams' buffers, and 1 MiB for the connection's own (codec, 200 streams'
+            // state and handler tasks).
+            STREAMS * per_stream + MIB,
+            FIXED,
+            attack,
+        )
+        .await;
+    let (streamed, _) = probe.stats().await;
+    // Produced: what the streams hold, plus what went to the sockets (the server's send
+    // buffer, at most `tcp_wmem`'s maximum; the client's 4 KiB receive buffer, doubled).
+    let per_connection = STREAMS * per_stream + tcp_buffer_max("tcp_wmem") + 2 * (4 << 10);
+    println!(
+        "memory: h2 wide window: produced {streamed} B, {} KiB per stream",
+        streamed / CONNECTIONS / STREAMS / KIB
+    );
+    assert!(
+        streamed <= CONNECTIONS * per_connection,
+        "produced {streamed} B: past the send buffers, the server runs ahead of its clients"
+    );
+    // Not a stall: each stream produced more than its first chunk (the server kept producing
+    // while the client read nothing), which is what the bound above is about.
+    assert!(streamed > CONNECTIONS * STREAMS * STREAM_CHUNK);
 }

@@ -136,6 +136,10 @@ macro_rules! http2_settings {
             .keep_alive_interval($config.http2_keep_alive_interval)
             .max_pending_accept_reset_streams(20)
             .max_local_error_reset_streams(1024)
+            // hyper's default (400 KiB of unsent answer per stream) let a client that opens
+            // its window wide and never reads hold 101 MiB per connection (200 streams);
+            // 64 KiB: 26 MiB (tests/memory.rs, docs/hardening.md).
+            .max_send_buf_size(64 << 10)
     };
 }
 

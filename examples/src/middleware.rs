@@ -78,10 +78,12 @@ async fn main() -> Result<(), routemark::Error> {
         // Any tower service under a prefix, the prefix stripped: files of this crate.
         .nest_service("/static", ServeDir::new(env!("CARGO_MANIFEST_DIR")))
         // What no route matches.
-        .fallback_service(tower::service_fn(|request: Request<routemark::Body>| async move {
-            let message = format!("nothing at {}\n", request.uri().path());
-            Ok::<_, Infallible>((StatusCode::NOT_FOUND, message))
-        }))
+        .fallback_service(tower::service_fn(
+            |request: Request<routemark::Body>| async move {
+                let message = format!("nothing at {}\n", request.uri().path());
+                Ok::<_, Infallible>((StatusCode::NOT_FOUND, message))
+            },
+        ))
         .serve(addr.as_str())
         .await
 }

@@ -1,4 +1,4 @@
-//! The negative corpus of HARDENING.md: every input sent as raw bytes over real TCP, each
+//! The negative corpus of `docs/hardening.md`: every input sent as raw bytes over real TCP, each
 //! asserting the status, whether the connection closed, and how many times a handler ran.
 //! Then the same inputs split at every byte offset, which must give the same answers.
 

@@ -2,7 +2,7 @@
 //! instead of rejecting: `Content-Length` together with `Transfer-Encoding`.
 //!
 //! hyper drops the `Content-Length`, frames the body as chunked and closes the connection
-//! afterwards. That is safe, but routemark's policy (HARDENING.md) is stricter: such a
+//! afterwards. That is safe, but routemark's policy (`docs/hardening.md`) is stricter: such a
 //! request never reaches a handler; it is answered `400` and the connection closed. hyper
 //! strips the header before the service sees the request, so the check happens here, on the
 //! bytes: the guard holds each request head back until it is complete, and when a head has

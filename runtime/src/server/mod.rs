@@ -15,7 +15,6 @@ use tokio::sync::Semaphore;
 
 use std::convert::Infallible;
 
-use futures_util::future::Either;
 use tower::Service;
 
 use crate::Body;
@@ -35,7 +34,7 @@ use graceful::Graceful;
 use io::GuardedIo;
 use timed_body::TimedBody;
 
-/// The server's settings: every defence of `HARDENING.md`, each with a production default.
+/// The server's settings: every defence of `docs/hardening.md`, each with a production default.
 ///
 /// | setting | default | on breach |
 /// |---|---|---|
@@ -50,6 +49,9 @@ use timed_body::TimedBody;
 /// | [`http2_max_concurrent_streams`](Self::http2_max_concurrent_streams) | 200 | stream refused |
 /// | [`http2_max_header_list_size`](Self::http2_max_header_list_size) | 16 KiB | stream reset / GOAWAY |
 /// | [`http2_keep_alive_interval`](Self::http2_keep_alive_interval): PING to detect dead peers | 20 s | connection closed |
+///
+/// Always on as well: HTTP/2 streams buffer at most 64 KiB of unsent answer each (hyper's
+/// default, 400 KiB, let a client that never reads hold 100 MiB per connection).
 ///
 /// Always on, not settings: a timer installed on HTTP/2 (without one hyper's timeouts do
 /// nothing; HTTP/1's header read timeout is the server's own); `Content-Length` together with `Transfer-Encoding` is answered 400
@@ -190,14 +192,20 @@ impl ServerConfig {
         S::Future: Send + 'static,
         I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     {
+        match ServeTarget::new(service) {
+            ServeTarget::Router(router) => self.serve_connection_with(router, io).await,
+            ServeTarget::Service(service) => self.serve_connection_with(service, io).await,
+        }
+    }
+
+    async fn serve_connection_with<T: Served, I>(&self, target: T, io: I)
+    where
+        I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    {
         let builder = self.connection_builder();
         let connection = builder.serve_connection(
             TokioIo::new(self.guard(io)),
-            connection_service(
-                ServeTarget::new(service),
-                self.body_idle_timeout,
-                self.body_timeout,
-            ),
+            connection_service(target, self.body_idle_timeout, self.body_timeout),
         );
         if let Err(e) = connection.await {
             tracing::debug!(error = %e, "connection ended with an error");
@@ -350,7 +358,20 @@ impl Server {
         S::Error: Into<Infallible> + 'static,
         S::Future: Send + 'static,
     {
-        let target = ServeTarget::new(service);
+        // Each kind of target gets its own accept loop, so a `Router`'s request future is
+        // hyper's service future itself (wrapping it in an enum moved it once more per
+        // request, a `memcpy` of its whole state).
+        match ServeTarget::new(service) {
+            ServeTarget::Router(router) => self.serve_target(router, signal).await,
+            ServeTarget::Service(service) => self.serve_target(service, signal).await,
+        }
+    }
+
+    async fn serve_target<T: Served>(
+        self,
+        target: T,
+        signal: impl Future<Output = ()> + Send,
+    ) -> Result<(), Error> {
         let config = Arc::new(self.config);
         let graceful = Graceful::default();
         let permits = Arc::new(Semaphore::new(config.max_connections));
@@ -426,7 +447,6 @@ impl Server {
 
 /// What the server serves: a [`Router`], dispatched directly (its own checks and panic
 /// guard), or any other service behind the same checks and guard.
-#[derive(Clone)]
 enum ServeTarget {
     Router(Router),
     Service(RouteService),
@@ -450,7 +470,20 @@ impl ServeTarget {
             None => unreachable!("the service was taken only when it is a `Router`"),
         }
     }
+}
 
+/// A target the accept loop serves, each with its own request future type.
+trait Served: Clone + Send + Sync + 'static {
+    fn dispatch<F>(
+        &self,
+        request: http::Request<Incoming>,
+        into_body: F,
+    ) -> impl Future<Output = Result<Response, Infallible>> + Send + 'static + use<Self, F>
+    where
+        F: FnOnce(Incoming) -> Body + Send + 'static;
+}
+
+impl Served for Router {
     fn dispatch<F>(
         &self,
         request: http::Request<Incoming>,
@@ -459,14 +492,20 @@ impl ServeTarget {
     where
         F: FnOnce(Incoming) -> Body + Send + 'static,
     {
-        match self {
-            ServeTarget::Router(router) => {
-                Either::Left(router.clone().dispatch(request, into_body))
-            }
-            ServeTarget::Service(service) => {
-                Either::Right(serve_service(service.clone(), request.map(into_body)))
-            }
-        }
+        self.clone().dispatch(request, into_body)
+    }
+}
+
+impl Served for RouteService {
+    fn dispatch<F>(
+        &self,
+        request: http::Request<Incoming>,
+        into_body: F,
+    ) -> impl Future<Output = Result<Response, Infallible>> + Send + 'static + use<F>
+    where
+        F: FnOnce(Incoming) -> Body + Send + 'static,
+    {
+        serve_service(self.clone(), request.map(into_body))
     }
 }
 
@@ -487,8 +526,8 @@ async fn serve_service(
 }
 
 /// The hyper service of one connection: the target, with body timeouts on every request.
-fn connection_service(
-    target: ServeTarget,
+fn connection_service<T: Served>(
+    target: T,
     body_idle_timeout: Duration,
     body_timeout: Duration,
 ) -> impl hyper::service::Service<

@@ -145,10 +145,11 @@ impl App {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use routemark::App;
+    /// use routemark::{App, http::StatusCode};
     /// use tower_http::timeout::TimeoutLayer;
     ///
-    /// let app = App::new().layer(TimeoutLayer::new(Duration::from_secs(10)));
+    /// let timeout = TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(10));
+    /// let app = App::new().layer(timeout);
     /// # let _ = app;
     /// ```
     #[must_use]
@@ -188,10 +189,9 @@ impl App {
     /// use routemark::{App, RouteFilter};
     /// use tower_http::validate_request::ValidateRequestHeaderLayer;
     ///
-    /// let app = App::new().route_layer_for(
-    ///     RouteFilter::tag("admin"),
-    ///     ValidateRequestHeaderLayer::bearer("s3cret"),
-    /// );
+    /// #[allow(deprecated)] // tower-http calls a static token "too basic": an example
+    /// let auth = ValidateRequestHeaderLayer::bearer("s3cret");
+    /// let app = App::new().route_layer_for(RouteFilter::tag("admin"), auth);
     /// # let _ = app;
     /// ```
     #[must_use]

@@ -33,7 +33,8 @@ import time
 HERE = pathlib.Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 E2E = ROOT / "bench" / "e2e"
-TARGET = pathlib.Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target" / "bench-e2e"))
+sys.path.insert(0, str(E2E))
+from run import TARGET, wait_port  # noqa: E402  (the e2e apps' target dir and port wait)
 SERVERS = [("routemark", "e2e-routemark"), ("axum", "e2e-axum"), ("hyper", "e2e-hyper")]
 REQUEST = b"GET /users/v0/events HTTP/1.1\r\nHost: x\r\n\r\n"
 ANSWER_BODY = b"Hello, world!"
@@ -63,16 +64,6 @@ class Peak(threading.Thread):
         self.done.set()
         self.join()
         return max(self.max, rss(self.pid))
-
-
-def wait_port(port):
-    for _ in range(5000):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.002)
-    raise RuntimeError(f"nothing listens on {port}")
 
 
 def connect(port, rcvbuf=4096):

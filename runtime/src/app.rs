@@ -1,22 +1,19 @@
 //! [`App`]: collect the routes, check the table, build the [`Router`], serve it.
 
-use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::ToSocketAddrs;
-use tower::{Layer, Service};
+use tower::Layer;
 
-use crate::Body;
 use crate::dispatch::{RouterConfig, TrailingSlash};
 use crate::error::{BuildError, Error};
 use crate::request::StateMap;
-use crate::response::IntoResponse;
 use crate::route::{Route, routes};
 use crate::server::Server;
 use crate::service::entry::{Nest, Recipe};
 use crate::service::layer::{LayerFn, layer_fn};
-use crate::service::{RouteFilter, RouteService, Router};
+use crate::service::{HttpService, RouteFilter, RouteService, Router};
 
 /// An application: every route of the program, the state its handlers need, and the
 /// router's settings.
@@ -156,10 +153,7 @@ impl App {
     pub fn layer<L>(mut self, layer: L) -> App
     where
         L: Layer<RouteService> + Send + Sync + 'static,
-        L::Service: Service<http::Request<Body>> + Clone + Send + Sync + 'static,
-        <L::Service as Service<http::Request<Body>>>::Response: IntoResponse + 'static,
-        <L::Service as Service<http::Request<Body>>>::Error: Into<Infallible> + 'static,
-        <L::Service as Service<http::Request<Body>>>::Future: Send + 'static,
+        L::Service: HttpService,
     {
         self.layers.push(layer_fn(layer));
         self
@@ -174,10 +168,7 @@ impl App {
     pub fn route_layer<L>(self, layer: L) -> App
     where
         L: Layer<RouteService> + Send + Sync + 'static,
-        L::Service: Service<http::Request<Body>> + Clone + Send + Sync + 'static,
-        <L::Service as Service<http::Request<Body>>>::Response: IntoResponse + 'static,
-        <L::Service as Service<http::Request<Body>>>::Error: Into<Infallible> + 'static,
-        <L::Service as Service<http::Request<Body>>>::Future: Send + 'static,
+        L::Service: HttpService,
     {
         self.route_layer_for(RouteFilter::all(), layer)
     }
@@ -198,10 +189,7 @@ impl App {
     pub fn route_layer_for<L>(mut self, filter: RouteFilter, layer: L) -> App
     where
         L: Layer<RouteService> + Send + Sync + 'static,
-        L::Service: Service<http::Request<Body>> + Clone + Send + Sync + 'static,
-        <L::Service as Service<http::Request<Body>>>::Response: IntoResponse + 'static,
-        <L::Service as Service<http::Request<Body>>>::Error: Into<Infallible> + 'static,
-        <L::Service as Service<http::Request<Body>>>::Future: Send + 'static,
+        L::Service: HttpService,
     {
         self.route_layers.push((filter, layer_fn(layer)));
         self
@@ -226,10 +214,7 @@ impl App {
     #[track_caller]
     pub fn nest_service<S>(mut self, prefix: &str, service: S) -> App
     where
-        S: Service<http::Request<Body>> + Clone + Send + Sync + 'static,
-        S::Response: IntoResponse + 'static,
-        S::Error: Into<Infallible> + 'static,
-        S::Future: Send + 'static,
+        S: HttpService,
     {
         self.nested.push(Nest {
             prefix: prefix.to_owned(),
@@ -244,10 +229,7 @@ impl App {
     #[must_use]
     pub fn fallback_service<S>(mut self, service: S) -> App
     where
-        S: Service<http::Request<Body>> + Clone + Send + Sync + 'static,
-        S::Response: IntoResponse + 'static,
-        S::Error: Into<Infallible> + 'static,
-        S::Future: Send + 'static,
+        S: HttpService,
     {
         self.fallback = Some(RouteService::new(service));
         self

@@ -70,7 +70,9 @@
 //! `#[route]` rejects, each with a message at the offending token:
 //!
 //! - a malformed attribute: unknown method (with "did you mean"), missing or non-string
-//!   path, unknown option;
+//!   path, unknown option (with "did you mean"), an option given twice, a `body_limit`
+//!   that is not a `usize`, a `tags` value that is not a non-empty list of string literals,
+//!   a tag that is empty, not a valid name or listed twice;
 //! - a malformed path: no leading `/`, an empty segment (`//`), unbalanced `<`/`>`, a
 //!   parameter that is not a whole segment, a parameter name that is not an identifier, a
 //!   parameter used twice, a catch-all that is not last, a query item that is not `<name>`;
@@ -145,7 +147,7 @@ pub use response::{Html, HttpError, IntoResponse, Response};
 pub use route::{HandlerFn, HandlerFuture, Route, RouteOptions, StateRequirement, routes};
 pub use routemark_path::{Method, MethodSet, PathTemplate};
 pub use server::{Server, ServerConfig};
-pub use service::{MatchedRoute, OriginalUri, RouteFilter, RouteService, Router};
+pub use service::{HttpService, MatchedRoute, OriginalUri, RouteFilter, RouteService, Router};
 
 /// Declares an HTTP route on its handler; see the [crate documentation](crate) for the path
 /// syntax, the binding rules and the compile errors.

@@ -130,96 +130,68 @@ impl fmt::Debug for RouteOptions {
 ///
 /// Built by generated code in a `const` context; users read it through the accessors.
 pub struct Route {
-    methods: MethodSet,
-    path: &'static str,
-    handler: HandlerFn,
-    name: &'static str,
-    module_path: &'static str,
-    file: &'static str,
-    line: u32,
-    state: &'static [StateRequirement],
-    options: RouteOptions,
+    decl: RouteDecl,
 }
 
 impl Route {
     #[doc(hidden)]
     pub const fn __new(decl: RouteDecl) -> Route {
-        let RouteDecl {
-            methods,
-            path,
-            handler,
-            name,
-            module_path,
-            file,
-            line,
-            state,
-            options,
-        } = decl;
-        Route {
-            methods,
-            path,
-            handler,
-            name,
-            module_path,
-            file,
-            line,
-            state,
-            options: RouteOptions(options),
-        }
+        Route { decl }
     }
 
     /// The methods the route answers (`GET | POST`).
     pub fn methods(&self) -> MethodSet {
-        self.methods
+        self.decl.methods
     }
 
     /// The path template as written in the attribute, query included (`/users/<id>?<q>`).
     pub fn path(&self) -> &'static str {
-        self.path
+        self.decl.path
     }
 
     /// The path template without its query part (`/users/<id>`).
     pub fn path_without_query(&self) -> &'static str {
-        self.path.split('?').next().unwrap_or(self.path)
+        self.decl.path.split('?').next().unwrap_or(self.decl.path)
     }
 
     /// The handler's entry point.
     pub fn handler(&self) -> HandlerFn {
-        self.handler
+        self.decl.handler
     }
 
     /// The handler function's name.
     pub fn name(&self) -> &'static str {
-        self.name
+        self.decl.name
     }
 
     /// The module the handler is declared in (`module_path!()`).
     pub fn module_path(&self) -> &'static str {
-        self.module_path
+        self.decl.module_path
     }
 
     /// The crate the handler is declared in: the first segment of [`Route::module_path`].
     pub fn crate_name(&self) -> &'static str {
         // A module path has `:` only in `::` separators; a `char` split is a byte search.
-        self.module_path
+        self.decl
+            .module_path
             .split(':')
             .next()
-            .unwrap_or(self.module_path)
+            .unwrap_or(self.decl.module_path)
     }
 
     /// The source file of the handler (`file!()`).
     pub fn file(&self) -> &'static str {
-        self.file
+        self.decl.file
     }
 
     /// The line of the `#[route]` attribute.
     pub fn line(&self) -> u32 {
-        self.line
+        self.decl.line
     }
 
     /// The `State<T>` types the handler's arguments need.
     pub fn state(&self) -> &'static [StateRequirement] {
-        self.state
+        self.decl.state
     }
 
     /// The route's own body limit (`#[route(POST "/upload", body_limit = 10485760)]`), which
@@ -227,7 +199,7 @@ impl Route {
     ///
     /// The same as `self.options().body_limit()`.
     pub fn body_limit(&self) -> Option<usize> {
-        self.options.body_limit()
+        self.decl.options.body_limit
     }
 
     /// The route's tags (`#[route(GET "/admin/stats", tags = ["admin", "internal"])]`), in the
@@ -244,31 +216,31 @@ impl Route {
     /// assert!(route.tags().contains(&"admin"));
     /// ```
     pub fn tags(&self) -> &'static [&'static str] {
-        self.options.tags()
+        self.decl.options.tags
     }
 
     /// Every option the route's attribute sets.
-    pub fn options(&self) -> &RouteOptions {
-        &self.options
+    pub fn options(&self) -> RouteOptions {
+        RouteOptions(self.decl.options)
     }
 
     /// `file:line`, the way conflicts and the route table name a route.
     pub fn location(&self) -> String {
-        format!("{}:{}", self.file, self.line)
+        format!("{}:{}", self.decl.file, self.decl.line)
     }
 }
 
 impl fmt::Debug for Route {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Route")
-            .field("methods", &self.methods)
-            .field("path", &self.path)
+            .field("methods", &self.decl.methods)
+            .field("path", &self.decl.path)
             .field(
                 "handler",
-                &format_args!("{}::{}", self.module_path, self.name),
+                &format_args!("{}::{}", self.decl.module_path, self.decl.name),
             )
             .field("location", &self.location())
-            .field("state", &self.state)
+            .field("state", &self.decl.state)
             .field("tags", &self.tags())
             .finish()
     }

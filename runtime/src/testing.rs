@@ -22,14 +22,9 @@ use http::header::{CONTENT_TYPE, HeaderName, HeaderValue};
 use http::{HeaderMap, Method, StatusCode};
 use http_body_util::BodyExt;
 
-use std::convert::Infallible;
-
-use tower::Service;
-
 use crate::Body;
 use crate::dispatch::answers::Failed;
-use crate::response::IntoResponse;
-use crate::service::RouteService;
+use crate::service::{HttpService, RouteService};
 
 /// A client that calls a [`Router`](crate::Router) (or any tower service) directly: the same
 /// dispatch, layers, extractors and error responses as over TCP, without the connection
@@ -45,10 +40,7 @@ impl TestClient {
     /// `http::Request<Body>`. A panic in the service is answered `500`, as by the server.
     pub fn new<S>(service: S) -> TestClient
     where
-        S: Service<http::Request<Body>> + Clone + Send + Sync + 'static,
-        S::Response: IntoResponse + 'static,
-        S::Error: Into<Infallible> + 'static,
-        S::Future: Send + 'static,
+        S: HttpService,
     {
         TestClient {
             service: RouteService::new(service),

@@ -25,12 +25,14 @@
 //! make the tests flaky, and still two orders of magnitude under the issue-18 bug (3 MB to
 //! 187 MB for one pipelining connection; run against the guard before its fix, the
 //! pipelining test measured +193 MiB, 24 times its bound). One case is the exception, and
-//! says so: HTTP/2 answers to a client with a wide-open window, bounded by hyper's per-stream
-//! send buffer, about 100 MiB per connection. `docs/hardening.md` has the table of figures.
+//! says so: HTTP/2 answers to a client with a wide-open window, bounded by the per-stream
+//! send buffer routemark sets (64 KiB; hyper's default 400 KiB held about 100 MiB per
+//! connection), about 26 MiB per connection. `docs/hardening.md` has the table of figures.
 
-use std::io::{BufRead, BufReader};
+mod support;
+
 use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -66,16 +68,7 @@ struct Probe {
 
 impl Probe {
     async fn start() -> Probe {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_routemark-memory-probe"))
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start the probe server");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let addr = line.trim().parse().expect("the probe prints its address");
+        let (child, addr) = support::start_probe(env!("CARGO_BIN_EXE_routemark-memory-probe"));
         let probe = Probe { child, addr };
         // The first requests fault in code and data that every later one shares.
         for _ in 0..3 {

@@ -1,22 +1,14 @@
 //! Graceful shutdown of a real process: SIGTERM with many requests in flight lets every one
 //! of them finish, refuses new connections, and exits 0.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+mod support;
+
+use std::process::Command;
 use std::time::Duration;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_drains_in_flight_requests_refuses_new_ones_and_exits_zero() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_routemark-drain-probe"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start the probe server");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr: std::net::SocketAddr = line.trim().parse().expect("the probe prints its address");
+    let (mut child, addr) = support::start_probe(env!("CARGO_BIN_EXE_routemark-drain-probe"));
 
     let client = reqwest::Client::new();
     let in_flight: Vec<_> = (0..20)

@@ -15,14 +15,12 @@ use tokio::sync::Semaphore;
 
 use std::convert::Infallible;
 
-use tower::Service;
-
 use crate::Body;
 use crate::dispatch::answers::Failed;
 use crate::dispatch::{MAX_URI_LEN, validate};
 use crate::error::Error;
-use crate::response::{IntoResponse, Response};
-use crate::service::{RouteService, Router};
+use crate::response::Response;
+use crate::service::{HttpService, RouteService, Router};
 
 mod framing;
 mod graceful;
@@ -186,10 +184,7 @@ impl ServerConfig {
     /// [`Server::serve`].
     pub async fn serve_connection<S, I>(&self, service: S, io: I)
     where
-        S: Service<http::Request<Body>> + Clone + Send + Sync + 'static,
-        S::Response: IntoResponse + 'static,
-        S::Error: Into<Infallible> + 'static,
-        S::Future: Send + 'static,
+        S: HttpService,
         I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     {
         match ServeTarget::new(service) {
@@ -332,10 +327,7 @@ impl Server {
     /// retried, never returned.
     pub async fn serve<S>(self, service: S) -> Result<(), Error>
     where
-        S: Service<http::Request<Body>> + Clone + Send + Sync + 'static,
-        S::Response: IntoResponse + 'static,
-        S::Error: Into<Infallible> + 'static,
-        S::Future: Send + 'static,
+        S: HttpService,
     {
         let signal = shutdown_signal()?;
         self.serve_with_shutdown(service, signal).await
@@ -353,10 +345,7 @@ impl Server {
         signal: impl Future<Output = ()> + Send,
     ) -> Result<(), Error>
     where
-        S: Service<http::Request<Body>> + Clone + Send + Sync + 'static,
-        S::Response: IntoResponse + 'static,
-        S::Error: Into<Infallible> + 'static,
-        S::Future: Send + 'static,
+        S: HttpService,
     {
         // Each kind of target gets its own accept loop, so a `Router`'s request future is
         // hyper's service future itself (wrapping it in an enum moved it once more per
@@ -455,10 +444,7 @@ enum ServeTarget {
 impl ServeTarget {
     fn new<S>(service: S) -> ServeTarget
     where
-        S: Service<http::Request<Body>> + Clone + Send + Sync + 'static,
-        S::Response: IntoResponse + 'static,
-        S::Error: Into<Infallible> + 'static,
-        S::Future: Send + 'static,
+        S: HttpService,
     {
         let mut slot = Some(service);
         let any: &mut dyn std::any::Any = &mut slot;

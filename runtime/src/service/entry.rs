@@ -2,11 +2,9 @@
 //! how a table is built again (same checks) when it changes at run time.
 
 use std::convert::Infallible;
-use std::future::Future;
 use std::panic::Location;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::time::Duration;
 
 use routemark_path::{Method, MethodSet, PathTemplate};
 
@@ -15,7 +13,6 @@ use crate::Body;
 use crate::dispatch::{RouterConfig, run, validate};
 use crate::error::{BuildError, Problem, describe};
 use crate::request::{RequestParts, StateMap};
-use crate::response::Response;
 use crate::route::Route;
 use crate::router::{ParamRanges, RouteTable, RouteTableBuilder};
 
@@ -54,7 +51,6 @@ pub(crate) struct Table {
 }
 
 /// A service given to `App::nest_service`, kept until the table is built.
-#[derive(Clone)]
 pub(crate) struct Nest {
     pub(crate) prefix: String,
     pub(crate) service: RouteService,
@@ -63,7 +59,6 @@ pub(crate) struct Nest {
 
 /// Everything a table is built from besides its routes, kept by the router so that a table
 /// built again at run time gets the same layers, services and checks.
-#[derive(Clone)]
 pub(crate) struct Recipe {
     pub(crate) state: Arc<StateMap>,
     pub(crate) config: RouterConfig,
@@ -77,17 +72,6 @@ enum Origin {
     Route(&'static Route),
     Nest(usize),
 }
-
-/// Every method: a nested service answers them all.
-const ALL_METHODS: MethodSet = {
-    let mut set = MethodSet::EMPTY;
-    let mut i = 0;
-    while i < Method::ALL.len() {
-        set = set.with(Method::ALL[i]);
-        i += 1;
-    }
-    set
-};
 
 impl Recipe {
     /// Builds the table of `routes`, or reports every problem: paths that do not parse,
@@ -129,7 +113,8 @@ impl Recipe {
                     prefix: nest.prefix.as_str().into(),
                     service: nest.service.clone(),
                 });
-                builder.insert_owned(ALL_METHODS, template, entry);
+                // Every method: a nested service answers them all.
+                builder.insert_owned(Method::ALL.into_iter().collect(), template, entry);
                 origins.push(Origin::Nest(index));
             }
         }
@@ -210,12 +195,12 @@ impl Recipe {
             .filter(|(filter, _)| filter.matches(route))
             .peekable();
         let layered = selected.peek().is_some().then(|| {
-            let handler = RouteService::new(HandlerService {
+            let handler = handler_service(
                 route,
-                state: self.state.clone(),
+                self.state.clone(),
                 body_limit,
-                timeout: self.config.handler_timeout,
-            });
+                self.config.handler_timeout,
+            );
             selected.fold(handler, |inner, (_, layer)| layer(inner))
         });
         RouteEntry {
@@ -283,35 +268,23 @@ pub(crate) struct RouteMatch {
 }
 
 /// The innermost service of a layered route: its handler, run as on the fast path.
-#[derive(Clone)]
-struct HandlerService {
+fn handler_service(
     route: &'static Route,
     state: Arc<StateMap>,
     body_limit: usize,
-    timeout: std::time::Duration,
-}
-
-impl tower::Service<http::Request<Body>> for HandlerService {
-    type Response = Response;
-    type Error = Infallible;
-    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
-
-    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
-        Poll::Ready(Ok(()))
-    }
-
-    fn call(&mut self, request: http::Request<Body>) -> Self::Future {
+    timeout: Duration,
+) -> RouteService {
+    RouteService::new(tower::service_fn(move |request: http::Request<Body>| {
         let (mut head, body) = request.into_parts();
         let found = head.extensions.remove::<RouteMatch>();
         let client_id = validate::request_id(&head.headers);
-        let route = self.route;
-        let timeout = self.timeout;
         let method = found.as_ref().map_or(Method::Get, |found| found.method);
-        let mut parts = RequestParts::new(head, self.state.clone(), self.body_limit);
+        let mut parts = RequestParts::new(head, state.clone(), body_limit);
         parts.params = found.map(|found| found.params).unwrap_or_default();
         parts.route = Some(route);
-        Box::pin(async move {
-            Ok(run::handler(route, method, parts, body, timeout, client_id.as_ref()).await)
-        })
-    }
+        async move {
+            let response = run::handler(route, method, parts, body, timeout, client_id.as_ref());
+            Ok::<_, Infallible>(response.await)
+        }
+    }))
 }

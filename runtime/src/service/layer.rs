@@ -18,6 +18,39 @@ use crate::response::{IntoResponse, Response};
 use crate::route::Route;
 use crate::{Body, BoxError};
 
+/// A tower service routemark can serve, mount or wrap: it takes `http::Request<Body>`,
+/// answers anything [`IntoResponse`], cannot fail (`Error` converts into [`Infallible`], as
+/// axum asks too), and is `Clone + Send + Sync + 'static` with a `Send` future. Implemented
+/// for every such service; it only names the bounds that [`App::layer`](crate::App::layer),
+/// [`App::nest_service`](crate::App::nest_service), [`Server::serve`](crate::Server::serve)
+/// and [`TestClient::new`](crate::testing::TestClient::new) share. An axum `Router`,
+/// tower-http's `ServeDir` and a built [`Router`](crate::Router) are such services.
+pub trait HttpService:
+    Service<
+        http::Request<Body>,
+        Response: IntoResponse + 'static,
+        Error: Into<Infallible> + 'static,
+        Future: Send + 'static,
+    > + Clone
+    + Send
+    + Sync
+    + 'static
+{
+}
+
+impl<S> HttpService for S where
+    S: Service<
+            http::Request<Body>,
+            Response: IntoResponse + 'static,
+            Error: Into<Infallible> + 'static,
+            Future: Send + 'static,
+        > + Clone
+        + Send
+        + Sync
+        + 'static
+{
+}
+
 /// The rest of the pipeline, as a layer sees it: what a `tower::Layer` given to
 /// [`App::layer`](crate::App::layer) or [`App::route_layer`](crate::App::route_layer) wraps,
 /// and the form in which a nested or fallback service is kept.
@@ -31,10 +64,7 @@ impl RouteService {
     /// Erases `service`, turning its responses into [`Response`]s.
     pub(crate) fn new<S>(service: S) -> RouteService
     where
-        S: Service<http::Request<Body>> + Clone + Send + Sync + 'static,
-        S::Response: IntoResponse + 'static,
-        S::Error: Into<Infallible> + 'static,
-        S::Future: Send + 'static,
+        S: HttpService,
     {
         let service = service
             .map_response(IntoResponse::into_response)
@@ -113,10 +143,7 @@ pub(crate) type LayerFn = Arc<dyn Fn(RouteService) -> RouteService + Send + Sync
 pub(crate) fn layer_fn<L>(layer: L) -> LayerFn
 where
     L: Layer<RouteService> + Send + Sync + 'static,
-    L::Service: Service<http::Request<Body>> + Clone + Send + Sync + 'static,
-    <L::Service as Service<http::Request<Body>>>::Response: IntoResponse + 'static,
-    <L::Service as Service<http::Request<Body>>>::Error: Into<Infallible> + 'static,
-    <L::Service as Service<http::Request<Body>>>::Future: Send + 'static,
+    L::Service: HttpService,
 {
     Arc::new(move |inner| RouteService::new(layer.layer(inner)))
 }

@@ -83,16 +83,12 @@ impl FromRequestParts for MatchedRoute {
 
     async fn from_request_parts(parts: &mut RequestParts) -> Result<Self, Self::Rejection> {
         // A handler's request always has its route; a hand-made `RequestParts` may not.
-        parts
-            .route()
-            .or_else(|| parts.extensions().get::<MatchedRoute>().map(|m| m.route))
-            .map(MatchedRoute::new)
-            .ok_or_else(|| {
-                HttpError::new(
-                    http::StatusCode::INTERNAL_SERVER_ERROR,
-                    "no route matched this request",
-                )
-            })
+        parts.route().map(MatchedRoute::new).ok_or_else(|| {
+            HttpError::new(
+                http::StatusCode::INTERNAL_SERVER_ERROR,
+                "no route matched this request",
+            )
+        })
     }
 }
 

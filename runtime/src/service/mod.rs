@@ -28,7 +28,7 @@ pub(crate) mod entry;
 pub(crate) mod layer;
 mod matched;
 
-pub use layer::{RouteFilter, RouteService};
+pub use layer::{HttpService, RouteFilter, RouteService};
 pub use matched::{MatchedRoute, OriginalUri};
 
 use crate::dispatch::validate;
@@ -113,9 +113,7 @@ impl Router {
         let global = (!global_layers.is_empty()).then(|| {
             global_layers
                 .iter()
-                .fold(RouteService::new(Routes(shared.clone())), |inner, layer| {
-                    layer(inner)
-                })
+                .fold(routes(shared.clone()), |inner, layer| layer(inner))
         });
         Router {
             inner: Arc::new(RouterInner { shared, global }),
@@ -187,26 +185,15 @@ impl Router {
 }
 
 /// The innermost service of the `App::layer` stack: routing and everything after it.
-#[derive(Clone)]
-struct Routes(Arc<Shared>);
-
-impl tower::Service<http::Request<Body>> for Routes {
-    type Response = Response;
-    type Error = Infallible;
-    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
-
-    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
-        Poll::Ready(Ok(()))
-    }
-
-    fn call(&mut self, request: http::Request<Body>) -> Self::Future {
-        let shared = self.0.clone();
-        Box::pin(async move {
+fn routes(shared: Arc<Shared>) -> RouteService {
+    RouteService::new(tower::service_fn(move |request: http::Request<Body>| {
+        let shared = shared.clone();
+        async move {
             let (head, body) = request.into_parts();
             let client_id = validate::request_id(&head.headers);
-            Ok(shared.route(head, body, client_id).await)
-        })
-    }
+            Ok::<_, Infallible>(shared.route(head, body, client_id).await)
+        }
+    }))
 }
 
 impl<B> tower_service::Service<http::Request<B>> for Router

@@ -154,3 +154,20 @@ pub async fn read_all(stream: &mut TcpStream, idle: Duration) -> RawExchange {
 pub fn get(path: &str) -> Vec<u8> {
     format!("GET {path} HTTP/1.1\r\nHost: test\r\n\r\n").into_bytes()
 }
+
+/// Starts a probe server binary of this crate (`env!("CARGO_BIN_EXE_...")`), which prints its
+/// address on its first line of output; returns the process and that address.
+pub fn start_probe(binary: &str) -> (std::process::Child, SocketAddr) {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(binary)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start the probe server");
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().expect("piped stdout"))
+        .read_line(&mut line)
+        .expect("read the probe's address");
+    let addr = line.trim().parse().expect("the probe prints its address");
+    (child, addr)
+}

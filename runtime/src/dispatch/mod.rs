@@ -10,7 +10,6 @@
 use std::convert::Infallible;
 use std::time::Duration;
 
-use http::header::HeaderValue;
 use http::request::Parts;
 use routemark_path::Method;
 
@@ -24,7 +23,7 @@ use crate::response::Response;
 use crate::route::Route;
 use crate::router::{Lookup, ParamRanges};
 use crate::service::entry::{Entry, RouteMatch, Table};
-use crate::service::{MatchedRoute, OriginalUri, RouteService, Router, Shared};
+use crate::service::{MatchedRoute, OriginalUri, RouteService, Router};
 use answers::Failed;
 
 /// What to do with a request whose path has no route, but would have one with its trailing
@@ -79,71 +78,39 @@ impl Router {
         let (head, body) = request.into_parts();
         let body = into_body(body);
         let inner = &*self.inner;
-        let client_id = match validate::check(&head, inner.shared.recipe.config.max_uri_len) {
-            Ok(client_id) => client_id,
-            Err(answer) => return Ok(answer),
-        };
-        Ok(match &inner.global {
-            None => inner.shared.route(head, body, client_id).await,
-            Some(layers) => {
-                let request = http::Request::from_parts(head, body);
-                layers
-                    .clone()
-                    .call_caught(request, Failed::Service("a layer of App::layer"))
-                    .await
+        let shared = &*inner.shared;
+        let client_id = if inner.behind_layers {
+            // Checked before the layers; what they changed since is theirs.
+            validate::request_id(&head.headers)
+        } else {
+            match validate::check(&head, shared.recipe.config.max_uri_len) {
+                Ok(client_id) => client_id,
+                Err(answer) => return Ok(answer),
             }
-        })
-    }
-}
-
-/// Where the lookup leads, found while the table is held (a block without `await`): the
-/// request then runs on what it found, whatever table is swapped in meanwhile.
-enum Routed {
-    /// A route without layers: the fast path.
-    Handler {
-        route: &'static Route,
-        method: Method,
-        params: ParamRanges,
-        body_limit: usize,
-    },
-    /// A route with its layers.
-    Layered {
-        route: &'static Route,
-        method: Method,
-        params: ParamRanges,
-        service: RouteService,
-    },
-    Nested {
-        prefix_len: usize,
-        service: RouteService,
-    },
-    Fallback(RouteService),
-    Answer(Response),
-}
-
-impl Shared {
-    /// Routes a checked request and answers it.
-    pub(crate) async fn route(
-        &self,
-        head: Parts,
-        body: Body,
-        client_id: Option<HeaderValue>,
-    ) -> Response {
-        let routed = find(&self.live.load(), &head, &self.recipe.config);
-        match routed {
+        };
+        if let Some(layers) = &inner.global {
+            let request = http::Request::from_parts(head, body);
+            let failed = Failed::Service("a layer of App::layer");
+            return Ok(layers.clone().call_caught(request, failed).await);
+        }
+        // Routing and what follows, inline: each `async fn` called here would move the
+        // request into its own future once more.
+        let routed = find(&shared.live.load(), &head, &shared.recipe.config);
+        Ok(match routed {
             Routed::Handler {
                 route,
                 method,
                 params,
                 body_limit,
             } => {
-                let mut parts = RequestParts::new(head, self.recipe.state.clone(), body_limit);
+                let mut parts = RequestParts::new(head, shared.recipe.state.clone(), body_limit);
                 parts.params = params;
                 parts.route = Some(route);
-                let timeout = self.recipe.config.handler_timeout;
+                let started = run::start(route, parts, body);
+                let timeout = shared.recipe.config.handler_timeout;
                 let mut response =
-                    run::handler(route, method, parts, body, timeout, client_id.as_ref()).await;
-                if self.layered {
+                    run::finish(started, route, method, timeout, client_id.as_ref()).await;
+                if shared.layered {
                     response.extensions_mut().insert(MatchedRoute::new(route));
                 }
                 response
@@ -185,8 +152,33 @@ impl Shared {
                     .await
             }
             Routed::Answer(answer) => answer,
-        }
+        })
     }
+}
+
+/// Where the lookup leads, found while the table is held (a block without `await`): the
+/// request then runs on what it found, whatever table is swapped in meanwhile.
+enum Routed {
+    /// A route without layers: the fast path.
+    Handler {
+        route: &'static Route,
+        method: Method,
+        params: ParamRanges,
+        body_limit: usize,
+    },
+    /// A route with its layers.
+    Layered {
+        route: &'static Route,
+        method: Method,
+        params: ParamRanges,
+        service: RouteService,
+    },
+    Nested {
+        prefix_len: usize,
+        service: RouteService,
+    },
+    Fallback(RouteService),
+    Answer(Response),
 }
 
 /// Looks the request up in `table`.

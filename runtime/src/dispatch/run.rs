@@ -15,22 +15,20 @@ use routemark_path::Method;
 use super::answers::{self, Failed};
 use crate::request::RequestParts;
 use crate::response::Response;
-use crate::route::Route;
+use crate::route::{HandlerFuture, Route};
 use crate::{Body, BoxError};
 
-/// Runs `route`'s handler on a request that matched it.
-///
-/// A panic is caught (`500`, logged, `connection: close`); a handler that runs past
-/// `timeout` is answered `503`; a `HEAD` request keeps the `GET` answer's headers and drops
-/// its body.
-pub(crate) async fn handler(
-    route: &'static Route,
-    method: Method,
-    parts: RequestParts,
-    body: Body,
-    timeout: Duration,
-    client_id: Option<&HeaderValue>,
-) -> Response {
+/// A handler called, not yet polled: its future and, for a request with a body, where the
+/// reading of that body is.
+pub(crate) struct Started {
+    handler: HandlerFuture,
+    progress: Option<Arc<BodyProgress>>,
+}
+
+/// Calls `route`'s handler shim on a request that matched it. Kept apart from [`finish`]
+/// so that the request, a few hundred bytes, moves once, into the shim, and the `async`
+/// part takes only the handler's boxed future.
+pub(crate) fn start(route: &'static Route, parts: RequestParts, body: Body) -> Started {
     // Only a request with a body needs its reading watched (an allocation per request).
     let progress = (!http_body::Body::is_end_stream(&body)).then(Arc::<BodyProgress>::default);
     let body = match &progress {
@@ -40,7 +38,26 @@ pub(crate) async fn handler(
         }),
         None => body,
     };
-    let handler = AssertUnwindSafe((route.handler())(parts, body)).catch_unwind();
+    Started {
+        handler: (route.handler())(parts, body),
+        progress,
+    }
+}
+
+/// Runs a started handler to its answer.
+///
+/// A panic is caught (`500`, logged, `connection: close`); a handler that runs past
+/// `timeout` is answered `503`; a `HEAD` request keeps the `GET` answer's headers and drops
+/// its body.
+pub(crate) async fn finish(
+    started: Started,
+    route: &'static Route,
+    method: Method,
+    timeout: Duration,
+    client_id: Option<&HeaderValue>,
+) -> Response {
+    let Started { handler, progress } = started;
+    let handler = AssertUnwindSafe(handler).catch_unwind();
     let mut handler = std::pin::pin!(handler);
     // Most handlers finish on their first poll: poll once before reading the clock or
     // building a timer, so that such a request costs neither. The deadline counts from

@@ -282,8 +282,9 @@ fn handler_service(
         let mut parts = RequestParts::new(head, state.clone(), body_limit);
         parts.params = found.map(|found| found.params).unwrap_or_default();
         parts.route = Some(route);
+        let started = run::start(route, parts, body);
         async move {
-            let response = run::handler(route, method, parts, body, timeout, client_id.as_ref());
+            let response = run::finish(started, route, method, timeout, client_id.as_ref());
             Ok::<_, Infallible>(response.await)
         }
     }))

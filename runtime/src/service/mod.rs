@@ -31,7 +31,6 @@ mod matched;
 pub use layer::{HttpService, RouteFilter, RouteService};
 pub use matched::{MatchedRoute, OriginalUri};
 
-use crate::dispatch::validate;
 use crate::error::BuildError;
 use crate::response::Response;
 use crate::route::Route;
@@ -80,11 +79,16 @@ pub struct Router {
 
 pub(crate) struct RouterInner {
     pub(crate) shared: Arc<Shared>,
-    /// The `App::layer` stack around [`Routes`]; `None` keeps the fast path.
+    /// The `App::layer` stack, around a router of the same table without layers; `None`
+    /// keeps the fast path.
     pub(crate) global: Option<RouteService>,
+    /// Whether this is the router inside the `App::layer` stack, whose requests were
+    /// checked before the layers.
+    pub(crate) behind_layers: bool,
 }
 
-/// What the global layers' innermost service shares with the router.
+/// The table and everything built with it, shared by the router and the one inside its
+/// `App::layer` stack.
 pub(crate) struct Shared {
     pub(crate) live: ArcSwap<Table>,
     pub(crate) recipe: Recipe,
@@ -111,12 +115,23 @@ impl Router {
             recipe,
         });
         let global = (!global_layers.is_empty()).then(|| {
+            let routing = Router {
+                inner: Arc::new(RouterInner {
+                    shared: shared.clone(),
+                    global: None,
+                    behind_layers: true,
+                }),
+            };
             global_layers
                 .iter()
-                .fold(routes(shared.clone()), |inner, layer| layer(inner))
+                .fold(RouteService::new(routing), |inner, layer| layer(inner))
         });
         Router {
-            inner: Arc::new(RouterInner { shared, global }),
+            inner: Arc::new(RouterInner {
+                shared,
+                global,
+                behind_layers: false,
+            }),
         }
     }
 
@@ -182,18 +197,6 @@ impl Router {
             Ok(response) => response,
         }
     }
-}
-
-/// The innermost service of the `App::layer` stack: routing and everything after it.
-fn routes(shared: Arc<Shared>) -> RouteService {
-    RouteService::new(tower::service_fn(move |request: http::Request<Body>| {
-        let shared = shared.clone();
-        async move {
-            let (head, body) = request.into_parts();
-            let client_id = validate::request_id(&head.headers);
-            Ok::<_, Infallible>(shared.route(head, body, client_id).await)
-        }
-    }))
 }
 
 impl<B> tower_service::Service<http::Request<B>> for Router

@@ -55,13 +55,10 @@ impl Default for RouterConfig {
             body_limit: 2 << 20,
             trailing_slash: TrailingSlash::Strict,
             handler_timeout: Duration::from_secs(30),
-            max_uri_len: MAX_URI_LEN,
+            max_uri_len: 8 << 10,
         }
     }
 }
-
-/// The default longest request target, also for services served without a router.
-pub(crate) const MAX_URI_LEN: usize = 8 << 10;
 
 impl Router {
     /// [`handle`](Self::handle) for the server and the tower `Service`: the request's body
@@ -85,13 +82,15 @@ impl Router {
         } else {
             match validate::check(&head, shared.recipe.config.max_uri_len) {
                 Ok(client_id) => client_id,
-                Err(answer) => return Ok(answer),
+                Err(rejected) => return Ok(rejected.answer()),
             }
         };
-        if let Some(layers) = &inner.global {
+        if let Some((layers, what)) = &inner.global {
             let request = http::Request::from_parts(head, body);
-            let failed = Failed::Service("a layer of App::layer");
-            return Ok(layers.clone().call_caught(request, failed).await);
+            return Ok(layers
+                .clone()
+                .call_caught(request, Failed::Service(what))
+                .await);
         }
         // Routing and what follows, inline: each `async fn` called here would move the
         // request into its own future once more.
@@ -103,9 +102,14 @@ impl Router {
                 params,
                 body_limit,
             } => {
-                let mut parts = RequestParts::new(head, shared.recipe.state.clone(), body_limit);
-                parts.params = params;
-                parts.route = Some(route);
+                // Built whole, in place: the parameters are not written twice.
+                let parts = RequestParts {
+                    head,
+                    params,
+                    state: shared.recipe.state.clone(),
+                    route: Some(route),
+                    body_limit,
+                };
                 let started = run::start(route, parts, body);
                 let timeout = shared.recipe.config.handler_timeout;
                 let mut response =
@@ -182,6 +186,7 @@ enum Routed {
 }
 
 /// Looks the request up in `table`.
+#[inline]
 fn find(table: &Table, head: &Parts, config: &RouterConfig) -> Routed {
     let path = head.uri.path();
     if path == "*" {

@@ -28,6 +28,8 @@ pub(crate) struct Started {
 /// Calls `route`'s handler shim on a request that matched it. Kept apart from [`finish`]
 /// so that the request, a few hundred bytes, moves once, into the shim, and the `async`
 /// part takes only the handler's boxed future.
+// Inlined: as a call of its own, the request was copied once more on its way to the shim.
+#[inline(always)]
 pub(crate) fn start(route: &'static Route, parts: RequestParts, body: Body) -> Started {
     // Only a request with a body needs its reading watched (an allocation per request).
     let progress = (!http_body::Body::is_end_stream(&body)).then(Arc::<BodyProgress>::default);

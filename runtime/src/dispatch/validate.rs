@@ -23,36 +23,46 @@ pub(crate) static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id
 /// Checks a request head: `414` for a target longer than `max_uri_len`, `400` (and
 /// `connection: close`) for ambiguous framing or `Host`. On success, the client's request
 /// id, kept for the logs and answers of failed requests.
-// The answer is handed back in `Err` on a path that is already an error; boxing it would
-// cost an allocation there.
-#[allow(clippy::result_large_err)]
-pub(crate) fn check(head: &Parts, max_uri_len: usize) -> Result<Option<HeaderValue>, Response> {
+#[inline]
+pub(crate) fn check(head: &Parts, max_uri_len: usize) -> Result<Option<HeaderValue>, Rejected> {
     if uri_len(&head.uri) > max_uri_len {
-        return Err(uri_too_long(max_uri_len));
+        return Err(Rejected::UriTooLong(max_uri_len));
     }
     let fields = HeaderFacts::scan(&head.headers);
     if let Some(problem) = framing_problem(head.version, &fields) {
-        return Err(bad_framing(problem));
+        return Err(Rejected::Framing(problem));
     }
     Ok(fields.request_id.cloned())
 }
 
-#[cold]
-fn uri_too_long(max_uri_len: usize) -> Response {
-    HttpError::new(
-        StatusCode::URI_TOO_LONG,
-        format!("request target is longer than {max_uri_len} bytes"),
-    )
-    .into_response()
+/// Why [`check`] refused a request: small, so that the accepted path moves no answer.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Rejected {
+    /// The target is longer than this limit.
+    UriTooLong(usize),
+    /// Ambiguous framing or `Host`.
+    Framing(&'static str),
 }
 
-#[cold]
-fn bad_framing(problem: &'static str) -> Response {
-    let mut response = HttpError::bad_request(problem).into_response();
-    response
-        .headers_mut()
-        .insert(header::CONNECTION, HeaderValue::from_static("close"));
-    response
+impl Rejected {
+    /// The answer: `414`, or `400` with `connection: close`.
+    #[cold]
+    pub(crate) fn answer(self) -> Response {
+        match self {
+            Rejected::UriTooLong(max_uri_len) => HttpError::new(
+                StatusCode::URI_TOO_LONG,
+                format!("request target is longer than {max_uri_len} bytes"),
+            )
+            .into_response(),
+            Rejected::Framing(problem) => {
+                let mut response = HttpError::bad_request(problem).into_response();
+                response
+                    .headers_mut()
+                    .insert(header::CONNECTION, HeaderValue::from_static("close"));
+                response
+            }
+        }
+    }
 }
 
 /// The client's `x-request-id`, for a request that did not go through [`check`] here (a
@@ -73,6 +83,7 @@ struct HeaderFacts<'a> {
 }
 
 impl<'a> HeaderFacts<'a> {
+    #[inline]
     fn scan(headers: &'a http::HeaderMap) -> HeaderFacts<'a> {
         let mut facts = HeaderFacts {
             conflict: false,
@@ -148,6 +159,7 @@ fn is_valid_host(value: &HeaderValue) -> bool {
 
 /// The length of `uri`'s `Display` form (`scheme://authority/path?query`), without
 /// formatting it.
+#[inline]
 fn uri_len(uri: &http::Uri) -> usize {
     uri.scheme_str().map_or(0, |s| s.len() + "://".len())
         + uri.authority().map_or(0, |a| a.as_str().len())

@@ -16,11 +16,9 @@ use tokio::sync::Semaphore;
 use std::convert::Infallible;
 
 use crate::Body;
-use crate::dispatch::answers::Failed;
-use crate::dispatch::{MAX_URI_LEN, validate};
 use crate::error::Error;
 use crate::response::Response;
-use crate::service::{HttpService, RouteService, Router};
+use crate::service::{HttpService, Router};
 
 mod framing;
 mod graceful;
@@ -187,20 +185,14 @@ impl ServerConfig {
         S: HttpService,
         I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     {
-        match ServeTarget::new(service) {
-            ServeTarget::Router(router) => self.serve_connection_with(router, io).await,
-            ServeTarget::Service(service) => self.serve_connection_with(service, io).await,
-        }
-    }
-
-    async fn serve_connection_with<T: Served, I>(&self, target: T, io: I)
-    where
-        I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
-    {
         let builder = self.connection_builder();
         let connection = builder.serve_connection(
             TokioIo::new(self.guard(io)),
-            connection_service(target, self.body_idle_timeout, self.body_timeout),
+            connection_service(
+                Router::serving(service),
+                self.body_idle_timeout,
+                self.body_timeout,
+            ),
         );
         if let Err(e) = connection.await {
             tracing::debug!(error = %e, "connection ended with an error");
@@ -347,20 +339,10 @@ impl Server {
     where
         S: HttpService,
     {
-        // Each kind of target gets its own accept loop, so a `Router`'s request future is
-        // hyper's service future itself (wrapping it in an enum moved it once more per
-        // request, a `memcpy` of its whole state).
-        match ServeTarget::new(service) {
-            ServeTarget::Router(router) => self.serve_target(router, signal).await,
-            ServeTarget::Service(service) => self.serve_target(service, signal).await,
-        }
-    }
-
-    async fn serve_target<T: Served>(
-        self,
-        target: T,
-        signal: impl Future<Output = ()> + Send,
-    ) -> Result<(), Error> {
+        // One kind of target, a `Router`: its request future is hyper's service future
+        // itself, and hyper's connection code is compiled once (a second accept loop for
+        // other services made LLVM stop inlining it: +200 instructions per request).
+        let router = Router::serving(service);
         let config = Arc::new(self.config);
         let graceful = Graceful::default();
         let permits = Arc::new(Semaphore::new(config.max_connections));
@@ -394,7 +376,7 @@ impl Server {
             let _ = stream.set_nodelay(true);
             let config = config.clone();
             let service = connection_service(
-                target.clone(),
+                router.clone(),
                 config.body_idle_timeout,
                 config.body_timeout,
             );
@@ -434,86 +416,9 @@ impl Server {
     }
 }
 
-/// What the server serves: a [`Router`], dispatched directly (its own checks and panic
-/// guard), or any other service behind the same checks and guard.
-enum ServeTarget {
-    Router(Router),
-    Service(RouteService),
-}
-
-impl ServeTarget {
-    fn new<S>(service: S) -> ServeTarget
-    where
-        S: HttpService,
-    {
-        let mut slot = Some(service);
-        let any: &mut dyn std::any::Any = &mut slot;
-        if let Some(router) = any.downcast_mut::<Option<Router>>().and_then(Option::take) {
-            return ServeTarget::Router(router);
-        }
-        match slot {
-            Some(service) => ServeTarget::Service(RouteService::new(service)),
-            None => unreachable!("the service was taken only when it is a `Router`"),
-        }
-    }
-}
-
-/// A target the accept loop serves, each with its own request future type.
-trait Served: Clone + Send + Sync + 'static {
-    fn dispatch<F>(
-        &self,
-        request: http::Request<Incoming>,
-        into_body: F,
-    ) -> impl Future<Output = Result<Response, Infallible>> + Send + 'static + use<Self, F>
-    where
-        F: FnOnce(Incoming) -> Body + Send + 'static;
-}
-
-impl Served for Router {
-    fn dispatch<F>(
-        &self,
-        request: http::Request<Incoming>,
-        into_body: F,
-    ) -> impl Future<Output = Result<Response, Infallible>> + Send + 'static + use<F>
-    where
-        F: FnOnce(Incoming) -> Body + Send + 'static,
-    {
-        self.clone().dispatch(request, into_body)
-    }
-}
-
-impl Served for RouteService {
-    fn dispatch<F>(
-        &self,
-        request: http::Request<Incoming>,
-        into_body: F,
-    ) -> impl Future<Output = Result<Response, Infallible>> + Send + 'static + use<F>
-    where
-        F: FnOnce(Incoming) -> Body + Send + 'static,
-    {
-        serve_service(self.clone(), request.map(into_body))
-    }
-}
-
-/// A service that is not a [`Router`]: the router's protocol checks, then the service with
-/// its panics caught.
-async fn serve_service(
-    service: RouteService,
-    request: http::Request<Body>,
-) -> Result<Response, Infallible> {
-    let (head, body) = request.into_parts();
-    if let Err(answer) = validate::check(&head, MAX_URI_LEN) {
-        return Ok(answer);
-    }
-    let request = http::Request::from_parts(head, body);
-    Ok(service
-        .call_caught(request, Failed::Service("the served service"))
-        .await)
-}
-
-/// The hyper service of one connection: the target, with body timeouts on every request.
-fn connection_service<T: Served>(
-    target: T,
+/// The hyper service of one connection: the router, with body timeouts on every request.
+fn connection_service(
+    router: Router,
     body_idle_timeout: Duration,
     body_timeout: Duration,
 ) -> impl hyper::service::Service<
@@ -525,7 +430,7 @@ fn connection_service<T: Served>(
 + Send
 + 'static {
     hyper::service::service_fn(move |request: http::Request<Incoming>| {
-        target.dispatch(request, move |body| {
+        router.clone().dispatch(request, move |body| {
             // A request without a body (most of them) has nothing to time: skip the two
             // timers and the allocations of the wrapper.
             if http_body::Body::is_end_stream(&body) {

@@ -31,6 +31,7 @@ mod matched;
 pub use layer::{HttpService, RouteFilter, RouteService};
 pub use matched::{MatchedRoute, OriginalUri};
 
+use crate::dispatch::RouterConfig;
 use crate::error::BuildError;
 use crate::response::Response;
 use crate::route::Route;
@@ -79,9 +80,10 @@ pub struct Router {
 
 pub(crate) struct RouterInner {
     pub(crate) shared: Arc<Shared>,
-    /// The `App::layer` stack, around a router of the same table without layers; `None`
-    /// keeps the fast path.
-    pub(crate) global: Option<RouteService>,
+    /// The `App::layer` stack, around a router of the same table without layers (or a
+    /// service served in place of a router, see [`Router::serving`]), with what a panic in
+    /// it is logged as; `None` keeps the fast path.
+    pub(crate) global: Option<(RouteService, &'static str)>,
     /// Whether this is the router inside the `App::layer` stack, whose requests were
     /// checked before the layers.
     pub(crate) behind_layers: bool,
@@ -122,14 +124,47 @@ impl Router {
                     behind_layers: true,
                 }),
             };
-            global_layers
+            let layers = global_layers
                 .iter()
-                .fold(RouteService::new(routing), |inner, layer| layer(inner))
+                .fold(RouteService::new(routing), |inner, layer| layer(inner));
+            (layers, "a layer of App::layer")
         });
         Router {
             inner: Arc::new(RouterInner {
                 shared,
                 global,
+                behind_layers: false,
+            }),
+        }
+    }
+
+    /// `service` as a router: itself when it is one; otherwise an empty router with the
+    /// service where the `App::layer` stack goes, so that it gets the router's protocol
+    /// checks (default limits) and panic guard, and the server serves one type.
+    pub(crate) fn serving<S: HttpService>(service: S) -> Router {
+        let mut slot = Some(service);
+        let any: &mut dyn std::any::Any = &mut slot;
+        if let Some(router) = any.downcast_mut::<Option<Router>>().and_then(Option::take) {
+            return router;
+        }
+        let recipe = Recipe {
+            state: Arc::default(),
+            config: RouterConfig::default(),
+            route_layers: Vec::new(),
+            nested: Vec::new(),
+            fallback: None,
+        };
+        let Ok(table) = recipe.build(&[]) else {
+            unreachable!("an empty table has no problems");
+        };
+        Router {
+            inner: Arc::new(RouterInner {
+                shared: Arc::new(Shared {
+                    live: ArcSwap::from_pointee(table),
+                    recipe,
+                    layered: true,
+                }),
+                global: slot.map(|service| (RouteService::new(service), "the served service")),
                 behind_layers: false,
             }),
         }

@@ -124,9 +124,14 @@ impl Router {
                     behind_layers: true,
                 }),
             };
+            // Its dispatch future as is, boxed once by `RouteService` (through the router's
+            // own tower impl it would be boxed twice).
+            let innermost = RouteService::new(tower::service_fn(move |request| {
+                routing.clone().dispatch(request, std::convert::identity)
+            }));
             let layers = global_layers
                 .iter()
-                .fold(RouteService::new(routing), |inner, layer| layer(inner));
+                .fold(innermost, |inner, layer| layer(inner));
             (layers, "a layer of App::layer")
         });
         Router {

@@ -7,6 +7,7 @@ use tokio::net::ToSocketAddrs;
 use tower::Layer;
 
 use crate::dispatch::{RouterConfig, TrailingSlash};
+use crate::observe::{Check, Health, Observe, ObserveConfig};
 use crate::error::{BuildError, Error};
 use crate::request::StateMap;
 use crate::route::{Route, routes};
@@ -37,6 +38,10 @@ pub struct App {
     route_layers: Vec<(RouteFilter, LayerFn)>,
     nested: Vec<Nest>,
     fallback: Option<RouteService>,
+    observe: ObserveConfig,
+    readiness: Vec<Check>,
+    liveness: Vec<Check>,
+    check_timeout: Duration,
 }
 
 impl std::fmt::Debug for App {
@@ -51,6 +56,15 @@ impl std::fmt::Debug for App {
                 &self.nested.iter().map(|n| &n.prefix).collect::<Vec<_>>(),
             )
             .field("fallback", &self.fallback.is_some())
+            .field("observe", &self.observe)
+            .field(
+                "readiness_checks",
+                &self.readiness.iter().map(|c| &*c.name).collect::<Vec<_>>(),
+            )
+            .field(
+                "liveness_checks",
+                &self.liveness.iter().map(|c| &*c.name).collect::<Vec<_>>(),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -86,6 +100,14 @@ impl App {
             route_layers: Vec::new(),
             nested: Vec::new(),
             fallback: None,
+            observe: ObserveConfig {
+                probes: true,
+                metrics: true,
+                admin_addr: None,
+            },
+            readiness: Vec::new(),
+            liveness: Vec::new(),
+            check_timeout: Duration::from_secs(1),
         }
     }
 
@@ -235,6 +257,81 @@ impl App {
         self
     }
 
+    /// Adds a readiness check: `/readyz` (and `/healthz`) answer `503` while it fails, and
+    /// `/readyz/<name>` runs it alone. `f` is called at each probe and runs with the probe
+    /// timeout ([`App::probe_timeout`], 1 s); its error goes to the log, not to the client.
+    ///
+    /// ```
+    /// # #[derive(Clone)] struct Db;
+    /// # impl Db { async fn ping(&self) -> Result<(), String> { Ok(()) } }
+    /// let db = Db;
+    /// let app = routemark::App::new().readiness_check("db", move || {
+    ///     let db = db.clone();
+    ///     async move { db.ping().await }
+    /// });
+    /// # let _ = app;
+    /// ```
+    #[must_use]
+    pub fn readiness_check<F, Fut, E>(mut self, name: &str, f: F) -> App
+    where
+        F: Fn() -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), E>> + Send + 'static,
+        E: std::fmt::Display + 'static,
+    {
+        self.readiness.retain(|c| &*c.name != name);
+        self.readiness.push(Check::new(name, f));
+        self
+    }
+
+    /// Adds a liveness check: `/livez` answers `503` while it fails (Kubernetes then
+    /// restarts the pod: check only what a restart fixes), and `/livez/<name>` runs it
+    /// alone. Same form and timeout as [`App::readiness_check`].
+    #[must_use]
+    pub fn liveness_check<F, Fut, E>(mut self, name: &str, f: F) -> App
+    where
+        F: Fn() -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), E>> + Send + 'static,
+        E: std::fmt::Display + 'static,
+    {
+        self.liveness.retain(|c| &*c.name != name);
+        self.liveness.push(Check::new(name, f));
+        self
+    }
+
+    /// How long each health check may take before it counts as failed. Default 1 s, the
+    /// default `timeoutSeconds` of a Kubernetes probe: keep it below the probe's own.
+    #[must_use]
+    pub fn probe_timeout(mut self, timeout: Duration) -> App {
+        self.check_timeout = timeout;
+        self
+    }
+
+    /// Serves the health probes (`/livez`, `/readyz`, `/healthz`) on the main listener, or
+    /// not. Default: on. Off, their paths are free for routes.
+    #[must_use]
+    pub fn probes(mut self, on: bool) -> App {
+        self.observe.probes = on;
+        self
+    }
+
+    /// Counts requests and serves `/metrics` (Prometheus), or not. Default: on. Off,
+    /// requests skip the clock and the counters, and `/metrics` is free for a route.
+    #[must_use]
+    pub fn metrics(mut self, on: bool) -> App {
+        self.observe.metrics = on;
+        self
+    }
+
+    /// Moves the probes and `/metrics` to a listener of their own at `addr`, which also
+    /// serves the live route table as JSON at `/routes`. [`App::serve`] and
+    /// [`App::serve_on`] start it beside the main one and stop it after the main one has
+    /// drained (liveness answers until exit). Keep it off the public network.
+    #[must_use]
+    pub fn admin_addr(mut self, addr: std::net::SocketAddr) -> App {
+        self.observe.admin_addr = Some(addr);
+        self
+    }
+
     /// The routes of the application, sorted by crate, path and location.
     pub fn routes(&self) -> &[&'static Route] {
         &self.routes
@@ -254,6 +351,10 @@ impl App {
             route_layers: self.route_layers,
             nested: self.nested,
             fallback: self.fallback,
+            observe: Arc::new(Observe::new(
+                self.observe,
+                Health::new(self.readiness, self.liveness, self.check_timeout),
+            )),
         };
         let table = recipe.build(&self.routes)?;
         Ok(Router::new(table, recipe, &self.layers))
@@ -270,9 +371,16 @@ impl App {
     pub async fn serve(self, addr: impl ToSocketAddrs + std::fmt::Display) -> Result<(), Error> {
         let router = self.build()?;
         let server = Server::bind(addr).await?;
+        let admin = bind_admin(&router).await?;
         eprint!("{}", router.route_table());
         eprintln!("routemark: listening on http://{}", server.local_addr());
-        server.serve(router).await
+        if let Some(admin) = &admin {
+            eprintln!(
+                "routemark: probes, metrics and /routes on http://{}",
+                admin.local_addr()
+            );
+        }
+        serve_with_admin(server, admin, router).await
     }
 
     /// Like [`App::serve`] with an already bound server, for tests (`127.0.0.1:0`) and
@@ -283,8 +391,40 @@ impl App {
     /// As [`App::serve`].
     pub async fn serve_on(self, server: Server) -> Result<(), Error> {
         let router = self.build()?;
-        server.serve(router).await
+        let admin = bind_admin(&router).await?;
+        serve_with_admin(server, admin, router).await
     }
+}
+
+/// The admin listener of `router`'s application, bound, when it has one.
+async fn bind_admin(router: &Router) -> Result<Option<Server>, Error> {
+    match router.inner.shared.recipe.observe.config.admin_addr {
+        Some(addr) => Ok(Some(Server::bind(addr).await?)),
+        None => Ok(None),
+    }
+}
+
+/// Serves `router` on `server` until SIGINT/SIGTERM, and the admin listener beside it until
+/// the main server has drained.
+async fn serve_with_admin(
+    server: Server,
+    admin: Option<Server>,
+    router: Router,
+) -> Result<(), Error> {
+    let Some(admin) = admin else {
+        return server.serve(router).await;
+    };
+    let done = Arc::new(tokio::sync::Notify::new());
+    let admin_service = crate::observe::admin::service(router.inner.shared.clone());
+    let admin_done = done.clone();
+    let admin_task = tokio::spawn(async move {
+        let stop = async move { admin_done.notified().await };
+        admin.serve_with_shutdown(admin_service, stop).await
+    });
+    let served = server.serve(router).await;
+    done.notify_one();
+    let _ = admin_task.await;
+    served
 }
 
 /// `routes` in a stable order, each once: inventory's order is unspecified, and tables,

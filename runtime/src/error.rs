@@ -114,6 +114,14 @@ pub enum Problem {
         /// What is wrong, naming the other side of a conflict.
         message: String,
     },
+    /// A route is declared on a path the framework serves on the main listener (a probe,
+    /// `/metrics`).
+    ReservedPath {
+        /// The route.
+        route: &'static Route,
+        /// The framework's path it collides with.
+        path: &'static str,
+    },
 }
 
 impl BuildError {
@@ -167,6 +175,11 @@ impl fmt::Display for Problem {
             Problem::InvalidPath { route, message } => {
                 write!(f, "error: {message}\n  {}", describe(route))
             }
+            Problem::ReservedPath { route, path } => write!(
+                f,
+                "error: route {} is on `{path}`, which routemark serves (health probes and metrics)\n  move them to their own listener with `App::admin_addr(..)`, switch them off with `App::probes(false)` / `App::metrics(false)`, or move the route",
+                describe(route)
+            ),
             Problem::NestedService {
                 prefix,
                 location,

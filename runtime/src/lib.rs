@@ -123,6 +123,7 @@ mod app;
 mod body;
 mod dispatch;
 mod error;
+mod observe;
 pub mod extract;
 mod request;
 mod response;

@@ -10,6 +10,7 @@ use http::header::{self, HeaderValue};
 use routemark_path::{Method, MethodSet};
 
 use super::TrailingSlash;
+use crate::observe::metrics::ServerMetrics;
 use crate::response::{HttpError, IntoResponse, Response};
 use crate::router::{Lookup, RouteTable};
 
@@ -78,7 +79,25 @@ pub(crate) fn panicked(
     response
         .headers_mut()
         .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    response.extensions_mut().insert(Failure::Panic);
     response
+}
+
+/// What the framework's own `500`/`503` answered, for the server's counters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Failure {
+    Panic,
+    Timeout,
+}
+
+/// Counts a `5xx` answer the framework made (a panic, a handler timeout).
+#[cold]
+pub(crate) fn count_failure(response: &Response, server: &ServerMetrics) {
+    match response.extensions().get::<Failure>() {
+        Some(Failure::Panic) => server.panics.fetch_add(1, Ordering::Relaxed),
+        Some(Failure::Timeout) => server.handler_timeouts.fetch_add(1, Ordering::Relaxed),
+        None => return,
+    };
 }
 
 /// `503` for a handler that ran past the handler timeout; logged.
@@ -91,11 +110,13 @@ pub(crate) fn timed_out(
 ) -> Response {
     let request_id = request_id(client_id);
     tracing::warn!(route, %method, request_id, "handler timed out");
-    HttpError::new(
+    let mut response = HttpError::new(
         StatusCode::SERVICE_UNAVAILABLE,
         format!("the handler did not finish within {timeout:?} (request id {request_id})"),
     )
-    .into_response()
+    .into_response();
+    response.extensions_mut().insert(Failure::Timeout);
+    response
 }
 
 /// `400` for `*` with another method than `OPTIONS`, `501` for `CONNECT`.

@@ -8,7 +8,10 @@
 //! - `answers.rs`: the framework's own answers (404, 405, `OPTIONS`, redirect, 500, 503).
 
 use std::convert::Infallible;
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tracing::Instrument;
 
 use http::request::Parts;
 use routemark_path::Method;
@@ -22,6 +25,7 @@ use crate::request::RequestParts;
 use crate::response::Response;
 use crate::route::Route;
 use crate::router::{Lookup, ParamRanges};
+use crate::observe::{Builtin, Metrics, RouteMetrics, metrics, span};
 use crate::service::entry::{Entry, RouteMatch, Table};
 use crate::service::{MatchedRoute, OriginalUri, RouteService, Router};
 use answers::Failed;
@@ -76,32 +80,71 @@ impl Router {
         let body = into_body(body);
         let inner = &*self.inner;
         let shared = &*inner.shared;
+        let observe = &*shared.recipe.observe;
+        // The router behind the `App::layer` stack leaves the counting to the one in front,
+        // which times the layers too; it hands over the route's handle with the answer.
+        let metrics = if inner.behind_layers {
+            None
+        } else {
+            observe.metrics.as_deref()
+        };
+        let started = metrics.map(|_| Instant::now());
+        let method_index = metrics::method_index(&head.method);
+        let _active = metrics.map(|m| m.server.active(method_index));
         let client_id = if inner.behind_layers {
             // Checked before the layers; what they changed since is theirs.
             validate::request_id(&head.headers)
         } else {
             match validate::check(&head, shared.recipe.config.max_uri_len) {
                 Ok(client_id) => client_id,
-                Err(rejected) => return Ok(rejected.answer()),
+                Err(rejected) => {
+                    let response = rejected.answer();
+                    record(metrics, started, None, method_index, &response);
+                    return Ok(response);
+                }
             }
         };
         if let Some((layers, what)) = &inner.global {
+            let request_span =
+                span::request_span(&head.method, None, &head.uri, client_id.as_ref());
             let request = http::Request::from_parts(head, body);
-            return Ok(layers
-                .clone()
-                .call_caught(request, Failed::Service(what))
-                .await);
+            let call = layers.clone().call_caught(request, Failed::Service(what));
+            let mut response = if request_span.is_disabled() {
+                call.await
+            } else {
+                call.instrument(request_span.clone()).await
+            };
+            let handle = response.extensions_mut().remove::<MetricsHandle>();
+            span::record_status(&request_span, response.status());
+            record(
+                metrics,
+                started,
+                handle.as_ref().map(|h| &*h.0),
+                method_index,
+                &response,
+            );
+            return Ok(response);
         }
         // Routing and what follows, inline: each `async fn` called here would move the
         // request into its own future once more.
         let routed = find(&shared.live.load(), &head, &shared.recipe.config);
-        Ok(match routed {
+        let (response, handle) = match routed {
             Routed::Handler {
                 route,
                 method,
                 params,
                 body_limit,
+                metrics: handle,
             } => {
+                let request_span = span::request_span(
+                    &head.method,
+                    Some(route.path_without_query()),
+                    &head.uri,
+                    client_id.as_ref(),
+                );
+                if inner.behind_layers {
+                    span::name_current(&head.method, route.path_without_query());
+                }
                 // Built whole, in place: the parameters are not written twice.
                 let parts = RequestParts {
                     head,
@@ -112,19 +155,34 @@ impl Router {
                 };
                 let started = run::start(route, parts, body);
                 let timeout = shared.recipe.config.handler_timeout;
-                let mut response =
-                    run::finish(started, route, method, timeout, client_id.as_ref()).await;
+                let finish = run::finish(started, route, method, timeout, client_id.as_ref());
+                let mut response = if request_span.is_disabled() {
+                    finish.await
+                } else {
+                    finish.instrument(request_span.clone()).await
+                };
+                span::record_status(&request_span, response.status());
                 if shared.layered {
                     response.extensions_mut().insert(MatchedRoute::new(route));
                 }
-                response
+                (response, handle)
             }
             Routed::Layered {
                 route,
                 method,
                 params,
                 service,
+                metrics: handle,
             } => {
+                let request_span = span::request_span(
+                    &head.method,
+                    Some(route.path_without_query()),
+                    &head.uri,
+                    client_id.as_ref(),
+                );
+                if inner.behind_layers {
+                    span::name_current(&head.method, route.path_without_query());
+                }
                 let mut request = http::Request::from_parts(head, body);
                 let extensions = request.extensions_mut();
                 extensions.insert(RouteMatch { method, params });
@@ -133,30 +191,91 @@ impl Router {
                     path: route.path(),
                     handler: route.name(),
                 };
-                let mut response = service.call_caught(request, failed).await;
+                let call = service.call_caught(request, failed);
+                let mut response = if request_span.is_disabled() {
+                    call.await
+                } else {
+                    call.instrument(request_span.clone()).await
+                };
+                span::record_status(&request_span, response.status());
                 response.extensions_mut().insert(MatchedRoute::new(route));
-                response
+                (response, handle)
             }
             Routed::Nested {
                 prefix_len,
                 service,
+                metrics: handle,
             } => {
                 let mut request = http::Request::from_parts(head, body);
                 let original = request.uri().clone();
                 *request.uri_mut() = strip_prefix(&original, prefix_len);
                 request.extensions_mut().insert(OriginalUri(original));
-                service
+                let response = service
                     .call_caught(request, Failed::Service("a nested service"))
-                    .await
+                    .await;
+                (response, handle)
             }
             Routed::Fallback(service) => {
                 let request = http::Request::from_parts(head, body);
-                service
+                let response = service
                     .call_caught(request, Failed::Service("the fallback service"))
-                    .await
+                    .await;
+                (response, None)
             }
-            Routed::Answer(answer) => answer,
-        })
+            Routed::Builtin { builtin, check } => {
+                let check = check.map(|range| &head.uri.path()[range]);
+                let response = observe
+                    .answer(
+                        builtin,
+                        &head.method,
+                        head.uri.query(),
+                        head.headers.get(http::header::ACCEPT),
+                        check,
+                        None,
+                    )
+                    .await;
+                // Probes and scrapes are not the application's traffic: not counted.
+                return Ok(response);
+            }
+            Routed::Answer(answer) => (answer, None),
+        };
+        let mut response = response;
+        if inner.behind_layers {
+            if let Some(handle) = handle
+                && observe.metrics.is_some()
+            {
+                response.extensions_mut().insert(MetricsHandle(handle));
+            }
+        } else {
+            record(metrics, started, handle.as_deref(), method_index, &response);
+        }
+        Ok(response)
+    }
+}
+
+/// A route's metrics handle, from the router behind the `App::layer` stack to the one in
+/// front, which counts the request.
+#[derive(Clone)]
+struct MetricsHandle(Arc<RouteMetrics>);
+
+/// Counts an answered request: on `handle`, the route's series, else as unmatched; panics
+/// and timeouts on the server's counters too.
+#[inline]
+fn record(
+    metrics: Option<&Metrics>,
+    started: Option<Instant>,
+    handle: Option<&RouteMetrics>,
+    method_index: usize,
+    response: &Response,
+) {
+    let (Some(metrics), Some(started)) = (metrics, started) else {
+        return;
+    };
+    let status = response.status();
+    let handle = handle.unwrap_or(&metrics.unmatched);
+    handle.observe(method_index, status.as_u16(), started.elapsed());
+    if status.is_server_error() {
+        answers::count_failure(response, &metrics.server);
     }
 }
 
@@ -169,6 +288,7 @@ enum Routed {
         method: Method,
         params: ParamRanges,
         body_limit: usize,
+        metrics: Option<Arc<RouteMetrics>>,
     },
     /// A route with its layers.
     Layered {
@@ -176,12 +296,19 @@ enum Routed {
         method: Method,
         params: ParamRanges,
         service: RouteService,
+        metrics: Option<Arc<RouteMetrics>>,
     },
     Nested {
         prefix_len: usize,
         service: RouteService,
+        metrics: Option<Arc<RouteMetrics>>,
     },
     Fallback(RouteService),
+    /// A probe or `/metrics`, with the range of its `<check>` in the path.
+    Builtin {
+        builtin: Builtin,
+        check: Option<std::ops::Range<usize>>,
+    },
     Answer(Response),
 }
 
@@ -215,12 +342,14 @@ fn find(table: &Table, head: &Parts, config: &RouterConfig) -> Routed {
                 method,
                 params: params.into_ranges(),
                 body_limit: entry.body_limit,
+                metrics: entry.metrics.clone(),
             },
             Some(service) => Routed::Layered {
                 route: entry.route,
                 method,
                 params: params.into_ranges(),
                 service: service.clone(),
+                metrics: entry.metrics.clone(),
             },
         },
         Lookup::Found {
@@ -229,6 +358,14 @@ fn find(table: &Table, head: &Parts, config: &RouterConfig) -> Routed {
         } => Routed::Nested {
             prefix_len: nested.prefix.len(),
             service: nested.service.clone(),
+            metrics: nested.metrics.clone(),
+        },
+        Lookup::Found {
+            value: Entry::Builtin(builtin),
+            params,
+        } => Routed::Builtin {
+            builtin: *builtin,
+            check: params.into_ranges().get(0),
         },
         Lookup::MethodNotAllowed { allow } if method == Method::Options => {
             Routed::Answer(answers::options(allow))

@@ -12,6 +12,7 @@ use super::layer::{LayerFn, RouteFilter, RouteService};
 use crate::Body;
 use crate::dispatch::{RouterConfig, run, validate};
 use crate::error::{BuildError, Problem, describe};
+use crate::observe::{Builtin, Observe, RouteMetrics};
 use crate::request::{RequestParts, StateMap};
 use crate::route::Route;
 use crate::router::{ParamRanges, RouteTable, RouteTableBuilder};
@@ -24,19 +25,23 @@ pub(crate) struct RouteEntry {
     /// The route layers that select this route, around its handler; `None` keeps the fast
     /// path (the handler called directly, nothing boxed).
     pub(crate) layered: Option<RouteService>,
-    // Metrics handles and resilience state (issues 13 and 16) hang here.
+    /// The route's request metrics, resolved once (`None` when metrics are off).
+    pub(crate) metrics: Option<Arc<RouteMetrics>>,
 }
 
 /// A service mounted under a prefix.
 pub(crate) struct NestedEntry {
     pub(crate) prefix: Arc<str>,
     pub(crate) service: RouteService,
+    pub(crate) metrics: Option<Arc<RouteMetrics>>,
 }
 
 /// What a path of the table leads to.
 pub(crate) enum Entry {
     Route(RouteEntry),
     Nested(NestedEntry),
+    /// A probe or `/metrics`, served by the framework.
+    Builtin(Builtin),
 }
 
 /// A built table: what one request is routed with from start to end.
@@ -65,12 +70,15 @@ pub(crate) struct Recipe {
     pub(crate) route_layers: Vec<(RouteFilter, LayerFn)>,
     pub(crate) nested: Vec<Nest>,
     pub(crate) fallback: Option<RouteService>,
+    /// Probes, metrics and where they are served.
+    pub(crate) observe: Arc<Observe>,
 }
 
 /// Who put a path into the table, to name both sides of a conflict.
 enum Origin {
     Route(&'static Route),
     Nest(usize),
+    Builtin(&'static str),
 }
 
 impl Recipe {
@@ -112,11 +120,24 @@ impl Recipe {
                 let entry = Entry::Nested(NestedEntry {
                     prefix: nest.prefix.as_str().into(),
                     service: nest.service.clone(),
+                    metrics: self.observe.metrics.as_ref().map(|m| m.nested(&nest.prefix)),
                 });
                 // Every method: a nested service answers them all.
                 builder.insert_owned(Method::ALL.into_iter().collect(), template, entry);
                 origins.push(Origin::Nest(index));
             }
+        }
+        for (path, builtin) in self.observe.builtins_on_main() {
+            let Ok(template) = PathTemplate::parse(path) else {
+                unreachable!("the built-in paths parse");
+            };
+            // Every method, so that a user route of any method on the path is reported.
+            builder.insert_owned(
+                Method::ALL.into_iter().collect(),
+                template,
+                Entry::Builtin(builtin),
+            );
+            origins.push(Origin::Builtin(path));
         }
         let table = match builder.build() {
             Ok(table) => Some(table),
@@ -128,6 +149,7 @@ impl Recipe {
                     let party = |origin: &Origin| match origin {
                         Origin::Route(route) => (0, std::ptr::from_ref(*route) as usize),
                         Origin::Nest(n) => (1, *n),
+                        Origin::Builtin(path) => (2, path.as_ptr() as usize),
                     };
                     if !reported.insert((party(&origins[c.first]), party(&origins[c.second]))) {
                         continue;
@@ -150,6 +172,20 @@ impl Recipe {
                                 ),
                             ));
                         }
+                        (Origin::Builtin(path), Origin::Route(route))
+                        | (Origin::Route(route), Origin::Builtin(path)) => {
+                            problems.push(Problem::ReservedPath { route, path });
+                        }
+                        (Origin::Builtin(path), Origin::Nest(n))
+                        | (Origin::Nest(n), Origin::Builtin(path)) => {
+                            problems.push(nest_problem(
+                                &self.nested[*n],
+                                format!(
+                                    "the nested service covers `{path}`, which routemark serves; move the probes and metrics with `App::admin_addr`, or switch them off with `App::probes(false)` / `App::metrics(false)`"
+                                ),
+                            ));
+                        }
+                        (Origin::Builtin(_), Origin::Builtin(_)) => {}
                         (Origin::Nest(a), Origin::Nest(b)) if a == b => {}
                         (Origin::Nest(a), Origin::Nest(b)) => {
                             let other = &self.nested[*b];
@@ -207,6 +243,7 @@ impl Recipe {
             route,
             body_limit,
             layered,
+            metrics: self.observe.metrics.as_ref().map(|m| m.route(route)),
         }
     }
 }

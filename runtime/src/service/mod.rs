@@ -158,6 +158,7 @@ impl Router {
             route_layers: Vec::new(),
             nested: Vec::new(),
             fallback: None,
+            observe: Arc::new(crate::observe::Observe::disabled()),
         };
         let Ok(table) = recipe.build(&[]) else {
             unreachable!("an empty table has no problems");

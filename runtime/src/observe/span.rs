@@ -1,0 +1,63 @@
+//! The `tracing` span of a request, with OpenTelemetry's HTTP server attributes.
+//!
+//! The span is made only when a subscriber wants it (`tracing`'s per-callsite interest):
+//! without one, a request pays a relaxed atomic load. Its OpenTelemetry name is
+//! `{method} {template}` (`GET /users/<id>`), just `{method}` when nothing matched;
+//! `tracing-opentelemetry` reads it from the `otel.name` field.
+
+use http::header::HeaderValue;
+use tracing::Span;
+use tracing::field::Empty;
+
+/// The target of the request spans, for filters (`RUST_LOG=routemark::request=info`).
+pub const TARGET: &str = "routemark::request";
+
+/// The span of one request, or a disabled one.
+#[inline]
+pub(crate) fn request_span(
+    method: &http::Method,
+    template: Option<&str>,
+    uri: &http::Uri,
+    request_id: Option<&HeaderValue>,
+) -> Span {
+    tracing::info_span!(
+        target: TARGET,
+        "request",
+        otel.name = %match template {
+            Some(template) => format!("{method} {template}"),
+            None => method.to_string(),
+        },
+        otel.kind = "server",
+        otel.status_code = Empty,
+        http.request.method = %method,
+        http.route = template.unwrap_or(""),
+        url.path = uri.path(),
+        url.scheme = uri.scheme_str().unwrap_or("http"),
+        url.query = uri.query(),
+        http.response.status_code = Empty,
+        request_id = request_id.and_then(|v| v.to_str().ok()),
+    )
+}
+
+/// Records the answer's status on the span; a `5xx` marks it as an error.
+#[inline]
+pub(crate) fn record_status(span: &Span, status: http::StatusCode) {
+    if span.is_disabled() {
+        return;
+    }
+    span.record("http.response.status_code", status.as_u16());
+    if status.is_server_error() {
+        span.record("otel.status_code", "ERROR");
+    }
+}
+
+/// Names the current span after the route, from the router behind the `App::layer` stack
+/// (the span was opened in front of the layers, before the route was known).
+pub(crate) fn name_current(method: &http::Method, template: &str) {
+    let current = Span::current();
+    if current.is_disabled() || current.metadata().is_none_or(|m| m.target() != TARGET) {
+        return;
+    }
+    current.record("otel.name", format!("{method} {template}"));
+    current.record("http.route", template);
+}

@@ -58,12 +58,11 @@ pub(crate) fn method_index(method: &http::Method) -> usize {
     }
 }
 
-/// A duration histogram of atomics: one count per bucket (not cumulative; summed when
-/// encoded), the total count and the sum in nanoseconds.
+/// A duration histogram of atomics: one count per bucket (not cumulative; the encoder sums
+/// them, and their total is the count) and the sum in nanoseconds.
 #[derive(Default)]
 pub(crate) struct Timing {
     buckets: [AtomicU64; BUCKETS.len() + 1],
-    count: AtomicU64,
     sum_nanos: AtomicU64,
 }
 
@@ -75,7 +74,6 @@ impl Timing {
             .position(|&bound| seconds <= bound)
             .unwrap_or(BUCKETS.len());
         self.buckets[bucket].fetch_add(1, Relaxed);
-        self.count.fetch_add(1, Relaxed);
         let nanos = u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX);
         self.sum_nanos.fetch_add(nanos, Relaxed);
     }
@@ -85,21 +83,20 @@ impl Timing {
         encoder: &mut prometheus_client::encoding::MetricEncoder<'_>,
         labels: &[(&str, &str); 3],
     ) -> fmt::Result {
-        let mut cumulative = 0;
+        // Per bucket, not cumulative: the encoder adds them up.
         let buckets: Vec<(f64, u64)> = BUCKETS
             .iter()
             .copied()
-            .chain([f64::INFINITY])
+            // `f64::MAX` is how the crate spells the `+Inf` bucket.
+            .chain([f64::MAX])
             .zip(&self.buckets)
-            .map(|(bound, count)| {
-                cumulative += count.load(Relaxed);
-                (bound, cumulative)
-            })
+            .map(|(bound, count)| (bound, count.load(Relaxed)))
             .collect();
+        let count = buckets.iter().map(|(_, n)| n).sum();
         let sum = self.sum_nanos.load(Relaxed) as f64 / 1e9;
         encoder.encode_family(labels)?.encode_histogram::<prometheus_client::encoding::NoLabelSet>(
             sum,
-            cumulative,
+            count,
             &buckets,
             None,
         )
@@ -229,6 +226,25 @@ impl CloseReason {
             CloseReason::BadRequest => "bad_request",
             CloseReason::Shutdown => "shutdown",
             CloseReason::Error => "error",
+        }
+    }
+}
+
+/// Why a connection is being closed, when the server decided it (a timeout, a stall):
+/// set by the connection's I/O guard or request body, read when the connection ends.
+/// hyper reports some of these closes as a clean end, so the error alone cannot tell.
+#[derive(Debug, Default)]
+pub(crate) struct Fate(std::sync::atomic::AtomicU8);
+
+impl Fate {
+    pub(crate) fn set(&self, reason: CloseReason) {
+        self.0.store(reason as u8 + 1, Relaxed);
+    }
+
+    pub(crate) fn get(&self) -> Option<CloseReason> {
+        match self.0.load(Relaxed) {
+            0 => None,
+            n => CloseReason::ALL.get(usize::from(n - 1)).copied(),
         }
     }
 }

@@ -10,7 +10,7 @@ use tracing::Span;
 use tracing::field::Empty;
 
 /// The target of the request spans, for filters (`RUST_LOG=routemark::request=info`).
-pub const TARGET: &str = "routemark::request";
+pub(crate) const TARGET: &str = "routemark::request";
 
 /// The span of one request, or a disabled one.
 #[inline]

@@ -90,7 +90,7 @@ impl Router {
         };
         let started = metrics.map(|_| Instant::now());
         let method_index = metrics::method_index(&head.method);
-        let _active = metrics.map(|m| m.server.active(method_index));
+        let active = metrics.map(|m| m.server.active(method_index));
         let client_id = if inner.behind_layers {
             // Checked before the layers; what they changed since is theirs.
             validate::request_id(&head.headers)
@@ -223,6 +223,8 @@ impl Router {
                 (response, None)
             }
             Routed::Builtin { builtin, check } => {
+                // Probes and scrapes are not the application's traffic: not counted.
+                drop(active);
                 let check = check.map(|range| &head.uri.path()[range]);
                 let response = observe
                     .answer(
@@ -234,11 +236,11 @@ impl Router {
                         None,
                     )
                     .await;
-                // Probes and scrapes are not the application's traffic: not counted.
                 return Ok(response);
             }
             Routed::Answer(answer) => (answer, None),
         };
+        drop(active);
         let mut response = response;
         if inner.behind_layers {
             if let Some(handle) = handle

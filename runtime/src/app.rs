@@ -411,6 +411,17 @@ async fn serve_with_admin(
     admin: Option<Server>,
     router: Router,
 ) -> Result<(), Error> {
+    #[cfg(feature = "otel")]
+    let otel = crate::observe::otel::install_from_env();
+    let served = serve_both(server, admin, router).await;
+    #[cfg(feature = "otel")]
+    if let Some(otel) = otel {
+        otel.shutdown().await;
+    }
+    served
+}
+
+async fn serve_both(server: Server, admin: Option<Server>, router: Router) -> Result<(), Error> {
     let Some(admin) = admin else {
         return server.serve(router).await;
     };

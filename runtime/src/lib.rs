@@ -141,7 +141,9 @@ pub use app::{App, check};
 pub use body::{Body, BoxError};
 pub use dispatch::TrailingSlash;
 pub use error::{BuildError, Error, Problem};
-pub use extract::{Extension, FromParam, FromRequest, FromRequestParts, Json, Query, State, Text};
+pub use extract::{
+    Extension, FromParam, FromRequest, FromRequestParts, Json, Query, State, Text, TraceContext,
+};
 pub use http;
 pub use request::RequestParts;
 pub use response::{Html, HttpError, IntoResponse, Response};

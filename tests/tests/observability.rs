@@ -568,7 +568,7 @@ impl tracing::field::Visit for Fields<'_> {
     fn record_str(&mut self, field: &tracing::field::Field, value: &str) {
         self.0.insert(field.name().to_owned(), value.to_owned());
     }
-    fn record_u64(&mut self, field: &tracing::field::Field, value: u64) {
+    fn record_i64(&mut self, field: &tracing::field::Field, value: i64) {
         self.0.insert(field.name().to_owned(), value.to_string());
     }
 }

@@ -99,6 +99,7 @@ impl Router {
                 Ok(client_id) => client_id,
                 Err(rejected) => {
                     let response = rejected.answer();
+                    span::answered(&head, None, response.status());
                     record(metrics, started, None, method_index, &response);
                     return Ok(response);
                 }
@@ -106,7 +107,13 @@ impl Router {
         };
         if let Some((layers, what)) = &inner.global {
             let request_span =
-                span::request_span(&head.method, None, &head.uri, client_id.as_ref());
+                span::request_span(
+                &head.method,
+                None,
+                &head.uri,
+                &head.headers,
+                client_id.as_ref(),
+            );
             let request = http::Request::from_parts(head, body);
             let call = layers.clone().call_caught(request, Failed::Service(what));
             let mut response = if request_span.is_disabled() {
@@ -140,6 +147,7 @@ impl Router {
                     &head.method,
                     Some(route.path_without_query()),
                     &head.uri,
+                    &head.headers,
                     client_id.as_ref(),
                 );
                 if inner.behind_layers {
@@ -178,6 +186,7 @@ impl Router {
                     &head.method,
                     Some(route.path_without_query()),
                     &head.uri,
+                    &head.headers,
                     client_id.as_ref(),
                 );
                 if inner.behind_layers {
@@ -206,20 +215,34 @@ impl Router {
                 service,
                 metrics: handle,
             } => {
+                let request_span = span::request_span(
+                    &head.method,
+                    None,
+                    &head.uri,
+                    &head.headers,
+                    client_id.as_ref(),
+                );
                 let mut request = http::Request::from_parts(head, body);
                 let original = request.uri().clone();
                 *request.uri_mut() = strip_prefix(&original, prefix_len);
                 request.extensions_mut().insert(OriginalUri(original));
-                let response = service
-                    .call_caught(request, Failed::Service("a nested service"))
-                    .await;
+                let call = service.call_caught(request, Failed::Service("a nested service"));
+                let response = call.instrument(request_span.clone()).await;
+                span::record_status(&request_span, response.status());
                 (response, handle)
             }
             Routed::Fallback(service) => {
+                let request_span = span::request_span(
+                    &head.method,
+                    None,
+                    &head.uri,
+                    &head.headers,
+                    client_id.as_ref(),
+                );
                 let request = http::Request::from_parts(head, body);
-                let response = service
-                    .call_caught(request, Failed::Service("the fallback service"))
-                    .await;
+                let call = service.call_caught(request, Failed::Service("the fallback service"));
+                let response = call.instrument(request_span.clone()).await;
+                span::record_status(&request_span, response.status());
                 (response, None)
             }
             Routed::Builtin { builtin, check } => {
@@ -238,7 +261,12 @@ impl Router {
                     .await;
                 return Ok(response);
             }
-            Routed::Answer(answer) => (answer, None),
+            Routed::Answer(answer) => {
+                if !inner.behind_layers {
+                    span::answered(&head, client_id.as_ref(), answer.status());
+                }
+                (answer, None)
+            }
         };
         drop(active);
         let mut response = response;

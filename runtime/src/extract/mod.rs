@@ -51,6 +51,7 @@ mod body;
 mod extension;
 mod head;
 mod param;
+mod trace;
 
 use std::future::Future;
 
@@ -58,6 +59,7 @@ pub use body::{Json, Text};
 pub use extension::{AddExtension, Extension};
 pub use head::{Query, State};
 pub use param::FromParam;
+pub use trace::TraceContext;
 pub(crate) use param::{decode_param, type_label};
 
 use crate::Body;

@@ -19,6 +19,8 @@ use crate::service::entry::Table;
 
 pub(crate) mod admin;
 pub(crate) mod metrics;
+#[cfg(feature = "otel")]
+pub(crate) mod otel;
 pub(crate) mod probes;
 pub(crate) mod span;
 

@@ -18,9 +18,10 @@ pub(crate) fn request_span(
     method: &http::Method,
     template: Option<&str>,
     uri: &http::Uri,
+    headers: &http::HeaderMap,
     request_id: Option<&HeaderValue>,
 ) -> Span {
-    tracing::info_span!(
+    let span = tracing::info_span!(
         target: TARGET,
         "request",
         otel.name = %match template {
@@ -36,7 +37,14 @@ pub(crate) fn request_span(
         url.query = uri.query(),
         http.response.status_code = Empty,
         request_id = request_id.and_then(|v| v.to_str().ok()),
-    )
+    );
+    #[cfg(feature = "otel")]
+    if !span.is_disabled() {
+        super::otel::continue_trace(&span, headers);
+    }
+    #[cfg(not(feature = "otel"))]
+    let _ = headers;
+    span
 }
 
 /// Records the answer's status on the span; a `5xx` marks it as an error.
@@ -45,7 +53,7 @@ pub(crate) fn record_status(span: &Span, status: http::StatusCode) {
     if span.is_disabled() {
         return;
     }
-    span.record("http.response.status_code", status.as_u16());
+    span.record("http.response.status_code", i64::from(status.as_u16()));
     if status.is_server_error() {
         span.record("otel.status_code", "ERROR");
     }
@@ -60,4 +68,16 @@ pub(crate) fn name_current(method: &http::Method, template: &str) {
     }
     current.record("otel.name", format!("{method} {template}"));
     current.record("http.route", template);
+}
+
+/// The span of a request the framework answered at once (`404`, `405`, a rejected
+/// request): opened and closed with its status.
+#[inline]
+pub(crate) fn answered(
+    head: &http::request::Parts,
+    request_id: Option<&HeaderValue>,
+    status: http::StatusCode,
+) {
+    let span = request_span(&head.method, None, &head.uri, &head.headers, request_id);
+    record_status(&span, status);
 }

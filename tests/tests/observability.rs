@@ -119,6 +119,12 @@ async fn a_failing_or_slow_check_fails_its_probe_and_keeps_its_reason_out_of_the
             tokio::time::sleep(Duration::from_secs(10)).await;
             Ok::<(), String>(())
         })
+        .readiness_check("flaky", || async {
+            if true {
+                panic!("the check itself panicked");
+            }
+            Ok::<(), String>(())
+        })
         .probe_timeout(Duration::from_millis(200))
         .build()
         .unwrap();
@@ -127,7 +133,12 @@ async fn a_failing_or_slow_check_fails_its_probe_and_keeps_its_reason_out_of_the
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(
         body,
-        "[+]shutdown ok\n[-]db failed\n[-]cache failed\nreadyz check failed\n"
+        "[+]shutdown ok\n[-]db failed\n[-]cache failed\n[-]flaky failed\nreadyz check failed\n"
+    );
+    // The server lives on after the panicking check.
+    assert_eq!(
+        get(&server.url("/readyz/flaky")).await,
+        (StatusCode::SERVICE_UNAVAILABLE, "[-]flaky failed\n".into())
     );
     assert_eq!(
         get(&server.url("/healthz")).await,
@@ -382,7 +393,8 @@ async fn openmetrics_is_served_when_the_scraper_asks_for_it() {
 #[tokio::test]
 async fn no_request_adds_a_series() {
     let router = app().build().unwrap();
-    // Warm every series a scan can reach: 404 for each method, and `_OTHER`.
+    // Warm every series the scan below can reach: `404` for its methods and `_OTHER`, `405`
+    // for `_OTHER` on a route's path. What it adds afterwards are counts, never series.
     let request = |method: &str, path: String| {
         routemark::http::Request::builder()
             .method(method)
@@ -403,7 +415,16 @@ async fn no_request_adds_a_series() {
     for method in methods {
         router.handle(request(method, "/warm".into())).await;
     }
+    router.handle(request("BREW", "/obs/users/1".into())).await;
     let before = series_count(&scrape().await);
+    // 10,000 distinct method tokens, on a route's path and elsewhere: all `_OTHER`.
+    for n in 0..10_000 {
+        let token = format!("X-M{n}");
+        let path = if n % 2 == 0 { "/obs/users/1" } else { "/nowhere" };
+        let response = router.handle(request(&token, path.into())).await;
+        let expected = if n % 2 == 0 { 405 } else { 404 };
+        assert_eq!(response.status().as_u16(), expected, "{token} {path}");
+    }
     // 100,000 random paths, methods and query strings, in process (the same dispatch as
     // over TCP, without the sockets).
     let mut seed = 0x2545_f491_4f6c_dd1d_u64;

@@ -2,6 +2,9 @@
 //! the same as `/readyz`), `?verbose`, `/readyz/<check>`.
 
 use std::fmt::Write;
+use std::panic::AssertUnwindSafe;
+
+use futures_util::FutureExt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -115,9 +118,18 @@ impl Health {
             .iter()
             .filter(|c| only.is_none_or(|name| *c.name == *name));
         let runs = selected.map(|check| async move {
-            let outcome = match tokio::time::timeout(self.timeout, (check.run)()).await {
-                Ok(outcome) => outcome,
-                Err(_) => Err(format!("no answer within {:?}", self.timeout)),
+            // A check that panics (when called or polled) is a failed check.
+            let run = std::panic::catch_unwind(AssertUnwindSafe(|| (check.run)()));
+            let outcome = match run {
+                Err(_) => Err("the check panicked".to_owned()),
+                Ok(future) => {
+                    let guarded = AssertUnwindSafe(future).catch_unwind();
+                    match tokio::time::timeout(self.timeout, guarded).await {
+                        Ok(Ok(outcome)) => outcome,
+                        Ok(Err(_)) => Err("the check panicked".to_owned()),
+                        Err(_) => Err(format!("no answer within {:?}", self.timeout)),
+                    }
+                }
             };
             if let Err(reason) = &outcome {
                 tracing::warn!(probe = probe.name(), check = %check.name, %reason, "health check failed");

@@ -412,12 +412,10 @@ async fn serve_with_admin(
     router: Router,
 ) -> Result<(), Error> {
     #[cfg(feature = "otel")]
-    let otel = crate::observe::otel::install_from_env();
+    crate::observe::otel::install_from_env();
     let served = serve_both(server, admin, router).await;
     #[cfg(feature = "otel")]
-    if let Some(otel) = otel {
-        otel.shutdown().await;
-    }
+    crate::observe::otel::shutdown().await;
     served
 }
 

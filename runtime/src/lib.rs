@@ -133,6 +133,13 @@ mod server;
 mod service;
 pub mod testing;
 
+/// OpenTelemetry export of the request spans (feature `otel`): see [`otel::layer`] and the
+/// README's "Operating in production".
+#[cfg(feature = "otel")]
+pub mod otel {
+    pub use crate::observe::otel::layer;
+}
+
 #[doc(hidden)]
 #[path = "private/mod.rs"]
 pub mod __private;

@@ -16,51 +16,79 @@ use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_sdk::propagation::TraceContextPropagator;
 use opentelemetry_sdk::trace::SdkTracerProvider;
 use opentelemetry_sdk::trace::span_processor_with_async_runtime::BatchSpanProcessor;
-use tracing_opentelemetry::OpenTelemetrySpanExt;
+use tracing_opentelemetry::{OpenTelemetryLayer, OpenTelemetrySpanExt};
 use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::Layer as _;
 use tracing_subscriber::util::SubscriberInitExt;
 
-/// The installed provider, shut down (flushed) when dropped.
-#[derive(Debug)]
-pub(crate) struct OtelGuard {
-    provider: SdkTracerProvider,
-}
+/// The provider installed from the environment, by [`layer`] or by `App::serve`; flushed
+/// and shut down when the server has drained.
+static PROVIDER: std::sync::Mutex<Option<SdkTracerProvider>> = std::sync::Mutex::new(None);
 
-impl OtelGuard {
-    /// Exports what is left and stops the exporter. The SDK's shutdown blocks until its
-    /// tokio task has exported, so it runs off the runtime's worker threads.
-    pub(crate) async fn shutdown(self) {
-        let provider = self.provider;
-        let flushed = tokio::task::spawn_blocking(move || provider.shutdown()).await;
-        if let Ok(Err(e)) = flushed {
-            tracing::warn!(error = %e, "OpenTelemetry: spans not flushed at shutdown");
-        }
+/// The provider from the `OTEL_*` variables, made and registered once; `None` when no
+/// endpoint is set (or the exporter cannot be built, which is logged).
+fn installed_provider() -> Option<SdkTracerProvider> {
+    let mut installed = PROVIDER.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(provider) = &*installed {
+        return Some(provider.clone());
     }
-}
-
-/// Installs the OTLP exporter when the environment asks for it: a global subscriber with
-/// the OpenTelemetry layer and a `fmt` layer (`RUST_LOG`, default `info`). `None` when no
-/// endpoint is set, or when the program already installed a global subscriber (then it
-/// cannot export: a warning says so).
-pub(crate) fn install_from_env() -> Option<OtelGuard> {
     let configured = ["OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"]
         .iter()
         .any(|name| std::env::var_os(name).is_some_and(|v| !v.is_empty()));
     if !configured {
         return None;
     }
-    let provider = match provider() {
-        Ok(provider) => provider,
+    match provider() {
+        Ok(provider) => {
+            opentelemetry::global::set_text_map_propagator(TraceContextPropagator::new());
+            opentelemetry::global::set_tracer_provider(provider.clone());
+            *installed = Some(provider.clone());
+            Some(provider)
+        }
         Err(e) => {
             tracing::error!(error = %e, "OpenTelemetry: cannot build the OTLP exporter; spans are not exported");
-            return None;
+            None
         }
+    }
+}
+
+/// The OpenTelemetry layer for a program that installs its own `tracing` subscriber:
+/// `None` (a layer that does nothing) unless `OTEL_EXPORTER_OTLP_ENDPOINT` is set. The
+/// exporter is the one `App::serve` would install, and `App::serve` flushes it at
+/// shutdown.
+///
+/// ```no_run
+/// use tracing_subscriber::layer::SubscriberExt;
+/// use tracing_subscriber::util::SubscriberInitExt;
+///
+/// tracing_subscriber::registry()
+///     .with(tracing_subscriber::fmt::layer())
+///     .with(routemark::otel::layer())
+///     .init();
+/// ```
+pub fn layer<S>() -> Option<OpenTelemetryLayer<S, opentelemetry_sdk::trace::Tracer>>
+where
+    S: tracing::Subscriber + for<'span> tracing_subscriber::registry::LookupSpan<'span>,
+{
+    let provider = installed_provider()?;
+    Some(tracing_opentelemetry::layer().with_tracer(provider.tracer("routemark")))
+}
+
+/// What `App::serve` does: with an endpoint set and no subscriber installed yet, installs
+/// one with the OpenTelemetry layer and a `fmt` layer (`RUST_LOG`, default `info`, to
+/// stderr). A program with its own subscriber adds [`layer`] to it; without that, the spans
+/// cannot be exported, and a warning says so.
+pub(crate) fn install_from_env() {
+    if PROVIDER.lock().unwrap_or_else(std::sync::PoisonError::into_inner).is_some() {
+        return; // `layer()` was called: the program's subscriber exports.
+    }
+    let Some(provider) = installed_provider() else {
+        return;
     };
-    let tracer = provider.tracer("routemark");
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let installed = tracing_subscriber::registry()
-        .with(tracing_opentelemetry::layer().with_tracer(tracer))
+        .with(tracing_opentelemetry::layer().with_tracer(provider.tracer("routemark")))
         .with(
             tracing_subscriber::fmt::layer()
                 .with_writer(std::io::stderr)
@@ -69,17 +97,26 @@ pub(crate) fn install_from_env() -> Option<OtelGuard> {
         .try_init();
     if installed.is_err() {
         tracing::warn!(
-            "OpenTelemetry: a global tracing subscriber is already set, and the OTLP export needs its own; spans are not exported"
+            "OpenTelemetry: OTEL_EXPORTER_OTLP_ENDPOINT is set but the program installed its own tracing subscriber; add `routemark::otel::layer()` to it to export spans"
         );
-        let _ = provider.shutdown();
-        return None;
     }
-    opentelemetry::global::set_text_map_propagator(TraceContextPropagator::new());
-    opentelemetry::global::set_tracer_provider(provider.clone());
-    Some(OtelGuard { provider })
 }
 
-use tracing_subscriber::Layer as _;
+/// Exports what is left and stops the exporter, once the server has drained. The SDK's
+/// shutdown blocks until its tokio task has exported, so it runs off the worker threads.
+pub(crate) async fn shutdown() {
+    let provider = PROVIDER
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .take();
+    let Some(provider) = provider else {
+        return;
+    };
+    let flushed = tokio::task::spawn_blocking(move || provider.shutdown()).await;
+    if let Ok(Err(e)) = flushed {
+        tracing::warn!(error = %e, "OpenTelemetry: spans not flushed at shutdown");
+    }
+}
 
 /// An OTLP/HTTP tracer provider from the `OTEL_*` environment variables.
 fn provider() -> Result<SdkTracerProvider, opentelemetry_otlp::ExporterBuildError> {

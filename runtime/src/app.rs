@@ -7,8 +7,8 @@ use tokio::net::ToSocketAddrs;
 use tower::Layer;
 
 use crate::dispatch::{RouterConfig, TrailingSlash};
-use crate::observe::{Check, Health, Observe, ObserveConfig};
 use crate::error::{BuildError, Error};
+use crate::observe::{Check, Health, Observe, ObserveConfig};
 use crate::request::StateMap;
 use crate::route::{Route, routes};
 use crate::server::Server;
@@ -374,11 +374,22 @@ impl App {
         let admin = bind_admin(&router).await?;
         eprint!("{}", router.route_table());
         eprintln!("routemark: listening on http://{}", server.local_addr());
-        if let Some(admin) = &admin {
-            eprintln!(
+        let observe = &router.inner.shared.recipe.observe;
+        match &admin {
+            Some(admin) => eprintln!(
                 "routemark: probes, metrics and /routes on http://{}",
                 admin.local_addr()
-            );
+            ),
+            None => {
+                let builtins: Vec<&str> = observe
+                    .builtins_on_main()
+                    .iter()
+                    .map(|(path, _)| *path)
+                    .collect();
+                if !builtins.is_empty() {
+                    eprintln!("routemark: also serving {}", builtins.join(" "));
+                }
+            }
         }
         serve_with_admin(server, admin, router).await
     }

@@ -66,7 +66,11 @@ async fn probes_answer_ok_and_list_their_checks_when_verbose() {
         .unwrap();
     let server = spawn(router).await;
     for path in ["/livez", "/readyz", "/healthz"] {
-        assert_eq!(get(&server.url(path)).await, (StatusCode::OK, "ok".into()), "{path}");
+        assert_eq!(
+            get(&server.url(path)).await,
+            (StatusCode::OK, "ok".into()),
+            "{path}"
+        );
     }
     assert_eq!(
         get(&server.url("/readyz?verbose")).await,
@@ -93,7 +97,11 @@ async fn probes_answer_ok_and_list_their_checks_when_verbose() {
     )
     .await;
     assert_eq!(exchange.statuses(), [405]);
-    assert!(exchange.has_header("allow", "GET, HEAD"), "{}", exchange.text);
+    assert!(
+        exchange.has_header("allow", "GET, HEAD"),
+        "{}",
+        exchange.text
+    );
     let head = raw(server.addr, b"HEAD /readyz HTTP/1.1\r\nHost: t\r\n\r\n").await;
     assert_eq!(head.statuses(), [200]);
     assert!(head.has_header("cache-control", "no-store"));
@@ -177,7 +185,9 @@ fn a_route_on_a_probe_path_is_a_build_error_naming_both() {
     assert_eq!((route.path(), *path), ("/readyz", "/readyz"));
     let text = error.to_string();
     assert!(
-        text.contains("route `GET /readyz` (observability::my_readiness) at tests/tests/observability.rs:"),
+        text.contains(
+            "route `GET /readyz` (observability::my_readiness) at tests/tests/observability.rs:"
+        ),
         "{text}"
     );
     assert!(
@@ -205,17 +215,24 @@ async fn switched_off_probes_free_their_paths_for_routes() {
 #[tokio::test]
 async fn readiness_fails_from_the_signal_while_the_server_accepts_for_the_shutdown_delay() {
     let router = app().build().unwrap();
-    let mut server = spawn_with(router, |c| {
-        c.shutdown_delay(Duration::from_millis(1_500))
-    })
-    .await;
+    let mut server = spawn_with(router, |c| c.shutdown_delay(Duration::from_millis(1_500))).await;
     assert_eq!(get(&server.url("/readyz")).await.0, StatusCode::OK);
     server.signal_shutdown();
     tokio::time::sleep(Duration::from_millis(200)).await;
     // New connections are still accepted: readiness says go away, liveness says alive.
-    let ready = raw(server.addr, b"GET /readyz?verbose HTTP/1.1\r\nHost: t\r\n\r\n").await;
+    let ready = raw(
+        server.addr,
+        b"GET /readyz?verbose HTTP/1.1\r\nHost: t\r\n\r\n",
+    )
+    .await;
     assert_eq!(ready.statuses(), [503]);
-    assert!(ready.text.ends_with("[-]shutdown failed\nreadyz check failed\n"), "{}", ready.text);
+    assert!(
+        ready
+            .text
+            .ends_with("[-]shutdown failed\nreadyz check failed\n"),
+        "{}",
+        ready.text
+    );
     let live = raw(server.addr, b"GET /livez HTTP/1.1\r\nHost: t\r\n\r\n").await;
     assert_eq!(live.statuses(), [200]);
     let routed = raw(server.addr, b"GET /obs/users/7 HTTP/1.1\r\nHost: t\r\n\r\n").await;
@@ -254,20 +271,41 @@ fn series_count(text: &str) -> usize {
 
 #[tokio::test]
 async fn requests_are_counted_by_method_template_and_status() {
-    let router = app().handler_timeout(Duration::from_millis(100)).build().unwrap();
+    let router = app()
+        .handler_timeout(Duration::from_millis(100))
+        .build()
+        .unwrap();
     let server = spawn(router).await;
     let client = reqwest::Client::new();
     for id in 1..=3 {
-        assert_eq!(get(&server.url(&format!("/obs/users/{id}"))).await.0, StatusCode::OK);
+        assert_eq!(
+            get(&server.url(&format!("/obs/users/{id}"))).await.0,
+            StatusCode::OK
+        );
     }
-    assert_eq!(get(&server.url("/obs/users/x")).await.0, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        get(&server.url("/obs/users/x")).await.0,
+        StatusCode::BAD_REQUEST
+    );
     let created = client.post(server.url("/obs/users")).send().await.unwrap();
     assert_eq!(created.status(), StatusCode::CREATED);
-    assert_eq!(get(&server.url("/obs/teapot")).await.0, StatusCode::IM_A_TEAPOT);
-    assert_eq!(get(&server.url("/no/such/path")).await.0, StatusCode::NOT_FOUND);
-    assert_eq!(get(&server.url("/another/missing")).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(
+        get(&server.url("/obs/teapot")).await.0,
+        StatusCode::IM_A_TEAPOT
+    );
+    assert_eq!(
+        get(&server.url("/no/such/path")).await.0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        get(&server.url("/another/missing")).await.0,
+        StatusCode::NOT_FOUND
+    );
     let other = client
-        .request(Method::from_bytes(b"PURGE").unwrap(), server.url("/obs/users/1"))
+        .request(
+            Method::from_bytes(b"PURGE").unwrap(),
+            server.url("/obs/users/1"),
+        )
         .send()
         .await
         .unwrap();
@@ -326,10 +364,16 @@ async fn requests_are_counted_by_method_template_and_status() {
     assert_eq!(sample(&text, "routemark_panics_total"), Some(1.0));
     assert_eq!(sample(&text, "routemark_handler_timeouts_total"), Some(1.0));
     assert_eq!(
-        sample(&text, "http_server_active_requests{http_request_method=\"GET\"}"),
+        sample(
+            &text,
+            "http_server_active_requests{http_request_method=\"GET\"}"
+        ),
         Some(0.0)
     );
-    assert!(text.contains("# TYPE routemark_panics_total counter"), "{text}");
+    assert!(
+        text.contains("# TYPE routemark_panics_total counter"),
+        "{text}"
+    );
     assert!(!text.contains("# EOF"));
     promtool_check(&text);
     server.shutdown().await;
@@ -379,7 +423,10 @@ async fn openmetrics_is_served_when_the_scraper_asks_for_it() {
     );
     let text = response.text().await.unwrap();
     assert!(text.ends_with("# EOF\n"), "{text}");
-    assert!(text.contains("# TYPE routemark_panics counter\nroutemark_panics_total 0\n"), "{text}");
+    assert!(
+        text.contains("# TYPE routemark_panics counter\nroutemark_panics_total 0\n"),
+        "{text}"
+    );
     assert_eq!(
         sample(
             &text,
@@ -420,7 +467,11 @@ async fn no_request_adds_a_series() {
     // 10,000 distinct method tokens, on a route's path and elsewhere: all `_OTHER`.
     for n in 0..10_000 {
         let token = format!("X-M{n}");
-        let path = if n % 2 == 0 { "/obs/users/1" } else { "/nowhere" };
+        let path = if n % 2 == 0 {
+            "/obs/users/1"
+        } else {
+            "/nowhere"
+        };
         let response = router.handle(request(&token, path.into())).await;
         let expected = if n % 2 == 0 { 405 } else { 404 };
         assert_eq!(response.status().as_u16(), expected, "{token} {path}");
@@ -465,10 +516,19 @@ async fn the_admin_listener_serves_probes_metrics_and_the_route_table() {
     });
     wait_for(admin).await;
     let base = format!("http://{admin}");
-    assert_eq!(get(&format!("{base}/livez")).await, (StatusCode::OK, "ok".into()));
-    assert_eq!(get(&format!("{base}/readyz")).await, (StatusCode::OK, "ok".into()));
+    assert_eq!(
+        get(&format!("{base}/livez")).await,
+        (StatusCode::OK, "ok".into())
+    );
+    assert_eq!(
+        get(&format!("{base}/readyz")).await,
+        (StatusCode::OK, "ok".into())
+    );
     assert_eq!(get(&format!("{base}/metrics")).await.0, StatusCode::OK);
-    assert_eq!(get(&format!("{base}/elsewhere")).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(
+        get(&format!("{base}/elsewhere")).await.0,
+        StatusCode::NOT_FOUND
+    );
     let (status, json) = get(&format!("{base}/routes")).await;
     assert_eq!(status, StatusCode::OK);
     let json: serde_json::Value = serde_json::from_str(&json).unwrap();
@@ -481,18 +541,29 @@ async fn the_admin_listener_serves_probes_metrics_and_the_route_table() {
     assert_eq!(user["methods"], serde_json::json!(["GET"]));
     assert_eq!(user["handler"], "user");
     assert_eq!(user["module"], "observability");
-    assert!(user["location"]
-        .as_str()
-        .unwrap()
-        .starts_with("tests/tests/observability.rs:"));
+    assert!(
+        user["location"]
+            .as_str()
+            .unwrap()
+            .starts_with("tests/tests/observability.rs:")
+    );
     assert_eq!(user["options"]["body_limit"], serde_json::Value::Null);
     assert_eq!(user["tenant"], serde_json::Value::Null);
     assert!(routes.iter().all(|r| r["template"] != "/readyz"));
     // The main listener no longer serves them: the paths are free.
     let main_base = format!("http://{main}");
-    assert_eq!(get(&format!("{main_base}/livez")).await.0, StatusCode::NOT_FOUND);
-    assert_eq!(get(&format!("{main_base}/metrics")).await.0, StatusCode::NOT_FOUND);
-    assert_eq!(get(&format!("{main_base}/obs/users/5")).await.0, StatusCode::OK);
+    assert_eq!(
+        get(&format!("{main_base}/livez")).await.0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        get(&format!("{main_base}/metrics")).await.0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        get(&format!("{main_base}/obs/users/5")).await.0,
+        StatusCode::OK
+    );
     // Counted on the main listener, shown on the admin one.
     let metrics = get(&format!("{base}/metrics")).await.1;
     assert_eq!(
@@ -644,7 +715,10 @@ async fn every_request_runs_in_a_span_named_by_its_route() {
             .body(routemark::Body::empty())
             .unwrap()
     };
-    assert_eq!(router.handle(request("/obs/users/9?x=1")).await.status(), 200);
+    assert_eq!(
+        router.handle(request("/obs/users/9?x=1")).await.status(),
+        200
+    );
     assert_eq!(router.handle(request("/obs/panic")).await.status(), 500);
     let spans = spans.0.lock().unwrap().clone();
     assert_eq!(spans.len(), 2, "{spans:?}");
@@ -671,7 +745,10 @@ async fn every_request_runs_in_a_span_named_by_its_route() {
 async fn a_real_prometheus_scrapes_the_metrics() {
     let server = spawn(app().build().unwrap()).await;
     for id in 0..5 {
-        assert_eq!(get(&server.url(&format!("/obs/users/{id}"))).await.0, StatusCode::OK);
+        assert_eq!(
+            get(&server.url(&format!("/obs/users/{id}"))).await.0,
+            StatusCode::OK
+        );
     }
     let dir = std::env::temp_dir().join(format!("routemark-prometheus-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -687,7 +764,10 @@ async fn a_real_prometheus_scrapes_the_metrics() {
     let web_port = free_port();
     let mut prometheus = std::process::Command::new("prometheus")
         .arg(format!("--config.file={}", config.display()))
-        .arg(format!("--storage.tsdb.path={}", dir.join("data").display()))
+        .arg(format!(
+            "--storage.tsdb.path={}",
+            dir.join("data").display()
+        ))
         .arg(format!("--web.listen-address=127.0.0.1:{web_port}"))
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())

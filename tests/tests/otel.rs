@@ -110,22 +110,36 @@ async fn spans_are_exported_over_otlp_continuing_the_callers_trace() {
         }
     };
     assert_eq!(
-        get("/shop/items/7", Some(format!("00-{sampled_trace}-{caller_span}-01"))).await,
+        get(
+            "/shop/items/7",
+            Some(format!("00-{sampled_trace}-{caller_span}-01"))
+        )
+        .await,
         (200, "item 7".into())
     );
     assert_eq!(
-        get("/shop/items/8", Some(format!("00-{unsampled_trace}-{caller_span}-00"))).await,
+        get(
+            "/shop/items/8",
+            Some(format!("00-{unsampled_trace}-{caller_span}-00"))
+        )
+        .await,
         (200, "item 8".into())
     );
     assert_eq!(get("/shop/broken", None).await.0, 502);
     assert_eq!(get("/no/such/thing", None).await.0, 404);
-    let (status, forwarded) =
-        get("/shop/forward", Some(format!("00-{forwarded_trace}-{caller_span}-01"))).await;
+    let (status, forwarded) = get(
+        "/shop/forward",
+        Some(format!("00-{forwarded_trace}-{caller_span}-01")),
+    )
+    .await;
     assert_eq!(status, 200);
     // The handler forwards this request's own span as the parent of its calls.
     let parts: Vec<&str> = forwarded.split('-').collect();
     assert_eq!(parts.len(), 4, "{forwarded}");
-    assert_eq!((parts[0], parts[1], parts[3]), ("00", forwarded_trace, "01"));
+    assert_eq!(
+        (parts[0], parts[1], parts[3]),
+        ("00", forwarded_trace, "01")
+    );
     assert_ne!(parts[2], caller_span);
 
     // Flushed at SIGTERM, before the process exits.
@@ -134,7 +148,10 @@ async fn spans_are_exported_over_otlp_continuing_the_callers_trace() {
         .status()
         .unwrap();
     assert!(killed.success());
-    let exited = tokio::task::spawn_blocking(move || child.wait()).await.unwrap().unwrap();
+    let exited = tokio::task::spawn_blocking(move || child.wait())
+        .await
+        .unwrap()
+        .unwrap();
     assert!(exited.success(), "{exited:?}");
     tokio::time::sleep(Duration::from_millis(100)).await;
 
@@ -169,14 +186,27 @@ async fn spans_are_exported_over_otlp_continuing_the_callers_trace() {
         attribute(item, "http.response.status_code"),
         Some(Value::IntValue(200))
     );
-    assert_ne!(item.status.as_ref().map(|s| s.code), Some(StatusCode::Error as i32));
+    assert_ne!(
+        item.status.as_ref().map(|s| s.code),
+        Some(StatusCode::Error as i32)
+    );
     // The unsampled caller's request exported nothing.
-    assert!(spans.iter().all(|r| hex(&r.span.trace_id) != unsampled_trace));
+    assert!(
+        spans
+            .iter()
+            .all(|r| hex(&r.span.trace_id) != unsampled_trace)
+    );
     let broken = find("GET /shop/broken");
-    assert_eq!(broken.status.as_ref().map(|s| s.code), Some(StatusCode::Error as i32));
+    assert_eq!(
+        broken.status.as_ref().map(|s| s.code),
+        Some(StatusCode::Error as i32)
+    );
     assert!(broken.parent_span_id.is_empty(), "a new trace");
     let unmatched = find("GET");
-    assert_eq!(attribute(unmatched, "http.route"), Some(Value::StringValue(String::new())));
+    assert_eq!(
+        attribute(unmatched, "http.route"),
+        Some(Value::StringValue(String::new()))
+    );
     let forward = find("GET /shop/forward");
     assert_eq!(hex(&forward.trace_id), forwarded_trace);
     assert_eq!(hex(&forward.span_id), parts[2]);

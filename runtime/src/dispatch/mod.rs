@@ -21,11 +21,11 @@ pub(crate) mod run;
 pub(crate) mod validate;
 
 use crate::Body;
+use crate::observe::{Builtin, Metrics, RouteMetrics, metrics, span};
 use crate::request::RequestParts;
 use crate::response::Response;
 use crate::route::Route;
 use crate::router::{Lookup, ParamRanges};
-use crate::observe::{Builtin, Metrics, RouteMetrics, metrics, span};
 use crate::service::entry::{Entry, RouteMatch, Table};
 use crate::service::{MatchedRoute, OriginalUri, RouteService, Router};
 use answers::Failed;
@@ -106,8 +106,7 @@ impl Router {
             }
         };
         if let Some((layers, what)) = &inner.global {
-            let request_span =
-                span::request_span(
+            let request_span = span::request_span(
                 &head.method,
                 None,
                 &head.uri,

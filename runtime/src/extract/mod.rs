@@ -59,8 +59,8 @@ pub use body::{Json, Text};
 pub use extension::{AddExtension, Extension};
 pub use head::{Query, State};
 pub use param::FromParam;
-pub use trace::TraceContext;
 pub(crate) use param::{decode_param, type_label};
+pub use trace::TraceContext;
 
 use crate::Body;
 use crate::request::RequestParts;

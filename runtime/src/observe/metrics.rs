@@ -35,8 +35,8 @@ pub(crate) const BUCKETS: [f64; 14] = [
 
 /// The statuses with a slot of their own; others go to [`Series::rare`].
 const COMMON_STATUSES: [u16; 24] = [
-    200, 201, 202, 204, 206, 301, 302, 303, 304, 307, 308, 400, 401, 403, 404, 405, 408, 409,
-    413, 415, 422, 429, 500, 503,
+    200, 201, 202, 204, 206, 301, 302, 303, 304, 307, 308, 400, 401, 403, 404, 405, 408, 409, 413,
+    415, 422, 429, 500, 503,
 ];
 
 fn common_slot(status: u16) -> Option<usize> {
@@ -94,12 +94,9 @@ impl Timing {
             .collect();
         let count = buckets.iter().map(|(_, n)| n).sum();
         let sum = self.sum_nanos.load(Relaxed) as f64 / 1e9;
-        encoder.encode_family(labels)?.encode_histogram::<prometheus_client::encoding::NoLabelSet>(
-            sum,
-            count,
-            &buckets,
-            None,
-        )
+        encoder
+            .encode_family(labels)?
+            .encode_histogram::<prometheus_client::encoding::NoLabelSet>(sum, count, &buckets, None)
     }
 }
 
@@ -145,7 +142,8 @@ impl Series {
             .collect();
         all.extend(rare.iter_mut().map(|(status, timing)| (*status, &**timing)));
         all.sort_by_key(|(status, _)| *status);
-        all.into_iter().try_for_each(|(status, timing)| f(status, timing))
+        all.into_iter()
+            .try_for_each(|(status, timing)| f(status, timing))
     }
 }
 
@@ -429,8 +427,7 @@ impl Collector for MetricsCollector {
             )?;
             for reason in CloseReason::ALL {
                 let labels = [("reason", reason.label())];
-                ConstCounter::new(server.closes(reason))
-                    .encode(family.encode_family(&labels)?)?;
+                ConstCounter::new(server.closes(reason)).encode(family.encode_family(&labels)?)?;
             }
         }
         for (name, help, value) in [
@@ -446,7 +443,12 @@ impl Collector for MetricsCollector {
             ),
         ] {
             let counter = ConstCounter::new(value.load(Relaxed));
-            counter.encode(encoder.encode_descriptor(name, help, None, counter.metric_type())?)?;
+            counter.encode(encoder.encode_descriptor(
+                name,
+                help,
+                None,
+                counter.metric_type(),
+            )?)?;
         }
         Ok(())
     }
@@ -492,4 +494,83 @@ pub(crate) fn prometheus_text(registry: &Registry) -> String {
         out.push('\n');
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_duration_lands_in_the_first_bucket_that_holds_it() {
+        let timing = Timing::default();
+        timing.observe(Duration::from_millis(5)); // on the bound: `le` is inclusive
+        timing.observe(Duration::from_millis(6));
+        timing.observe(Duration::from_secs(11)); // past the last bound: +Inf only
+        let counts: Vec<u64> = timing.buckets.iter().map(|b| b.load(Relaxed)).collect();
+        assert_eq!(counts[0], 1);
+        assert_eq!(counts[1], 1);
+        assert_eq!(counts[BUCKETS.len()], 1);
+        assert_eq!(counts.iter().sum::<u64>(), 3);
+        assert_eq!(timing.sum_nanos.load(Relaxed), 11_011_000_000);
+    }
+
+    #[test]
+    fn method_labels_are_the_standard_set_or_other() {
+        let label =
+            |m: &str| METHOD_LABELS[method_index(&http::Method::from_bytes(m.as_bytes()).unwrap())];
+        assert_eq!(label("GET"), "GET");
+        assert_eq!(label("PATCH"), "PATCH");
+        assert_eq!(label("CONNECT"), "CONNECT");
+        assert_eq!(label("get"), "_OTHER");
+        assert_eq!(label("PROPFIND"), "_OTHER");
+    }
+
+    #[test]
+    fn the_text_format_names_counters_with_their_suffix_and_has_no_eof() {
+        let metrics = Arc::new(Metrics::default());
+        metrics.server.panics.fetch_add(2, Relaxed);
+        let registry = metrics.registry();
+        let open = openmetrics(&registry);
+        assert!(
+            open.contains("# TYPE routemark_panics counter\nroutemark_panics_total 2\n"),
+            "{open}"
+        );
+        assert!(open.ends_with("# EOF\n"));
+        let text = prometheus_text(&registry);
+        assert!(
+            text.contains("# HELP routemark_panics_total Panics caught"),
+            "{text}"
+        );
+        assert!(
+            text.contains("# TYPE routemark_panics_total counter\nroutemark_panics_total 2\n"),
+            "{text}"
+        );
+        assert!(!text.contains("# EOF"));
+        // Gauges and histograms keep their names.
+        assert!(text.contains("# TYPE routemark_open_connections gauge\n"));
+        assert!(text.contains("# TYPE http_server_request_duration_seconds histogram\n"));
+    }
+
+    #[test]
+    fn a_rare_status_gets_its_series_once() {
+        let route = RouteMetrics::new("/x", [0]);
+        route.observe(0, 418, Duration::from_millis(1));
+        route.observe(0, 418, Duration::from_millis(1));
+        route.observe(0, 200, Duration::from_millis(1));
+        // A method the route cannot see is dropped, not added.
+        route.observe(2, 200, Duration::from_millis(1));
+        let series = route.methods[0].as_ref().unwrap();
+        let mut seen = Vec::new();
+        series
+            .each(|status, timing| {
+                seen.push((
+                    status,
+                    timing.buckets.iter().map(|b| b.load(Relaxed)).sum::<u64>(),
+                ));
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(seen, [(200, 1), (418, 2)]);
+        assert!(route.methods[2].is_none());
+    }
 }

@@ -186,10 +186,9 @@ impl Observe {
                 text(StatusCode::OK, json, "application/json")
             }
         };
-        response.headers_mut().insert(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("no-store"),
-        );
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         if method == HttpMethod::HEAD {
             *response.body_mut() = Body::empty();
         }

@@ -17,8 +17,8 @@ use opentelemetry_sdk::propagation::TraceContextPropagator;
 use opentelemetry_sdk::trace::SdkTracerProvider;
 use opentelemetry_sdk::trace::span_processor_with_async_runtime::BatchSpanProcessor;
 use tracing_opentelemetry::{OpenTelemetryLayer, OpenTelemetrySpanExt};
-use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::Layer as _;
+use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
 /// The provider installed from the environment, by [`layer`] or by `App::serve`; flushed
@@ -28,13 +28,18 @@ static PROVIDER: std::sync::Mutex<Option<SdkTracerProvider>> = std::sync::Mutex:
 /// The provider from the `OTEL_*` variables, made and registered once; `None` when no
 /// endpoint is set (or the exporter cannot be built, which is logged).
 fn installed_provider() -> Option<SdkTracerProvider> {
-    let mut installed = PROVIDER.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut installed = PROVIDER
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     if let Some(provider) = &*installed {
         return Some(provider.clone());
     }
-    let configured = ["OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"]
-        .iter()
-        .any(|name| std::env::var_os(name).is_some_and(|v| !v.is_empty()));
+    let configured = [
+        "OTEL_EXPORTER_OTLP_ENDPOINT",
+        "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+    ]
+    .iter()
+    .any(|name| std::env::var_os(name).is_some_and(|v| !v.is_empty()));
     if !configured {
         return None;
     }
@@ -79,7 +84,11 @@ where
 /// stderr). A program with its own subscriber adds [`layer`] to it; without that, the spans
 /// cannot be exported, and a warning says so.
 pub(crate) fn install_from_env() {
-    if PROVIDER.lock().unwrap_or_else(std::sync::PoisonError::into_inner).is_some() {
+    if PROVIDER
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .is_some()
+    {
         return; // `layer()` was called: the program's subscriber exports.
     }
     let Some(provider) = installed_provider() else {

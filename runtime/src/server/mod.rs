@@ -410,7 +410,10 @@ impl Server {
             let registration = graceful.register();
             let metrics = observe.metrics.clone();
             if let Some(metrics) = &metrics {
-                metrics.server.open_connections.fetch_add(1, Ordering::Relaxed);
+                metrics
+                    .server
+                    .open_connections
+                    .fetch_add(1, Ordering::Relaxed);
             }
             let observe = observe.clone();
             tokio::spawn(async move {
@@ -519,12 +522,7 @@ fn connection_service(
             if http_body::Body::is_end_stream(&body) {
                 Body::empty()
             } else {
-                Body::new(TimedBody::new(
-                    body,
-                    body_idle_timeout,
-                    body_timeout,
-                    fate,
-                ))
+                Body::new(TimedBody::new(body, body_idle_timeout, body_timeout, fate))
             }
         })
     })

@@ -120,7 +120,11 @@ impl Recipe {
                 let entry = Entry::Nested(NestedEntry {
                     prefix: nest.prefix.as_str().into(),
                     service: nest.service.clone(),
-                    metrics: self.observe.metrics.as_ref().map(|m| m.nested(&nest.prefix)),
+                    metrics: self
+                        .observe
+                        .metrics
+                        .as_ref()
+                        .map(|m| m.nested(&nest.prefix)),
                 });
                 // Every method: a nested service answers them all.
                 builder.insert_owned(Method::ALL.into_iter().collect(), template, entry);

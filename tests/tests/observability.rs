@@ -803,3 +803,44 @@ async fn a_real_prometheus_scrapes_the_metrics() {
     // Its scrapes asked for OpenMetrics and were not counted as traffic.
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn requests_through_layers_and_nested_services_are_counted_by_route() {
+    let legacy = tower::service_fn(
+        |_request: routemark::http::Request<routemark::Body>| async {
+            Ok::<_, std::convert::Infallible>(routemark::http::Response::new(
+                routemark::Body::from("legacy"),
+            ))
+        },
+    );
+    let router = app()
+        .layer(tower::layer::util::Identity::new())
+        .route_layer(tower::layer::util::Identity::new())
+        .nest_service("/legacy", legacy)
+        .build()
+        .unwrap();
+    let server = spawn(router).await;
+    assert_eq!(
+        get(&server.url("/obs/users/1")).await,
+        (StatusCode::OK, "user 1".into())
+    );
+    assert_eq!(
+        get(&server.url("/legacy/a/b")).await,
+        (StatusCode::OK, "legacy".into())
+    );
+    assert_eq!(get(&server.url("/legacy")).await.0, StatusCode::OK);
+    assert_eq!(get(&server.url("/missing")).await.0, StatusCode::NOT_FOUND);
+    let text = get(&server.url("/metrics")).await.1;
+    let count = |route: &str, status: u16| {
+        sample(
+            &text,
+            &format!(
+                "http_server_request_duration_seconds_count{{http_request_method=\"GET\",http_route=\"{route}\",http_response_status_code=\"{status}\"}}"
+            ),
+        )
+    };
+    assert_eq!(count("/obs/users/<id>", 200), Some(1.0), "{text}");
+    assert_eq!(count("/legacy", 200), Some(2.0));
+    assert_eq!(count("", 404), Some(1.0));
+    server.shutdown().await;
+}

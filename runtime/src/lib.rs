@@ -51,7 +51,8 @@
 //!   by [`FromParam`] (any `FromStr` type); a value that does not parse is
 //!   `400 Bad Request` naming the parameter and the expected type;
 //! - an argument named like a query parameter receives it: `T` is required (400 when
-//!   missing), `Option<T>` optional;
+//!   missing), `Option<T>` optional (`None` when absent, or empty as in `?page=` for a type
+//!   that cannot parse `""`);
 //! - a raw identifier binds the parameter without `r#`: `<ref>` binds `r#ref`;
 //! - every other argument is an extractor, found by type and written with any pattern
 //!   (`State(db): State<Db>`); see [`extract`]. At most one extractor reads the body, and it
@@ -85,7 +86,7 @@
 //!   errors worded by `#[diagnostic::on_unimplemented]`, at the argument's or return type's
 //!   own span;
 //! - **the same method and path declared twice in one crate**, in any module: rustc's error
-//!   E0428 names the hidden `__routemark_route_<METHOD>_<path>` item and points at both
+//!   E0428 names the hidden `duplicate_route_<METHOD>_<path>` item and points at both
 //!   routes. Parameter names do not matter: `/users/<id>` and `/users/<name>` are the same
 //!   path.
 //!
@@ -138,6 +139,9 @@ pub mod __private;
 
 pub use app::{App, check};
 pub use body::{Body, BoxError};
+/// The raw request body as an extractor, and a byte buffer as a response
+/// (`application/octet-stream`): the `bytes` crate's `Bytes`, re-exported.
+pub use bytes::Bytes;
 pub use dispatch::TrailingSlash;
 pub use error::{BuildError, Error, Problem};
 pub use extract::{Extension, FromParam, FromRequest, FromRequestParts, Json, Query, State, Text};

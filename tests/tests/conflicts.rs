@@ -78,3 +78,25 @@ async fn serve_refuses_to_start_and_binds_nothing() {
     assert!(matches!(err, routemark::Error::Build(_)), "{err}");
     assert!(std::net::TcpStream::connect(addr).is_err());
 }
+
+/// `fn main() -> Result<(), routemark::Error>` prints the error's `Debug` (`Error: {err:?}`),
+/// as does `check().unwrap()`: both are the readable report; `{:#?}` keeps the structure.
+#[test]
+fn debug_of_an_error_is_its_report() {
+    let err = routemark::check().expect_err("conflicts are found");
+    assert_eq!(format!("{err:?}"), err.to_string());
+    assert!(format!("{err:#?}").starts_with("BuildError {\n    problems: ["));
+    let err = routemark::Error::from(err);
+    assert_eq!(
+        format!("{err:?}"),
+        "2 problems in the route table:
+error: routes conflict on `GET /extra/hello`:
+  `GET /extra/hello` (conflicts::hello_again) at tests/tests/conflicts.rs:10
+  `GET /extra/hello` (routemark_extra_routes::extra_hello) at tests/extra-routes/src/lib.rs:7
+error: routes conflict on `POST /extra/items/<>`:
+  `POST | PUT /extra/items/<item>` (conflicts::post_item) at tests/tests/conflicts.rs:16
+  `GET | POST /extra/items/<id>` (routemark_extra_routes::extra_item) at tests/extra-routes/src/lib.rs:13
+"
+    );
+    assert!(format!("{err:#?}").starts_with("Build(\n    BuildError {"));
+}

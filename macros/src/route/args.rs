@@ -72,6 +72,10 @@ fn parse_methods(
                 format!("expected an HTTP method such as `GET`, {EXAMPLE}"),
             )
         })?;
+        // Rocket's `get("/books")`: the method called like a function on the path.
+        if input.peek(syn::token::Paren) {
+            return Err(call_form(&ident, input));
+        }
         // Rule: the method is one of the eight a route can serve, spelled in uppercase, and
         // listed once.
         match Method::parse(&ident.to_string()) {
@@ -102,6 +106,33 @@ fn parse_methods(
             return Ok(methods);
         }
     }
+}
+
+/// Rule: the method and the path are written side by side, not `get("/books")` as in
+/// Rocket's attributes. The error spans the method and its parentheses, and the fix is
+/// spelled out with the method in uppercase and the path as given.
+fn call_form(ident: &Ident, input: ParseStream<'_>) -> syn::Error {
+    let group: proc_macro2::Group = match input.parse() {
+        Ok(group) => group,
+        Err(e) => return e,
+    };
+    let method = ident.to_string().to_uppercase();
+    let method = match Method::parse(&method) {
+        Ok(m) => m.as_str().to_owned(),
+        Err(_) => "GET".to_owned(),
+    };
+    let path = match syn::parse2::<LitStr>(group.stream()) {
+        Ok(lit) => lit.token().to_string(),
+        Err(_) => "\"/path\"".to_owned(),
+    };
+    let mut tokens = ident.to_token_stream();
+    tokens.extend([TokenTree::Group(group)]);
+    syn::Error::new_spanned(
+        tokens,
+        format!(
+            "the method and the path are written side by side, not as a call; write `#[route({method} {path})]`"
+        ),
+    )
 }
 
 /// Rule: the path is a string literal right after the methods.

@@ -58,7 +58,7 @@ pub use body::{Json, Text};
 pub use extension::{AddExtension, Extension};
 pub use head::{Query, State};
 pub use param::FromParam;
-pub(crate) use param::{decode_param, type_label};
+pub(crate) use param::{decode_param, type_label, unsafe_path};
 
 use crate::Body;
 use crate::request::RequestParts;
@@ -71,7 +71,8 @@ use crate::response::{IntoResponse, Response};
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is neither an extractor nor a parameter, so it cannot be a handler argument",
     label = "`{Self}` does not implement `FromRequestParts` or `FromRequest`",
-    note = "an argument named like a `<param>` of the route receives that parameter; every other argument must be an extractor such as `State<T>`, `Query<T>`, `HeaderMap`, `Json<T>`, `Text` or `Bytes`"
+    note = "an argument named like a `<param>` of the route receives that parameter; every other argument must be an extractor such as `State<T>`, `Query<T>`, `HeaderMap`, `Json<T>`, `Text` or `Bytes`",
+    note = "for a value given to `App::state`, write `State(value): State<{Self}>`"
 )]
 pub trait FromRequestParts: Sized {
     /// The response sent when extraction fails.
@@ -90,7 +91,8 @@ pub trait FromRequestParts: Sized {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is neither an extractor nor a parameter, so it cannot be a handler argument",
     label = "`{Self}` does not implement `FromRequestParts` or `FromRequest`",
-    note = "an argument named like a `<param>` of the route receives that parameter; every other argument must be an extractor such as `State<T>`, `Query<T>`, `HeaderMap`, `Json<T>`, `Text` or `Bytes`"
+    note = "an argument named like a `<param>` of the route receives that parameter; every other argument must be an extractor such as `State<T>`, `Query<T>`, `HeaderMap`, `Json<T>`, `Text` or `Bytes`",
+    note = "for a value given to `App::state`, write `State(value): State<{Self}>`"
 )]
 pub trait FromRequest<M = marker::ViaBody>: Sized {
     /// The response sent when extraction fails.

@@ -74,7 +74,7 @@ pub trait LastArg<M>: Sized {
     ) -> impl Future<Output = Result<Self, Response>> + Send;
 }
 
-impl<T: FromParam> HeadArg<ViaParts> for PathParam<T> {
+impl<T: FromParam + 'static> HeadArg<ViaParts> for PathParam<T> {
     async fn extract(parts: &mut RequestParts, spec: &'static ArgSpec) -> Result<Self, Response> {
         path_param(parts, spec.index, spec.name).map(PathParam)
     }
@@ -115,6 +115,21 @@ impl<T: FromRequest<M>, M> LastArg<M> for Extract<T> {
     }
 }
 
+/// A handler's return type: an [`IntoResponse`] type, worded for the return type. The
+/// bound on `Ret` is this trait rather than `IntoResponse` itself, whose message is also what
+/// an extractor's `type Rejection` that is not a response gets.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a response: a handler must return a type that implements `IntoResponse`",
+    label = "this return type does not implement `routemark::IntoResponse`",
+    note = "return `String`, `&'static str`, `Json<T>`, `StatusCode`, `(StatusCode, T)`, `Result<T, E>` with both sides `IntoResponse`, `http::Response<_>` or `()`, or implement `IntoResponse` for your type"
+)]
+pub trait HandlerReturn: IntoResponse {}
+
+// Not recommended: rustc then reports the handler's return type against `HandlerReturn`,
+// with the wording above, rather than the `IntoResponse` bound of this impl.
+#[diagnostic::do_not_recommend]
+impl<T: IntoResponse> HandlerReturn for T {}
+
 /// Stands last when the handler's last argument is not an extractor, so that every real
 /// argument is a [`HeadArg`]: none may read the body, and each borrows the request instead of
 /// taking it (a future that owns the request is one more copy of it in the handler's future).
@@ -139,7 +154,7 @@ pub fn call0<Ret, F, Fut>(
     handler: F,
 ) -> HandlerFuture
 where
-    Ret: IntoResponse,
+    Ret: HandlerReturn,
     F: FnOnce() -> Fut + Send + 'static,
     Fut: Future<Output = Ret> + Send + 'static,
 {
@@ -165,7 +180,7 @@ macro_rules! call_fns {
         where
             $($head: HeadArg<$head_marker> + Send + 'static,)*
             Last: LastArg<LastMarker> + Send + 'static,
-            Ret: IntoResponse,
+            Ret: HandlerReturn,
             F: FnOnce($($head,)* Last) -> Fut + Send + 'static,
             Fut: Future<Output = Ret> + Send + 'static,
         {

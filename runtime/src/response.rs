@@ -351,6 +351,8 @@ impl fmt::Display for HttpError {
 
 impl std::error::Error for HttpError {}
 
+/// The error stays in the response's extensions, where [`App::catch`](crate::App::catch)
+/// finds it to render it in the application's own format (and a layer may read it).
 impl IntoResponse for HttpError {
     fn into_response(self) -> Response {
         let mut res = with_content_type(self.to_json(), "application/json");
@@ -363,6 +365,7 @@ impl IntoResponse for HttpError {
             res.headers_mut()
                 .insert(header::CONNECTION, HeaderValue::from_static("close"));
         }
+        res.extensions_mut().insert(self);
         res
     }
 }

@@ -47,6 +47,8 @@ pub(crate) struct RouterConfig {
     pub(crate) trailing_slash: TrailingSlash,
     pub(crate) handler_timeout: Duration,
     pub(crate) max_uri_len: usize,
+    /// `App::catch`: renders every `HttpError` answer; `None` leaves them as they are.
+    pub(crate) catcher: Option<answers::Catcher>,
 }
 
 impl Default for RouterConfig {
@@ -56,6 +58,20 @@ impl Default for RouterConfig {
             trailing_slash: TrailingSlash::Strict,
             handler_timeout: Duration::from_secs(30),
             max_uri_len: 8 << 10,
+            catcher: None,
+        }
+    }
+}
+
+impl Router {
+    /// The answer as it leaves the router: through the catcher, if the application has one
+    /// and this is not the router inside the `App::layer` stack (the outer one catches, once,
+    /// after the layers). Without a catcher, one branch.
+    #[inline(always)]
+    fn caught(&self, response: Response) -> Response {
+        match &self.inner.shared.recipe.config.catcher {
+            Some(catcher) if !self.inner.behind_layers => catcher.render(response),
+            _ => response,
         }
     }
 }
@@ -82,20 +98,21 @@ impl Router {
         } else {
             match validate::check(&head, shared.recipe.config.max_uri_len) {
                 Ok(client_id) => client_id,
-                Err(rejected) => return Ok(rejected.answer()),
+                Err(rejected) => return Ok(self.caught(rejected.answer())),
             }
         };
         if let Some((layers, what)) = &inner.global {
             let request = http::Request::from_parts(head, body);
-            return Ok(layers
+            let response = layers
                 .clone()
                 .call_caught(request, Failed::Service(what))
-                .await);
+                .await;
+            return Ok(self.caught(response));
         }
         // Routing and what follows, inline: each `async fn` called here would move the
         // request into its own future once more.
         let routed = find(&shared.live.load(), &head, &shared.recipe.config);
-        Ok(match routed {
+        let response = match routed {
             Routed::Handler {
                 route,
                 method,
@@ -156,7 +173,8 @@ impl Router {
                     .await
             }
             Routed::Answer(answer) => answer,
-        })
+        };
+        Ok(self.caught(response))
     }
 }
 

@@ -166,5 +166,43 @@ pub use service::{HttpService, MatchedRoute, OriginalUri, RouteFilter, RouteServ
 /// ```
 pub use routemark_macros::route;
 
+/// Prefixes the path of every route declared in a module, nested modules and function
+/// bodies included: `#[scope("/api/v1")]` on `mod v1` turns `#[route(GET "/books")]` inside
+/// into `GET /api/v1/books`. Scopes nest, prefixes joined outer first.
+///
+/// The route is then everything a route written with the full path is: the compile-time
+/// duplicate check, the start-up table, [`Route::path`] and [`MatchedRoute`] see
+/// `/api/v1/books`. The route `/` of a scope is the prefix itself (`/api/v1`).
+///
+/// ```
+/// #[routemark::scope("/api/v1")]
+/// mod v1 {
+///     use routemark::route;
+///
+///     #[route(GET "/books")]
+///     pub fn books() -> &'static str {
+///         "books"
+///     }
+///
+///     #[routemark::scope("/admin")]
+///     mod admin {
+///         #[routemark::route(GET "/stats/<day>")]
+///         fn stats(day: u32) -> String {
+///             day.to_string()
+///         }
+///     }
+/// }
+///
+/// let paths: Vec<&str> = routemark::routes().map(|r| r.path()).collect();
+/// assert!(paths.contains(&"/api/v1/books"));
+/// assert!(paths.contains(&"/api/v1/admin/stats/<day>"));
+/// ```
+///
+/// The prefix is static text starting with `/`, without a trailing `/`, parameter or
+/// query. The module is inline (`mod v1 { … }`), as an attribute cannot see into another
+/// file, and its routes are written `#[route(...)]` or `#[routemark::route(...)]` (the
+/// scope finds them by that name).
+pub use routemark_macros::scope;
+
 /// The whole request with its body unread, as a handler argument (the last one).
 pub type Request = http::Request<Body>;

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use routemark::http::{StatusCode, header};
-use routemark::{App, Bytes, HttpError, Json, route};
+use routemark::{App, Bytes, HttpError, Json, MatchedRoute, route};
 use support::{raw, spawn};
 
 #[route(GET "/books/<id>")]
@@ -82,6 +82,34 @@ fn cover() -> ([(header::HeaderName, &'static str); 2], Bytes) {
 #[route(POST "/created")]
 fn created() -> (StatusCode, [(&'static str, String); 1], &'static str) {
     (StatusCode::CREATED, [("location", "/books/7".to_owned())], "made")
+}
+
+#[routemark::scope("/api/v1")]
+mod v1 {
+    use routemark::{MatchedRoute, route};
+
+    #[route(GET "/shelves/<id>")]
+    pub(crate) fn shelf(id: u64, matched: MatchedRoute) -> String {
+        format!("shelf {id} via {}", matched.template())
+    }
+
+    #[route(GET "/")]
+    fn root() -> &'static str {
+        "v1 root"
+    }
+
+    #[routemark::scope("/admin")]
+    mod admin {
+        #[routemark::route(GET "/stats")]
+        fn stats(matched: routemark::MatchedRoute) -> String {
+            format!("stats via {}", matched.template())
+        }
+    }
+}
+
+#[route(GET "/unscoped")]
+fn unscoped(matched: MatchedRoute) -> String {
+    format!("unscoped via {}", matched.template())
 }
 
 /// The application's own error format, as an API with one would write it.
@@ -358,5 +386,41 @@ async fn inline_headers_in_a_response() {
     assert_eq!(res.statuses(), [201]);
     assert!(res.has_header("location", "/books/7"), "{}", res.text);
     assert_eq!(res.body(), "made");
+    server.shutdown().await;
+}
+
+/// `#[scope]` prefixes the routes of its module (nested scopes joined, outer first): they
+/// are served, listed and matched under the full path, and only there.
+#[tokio::test]
+async fn scope_prefixes_every_route_of_its_module() {
+    let app = App::new();
+    let router = app.build().unwrap();
+    let table = router.route_table();
+    for path in ["/api/v1/shelves/<id>", "/api/v1/admin/stats", "/unscoped"] {
+        assert!(
+            table.lines().any(|line| line.split_whitespace().nth(1) == Some(path)),
+            "{table}"
+        );
+    }
+    let server = spawn(router).await;
+    for (path, status, body) in [
+        ("/api/v1/shelves/3", 200, "shelf 3 via /api/v1/shelves/<id>"),
+        ("/api/v1/admin/stats", 200, "stats via /api/v1/admin/stats"),
+        ("/api/v1", 200, "v1 root"),
+        ("/unscoped", 200, "unscoped via /unscoped"),
+    ] {
+        let res = raw(server.addr, &get(path)).await;
+        assert_eq!(res.statuses(), [status], "{path}: {}", res.text);
+        assert_eq!(res.body(), body, "{path}");
+    }
+    for path in ["/shelves/3", "/admin/stats", "/api/v1/stats", "/api/v1/"] {
+        let res = raw(server.addr, &get(path)).await;
+        assert_eq!(res.statuses(), [404], "{path}: {}", res.text);
+    }
+    // The handler stays in its module.
+    let shelf = routemark::routes()
+        .find(|r| r.path() == "/api/v1/shelves/<id>")
+        .unwrap();
+    assert_eq!((shelf.module_path(), shelf.name()), ("new_user::v1", "shelf"));
     server.shutdown().await;
 }

@@ -11,6 +11,8 @@ use super::valid::is_tag_name;
 
 /// The attribute's arguments, as written.
 pub(crate) struct RouteArgs {
+    /// The prefix of the enclosing `#[scope]`s, which writes it first as `@scope "/api/v1"`.
+    pub(crate) scope: Option<LitStr>,
     pub(crate) methods: Vec<(Method, Span)>,
     pub(crate) path: LitStr,
     pub(crate) options: RouteOptions,
@@ -38,6 +40,7 @@ impl RouteArgs {
     /// method or option, a bad option value) go to `errors` and parsing goes on, so that the
     /// path and the function are still checked; a mistake that hides the shape is returned.
     pub(crate) fn parse(input: ParseStream<'_>, errors: &mut Errors) -> syn::Result<Self> {
+        let scope = parse_scope(input)?;
         // Rule: the attribute is not empty.
         if input.is_empty() {
             return Err(syn::Error::new(
@@ -49,6 +52,7 @@ impl RouteArgs {
         let path = parse_path(input, &methods)?;
         let options = parse_options(input, errors)?;
         Ok(RouteArgs {
+            scope,
             methods: methods
                 .into_iter()
                 .filter_map(|(m, span)| Some((m?, span)))
@@ -57,6 +61,20 @@ impl RouteArgs {
             options,
         })
     }
+}
+
+/// `@scope "/api/v1"`, which `#[scope]` writes before the arguments of every route it
+/// prefixes (already checked there).
+fn parse_scope(input: ParseStream<'_>) -> syn::Result<Option<LitStr>> {
+    if !input.peek(Token![@]) {
+        return Ok(None);
+    }
+    input.parse::<Token![@]>()?;
+    let keyword: Ident = input.parse()?;
+    if keyword != "scope" {
+        return Err(syn::Error::new(keyword.span(), "expected `scope`"));
+    }
+    input.parse().map(Some)
 }
 
 /// `GET | POST`; an unknown method is `None`, already reported.

@@ -33,7 +33,10 @@ impl Parse for HandlerFn {
 
 pub(crate) struct Route<'a> {
     pub(crate) attr: RouteArgs,
-    /// `None` when the path did not parse; its errors are already reported.
+    /// The full path: the `#[scope]` prefix, if any, then the path as written.
+    pub(crate) full_path: String,
+    /// The full path, parsed; `None` when the path did not parse (its errors are already
+    /// reported).
     pub(crate) template: Option<PathTemplate>,
     pub(crate) func: &'a HandlerFn,
     pub(crate) args: Vec<Arg<'a>>,
@@ -86,6 +89,15 @@ impl<'a> Route<'a> {
                 None
             }
         };
+        let full_path = match &attr.scope {
+            Some(scope) => scoped_path(&scope.value(), &attr.path.value()),
+            None => attr.path.value(),
+        };
+        // The scope is checked by `#[scope]` and the path above: together they parse.
+        let template = template.and_then(|t| match &attr.scope {
+            Some(_) => PathTemplate::parse(&full_path).ok(),
+            None => Some(t),
+        });
         let names: Vec<Option<String>> = func.sig.inputs.iter().map(bound_name).collect();
         let args = func
             .sig
@@ -96,6 +108,7 @@ impl<'a> Route<'a> {
             .collect();
         Route {
             attr,
+            full_path,
             template,
             func,
             args,
@@ -106,6 +119,18 @@ impl<'a> Route<'a> {
     pub(crate) fn last_extractor(&self) -> Option<usize> {
         let last = self.args.len().checked_sub(1)?;
         matches!(self.args[last].binding, Binding::Extractor { .. }).then_some(last)
+    }
+}
+
+/// `prefix` + `path`; the route `/` of a scope is the prefix itself (`/api/v1`), as a
+/// mount point is in Rocket and axum.
+pub(crate) fn scoped_path(prefix: &str, path: &str) -> String {
+    if path == "/" {
+        prefix.to_owned()
+    } else if let Some(query) = path.strip_prefix("/?") {
+        format!("{prefix}?{query}")
+    } else {
+        format!("{prefix}{path}")
     }
 }
 

@@ -61,7 +61,7 @@ pub(crate) fn route(route: &Route<'_>, item: TokenStream) -> TokenStream {
         .methods
         .iter()
         .map(|&(method, _)| WithMethod(method));
-    let path = &route.attr.path;
+    let path = syn::LitStr::new(&route.full_path, route.attr.path.span());
     let name = route.func.sig.ident.to_string();
     let options = Options(&route.attr.options);
     let state = route.args.iter().filter_map(|arg| match &arg.binding {

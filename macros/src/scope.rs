@@ -64,6 +64,12 @@ fn parse_prefix(args: TokenStream) -> syn::Result<LitStr> {
         }
     })?;
     let text = lit.value();
+    if !text.starts_with('/') {
+        return Err(syn::Error::new(
+            lit.span(),
+            format!("a scope prefix must start with `/`; write `\"/{text}\"`"),
+        ));
+    }
     let template = match PathTemplate::parse(&text) {
         Ok(template) => template,
         Err(errors) => {

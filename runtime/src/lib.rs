@@ -58,6 +58,12 @@
 //!   (`State(db): State<Db>`); see [`extract`]. At most one extractor reads the body, and it
 //!   is the last argument.
 //!
+//! Arguments are extracted **in argument order**, and the first that fails answers: write a
+//! guard (an authentication extractor, say) before the parameters, and a request without a
+//! token is `401` whatever its `<id>`; written after them, a bad `<id>` answers `400` first.
+//! An argument named `_name` binds `<name>` (the Rust spelling of a binding that may go
+//! unused) unless another argument is named `name`.
+//!
 //! Plain value types (`String`, numbers, `bool`, `char`) are never extractors: an argument
 //! `nmae: String` in a route with `<name>` is a compile error, not a silently read body.
 //!

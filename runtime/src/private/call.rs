@@ -24,7 +24,7 @@ use super::{path_param, query_param, query_param_opt};
 use crate::extract::FromParam;
 use crate::extract::marker::{HeadPosition, ViaParts};
 use crate::response::IntoResponse;
-use crate::route::HandlerFuture;
+use crate::route::{DeclaredState, HandlerFuture, StateRequirement};
 use crate::{Body, FromRequest, RequestParts, Response};
 
 /// What the macro knows of one argument besides its type: the parameter it binds (the
@@ -59,6 +59,9 @@ pub struct Extract<T>(pub T);
 /// An argument extracted from the request head. `M` is the marker of the extractor's
 /// [`FromRequest`] impl, inferred.
 pub trait HeadArg<M>: Sized {
+    /// The state the argument's extractor declares.
+    const STATE: &'static [StateRequirement] = &[];
+
     fn extract(
         parts: &mut RequestParts,
         spec: &'static ArgSpec,
@@ -67,6 +70,9 @@ pub trait HeadArg<M>: Sized {
 
 /// The last argument, which may read the body.
 pub trait LastArg<M>: Sized {
+    /// The state the argument's extractor declares.
+    const STATE: &'static [StateRequirement] = &[];
+
     fn extract(
         parts: RequestParts,
         body: Body,
@@ -97,12 +103,16 @@ where
     T: FromRequest<M>,
     M: HeadPosition<T>,
 {
+    const STATE: &'static [StateRequirement] = T::STATE;
+
     async fn extract(parts: &mut RequestParts, _: &'static ArgSpec) -> Result<Self, Response> {
         M::extract(parts).await.map(Extract)
     }
 }
 
 impl<T: FromRequest<M>, M> LastArg<M> for Extract<T> {
+    const STATE: &'static [StateRequirement] = T::STATE;
+
     async fn extract(
         parts: RequestParts,
         body: Body,
@@ -148,7 +158,7 @@ impl LastArg<ViaParts> for NoBody {
 
 /// A handler without arguments.
 pub fn call0<Ret, F, Fut>(
-    _: RequestParts,
+    parts: RequestParts,
     _: Body,
     _: &'static [ArgSpec; 0],
     handler: F,
@@ -158,9 +168,22 @@ where
     F: FnOnce() -> Fut + Send + 'static,
     Fut: Future<Output = Ret> + Send + 'static,
 {
+    if parts.route().is_none() {
+        return declared(&[]);
+    }
     // The handler runs when the future is first polled, like every other, so that a panic
     // of a handler that is not `async` is caught with the others.
     Box::pin(async move { handler().await.into_response() })
+}
+
+/// The answer to a probe (a request without route, from `Route::state`): the state the
+/// arguments' extractors declare, in the response extensions. Nothing is extracted or run.
+#[cold]
+fn declared(states: &[&'static [StateRequirement]]) -> HandlerFuture {
+    let mut response = Response::new(Body::empty());
+    let needs = states.iter().flat_map(|s| s.iter().copied()).collect();
+    response.extensions_mut().insert(DeclaredState(needs));
+    Box::pin(std::future::ready(response))
 }
 
 /// `callN`: extracts the N arguments in order (all but the last from the head), then calls
@@ -184,6 +207,10 @@ macro_rules! call_fns {
             F: FnOnce($($head,)* Last) -> Fut + Send + 'static,
             Fut: Future<Output = Ret> + Send + 'static,
         {
+            // A branch on a field the extraction reads anyway: no cost a request can see.
+            if parts.route().is_none() {
+                return declared(&[$($head::STATE,)* Last::STATE]);
+            }
             let [$($head_spec,)* last_spec] = specs;
             Box::pin(async move {
                 $(

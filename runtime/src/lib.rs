@@ -76,20 +76,26 @@
 //!
 //! `#[route]` rejects, each with a message at the offending token:
 //!
-//! - a malformed attribute: unknown method (with "did you mean"), missing or non-string
+//! - a malformed attribute: unknown method (with "did you mean"), the method called like a
+//!   function (Rocket's `get("/books")`, with the fix `GET "/books"`), missing or non-string
 //!   path, unknown option (with "did you mean"), an option given twice, a `body_limit`
 //!   that is not a `usize`, a `tags` value that is not a non-empty list of string literals,
 //!   a tag that is empty, not a valid name or listed twice;
 //! - a malformed path: no leading `/`, an empty segment (`//`), unbalanced `<`/`>`, a
 //!   parameter that is not a whole segment, a parameter name that is not an identifier, a
-//!   parameter used twice, a catch-all that is not last, a query item that is not `<name>`;
+//!   parameter used twice, a catch-all that is not last, a query item that is not `<name>`,
+//!   a parameter in braces (`{id}`, with the fix `<id>`);
 //! - a parameter with no argument of that name (with the closest argument as a hint), and a
 //!   plain-value argument that names no parameter;
 //! - a handler that is not a free function: `self`, generics, `const`, `unsafe`, `extern`,
 //!   variadic, more than 16 arguments, or not a function at all;
-//! - an argument type that is neither a parameter type nor an extractor, a return type that is
-//!   not a response, a body extractor that is not last, two body extractors: these are trait
-//!   errors worded by `#[diagnostic::on_unimplemented]`, at the argument's or return type's
+//! - two arguments that read the body (`Json`, `Text`, `Bytes`, `Body`, `Request`), at the
+//!   second;
+//! - an argument type that is neither a parameter type nor an extractor (a bare state type
+//!   gets the hint `State(value): State<T>`), a parameter type that is not `FromParam`, a
+//!   return type that is not a response, a body extractor that is not last, an extractor
+//!   whose `Rejection` is not a response: these are trait errors worded by
+//!   `#[diagnostic::on_unimplemented]`, at the argument's, return type's or `Rejection`'s
 //!   own span;
 //! - **the same method and path declared twice in one crate**, in any module: rustc's error
 //!   E0428 names the hidden `duplicate_route_<METHOD>_<path>` item and points at both

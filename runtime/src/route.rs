@@ -62,6 +62,15 @@ impl StateRequirement {
     ///         }
     ///     }
     /// }
+    ///
+    /// #[routemark::route(GET "/admin/stats")]
+    /// fn stats(_admin: Admin) -> &'static str {
+    ///     "all good"
+    /// }
+    ///
+    /// // Without `.state(AuthConfig { .. })`, `build` names the route and `AuthConfig`.
+    /// let app = routemark::App::new().state(AuthConfig { token: "s3cret".into() });
+    /// assert!(app.build().is_ok());
     /// ```
     pub const fn of<T: Send + Sync + 'static>() -> StateRequirement {
         StateRequirement {

@@ -56,7 +56,8 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
 /// handler of the module).
 fn parse_prefix(args: TokenStream) -> syn::Result<LitStr> {
     let lit: LitStr = syn::parse2(args.clone()).map_err(|_| {
-        let message = "`#[scope]` takes a path prefix as a string literal, as in `#[scope(\"/api/v1\")]`";
+        let message =
+            "`#[scope]` takes a path prefix as a string literal, as in `#[scope(\"/api/v1\")]`";
         if args.is_empty() {
             syn::Error::new(proc_macro2::Span::call_site(), message)
         } else {
@@ -90,7 +91,9 @@ fn parse_prefix(args: TokenStream) -> syn::Result<LitStr> {
         };
         return Err(syn::Error::new(
             lit.span(),
-            format!("a scope prefix must not end with `/`, which each route's path starts with; {hint}"),
+            format!(
+                "a scope prefix must not end with `/`, which each route's path starts with; {hint}"
+            ),
         ));
     }
     if let Some(param) = template.segments().iter().find_map(Segment::param_name) {
@@ -131,13 +134,16 @@ fn prefix_routes(tokens: TokenStream, prefix: &LitStr) -> TokenStream {
                 iter.next();
                 out.push(TokenTree::Group(rewritten));
             }
-            TokenTree::Group(group) if group.delimiter() == Delimiter::Brace && skip_next_module => {
+            TokenTree::Group(group)
+                if group.delimiter() == Delimiter::Brace && skip_next_module =>
+            {
                 // The nested scope's own module: it prefixes these routes itself.
                 skip_next_module = false;
                 out.push(TokenTree::Group(group));
             }
             TokenTree::Group(group) => {
-                let mut inner = Group::new(group.delimiter(), prefix_routes(group.stream(), prefix));
+                let mut inner =
+                    Group::new(group.delimiter(), prefix_routes(group.stream(), prefix));
                 inner.set_span(group.span());
                 out.push(TokenTree::Group(inner));
             }
@@ -159,11 +165,13 @@ fn rewrite_attr(attr: &Group, prefix: &LitStr) -> (Group, bool) {
     let name = match &tokens[..tokens.len() - 1] {
         [TokenTree::Ident(name)] => name,
         // `routemark::route`, `::routemark::route`
-        [.., TokenTree::Ident(krate), TokenTree::Punct(_), TokenTree::Punct(_), TokenTree::Ident(name)]
-            if krate == "routemark" =>
-        {
-            name
-        }
+        [
+            ..,
+            TokenTree::Ident(krate),
+            TokenTree::Punct(_),
+            TokenTree::Punct(_),
+            TokenTree::Ident(name),
+        ] if krate == "routemark" => name,
         _ => return (attr.clone(), false),
     };
     let (new_args, nested) = if name == "route" {
@@ -176,7 +184,10 @@ fn rewrite_attr(attr: &Group, prefix: &LitStr) -> (Group, bool) {
         // inner scope to report.
         match syn::parse2::<LitStr>(args.stream()) {
             Ok(inner) if inner.value().starts_with('/') => {
-                let combined = LitStr::new(&format!("{}{}", prefix.value(), inner.value()), inner.span());
+                let combined = LitStr::new(
+                    &format!("{}{}", prefix.value(), inner.value()),
+                    inner.span(),
+                );
                 (quote!(#combined), true)
             }
             _ => (args.stream(), true),

@@ -585,8 +585,14 @@ mod tests {
             ("/a b", vec![(InvalidChar(' '), " ")]),
             ("/a%zz", vec![(InvalidChar('%'), "%zz")]),
             ("/b/{id}", vec![(BraceParam("{id}".into()), "{id}")]),
-            ("/f/{*rest}", vec![(BraceParam("{*rest}".into()), "{*rest}")]),
-            ("/b/{}", vec![(InvalidChar('{'), "{"), (InvalidChar('}'), "}")]),
+            (
+                "/f/{*rest}",
+                vec![(BraceParam("{*rest}".into()), "{*rest}")],
+            ),
+            (
+                "/b/{}",
+                vec![(InvalidChar('{'), "{"), (InvalidChar('}'), "}")],
+            ),
             (
                 "/a//<1>/<r..>/x",
                 vec![

@@ -42,7 +42,7 @@ error: routes conflict on `POST /extra/items/<>`:
 error: route `GET /config` needs `State<conflicts::Config>`, which was never provided
   `config` at tests/tests/conflicts.rs:24; call `App::state` with a `conflicts::Config`
 error: route `GET /guarded` needs `State<conflicts::AuthConfig>`, which was never provided
-  `guarded` at tests/tests/conflicts.rs:134; call `App::state` with a `conflicts::AuthConfig`
+  `guarded` at tests/tests/conflicts.rs:137; call `App::state` with a `conflicts::AuthConfig`
 "
     );
     let kinds: Vec<&str> = err
@@ -122,7 +122,10 @@ impl FromRequestParts for Admin {
 
     async fn from_request_parts(parts: &mut RequestParts) -> Result<Self, HttpError> {
         let Some(AuthConfig(token)) = parts.state::<AuthConfig>() else {
-            return Err(HttpError::new(StatusCode::INTERNAL_SERVER_ERROR, "no config"));
+            return Err(HttpError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "no config",
+            ));
         };
         match parts.headers().get("authorization") {
             Some(sent) if sent == token => Ok(Admin),
@@ -152,7 +155,7 @@ async fn state_declared_by_an_extractor_is_checked_at_start_up() {
         err.to_string(),
         "1 problem in the route table:
 error: route `GET /guarded` needs `State<conflicts::AuthConfig>`, which was never provided
-  `guarded` at tests/tests/conflicts.rs:134; call `App::state` with a `conflicts::AuthConfig`
+  `guarded` at tests/tests/conflicts.rs:137; call `App::state` with a `conflicts::AuthConfig`
 "
     );
 

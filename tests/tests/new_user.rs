@@ -9,9 +9,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use routemark::http::{StatusCode, header};
-use routemark::{
-    App, Bytes, FromRequestParts, HttpError, Json, MatchedRoute, RequestParts, route,
-};
+use routemark::{App, Bytes, FromRequestParts, HttpError, Json, MatchedRoute, RequestParts, route};
 use support::{raw, spawn};
 
 #[route(GET "/books/<id>")]
@@ -83,7 +81,11 @@ fn cover() -> ([(header::HeaderName, &'static str); 2], Bytes) {
 
 #[route(POST "/created")]
 fn created() -> (StatusCode, [(&'static str, String); 1], &'static str) {
-    (StatusCode::CREATED, [("location", "/books/7".to_owned())], "made")
+    (
+        StatusCode::CREATED,
+        [("location", "/books/7".to_owned())],
+        "made",
+    )
 }
 
 #[routemark::scope("/api/v1")]
@@ -230,9 +232,17 @@ async fn catcher_renders_every_http_error_answer() {
 async fn catcher_keeps_allow_and_connection_close() {
     let server = spawn(caught_app().build().unwrap()).await;
 
-    let res = raw(server.addr, b"DELETE /books/1 HTTP/1.1\r\nHost: test\r\n\r\n").await;
+    let res = raw(
+        server.addr,
+        b"DELETE /books/1 HTTP/1.1\r\nHost: test\r\n\r\n",
+    )
+    .await;
     assert_eq!(res.statuses(), [405], "{}", res.text);
-    assert!(res.has_header("allow", "GET, HEAD, OPTIONS"), "{}", res.text);
+    assert!(
+        res.has_header("allow", "GET, HEAD, OPTIONS"),
+        "{}",
+        res.text
+    );
     assert_eq!(
         res.body(),
         r#"{"code":405,"detail":"method `DELETE` is not allowed here; allowed: GET, HEAD, OPTIONS"}"#
@@ -363,10 +373,18 @@ async fn serve_dir_serves_static_files_under_a_prefix() {
     let server = spawn(app.build().unwrap()).await;
     let res = raw(server.addr, &get("/static/README.md")).await;
     assert_eq!(res.statuses(), [200], "{}", res.text);
-    assert!(res.has_header("content-type", "text/markdown"), "{}", res.text);
+    assert!(
+        res.has_header("content-type", "text/markdown"),
+        "{}",
+        res.text
+    );
     let expected = std::fs::read_to_string(format!("{dir}/README.md")).unwrap();
     assert_eq!(res.body(), expected);
-    for path in ["/static/missing.txt", "/static/../Cargo.toml", "/static/%2e%2e/Cargo.toml"] {
+    for path in [
+        "/static/missing.txt",
+        "/static/../Cargo.toml",
+        "/static/%2e%2e/Cargo.toml",
+    ] {
         let res = raw(server.addr, &get(path)).await;
         assert_eq!(res.statuses(), [404], "{path}: {}", res.text);
     }
@@ -424,7 +442,9 @@ async fn scope_prefixes_every_route_of_its_module() {
     let table = router.route_table();
     for path in ["/api/v1/shelves/<id>", "/api/v1/admin/stats", "/unscoped"] {
         assert!(
-            table.lines().any(|line| line.split_whitespace().nth(1) == Some(path)),
+            table
+                .lines()
+                .any(|line| line.split_whitespace().nth(1) == Some(path)),
             "{table}"
         );
     }
@@ -447,7 +467,10 @@ async fn scope_prefixes_every_route_of_its_module() {
     let shelf = routemark::routes()
         .find(|r| r.path() == "/api/v1/shelves/<id>")
         .unwrap();
-    assert_eq!((shelf.module_path(), shelf.name()), ("new_user::v1", "shelf"));
+    assert_eq!(
+        (shelf.module_path(), shelf.name()),
+        ("new_user::v1", "shelf")
+    );
     server.shutdown().await;
 }
 
@@ -457,14 +480,33 @@ async fn scope_prefixes_every_route_of_its_module() {
 async fn arguments_are_extracted_in_argument_order() {
     let server = spawn(App::new().build().unwrap()).await;
     let send = |method: &str, path: &str, token: bool| {
-        let auth = if token { "authorization: Bearer t\r\n" } else { "" };
+        let auth = if token {
+            "authorization: Bearer t\r\n"
+        } else {
+            ""
+        };
         format!("{method} {path} HTTP/1.1\r\nHost: test\r\n{auth}\r\n").into_bytes()
     };
     for (method, token, status, body) in [
         ("DELETE", false, 401, "missing token"),
-        ("DELETE", true, 400, "path parameter `id` must be `u64`: invalid digit found in string"),
-        ("PUT", false, 400, "path parameter `id` must be `u64`: invalid digit found in string"),
-        ("PUT", true, 400, "path parameter `id` must be `u64`: invalid digit found in string"),
+        (
+            "DELETE",
+            true,
+            400,
+            "path parameter `id` must be `u64`: invalid digit found in string",
+        ),
+        (
+            "PUT",
+            false,
+            400,
+            "path parameter `id` must be `u64`: invalid digit found in string",
+        ),
+        (
+            "PUT",
+            true,
+            400,
+            "path parameter `id` must be `u64`: invalid digit found in string",
+        ),
     ] {
         let res = raw(server.addr, &send(method, "/shelves/abc", token)).await;
         assert_eq!(res.statuses(), [status], "{method} {token}: {}", res.text);

@@ -163,16 +163,14 @@ impl<'a> Arg<'a> {
         let ty = &*typed.ty;
         // Rule: `_path` binds `<path>`, as Rust spells a binding that may go unused, unless
         // another argument is named `path` exactly.
-        let param_name = name.as_deref().map(|name| {
-            match name.strip_prefix('_') {
-                Some(bare)
-                    if !bare.is_empty()
-                        && !names.iter().any(|other| other.as_deref() == Some(bare)) =>
-                {
-                    bare
-                }
-                _ => name,
+        let param_name = name.as_deref().map(|name| match name.strip_prefix('_') {
+            Some(bare)
+                if !bare.is_empty()
+                    && !names.iter().any(|other| other.as_deref() == Some(bare)) =>
+            {
+                bare
             }
+            _ => name,
         });
         let binding = template
             .zip(param_name)

@@ -62,8 +62,8 @@ pub(crate) use param::{decode_param, type_label, unsafe_path};
 
 use crate::Body;
 use crate::request::RequestParts;
-use crate::route::StateRequirement;
 use crate::response::{IntoResponse, Response};
+use crate::route::StateRequirement;
 
 /// An extractor built from the request head, without reading the body. Any number of them
 /// may appear among a handler's arguments, in any position.

@@ -7,6 +7,7 @@
 #![allow(clippy::result_large_err)]
 
 mod call;
+mod call_n;
 
 pub use core::any::{TypeId, type_name};
 pub use inventory;
@@ -16,6 +17,7 @@ pub use crate::extract::marker::{HeadPosition, ViaBody, ViaParts};
 pub use crate::route::{HandlerFuture, OptionsDecl, Route, RouteDecl, StateRequirement};
 pub use crate::{Body, RequestParts, Response};
 pub use call::*;
+pub use call_n::*;
 
 use crate::extract::{FromParam, decode_param, type_label, unsafe_path};
 use crate::response::{HttpError, IntoResponse};

@@ -29,7 +29,8 @@
 //!
 //! with `content-type: application/json`. `error` is the status's reason phrase; `message`
 //! says what was wrong, in the voice of a compiler message, naming the parameter or header
-//! at fault.
+//! at fault. [`App::catch`](crate::App::catch) renders every one of them, and those handlers
+//! return, in the application's own format instead.
 //!
 //! Requests that cannot be parsed at all (malformed request line or headers: 400; header
 //! section too large or too many headers: 431; target over 64 KiB: 414) are answered by

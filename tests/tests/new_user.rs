@@ -37,6 +37,14 @@ fn teapot() -> Result<String, HttpError> {
     Err(HttpError::new(StatusCode::IM_A_TEAPOT, "short and stout"))
 }
 
+#[route(GET "/conflict")]
+fn conflict() -> (StatusCode, HttpError) {
+    (
+        StatusCode::CONFLICT,
+        HttpError::bad_request("already there"),
+    )
+}
+
 #[route(GET "/plain-404")]
 fn plain_404() -> (StatusCode, &'static str) {
     (StatusCode::NOT_FOUND, "not an HttpError")
@@ -196,6 +204,11 @@ async fn catcher_renders_every_http_error_answer() {
             post("/books", "application/json", "{"),
             400,
             r#"{"code":400,"detail":"request body is not valid JSON: EOF while parsing an object at line 1 column 1"}"#.into(),
+        ),
+        (
+            get("/conflict"),
+            409,
+            r#"{"code":409,"detail":"already there"}"#.into(),
         ),
         (
             get("/teapot"),

@@ -49,9 +49,13 @@ impl Catcher {
 
     #[cold]
     fn render_error(&self, mut response: Response) -> Response {
-        let Some(error) = response.extensions_mut().remove::<HttpError>() else {
+        let Some(mut error) = response.extensions_mut().remove::<HttpError>() else {
             return response;
         };
+        // `(StatusCode::CONFLICT, HttpError::bad_request(..))`: the status sent wins.
+        if error.status() != response.status() {
+            error = HttpError::new(response.status(), error.message().to_owned());
+        }
         let mut rendered = (self.0)(error);
         let headers = rendered.headers_mut();
         for name in KEPT_HEADERS {

@@ -104,6 +104,8 @@ impl fmt::Debug for StateRequirement {
 pub struct RouteDecl {
     pub methods: MethodSet,
     pub path: &'static str,
+    /// Called with a request without route (a probe from `Route::state`), it must answer at
+    /// once with the `DeclaredState` of its extractors and run nothing, as `callN` does.
     pub handler: HandlerFn,
     pub name: &'static str,
     pub module_path: &'static str,

@@ -148,6 +148,11 @@ fn put_shelf(id: u64, _auth: Bearer) -> String {
     format!("put {id}")
 }
 
+#[route(POST "/notes")]
+fn note(_auth: Bearer, routemark::Text(text): routemark::Text) -> String {
+    format!("note {text}")
+}
+
 /// The application's own error format, as an API with one would write it.
 fn problem(err: HttpError) -> (StatusCode, Json<serde_json::Value>) {
     let body = serde_json::json!({ "code": err.status().as_u16(), "detail": err.message() });
@@ -531,4 +536,20 @@ async fn arguments_are_extracted_in_argument_order() {
     let res = raw(server.addr, &send("PUT", "/shelves/7", false)).await;
     assert_eq!(res.statuses(), [401]);
     server.shutdown().await;
+}
+
+/// `TestClient` sends what a handler reads: `text` a `Text` body, `bearer` a token; and it
+/// runs the application as built, layers and catcher included.
+#[tokio::test]
+async fn test_client_helpers_and_the_built_application() {
+    let app = caught_app().layer(tower::layer::util::Identity::new());
+    let client = routemark::testing::TestClient::new(app.build().unwrap());
+    let res = client.post("/notes").bearer("t").text("hi").send().await;
+    assert_eq!(
+        (res.status(), res.text()),
+        (StatusCode::OK, "note hi".to_owned())
+    );
+    let res = client.post("/notes").text("hi").send().await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(res.text(), r#"{"code":401,"detail":"missing token"}"#);
 }

@@ -6,10 +6,12 @@ use std::time::Duration;
 use tokio::net::ToSocketAddrs;
 use tower::Layer;
 
+use crate::dispatch::answers::Catcher;
 use crate::dispatch::{RouterConfig, TrailingSlash};
 use crate::error::{BuildError, Error};
 use crate::observe::{Check, Health, Observe, ObserveConfig};
 use crate::request::StateMap;
+use crate::response::{HttpError, IntoResponse};
 use crate::route::{Route, routes};
 use crate::server::Server;
 use crate::service::entry::{Nest, Recipe};
@@ -152,6 +154,41 @@ impl App {
     #[must_use]
     pub fn max_uri_len(mut self, bytes: usize) -> App {
         self.config.max_uri_len = bytes;
+        self
+    }
+
+    /// Renders every [`HttpError`] answer with `catcher`, so that an API answers its errors
+    /// in one format of its own.
+    ///
+    /// Caught: the framework's answers (`400` for a bad parameter, query or framing, `404`,
+    /// `405`, `408` and `413` of a body, `414`, `415`, `422`, `500` of a panic or missing
+    /// state, `503` of a handler timeout) and the `HttpError`s handlers and extractors
+    /// return. Not caught: the health probes, answers of layers and mounted services that
+    /// are not `HttpError`s, and what hyper answers before routing (a malformed request,
+    /// `431`), which have no body. The catcher's answer keeps the `connection`, `allow` and
+    /// `retry-after` headers of the framework's answer unless it sets them, and the error's
+    /// status unless it sets another (a catcher answering a `String` for a `404` still
+    /// answers `404`, as Rocket's catchers do). Without a catcher, errors keep the JSON format of [`HttpError`]; a second call replaces the
+    /// first.
+    ///
+    /// ```
+    /// use routemark::{App, HttpError, Json};
+    ///
+    /// let app = App::new().catch(|err: HttpError| {
+    ///     let body = serde_json::json!({ "code": err.status().as_u16(), "detail": err.message() });
+    ///     (err.status(), Json(body))
+    /// });
+    /// # let _ = app;
+    /// ```
+    #[must_use]
+    pub fn catch<F, R>(mut self, catcher: F) -> App
+    where
+        F: Fn(HttpError) -> R + Clone + Send + Sync + 'static,
+        R: IntoResponse,
+    {
+        self.config.catcher = Some(Catcher::new(Arc::new(move |err| {
+            catcher(err).into_response()
+        })));
         self
     }
 
@@ -475,7 +512,7 @@ pub fn check() -> Result<(), BuildError> {
     let needs: Vec<_> = app
         .routes
         .iter()
-        .flat_map(|r| r.state().iter().map(crate::StateRequirement::type_id))
+        .flat_map(|r| r.state().into_iter().map(|need| need.type_id()))
         .collect();
     for type_id in needs {
         app.state.insert_placeholder(type_id);

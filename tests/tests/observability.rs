@@ -844,3 +844,32 @@ async fn requests_through_layers_and_nested_services_are_counted_by_route() {
     assert_eq!(count("", 404), Some(1.0));
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_catcher_does_not_reshape_probes_and_panics_stay_counted() {
+    let router = app()
+        .catch(|error: routemark::HttpError| format!("caught {}", error.status().as_u16()))
+        .readiness_check("down", || async { Err::<(), _>("no") })
+        .build()
+        .unwrap();
+    let server = spawn(router).await;
+    assert_eq!(
+        get(&server.url("/readyz")).await,
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "readyz check failed\n".into()
+        )
+    );
+    let (status, body) = get(&server.url("/obs/panic")).await;
+    assert_eq!(
+        (status, body.as_str()),
+        (StatusCode::INTERNAL_SERVER_ERROR, "caught 500")
+    );
+    assert_eq!(
+        get(&server.url("/nope")).await,
+        (StatusCode::NOT_FOUND, "caught 404".into())
+    );
+    let text = get(&server.url("/metrics")).await.1;
+    assert_eq!(sample(&text, "routemark_panics_total"), Some(1.0), "{text}");
+    server.shutdown().await;
+}

@@ -51,6 +51,8 @@ pub(crate) struct RouterConfig {
     pub(crate) trailing_slash: TrailingSlash,
     pub(crate) handler_timeout: Duration,
     pub(crate) max_uri_len: usize,
+    /// `App::catch`: renders every `HttpError` answer; `None` leaves them as they are.
+    pub(crate) catcher: Option<answers::Catcher>,
 }
 
 impl Default for RouterConfig {
@@ -60,6 +62,21 @@ impl Default for RouterConfig {
             trailing_slash: TrailingSlash::Strict,
             handler_timeout: Duration::from_secs(30),
             max_uri_len: 8 << 10,
+            catcher: None,
+        }
+    }
+}
+
+impl Router {
+    /// The answer as it leaves the router: through the catcher, if the application has one
+    /// and this is not the router inside the `App::layer` stack (the outer one catches, once,
+    /// after the layers). Without a catcher, one branch.
+    #[inline(always)]
+    fn caught(&self, response: Response) -> Response {
+        match &self.inner.shared.recipe.config.catcher {
+            // The answer's extensions are kept: a panic or timeout stays counted as one.
+            Some(catcher) if !self.inner.behind_layers => catcher.render(response),
+            _ => response,
         }
     }
 }
@@ -98,7 +115,7 @@ impl Router {
             match validate::check(&head, shared.recipe.config.max_uri_len) {
                 Ok(client_id) => client_id,
                 Err(rejected) => {
-                    let response = rejected.answer();
+                    let response = self.caught(rejected.answer());
                     span::answered(&head, None, response.status());
                     record(metrics, started, None, method_index, &response);
                     return Ok(response);
@@ -121,6 +138,7 @@ impl Router {
                 call.instrument(request_span.clone()).await
             };
             let handle = response.extensions_mut().remove::<MetricsHandle>();
+            let response = self.caught(response);
             span::record_status(&request_span, response.status());
             record(
                 metrics,
@@ -268,7 +286,8 @@ impl Router {
             }
         };
         drop(active);
-        let mut response = response;
+        // The catcher first: the metrics count the status the client gets.
+        let mut response = self.caught(response);
         if inner.behind_layers {
             if let Some(handle) = handle
                 && observe.metrics.is_some()

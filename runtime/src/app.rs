@@ -44,6 +44,7 @@ pub struct App {
     readiness: Vec<Check>,
     liveness: Vec<Check>,
     check_timeout: Duration,
+    overlay_file: Option<std::path::PathBuf>,
 }
 
 impl std::fmt::Debug for App {
@@ -110,6 +111,7 @@ impl App {
             readiness: Vec::new(),
             liveness: Vec::new(),
             check_timeout: Duration::from_secs(1),
+            overlay_file: None,
         }
     }
 
@@ -369,6 +371,18 @@ impl App {
         self
     }
 
+    /// Applies the overlay in `path` (JSON; see the README's "Changing routes at run time")
+    /// when the app is built, and watches it while it serves: a change is applied within a
+    /// second, once the file has stopped changing; an invalid change is rejected whole and
+    /// the table in force keeps serving. A missing or empty file is an empty overlay. The
+    /// environment variable `ROUTEMARK_OVERLAY_FILE` does the same without code (this call
+    /// wins).
+    #[must_use]
+    pub fn overlay_file(mut self, path: impl Into<std::path::PathBuf>) -> App {
+        self.overlay_file = Some(path.into());
+        self
+    }
+
     /// The routes of the application, sorted by crate, path and location.
     pub fn routes(&self) -> &[&'static Route] {
         &self.routes
@@ -394,7 +408,34 @@ impl App {
             )),
         };
         let table = recipe.build(&self.routes)?;
-        Ok(Router::new(table, recipe, &self.layers))
+        let router = Router::new(table, recipe, &self.layers);
+        let overlay_file = self
+            .overlay_file
+            .or_else(|| std::env::var_os("ROUTEMARK_OVERLAY_FILE").map(Into::into));
+        if let Some(path) = overlay_file {
+            let problem = |problems: Vec<String>| {
+                BuildError::new(vec![crate::error::Problem::Overlay {
+                    source: format!("file `{}`", path.display()),
+                    problems,
+                }])
+            };
+            let content = crate::overlay::file::read(&path)
+                .map_err(|e| problem(vec![format!("cannot read it: {e}")]))?;
+            router
+                .apply_overlay(
+                    crate::overlay::file::overlay_text(&content),
+                    &crate::overlay::file::revision(&content),
+                )
+                .map_err(|problems| problem(problems.iter().map(ToString::to_string).collect()))?;
+            *router
+                .inner
+                .shared
+                .overlay
+                .file
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = Some((path, content));
+        }
+        Ok(router)
     }
 
     /// Builds the router, prints the route table, listens on `addr` and serves until

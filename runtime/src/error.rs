@@ -148,6 +148,14 @@ pub enum Problem {
         /// What is wrong, naming the other side of a conflict.
         message: String,
     },
+    /// The overlay given at start-up (`App::overlay_file`, `ROUTEMARK_OVERLAY_FILE`) does not
+    /// fit the routes.
+    Overlay {
+        /// Where it came from.
+        source: String,
+        /// Every reason.
+        problems: Vec<String>,
+    },
     /// A route is declared on a path the framework serves on the main listener (a probe,
     /// `/metrics`).
     ReservedPath {
@@ -208,6 +216,13 @@ impl fmt::Display for Problem {
             ),
             Problem::InvalidPath { route, message } => {
                 write!(f, "error: {message}\n  {}", describe(route))
+            }
+            Problem::Overlay { source, problems } => {
+                write!(f, "error: the overlay {source} is rejected:")?;
+                for problem in problems {
+                    write!(f, "\n  {problem}")?;
+                }
+                Ok(())
             }
             Problem::ReservedPath { route, path } => write!(
                 f,

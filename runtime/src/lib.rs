@@ -138,6 +138,7 @@ mod dispatch;
 mod error;
 pub mod extract;
 mod observe;
+pub mod overlay;
 mod request;
 mod response;
 mod route;

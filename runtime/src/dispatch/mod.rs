@@ -26,7 +26,7 @@ use crate::request::RequestParts;
 use crate::response::Response;
 use crate::route::Route;
 use crate::router::{Lookup, ParamRanges};
-use crate::service::entry::{Entry, RouteMatch, Table};
+use crate::service::entry::{Entry, RouteEntry, RouteMatch, Table};
 use crate::service::{MatchedRoute, OriginalUri, RouteService, Router};
 use answers::Failed;
 
@@ -106,7 +106,10 @@ impl Router {
             observe.metrics.as_deref()
         };
         let started = metrics.map(|_| Instant::now());
-        let method_index = metrics::method_index(&head.method);
+        let method_index = match metrics {
+            Some(_) => metrics::method_index(&head.method),
+            None => 0,
+        };
         let active = metrics.map(|m| m.server.active(method_index));
         let client_id = if inner.behind_layers {
             // Checked before the layers; what they changed since is theirs.
@@ -162,13 +165,13 @@ impl Router {
             } => {
                 let request_span = span::request_span(
                     &head.method,
-                    Some(route.path_without_query()),
+                    Some(route),
                     &head.uri,
                     &head.headers,
                     client_id.as_ref(),
                 );
                 if inner.behind_layers {
-                    span::name_current(&head.method, route.path_without_query());
+                    span::name_current(&head.method, route);
                 }
                 // Built whole, in place: the parameters are not written twice.
                 let parts = RequestParts {
@@ -178,14 +181,12 @@ impl Router {
                     route: Some(route),
                     body_limit,
                 };
-                let started = run::start(route, parts, body);
+                // In the span only when a subscriber wants it: then the handler's boxed
+                // future is wrapped, and the path without one stays as it was.
+                let started = run::start(route, parts, body).in_span(&request_span);
                 let timeout = shared.recipe.config.handler_timeout;
-                let finish = run::finish(started, route, method, timeout, client_id.as_ref());
-                let mut response = if request_span.is_disabled() {
-                    finish.await
-                } else {
-                    finish.instrument(request_span.clone()).await
-                };
+                let mut response =
+                    run::finish(started, route, method, timeout, client_id.as_ref()).await;
                 span::record_status(&request_span, response.status());
                 if shared.layered {
                     response.extensions_mut().insert(MatchedRoute::new(route));
@@ -201,13 +202,13 @@ impl Router {
             } => {
                 let request_span = span::request_span(
                     &head.method,
-                    Some(route.path_without_query()),
+                    Some(route),
                     &head.uri,
                     &head.headers,
                     client_id.as_ref(),
                 );
                 if inner.behind_layers {
-                    span::name_current(&head.method, route.path_without_query());
+                    span::name_current(&head.method, route);
                 }
                 let mut request = http::Request::from_parts(head, body);
                 let extensions = request.extensions_mut();
@@ -384,22 +385,30 @@ fn find(table: &Table, head: &Parts, config: &RouterConfig) -> Routed {
         Lookup::Found {
             value: Entry::Route(entry),
             params,
-        } => match &entry.layered {
-            None => Routed::Handler {
-                route: entry.route,
-                method,
-                params: params.into_ranges(),
-                body_limit: entry.body_limit,
-                metrics: entry.metrics.clone(),
-            },
-            Some(service) => Routed::Layered {
-                route: entry.route,
-                method,
-                params: params.into_ranges(),
-                service: service.clone(),
-                metrics: entry.metrics.clone(),
-            },
-        },
+        } => {
+            // A split route's request may go to another route's handler (same parameters).
+            let (route, metrics) = if entry.splits.is_empty() {
+                (entry.route, entry.metrics.clone())
+            } else {
+                split(entry, method, &head.headers)
+            };
+            match &entry.layered {
+                None => Routed::Handler {
+                    route,
+                    method,
+                    params: params.into_ranges(),
+                    body_limit: entry.body_limit,
+                    metrics,
+                },
+                Some(service) => Routed::Layered {
+                    route,
+                    method,
+                    params: params.into_ranges(),
+                    service: service.clone(),
+                    metrics,
+                },
+            }
+        }
         Lookup::Found {
             value: Entry::Nested(nested),
             ..
@@ -422,6 +431,19 @@ fn find(table: &Table, head: &Parts, config: &RouterConfig) -> Routed {
             Routed::Answer(answers::method_not_allowed(&head.method, allow))
         }
         Lookup::NotFound => not_found(table, head, config),
+    }
+}
+
+/// The route (and metrics handle) a split entry's request goes to.
+#[cold]
+fn split(
+    entry: &RouteEntry,
+    method: Method,
+    headers: &http::HeaderMap,
+) -> (&'static Route, Option<Arc<RouteMetrics>>) {
+    match entry.splits.iter().find(|(m, _)| *m == method) {
+        Some((_, splitter)) => splitter.pick(headers),
+        None => (entry.route, entry.metrics.clone()),
     }
 }
 

@@ -10,8 +10,9 @@ use crate::response::Response;
 use crate::service::Shared;
 use crate::service::entry::Table;
 
-/// The live table as JSON: one object per route, in the start-up table's order.
-pub(crate) fn routes_json(table: &Table) -> String {
+/// The live table as JSON: one object per route, in the start-up table's order, and the
+/// overlay in force.
+pub(crate) fn routes_json(table: &Table, overlay: &crate::overlay::Overlay) -> String {
     let routes: Vec<serde_json::Value> = table
         .descriptors
         .iter()
@@ -37,8 +38,8 @@ pub(crate) fn routes_json(table: &Table) -> String {
             })
         })
         .collect();
-    let mut json = serde_json::to_string_pretty(&serde_json::json!({ "routes": routes }))
-        .unwrap_or_else(|_| "{}".to_owned());
+    let view = serde_json::json!({ "routes": routes, "overlay": overlay.to_json() });
+    let mut json = serde_json::to_string_pretty(&view).unwrap_or_else(|_| "{}".to_owned());
     json.push('\n');
     json
 }
@@ -82,7 +83,7 @@ pub(crate) fn service(
                     request.uri().query(),
                     request.headers().get(http::header::ACCEPT),
                     check,
-                    Some(&table),
+                    Some((&table, &shared.overlay)),
                 )
                 .await)
         }

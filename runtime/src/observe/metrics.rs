@@ -254,6 +254,8 @@ pub(crate) struct ServerMetrics {
     closes: [AtomicU64; CloseReason::ALL.len()],
     pub(crate) panics: AtomicU64,
     pub(crate) handler_timeouts: AtomicU64,
+    pub(crate) overlay_applied: AtomicU64,
+    pub(crate) overlay_rejected: AtomicU64,
     active: [AtomicI64; METHOD_LABELS.len()],
 }
 
@@ -428,6 +430,21 @@ impl Collector for MetricsCollector {
             for reason in CloseReason::ALL {
                 let labels = [("reason", reason.label())];
                 ConstCounter::new(server.closes(reason)).encode(family.encode_family(&labels)?)?;
+            }
+        }
+        {
+            let mut family = encoder.encode_descriptor(
+                "routemark_overlay_reloads",
+                "Overlay changes, applied or rejected (the table in force kept serving).",
+                None,
+                MetricType::Counter,
+            )?;
+            for (result, value) in [
+                ("applied", &server.overlay_applied),
+                ("rejected", &server.overlay_rejected),
+            ] {
+                ConstCounter::new(value.load(Relaxed))
+                    .encode(family.encode_family(&[("result", result)])?)?;
             }
         }
         for (name, help, value) in [

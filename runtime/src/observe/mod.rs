@@ -122,7 +122,7 @@ impl Observe {
         query: Option<&str>,
         accept: Option<&HeaderValue>,
         check: Option<&str>,
-        table: Option<&Table>,
+        table: Option<(&Table, &crate::overlay::Overlay)>,
     ) -> Response {
         if method != HttpMethod::GET && method != HttpMethod::HEAD {
             return crate::dispatch::answers::method_not_allowed(
@@ -182,7 +182,10 @@ impl Observe {
                 ),
             },
             Builtin::Routes => {
-                let json = table.map_or_else(|| "[]".to_owned(), admin::routes_json);
+                let json = table.map_or_else(
+                    || "{}".to_owned(),
+                    |(table, overlay)| admin::routes_json(table, overlay),
+                );
                 text(StatusCode::OK, json, "application/json")
             }
         };

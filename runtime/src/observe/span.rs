@@ -16,22 +16,24 @@ pub(crate) const TARGET: &str = "routemark::request";
 #[inline]
 pub(crate) fn request_span(
     method: &http::Method,
-    template: Option<&str>,
+    route: Option<&'static crate::route::Route>,
     uri: &http::Uri,
     headers: &http::HeaderMap,
     request_id: Option<&HeaderValue>,
 ) -> Span {
+    // The field values are computed only when a subscriber wants the span.
+    let template = || route.map(crate::route::Route::path_without_query);
     let span = tracing::info_span!(
         target: TARGET,
         "request",
-        otel.name = %match template {
+        otel.name = %match template() {
             Some(template) => format!("{method} {template}"),
             None => method.to_string(),
         },
         otel.kind = "server",
         otel.status_code = Empty,
         http.request.method = %method,
-        http.route = template.unwrap_or(""),
+        http.route = template().unwrap_or(""),
         url.path = uri.path(),
         url.scheme = uri.scheme_str().unwrap_or("http"),
         url.query = uri.query(),
@@ -48,11 +50,15 @@ pub(crate) fn request_span(
 }
 
 /// Records the answer's status on the span; a `5xx` marks it as an error.
-#[inline]
+#[inline(always)]
 pub(crate) fn record_status(span: &Span, status: http::StatusCode) {
-    if span.is_disabled() {
-        return;
+    if !span.is_disabled() {
+        record_enabled(span, status);
     }
+}
+
+#[cold]
+fn record_enabled(span: &Span, status: http::StatusCode) {
     span.record("http.response.status_code", i64::from(status.as_u16()));
     if status.is_server_error() {
         span.record("otel.status_code", "ERROR");
@@ -61,11 +67,12 @@ pub(crate) fn record_status(span: &Span, status: http::StatusCode) {
 
 /// Names the current span after the route, from the router behind the `App::layer` stack
 /// (the span was opened in front of the layers, before the route was known).
-pub(crate) fn name_current(method: &http::Method, template: &str) {
+pub(crate) fn name_current(method: &http::Method, route: &'static crate::route::Route) {
     let current = Span::current();
     if current.is_disabled() || current.metadata().is_none_or(|m| m.target() != TARGET) {
         return;
     }
+    let template = route.path_without_query();
     current.record("otel.name", format!("{method} {template}"));
     current.record("http.route", template);
 }

@@ -358,6 +358,22 @@ impl Server {
         // other services made LLVM stop inlining it: +200 instructions per request).
         let router = Router::serving(service);
         let observe = router.inner.shared.recipe.observe.clone();
+        // The overlay file, watched while the server runs.
+        let watched = router
+            .inner
+            .shared
+            .overlay
+            .file
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        let _watcher = watched.map(|(path, seen)| {
+            AbortOnDrop(tokio::spawn(crate::overlay::file::watch(
+                router.clone(),
+                path,
+                seen,
+            )))
+        });
         let config = Arc::new(self.config);
         let graceful = Graceful::default();
         let permits = Arc::new(Semaphore::new(config.max_connections));
@@ -465,6 +481,15 @@ impl Server {
     }
 }
 
+/// A background task of the server, stopped with it.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 /// Counts a connection's close when its task ends, however it ends.
 struct CountedClose {
     metrics: Option<Arc<Metrics>>,
@@ -514,16 +539,12 @@ fn connection_service(
 + Send
 + 'static {
     hyper::service::service_fn(move |request: http::Request<Incoming>| {
-        // This connection's own: cloning it touches no other core's cache line.
-        let fate = fate.clone();
-        router.clone().dispatch(request, move |body| {
-            // A request without a body (most of them) has nothing to time: skip the two
-            // timers and the allocations of the wrapper.
-            if http_body::Body::is_end_stream(&body) {
-                Body::empty()
-            } else {
-                Body::new(TimedBody::new(body, body_idle_timeout, body_timeout, fate))
-            }
+        // A request without a body (most of them) has nothing to time: no timers, no
+        // wrapper, and no clone of the connection's `Fate`.
+        let fate = (!http_body::Body::is_end_stream(request.body())).then(|| fate.clone());
+        router.clone().dispatch(request, move |body| match fate {
+            None => Body::empty(),
+            Some(fate) => Body::new(TimedBody::new(body, body_idle_timeout, body_timeout, fate)),
         })
     })
 }

@@ -13,9 +13,12 @@ use crate::Body;
 use crate::dispatch::{RouterConfig, run, validate};
 use crate::error::{BuildError, Problem, describe};
 use crate::observe::{Builtin, Observe, RouteMetrics};
+use crate::overlay::model::{Plan, key as overlay_key};
+use crate::overlay::split::Splitter;
 use crate::request::{RequestParts, StateMap};
 use crate::route::Route;
 use crate::router::{ParamRanges, RouteTable, RouteTableBuilder};
+use std::collections::HashMap;
 
 /// One route of the live table: the descriptor with what the application adds to it.
 pub(crate) struct RouteEntry {
@@ -27,6 +30,8 @@ pub(crate) struct RouteEntry {
     pub(crate) layered: Option<RouteService>,
     /// The route's request metrics, resolved once (`None` when metrics are off).
     pub(crate) metrics: Option<Arc<RouteMetrics>>,
+    /// The overlay's traffic splits, by method; empty (no allocation) without one.
+    pub(crate) splits: Box<[(Method, Arc<Splitter>)]>,
 }
 
 /// A service mounted under a prefix.
@@ -85,17 +90,37 @@ impl Recipe {
     /// Builds the table of `routes`, or reports every problem: paths that do not parse,
     /// conflicts (between routes, and with nested services), `State<T>` never provided.
     pub(crate) fn build(&self, routes: &[&'static Route]) -> Result<Table, BuildError> {
+        self.build_overlaid(routes, &Plan::default(), &mut HashMap::new())
+    }
+
+    /// [`build`](Self::build) with an overlay's plan: disabled methods left out, aliases
+    /// added, splits attached. `splitters` holds the live table's split choosers on the way
+    /// in (one whose weights did not change keeps its counters) and the new table's on the
+    /// way out.
+    pub(crate) fn build_overlaid(
+        &self,
+        routes: &[&'static Route],
+        plan: &Plan,
+        splitters: &mut HashMap<(usize, Method), Arc<Splitter>>,
+    ) -> Result<Table, BuildError> {
         let mut problems = Vec::new();
         let mut builder = RouteTableBuilder::new();
         let mut origins = Vec::new();
+        let mut kept = HashMap::new();
         for &route in routes {
+            let methods: MethodSet = route
+                .methods()
+                .iter()
+                .filter(|&m| !plan.disabled.contains(&overlay_key(route, m)))
+                .collect();
+            if methods.is_empty() {
+                continue;
+            }
             match PathTemplate::parse(route.path()) {
                 Ok(template) => {
-                    builder.insert_owned(
-                        route.methods(),
-                        template,
-                        Entry::Route(self.entry(route)),
-                    );
+                    let mut entry = self.entry(route);
+                    entry.splits = self.splits(route, plan, splitters, &mut kept);
+                    builder.insert_owned(methods, template, Entry::Route(entry));
                     origins.push(Origin::Route(route));
                 }
                 Err(errors) => problems.push(Problem::InvalidPath {
@@ -129,6 +154,18 @@ impl Recipe {
                 // Every method: a nested service answers them all.
                 builder.insert_owned(Method::ALL.into_iter().collect(), template, entry);
                 origins.push(Origin::Nest(index));
+            }
+        }
+        *splitters = kept;
+        for alias in &plan.aliases {
+            // Validated by the plan: it parses and binds the target's parameters.
+            if let Ok(template) = PathTemplate::parse(&alias.identity.template) {
+                builder.insert_owned(
+                    MethodSet::single(alias.identity.method),
+                    template,
+                    Entry::Route(self.entry(alias.target)),
+                );
+                origins.push(Origin::Route(alias.target));
             }
         }
         for (path, builtin) in self.observe.builtins_on_main() {
@@ -226,6 +263,36 @@ impl Recipe {
         }
     }
 
+    /// The split choosers of `route`'s methods in `plan`: the old one when its weights are
+    /// the same (its counters go on), else a new one.
+    fn splits(
+        &self,
+        route: &'static Route,
+        plan: &Plan,
+        old: &HashMap<(usize, Method), Arc<Splitter>>,
+        kept: &mut HashMap<(usize, Method), Arc<Splitter>>,
+    ) -> Box<[(Method, Arc<Splitter>)]> {
+        if plan.splits.is_empty() {
+            return Box::default();
+        }
+        route
+            .methods()
+            .iter()
+            .filter_map(|method| {
+                let key = overlay_key(route, method);
+                let split = plan.splits.get(&key)?;
+                let handle = |r: &'static Route| self.observe.metrics.as_ref().map(|m| m.route(r));
+                let fresh = Splitter::new(route, &split.targets, split.sticky.clone(), handle);
+                let splitter = match old.get(&key) {
+                    Some(old) if old.same_as(&fresh) => old.clone(),
+                    _ => Arc::new(fresh),
+                };
+                kept.insert(key, splitter.clone());
+                Some((method, splitter))
+            })
+            .collect()
+    }
+
     /// The entry of `route`: its limits and the route layers that select it.
     fn entry(&self, route: &'static Route) -> RouteEntry {
         let body_limit = route.body_limit().unwrap_or(self.config.body_limit);
@@ -248,6 +315,7 @@ impl Recipe {
             body_limit,
             layered,
             metrics: self.observe.metrics.as_ref().map(|m| m.route(route)),
+            splits: Box::default(),
         }
     }
 }

@@ -18,7 +18,8 @@ use std::convert::Infallible;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, PoisonError};
 use std::task::{Context, Poll};
 
 use arc_swap::ArcSwap;
@@ -33,6 +34,7 @@ pub use matched::{MatchedRoute, OriginalUri};
 
 use crate::dispatch::RouterConfig;
 use crate::error::BuildError;
+use crate::overlay::OverlayProblem;
 use crate::response::Response;
 use crate::route::Route;
 use crate::{Body, BoxError};
@@ -97,6 +99,8 @@ pub(crate) struct Shared {
     /// Whether the application has any layer: only then is [`MatchedRoute`] put into the
     /// response extensions (an allocation per request).
     pub(crate) layered: bool,
+    /// The overlay in force, and what the last change did.
+    pub(crate) overlay: crate::overlay::Overlay,
 }
 
 impl fmt::Debug for Router {
@@ -115,6 +119,7 @@ impl Router {
             live: ArcSwap::from_pointee(table),
             layered: !global_layers.is_empty() || !recipe.route_layers.is_empty(),
             recipe,
+            overlay: crate::overlay::Overlay::default(),
         });
         let global = (!global_layers.is_empty()).then(|| {
             let routing = Router {
@@ -169,6 +174,7 @@ impl Router {
                     live: ArcSwap::from_pointee(table),
                     recipe,
                     layered: true,
+                    overlay: crate::overlay::Overlay::default(),
                 }),
                 global: slot.map(|service| (RouteService::new(service), "the served service")),
                 behind_layers: false,
@@ -227,9 +233,100 @@ impl Router {
         routes: impl IntoIterator<Item = &'static Route>,
     ) -> Result<(), BuildError> {
         let shared = &self.inner.shared;
-        let table = shared.recipe.build(&crate::app::sorted(routes))?;
+        let _rebuild = shared
+            .overlay
+            .rebuild
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        // The overlay in force applies to the new routes too (it must still fit them).
+        let mut state = shared.overlay.state();
+        let mut splitters = state.splitters.clone();
+        let table = shared.recipe.build_overlaid(
+            &crate::app::sorted(routes),
+            &state.plan,
+            &mut splitters,
+        )?;
+        state.splitters = splitters;
         shared.live.store(Arc::new(table));
         Ok(())
+    }
+
+    /// Applies an overlay (JSON, see the README's "Changing routes at run time") to the
+    /// compiled routes: checks it as a whole, builds the table it describes with the same
+    /// checks as [`App::build`](crate::App::build), and swaps it in. `revision` names the
+    /// change in logs and in the admin view (a file's hash, an etcd revision). An empty
+    /// overlay (`{}` or `{"routes": {}}`) returns to the compiled table.
+    ///
+    /// # Errors
+    ///
+    /// Every problem found; the table in force keeps serving. The rejection is logged with
+    /// every reason, counted in `routemark_overlay_reloads_total{result="rejected"}` and
+    /// shown in the admin view.
+    pub fn apply_overlay(&self, json: &str, revision: &str) -> Result<(), Vec<OverlayProblem>> {
+        let shared = &self.inner.shared;
+        let _rebuild = shared
+            .overlay
+            .rebuild
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let routes = shared.live.load().descriptors.clone();
+        let built = crate::overlay::model::parse(json)
+            .and_then(|doc| crate::overlay::model::plan(&routes, &doc))
+            .and_then(|plan| {
+                let mut splitters = shared.overlay.state().splitters.clone();
+                let table = shared
+                    .recipe
+                    .build_overlaid(&routes, &plan, &mut splitters)
+                    .map_err(|e| {
+                        e.problems()
+                            .iter()
+                            .map(|p| OverlayProblem::Invalid(p.to_string()))
+                            .collect::<Vec<_>>()
+                    })?;
+                Ok((plan, table, splitters))
+            });
+        let metrics = shared.recipe.observe.metrics.as_deref();
+        let mut state = shared.overlay.state();
+        match built {
+            Ok((plan, table, splitters)) => {
+                shared.live.store(Arc::new(table));
+                state.plan = Arc::new(plan);
+                state.splitters = splitters;
+                state.revision = Some(revision.to_owned());
+                state.applied_count += 1;
+                if let Some(metrics) = metrics {
+                    metrics
+                        .server
+                        .overlay_applied
+                        .fetch_add(1, Ordering::Relaxed);
+                }
+                tracing::info!(revision, "overlay applied");
+                Ok(())
+            }
+            Err(problems) => {
+                let reasons: Vec<String> = problems.iter().map(ToString::to_string).collect();
+                tracing::warn!(
+                    revision,
+                    in_force = state.revision.as_deref().unwrap_or("none"),
+                    problems = %reasons.join("; "),
+                    "overlay rejected; the table in force keeps serving"
+                );
+                state.rejected = Some((revision.to_owned(), reasons));
+                state.rejected_count += 1;
+                if let Some(metrics) = metrics {
+                    metrics
+                        .server
+                        .overlay_rejected
+                        .fetch_add(1, Ordering::Relaxed);
+                }
+                Err(problems)
+            }
+        }
+    }
+
+    /// The revision of the overlay in force, if one was applied.
+    pub fn overlay_revision(&self) -> Option<String> {
+        self.inner.shared.overlay.state().revision.clone()
     }
 
     /// Answers one request.

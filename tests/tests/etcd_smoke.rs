@@ -30,7 +30,11 @@ async fn etcd_client_works_against_the_etcd_of_this_machine() {
     let mut stream = client
         .watch(
             "/p/",
-            Some(WatchOptions::new().with_prefix().with_start_revision(revision + 1)),
+            Some(
+                WatchOptions::new()
+                    .with_prefix()
+                    .with_start_revision(revision + 1),
+            ),
         )
         .await
         .unwrap();
@@ -38,7 +42,10 @@ async fn etcd_client_works_against_the_etcd_of_this_machine() {
         .txn(
             Txn::new()
                 .when([Compare::version("/p/a", etcd_client::CompareOp::Greater, 0)])
-                .and_then([TxnOp::put("/p/a", "10", None), TxnOp::put("/p/b", "20", None)]),
+                .and_then([
+                    TxnOp::put("/p/a", "10", None),
+                    TxnOp::put("/p/b", "20", None),
+                ]),
         )
         .await
         .unwrap();
@@ -48,16 +55,36 @@ async fn etcd_client_works_against_the_etcd_of_this_machine() {
         .iter()
         .map(|e| {
             let kv = e.kv().unwrap();
-            (kv.key_str().unwrap(), kv.value_str().unwrap(), kv.mod_revision())
+            (
+                kv.key_str().unwrap(),
+                kv.value_str().unwrap(),
+                kv.mod_revision(),
+            )
         })
         .collect();
-    assert_eq!(events, [("/p/a", "10", revision + 1), ("/p/b", "20", revision + 1)]);
+    assert_eq!(
+        events,
+        [("/p/a", "10", revision + 1), ("/p/b", "20", revision + 1)]
+    );
 
     // Watching from a compacted revision is refused with the compaction revision.
-    let now = client.get("/p/a", None).await.unwrap().header().unwrap().revision();
+    let now = client
+        .get("/p/a", None)
+        .await
+        .unwrap()
+        .header()
+        .unwrap()
+        .revision();
     client.compact(now, None).await.unwrap();
     let mut stale = client
-        .watch("/p/", Some(WatchOptions::new().with_prefix().with_start_revision(revision)))
+        .watch(
+            "/p/",
+            Some(
+                WatchOptions::new()
+                    .with_prefix()
+                    .with_start_revision(revision),
+            ),
+        )
         .await
         .unwrap();
     let refused = next(&mut stale).await;

@@ -26,7 +26,13 @@ impl Etcd {
     pub async fn start() -> Etcd {
         let client_port = free_port();
         let peer_port = free_port();
-        let dir = std::env::temp_dir().join(format!(
+        // tmpfs when there is one: etcd syncs every write.
+        let base = if std::path::Path::new("/dev/shm").is_dir() {
+            PathBuf::from("/dev/shm")
+        } else {
+            std::env::temp_dir()
+        };
+        let dir = base.join(format!(
             "routemark-etcd-{}-{client_port}",
             std::process::id()
         ));
@@ -82,13 +88,15 @@ impl Etcd {
         self.child = Some(child);
         let start = Instant::now();
         loop {
-            if let Ok(mut client) =
-                etcd_client::Client::connect([self.endpoint()], None).await
+            if let Ok(mut client) = etcd_client::Client::connect([self.endpoint()], None).await
                 && client.status().await.is_ok()
             {
                 return;
             }
-            assert!(start.elapsed() < Duration::from_secs(20), "etcd did not start");
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "etcd did not start"
+            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }

@@ -223,9 +223,26 @@ async fn an_etcd_outage_keeps_the_table_and_a_restart_resumes() {
     assert_eq!(get(&server.url("/readyz")).await, (200, "ok".into()));
     etcd.restart().await;
     let mut client = etcd.client().await;
-    client.delete(key("GET /et/users/me"), None).await.unwrap();
+    // History compacted while the replica was away: it lists again, it does not replay.
+    client
+        .put(
+            key("GET /et/checkout"),
+            r#"{ "split": { "GET /et/checkout/v2": 100 } }"#,
+            None,
+        )
+        .await
+        .unwrap();
+    let revision = client
+        .delete(key("GET /et/users/me"), None)
+        .await
+        .unwrap()
+        .header()
+        .unwrap()
+        .revision();
+    client.compact(revision, None).await.unwrap();
     // Reconnected within the backoff (at most 5 s), listed again.
     wait_for(&server.url("/et/users/me"), "me", Duration::from_secs(8)).await;
+    assert_eq!(get(&server.url("/et/checkout")).await.1, "v2");
     server.shutdown().await;
 }
 

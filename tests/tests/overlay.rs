@@ -485,7 +485,7 @@ async fn keep_alive_connections_stay_open_across_swaps() {
     let router = router();
     let server = spawn(router.clone()).await;
     let mut stream = tokio::net::TcpStream::connect(server.addr).await.unwrap();
-    let mut exchange = async |stream: &mut tokio::net::TcpStream| {
+    let exchange = async |stream: &mut tokio::net::TcpStream| {
         stream
             .write_all(b"GET /ov/users/me HTTP/1.1\r\nHost: t\r\n\r\n")
             .await

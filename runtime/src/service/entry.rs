@@ -90,18 +90,21 @@ impl Recipe {
     /// Builds the table of `routes`, or reports every problem: paths that do not parse,
     /// conflicts (between routes, and with nested services), `State<T>` never provided.
     pub(crate) fn build(&self, routes: &[&'static Route]) -> Result<Table, BuildError> {
-        self.build_overlaid(routes, &Plan::default(), &mut HashMap::new())
+        self.build_overlaid(routes, &Plan::default(), &mut HashMap::new(), true)
     }
 
     /// [`build`](Self::build) with an overlay's plan: disabled methods left out, aliases
     /// added, splits attached. `splitters` holds the live table's split choosers on the way
     /// in (one whose weights did not change keeps its counters) and the new table's on the
-    /// way out.
+    /// way out. `check_state`: whether to run the missing-state check, which calls every
+    /// handler's shim once (an overlay over routes already checked skips it: it cannot add
+    /// a handler).
     pub(crate) fn build_overlaid(
         &self,
         routes: &[&'static Route],
         plan: &Plan,
         splitters: &mut HashMap<(usize, Method), Arc<Splitter>>,
+        check_state: bool,
     ) -> Result<Table, BuildError> {
         let mut problems = Vec::new();
         let mut builder = RouteTableBuilder::new();
@@ -243,7 +246,9 @@ impl Recipe {
                 None
             }
         };
-        problems.extend(missing_state(routes, &self.state));
+        if check_state {
+            problems.extend(missing_state(routes, &self.state));
+        }
         match table {
             Some(routes_table) if problems.is_empty() => {
                 let mut all_methods = routes

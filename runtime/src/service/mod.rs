@@ -245,6 +245,7 @@ impl Router {
             &crate::app::sorted(routes),
             &state.plan,
             &mut splitters,
+            true,
         )?;
         state.splitters = splitters;
         shared.live.store(Arc::new(table));
@@ -286,7 +287,7 @@ impl Router {
                 let mut splitters = shared.overlay.state().splitters.clone();
                 let table = shared
                     .recipe
-                    .build_overlaid(&routes, &plan, &mut splitters)
+                    .build_overlaid(&routes, &plan, &mut splitters, false)
                     .map_err(|e| {
                         e.problems()
                             .iter()

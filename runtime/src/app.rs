@@ -15,6 +15,7 @@ use crate::server::Server;
 use crate::service::entry::{Nest, Recipe};
 use crate::service::layer::{LayerFn, layer_fn};
 use crate::service::{HttpService, RouteFilter, RouteService, Router};
+use crate::tenant::{Tenancy, TenantConfig};
 
 /// An application: every route of the program, the state its handlers need, and the
 /// router's settings.
@@ -42,6 +43,9 @@ pub struct App {
     readiness: Vec<Check>,
     liveness: Vec<Check>,
     check_timeout: Duration,
+    tenancy: Option<Tenancy>,
+    /// `App::tenant_state`, one map per tenant, in the order first named.
+    tenant_states: Vec<(String, StateMap)>,
 }
 
 impl std::fmt::Debug for App {
@@ -108,6 +112,8 @@ impl App {
             readiness: Vec::new(),
             liveness: Vec::new(),
             check_timeout: Duration::from_secs(1),
+            tenancy: None,
+            tenant_states: Vec::new(),
         }
     }
 
@@ -116,6 +122,59 @@ impl App {
     #[must_use]
     pub fn state<T: Clone + Send + Sync + 'static>(mut self, value: T) -> App {
         self.state.insert(value);
+        self
+    }
+
+    /// Where the tenant of a request comes from: a header, the host, or the first path
+    /// segment (see [`Tenancy`]). Without it, no request names a tenant and the routes
+    /// declared with `tenant = "…"` are unreachable (the start-up table warns).
+    ///
+    /// ```
+    /// use routemark::{App, Tenancy};
+    ///
+    /// let app = App::new().tenancy(Tenancy::host([("acme.example.com", "acme")]));
+    /// # drop(app);
+    /// ```
+    #[must_use]
+    pub fn tenancy(mut self, tenancy: Tenancy) -> App {
+        self.tenancy = Some(tenancy);
+        self
+    }
+
+    /// Provides the value `tenant`'s requests receive as [`State<T>`](crate::State), before
+    /// the shared one given to [`App::state`]: on the tenant's own routes and on the shared
+    /// routes it reaches. One value per tenant and type; a second call replaces the first.
+    /// A tenant that no route declares is a build error, so that a typo does not go unseen.
+    ///
+    /// ```
+    /// use routemark::{App, State, Tenancy, route};
+    ///
+    /// #[derive(Clone)]
+    /// struct Db(&'static str);
+    ///
+    /// #[route(GET "/db", tenant = "acme")]
+    /// fn db(State(db): State<Db>) -> &'static str { db.0 }
+    ///
+    /// let app = App::new()
+    ///     .tenancy(Tenancy::header("x-tenant"))
+    ///     .state(Db("shared"))
+    ///     .tenant_state("acme", Db("acme"));
+    /// assert!(app.build().is_ok());
+    /// ```
+    #[must_use]
+    pub fn tenant_state<T: Clone + Send + Sync + 'static>(
+        mut self,
+        tenant: &str,
+        value: T,
+    ) -> App {
+        match self.tenant_states.iter_mut().find(|(t, _)| t == tenant) {
+            Some((_, map)) => map.insert(value),
+            None => {
+                let mut map = StateMap::default();
+                map.insert(value);
+                self.tenant_states.push((tenant.to_owned(), map));
+            }
+        }
         self
     }
 
@@ -355,6 +414,14 @@ impl App {
                 self.observe,
                 Health::new(self.readiness, self.liveness, self.check_timeout),
             )),
+            tenants: TenantConfig {
+                tenancy: self.tenancy,
+                states: self
+                    .tenant_states
+                    .into_iter()
+                    .map(|(tenant, map)| (tenant, Arc::new(map)))
+                    .collect(),
+            },
         };
         let table = recipe.build(&self.routes)?;
         Ok(Router::new(table, recipe, &self.layers))

@@ -120,9 +120,11 @@ impl ToTokens for Options<'_> {
         }
         let body_limit = options.body_limit.iter();
         let tags = options.tags.iter();
+        let tenant = options.tenant.iter();
         tokens.extend(quote!(#Private::OptionsDecl {
             #(body_limit: ::core::option::Option::Some(#body_limit),)*
             #(tags: &[#(#tags),*],)*
+            #(tenant: ::core::option::Option::Some(#tenant),)*
             ..#Private::OptionsDecl::DEFAULT
         }));
     }
@@ -152,12 +154,18 @@ fn duplicate_guards(route: &Route<'_>) -> TokenStream {
         return TokenStream::new();
     };
     let span = route.attr.path.span();
+    let tenant = route.attr.options.tenant.as_ref().map(|t| tenant_key(&t.value()));
     route
         .attr
         .methods
         .iter()
         .map(|&(method, _)| {
-            let key = Ident::new(&route_key(method, template), span);
+            let key = route_key(method, template);
+            let key = match &tenant {
+                Some(tenant) => key.replacen("__routemark_", tenant, 1),
+                None => key,
+            };
+            let key = Ident::new(&key, span);
             quote_spanned! {span=>
                 #[doc(hidden)]
                 #[macro_export]
@@ -166,6 +174,28 @@ fn duplicate_guards(route: &Route<'_>) -> TokenStream {
             }
         })
         .collect()
+}
+
+/// `__routemark_tenant_<name>_`: the start of the duplicate-guard keys of a tenant's routes,
+/// in place of `__routemark_`, so that each tenant has its own names (`/orders` of `acme`
+/// and of `globex` compile) and none equals a shared route's (a tenant route overrides a
+/// shared one). The name is escaped as `route_key` escapes a path, into `[a-z0-9CUD]`:
+/// distinct names give distinct keys, and `_route_` ends the name.
+fn tenant_key(tenant: &str) -> String {
+    let mut key = String::from("__routemark_tenant_");
+    for b in tenant.bytes() {
+        match b {
+            b'A'..=b'Z' => {
+                key.push('C');
+                key.push(b.to_ascii_lowercase() as char);
+            }
+            b'_' => key.push('U'),
+            b'-' => key.push('D'),
+            _ => key.push(b as char),
+        }
+    }
+    key.push('_');
+    key
 }
 
 /// The leaves of the `callN` call, in extraction order: parameters first (cheap, and a bad

@@ -22,12 +22,13 @@ pub(crate) mod validate;
 
 use crate::Body;
 use crate::observe::{Builtin, Metrics, RouteMetrics, metrics, span};
-use crate::request::RequestParts;
+use crate::request::{RequestParts, StateMap};
 use crate::response::Response;
 use crate::route::Route;
 use crate::router::{Lookup, ParamRanges};
 use crate::service::entry::{Entry, RouteMatch, Table};
 use crate::service::{MatchedRoute, OriginalUri, RouteService, Router};
+use crate::tenant::{Resolved, Scope, TenantContext, Tenants};
 use answers::Failed;
 
 /// What to do with a request whose path has no route, but would have one with its trailing
@@ -76,7 +77,7 @@ impl Router {
         request: http::Request<B>,
         into_body: impl FnOnce(B) -> Body,
     ) -> Result<Response, Infallible> {
-        let (head, body) = request.into_parts();
+        let (mut head, body) = request.into_parts();
         let body = into_body(body);
         let inner = &*self.inner;
         let shared = &*inner.shared;
@@ -133,7 +134,7 @@ impl Router {
         }
         // Routing and what follows, inline: each `async fn` called here would move the
         // request into its own future once more.
-        let routed = find(&shared.live.load(), &head, &shared.recipe.config);
+        let routed = find(&shared.live.load(), &mut head, &shared.recipe.config);
         let (response, handle) = match routed {
             Routed::Handler {
                 route,
@@ -141,6 +142,7 @@ impl Router {
                 params,
                 body_limit,
                 metrics: handle,
+                state,
             } => {
                 let request_span = span::request_span(
                     &head.method,
@@ -152,11 +154,14 @@ impl Router {
                 if inner.behind_layers {
                     span::name_current(&head.method, route.path_without_query());
                 }
+                let matched = shared
+                    .layered
+                    .then(|| MatchedRoute::of(route, &head.extensions));
                 // Built whole, in place: the parameters are not written twice.
                 let parts = RequestParts {
                     head,
                     params,
-                    state: shared.recipe.state.clone(),
+                    state: state.unwrap_or_else(|| shared.recipe.state.clone()),
                     route: Some(route),
                     body_limit,
                 };
@@ -169,8 +174,8 @@ impl Router {
                     finish.instrument(request_span.clone()).await
                 };
                 span::record_status(&request_span, response.status());
-                if shared.layered {
-                    response.extensions_mut().insert(MatchedRoute::new(route));
+                if let Some(matched) = matched {
+                    response.extensions_mut().insert(matched);
                 }
                 (response, handle)
             }
@@ -191,10 +196,11 @@ impl Router {
                 if inner.behind_layers {
                     span::name_current(&head.method, route.path_without_query());
                 }
+                let matched = MatchedRoute::of(route, &head.extensions);
                 let mut request = http::Request::from_parts(head, body);
                 let extensions = request.extensions_mut();
                 extensions.insert(RouteMatch { method, params });
-                extensions.insert(MatchedRoute::new(route));
+                extensions.insert(matched);
                 let failed = Failed::Route {
                     path: route.path(),
                     handler: route.name(),
@@ -206,7 +212,7 @@ impl Router {
                     call.instrument(request_span.clone()).await
                 };
                 span::record_status(&request_span, response.status());
-                response.extensions_mut().insert(MatchedRoute::new(route));
+                response.extensions_mut().insert(matched);
                 (response, handle)
             }
             Routed::Nested {
@@ -318,6 +324,8 @@ enum Routed {
         params: ParamRanges,
         body_limit: usize,
         metrics: Option<Arc<RouteMetrics>>,
+        /// The tenant's state, for a tenant's request.
+        state: Option<Arc<StateMap>>,
     },
     /// A route with its layers.
     Layered {
@@ -341,10 +349,53 @@ enum Routed {
     Answer(Response),
 }
 
-/// Looks the request up in `table`.
+/// Looks the request up in `table`: as shared, unless the application has tenancy.
 #[inline]
-fn find(table: &Table, head: &Parts, config: &RouterConfig) -> Routed {
-    let path = head.uri.path();
+fn find(table: &Table, head: &mut Parts, config: &RouterConfig) -> Routed {
+    match &table.tenants {
+        None => find_in(table, head, config, None, head.uri.path()),
+        Some(tenants) => find_tenant(table, tenants, head, config),
+    }
+}
+
+/// Looks up the request of an application with tenancy: resolves its tenant, then looks
+/// `path` up among the tenant's routes and the shared ones, with the tenant's prefix
+/// stripped (path-prefix tenancy). The request then carries its tenant, and its target
+/// without the prefix (the original in [`OriginalUri`]).
+fn find_tenant(table: &Table, tenants: &Tenants, head: &mut Parts, config: &RouterConfig) -> Routed {
+    let (scope, strip) = match tenants.resolve(head) {
+        Resolved::Shared => return find_in(table, head, config, None, head.uri.path()),
+        Resolved::Refused(response) => return Routed::Answer(response),
+        Resolved::Tenant { scope, strip } => (scope, strip),
+    };
+    let path = match head.uri.path().get(strip..) {
+        Some("") | None => "/",
+        Some(rest) => rest,
+    };
+    let routed = find_in(table, head, config, Some(scope), path);
+    if strip > 0 {
+        let original = head.uri.clone();
+        head.uri = strip_prefix(&original, strip);
+        head.extensions.insert(OriginalUri(original));
+    }
+    head.extensions.insert(TenantContext {
+        name: scope.name,
+        stripped: strip > 0,
+        state: scope.state.clone(),
+    });
+    routed
+}
+
+/// Looks `path` up in `table`, among the shared routes and, for a tenant's request, the
+/// tenant's (`scope`).
+#[inline]
+fn find_in(
+    table: &Table,
+    head: &Parts,
+    config: &RouterConfig,
+    scope: Option<&Scope>,
+    path: &str,
+) -> Routed {
     if path == "*" {
         return Routed::Answer(if head.method == http::Method::OPTIONS {
             answers::options(table.all_methods.with(Method::Options))
@@ -358,10 +409,14 @@ fn find(table: &Table, head: &Parts, config: &RouterConfig) -> Routed {
     let Some(method) = Method::from_token(head.method.as_str()) else {
         return match answers::allowed_methods(&table.routes, path) {
             Some(allow) => Routed::Answer(answers::method_not_allowed(&head.method, allow)),
-            None => not_found(table, head, config),
+            None => not_found(table, head, config, scope.is_some()),
         };
     };
-    match table.routes.lookup(method, path) {
+    let lookup = match scope {
+        None => table.routes.lookup(method, path),
+        Some(scope) => table.routes.lookup_scoped(scope.subtree, method, path),
+    };
+    match lookup {
         Lookup::Found {
             value: Entry::Route(entry),
             params,
@@ -372,6 +427,7 @@ fn find(table: &Table, head: &Parts, config: &RouterConfig) -> Routed {
                 params: params.into_ranges(),
                 body_limit: entry.body_limit,
                 metrics: entry.metrics.clone(),
+                state: scope.map(|scope| scope.state.clone()),
             },
             Some(service) => Routed::Layered {
                 route: entry.route,
@@ -402,15 +458,18 @@ fn find(table: &Table, head: &Parts, config: &RouterConfig) -> Routed {
         Lookup::MethodNotAllowed { allow } => {
             Routed::Answer(answers::method_not_allowed(&head.method, allow))
         }
-        Lookup::NotFound => not_found(table, head, config),
+        Lookup::NotFound => not_found(table, head, config, scope.is_some()),
     }
 }
 
-/// No route: the redirect policy, else the fallback service, else `404`.
+/// No route: the redirect policy, else the fallback service, else `404`. A tenant's
+/// request is not redirected: the other form would be looked up among the shared routes
+/// only, and its `Location` would lose a path prefix.
 #[cold]
-fn not_found(table: &Table, head: &Parts, config: &RouterConfig) -> Routed {
-    if let Some(redirect) =
-        answers::trailing_slash_redirect(config.trailing_slash, &table.routes, &head.uri)
+fn not_found(table: &Table, head: &Parts, config: &RouterConfig, tenant: bool) -> Routed {
+    if !tenant
+        && let Some(redirect) =
+            answers::trailing_slash_redirect(config.trailing_slash, &table.routes, &head.uri)
     {
         return Routed::Answer(redirect);
     }

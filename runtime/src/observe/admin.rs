@@ -12,8 +12,10 @@ use crate::service::entry::Table;
 
 /// The live table as JSON: one object per route, in the start-up table's order.
 pub(crate) fn routes_json(table: &Table) -> String {
-    let routes: Vec<serde_json::Value> = table
-        .descriptors
+    let mut descriptors = table.descriptors.clone();
+    // Grouped by tenant as in the start-up table: shared routes first.
+    descriptors.sort_by_key(|r| r.tenant());
+    let routes: Vec<serde_json::Value> = descriptors
         .iter()
         .map(|route| {
             let options = route.options();
@@ -21,7 +23,12 @@ pub(crate) fn routes_json(table: &Table) -> String {
                 "identity": route
                     .methods()
                     .iter()
-                    .map(|m| format!("{} {}", m.as_str(), route.path_without_query()))
+                    .map(|m| match route.tenant() {
+                        Some(tenant) => {
+                            format!("{tenant}:{} {}", m.as_str(), route.path_without_query())
+                        }
+                        None => format!("{} {}", m.as_str(), route.path_without_query()),
+                    })
                     .collect::<Vec<_>>(),
                 "methods": route.methods().iter().map(|m| m.as_str()).collect::<Vec<_>>(),
                 "template": route.path(),
@@ -33,7 +40,7 @@ pub(crate) fn routes_json(table: &Table) -> String {
                     "body_limit": options.body_limit(),
                     "tags": options.tags(),
                 },
-                "tenant": serde_json::Value::Null,
+                "tenant": route.tenant(),
             })
         })
         .collect();

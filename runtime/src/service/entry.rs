@@ -16,6 +16,7 @@ use crate::observe::{Builtin, Observe, RouteMetrics};
 use crate::request::{RequestParts, StateMap};
 use crate::route::Route;
 use crate::router::{ParamRanges, RouteTable, RouteTableBuilder};
+use crate::tenant::{TenantConfig, TenantContext, Tenants, scoped_segments};
 
 /// One route of the live table: the descriptor with what the application adds to it.
 pub(crate) struct RouteEntry {
@@ -53,6 +54,11 @@ pub(crate) struct Table {
     pub(crate) fallback: Option<RouteService>,
     /// The descriptors, in `App::routes` order.
     pub(crate) descriptors: Vec<&'static Route>,
+    /// The declared tenants and how a request names one; `None` without tenancy, which
+    /// routes every request as shared.
+    pub(crate) tenants: Option<Tenants>,
+    /// What the start-up table warns about (tenant routes no request can reach).
+    pub(crate) warnings: Vec<String>,
 }
 
 /// A service given to `App::nest_service`, kept until the table is built.
@@ -72,6 +78,8 @@ pub(crate) struct Recipe {
     pub(crate) fallback: Option<RouteService>,
     /// Probes, metrics and where they are served.
     pub(crate) observe: Arc<Observe>,
+    /// `App::tenancy` and `App::tenant_state`.
+    pub(crate) tenants: TenantConfig,
 }
 
 /// Who put a path into the table, to name both sides of a conflict.
@@ -91,11 +99,15 @@ impl Recipe {
         for &route in routes {
             match PathTemplate::parse(route.path()) {
                 Ok(template) => {
-                    builder.insert_owned(
-                        route.methods(),
-                        template,
-                        Entry::Route(self.entry(route)),
-                    );
+                    let entry = Entry::Route(self.entry(route));
+                    match route.tenant() {
+                        None => builder.insert_owned(route.methods(), template, entry),
+                        Some(tenant) => builder.insert_segments(
+                            route.methods(),
+                            scoped_segments(tenant, template),
+                            entry,
+                        ),
+                    }
                     origins.push(Origin::Route(route));
                 }
                 Err(errors) => problems.push(Problem::InvalidPath {
@@ -206,9 +218,13 @@ impl Recipe {
                 None
             }
         };
-        problems.extend(missing_state(routes, &self.state));
+        let tenants = table.as_ref().and_then(|table| {
+            Tenants::build(&self.tenants, routes, table, &self.state, &mut problems)
+        });
+        problems.extend(missing_state(routes, &self.state, tenants.as_ref()));
         match table {
             Some(routes_table) if problems.is_empty() => {
+                let warnings = unreachable_tenants(routes, tenants.as_ref());
                 let mut all_methods = routes
                     .iter()
                     .fold(MethodSet::EMPTY, |acc, r| acc.union(r.methods()));
@@ -220,6 +236,8 @@ impl Recipe {
                     all_methods,
                     fallback: self.fallback.clone(),
                     descriptors: routes.to_vec(),
+                    tenants,
+                    warnings,
                 })
             }
             _ => Err(BuildError::new(problems)),
@@ -252,6 +270,29 @@ impl Recipe {
     }
 }
 
+/// Rule (a warning): a tenant route is reachable by the chosen tenancy. Without tenancy no
+/// request names a tenant; a host tenancy names only the tenants of its map.
+fn unreachable_tenants(routes: &[&'static Route], tenants: Option<&Tenants>) -> Vec<String> {
+    let mut warnings = Vec::new();
+    for route in routes {
+        let Some(tenant) = route.tenant() else {
+            continue;
+        };
+        let why = match tenants {
+            None => "no `App::tenancy` is set",
+            Some(tenants) if !tenants.reachable(tenant) => "no host of `Tenancy::host` maps to it",
+            Some(_) => continue,
+        };
+        warnings.push(format!(
+            "warning: route `{}` of tenant `{tenant}` is unreachable: {why}\n  `{}` at {}",
+            route.identity(),
+            route.name(),
+            route.location()
+        ));
+    }
+    warnings
+}
+
 fn nest_problem(nest: &Nest, message: String) -> Problem {
     Problem::NestedService {
         prefix: nest.prefix.clone(),
@@ -282,10 +323,19 @@ fn nest_templates(prefix: &str) -> Result<[PathTemplate; 2], String> {
     Ok([exact, under])
 }
 
-/// Rule: every `State<T>` a route takes was given to [`App::state`](crate::App::state).
-fn missing_state(routes: &[&'static Route], state: &StateMap) -> Vec<Problem> {
+/// Rule: every `State<T>` a route takes was given to [`App::state`](crate::App::state), or,
+/// for a tenant's route, to [`App::tenant_state`](crate::App::tenant_state) for its tenant.
+fn missing_state(
+    routes: &[&'static Route],
+    state: &StateMap,
+    tenants: Option<&Tenants>,
+) -> Vec<Problem> {
     let mut missing = std::collections::BTreeMap::new();
     for &route in routes {
+        let state = match (route.tenant(), tenants) {
+            (Some(tenant), Some(tenants)) => tenants.state(tenant).unwrap_or(state),
+            _ => state,
+        };
         for need in route.state() {
             if !state.contains(need.type_id()) {
                 missing
@@ -320,7 +370,12 @@ fn handler_service(
         let found = head.extensions.remove::<RouteMatch>();
         let client_id = validate::request_id(&head.headers);
         let method = found.as_ref().map_or(Method::Get, |found| found.method);
-        let mut parts = RequestParts::new(head, state.clone(), body_limit);
+        // A tenant's request gets the tenant's state.
+        let state = head
+            .extensions
+            .get::<TenantContext>()
+            .map_or_else(|| state.clone(), |tenant| tenant.state.clone());
+        let mut parts = RequestParts::new(head, state, body_limit);
         parts.params = found.map(|found| found.params).unwrap_or_default();
         parts.route = Some(route);
         let started = run::start(route, parts, body);

@@ -1,0 +1,338 @@
+//! The tenants of a built table, and the resolution of one request's tenant.
+
+use std::cmp::Ordering;
+use std::sync::Arc;
+
+use http::request::Parts;
+use http::{HeaderName, StatusCode};
+use routemark_path::{PathTemplate, Segment};
+
+use super::Mode;
+use super::Tenancy;
+use crate::error::Problem;
+use crate::request::StateMap;
+use crate::response::{HttpError, IntoResponse, Response};
+use crate::route::Route;
+use crate::router::{RouteTable, Subtree};
+
+/// What the application says about tenants, kept by the router's recipe.
+#[derive(Default)]
+pub(crate) struct TenantConfig {
+    pub(crate) tenancy: Option<Tenancy>,
+    /// `App::tenant_state`, one map per tenant named.
+    pub(crate) states: Vec<(String, Arc<StateMap>)>,
+}
+
+/// The first segment under which a tenant's routes sit in the table: a NUL byte and the
+/// name. `http::Uri` refuses control bytes in a path, so no request path has this segment
+/// and only a lookup started at the tenant's subtree reaches these routes.
+fn tenant_segment(tenant: &str) -> String {
+    format!("\0{tenant}")
+}
+
+/// The segments of a tenant route in the table: its template under the tenant's segment.
+pub(crate) fn scoped_segments(tenant: &str, template: PathTemplate) -> Vec<Segment> {
+    let mut segments = vec![Segment::Static(tenant_segment(tenant))];
+    segments.extend(template.into_segments());
+    segments
+}
+
+/// The tenants of a built table: the declared names, sorted, each with its subtree and
+/// state, and how a request names one.
+pub(crate) struct Tenants {
+    resolver: Resolver,
+    /// Sorted; the index is the tenant's id.
+    names: Vec<&'static str>,
+    scopes: Vec<Scope>,
+}
+
+enum Resolver {
+    Header(HeaderName),
+    /// `(host, tenant id)`, sorted by host.
+    Host(Vec<(Box<str>, usize)>),
+    PathPrefix,
+}
+
+/// A declared tenant, as a lookup needs it.
+#[derive(Clone)]
+pub(crate) struct Scope {
+    pub(crate) name: &'static str,
+    /// The tenant's routes in the table; `None` for a tenant declared only by routes that
+    /// failed to parse (already reported).
+    pub(crate) subtree: Option<Subtree>,
+    /// The tenant's `App::tenant_state` over the shared state.
+    pub(crate) state: Arc<StateMap>,
+}
+
+/// The tenant of a request, in its extensions, for [`Tenant`](super::Tenant) and
+/// [`MatchedRoute`](crate::MatchedRoute).
+#[derive(Clone)]
+pub(crate) struct TenantContext {
+    pub(crate) name: &'static str,
+    /// Whether the path's first segment named it and was stripped (path-prefix tenancy).
+    pub(crate) stripped: bool,
+    pub(crate) state: Arc<StateMap>,
+}
+
+/// The tenant of one request.
+pub(crate) enum Resolved<'t> {
+    /// The request names no tenant: shared routes only.
+    Shared,
+    /// A declared tenant; `strip` bytes of the path named it (path-prefix tenancy).
+    Tenant { scope: &'t Scope, strip: usize },
+    /// `400` or `404`, answered before any lookup.
+    Refused(Response),
+}
+
+impl Tenants {
+    /// The tenants of `routes`, checked against the application's configuration. `None`
+    /// when the application chose no tenancy: every request is then routed as shared.
+    ///
+    /// Rules: every tenant named by `App::tenant_state` or `Tenancy::host` is declared by a
+    /// route (a typo must not create an empty tenant); the tenancy header is a valid header
+    /// name.
+    pub(crate) fn build(
+        config: &TenantConfig,
+        routes: &[&'static Route],
+        table: &RouteTable<crate::service::entry::Entry>,
+        shared: &Arc<StateMap>,
+        problems: &mut Vec<Problem>,
+    ) -> Option<Tenants> {
+        let mut names: Vec<&'static str> = routes.iter().filter_map(|r| r.tenant()).collect();
+        names.sort_unstable();
+        names.dedup();
+        for (tenant, _) in &config.states {
+            if names.binary_search(&tenant.as_str()).is_err() {
+                problems.push(undeclared(tenant, "App::tenant_state", &names));
+            }
+        }
+        let tenancy = config.tenancy.as_ref()?;
+        let resolver = match &tenancy.mode {
+            Mode::Header(name) => match HeaderName::try_from(name.as_str()) {
+                Ok(name) => Resolver::Header(name),
+                Err(_) => {
+                    problems.push(Problem::Tenancy {
+                        message: format!(
+                            "`Tenancy::header(\"{}\")` is not a valid header name; use letters, digits and `-`, as in `x-tenant`",
+                            name.escape_debug()
+                        ),
+                    });
+                    return None;
+                }
+            },
+            Mode::Host(hosts) => {
+                let mut by_host = Vec::with_capacity(hosts.len());
+                for (host, tenant) in hosts {
+                    match names.binary_search(&tenant.as_str()) {
+                        Ok(id) => by_host.push((host.as_str().into(), id)),
+                        Err(_) => problems.push(undeclared(tenant, "Tenancy::host", &names)),
+                    }
+                }
+                by_host.sort_unstable();
+                for pair in by_host.windows(2) {
+                    if pair[0].0 == pair[1].0 && pair[0].1 != pair[1].1 {
+                        problems.push(Problem::Tenancy {
+                            message: format!(
+                                "`Tenancy::host` maps `{}` to two tenants, `{}` and `{}`; keep one",
+                                pair[0].0, names[pair[0].1], names[pair[1].1]
+                            ),
+                        });
+                    }
+                }
+                by_host.dedup();
+                Resolver::Host(by_host)
+            }
+            Mode::PathPrefix => Resolver::PathPrefix,
+        };
+        let scopes = names
+            .iter()
+            .map(|&name| {
+                let own = config.states.iter().filter(|(t, _)| t == name);
+                let maps = own.map(|(_, map)| map.clone()).chain([shared.clone()]);
+                Scope {
+                    name,
+                    subtree: table.subtree(&tenant_segment(name)),
+                    state: Arc::new(StateMap::layered(maps.collect())),
+                }
+            })
+            .collect();
+        Some(Tenants {
+            resolver,
+            names,
+            scopes,
+        })
+    }
+
+    /// The tenant `head` names, by the application's tenancy.
+    pub(crate) fn resolve(&self, head: &Parts) -> Resolved<'_> {
+        match &self.resolver {
+            Resolver::Header(name) => {
+                let mut values = head.headers.get_all(name).iter();
+                let Some(value) = values.next() else {
+                    return Resolved::Shared;
+                };
+                if values.next().is_some() {
+                    return refused_header(name, "is sent twice; send one");
+                }
+                let Ok(text) = value.to_str() else {
+                    return refused_header(name, "is not a tenant name");
+                };
+                if text.is_empty() {
+                    return refused_header(name, "is empty; name one tenant");
+                }
+                if text.contains(',') {
+                    return refused_header(name, "names several tenants; name one");
+                }
+                self.named(text)
+            }
+            Resolver::Host(hosts) => {
+                let host = match request_host(head) {
+                    Ok(Some(host)) => normalize_host(host),
+                    Ok(None) => return Resolved::Shared,
+                    Err(response) => return Resolved::Refused(response),
+                };
+                match hosts.binary_search_by(|(known, _)| compare_lowercase(known, host)) {
+                    Ok(at) => Resolved::Tenant {
+                        scope: &self.scopes[hosts[at].1],
+                        strip: 0,
+                    },
+                    Err(_) => Resolved::Shared,
+                }
+            }
+            Resolver::PathPrefix => {
+                let path = head.uri.path();
+                let Some(rest) = path.strip_prefix('/') else {
+                    return Resolved::Shared;
+                };
+                let first = rest.split('/').next().unwrap_or_default();
+                match self.names.binary_search(&first) {
+                    Ok(id) => Resolved::Tenant {
+                        scope: &self.scopes[id],
+                        strip: 1 + first.len(),
+                    },
+                    Err(_) => Resolved::Shared,
+                }
+            }
+        }
+    }
+
+    fn named(&self, name: &str) -> Resolved<'_> {
+        match self.names.binary_search(&name) {
+            Ok(id) => Resolved::Tenant {
+                scope: &self.scopes[id],
+                strip: 0,
+            },
+            Err(_) => Resolved::Refused(unknown_tenant(name)),
+        }
+    }
+
+    /// The state of `tenant`'s requests.
+    pub(crate) fn state(&self, tenant: &str) -> Option<&StateMap> {
+        let id = self.names.binary_search(&tenant).ok()?;
+        Some(&self.scopes[id].state)
+    }
+
+    /// Whether a request can name `tenant` with this tenancy (a host tenancy names only the
+    /// tenants of its map).
+    pub(crate) fn reachable(&self, tenant: &str) -> bool {
+        match &self.resolver {
+            Resolver::Host(hosts) => hosts.iter().any(|(_, id)| self.names[*id] == tenant),
+            Resolver::Header(_) | Resolver::PathPrefix => true,
+        }
+    }
+}
+
+fn undeclared(tenant: &str, by: &str, names: &[&str]) -> Problem {
+    let hint = match routemark_path::closest_match(tenant, names.iter().copied()) {
+        Some(close) => format!("did you mean `{close}`?"),
+        None => "declare it on a route with `#[route(.., tenant = \"…\")]`".to_owned(),
+    };
+    Problem::Tenancy {
+        message: format!(
+            "`{by}` names tenant `{}`, which no route declares; {hint}",
+            tenant.escape_debug()
+        ),
+    }
+}
+
+#[cold]
+fn refused_header(name: &HeaderName, why: &str) -> Resolved<'static> {
+    Resolved::Refused(HttpError::bad_request(format!("the `{name}` header {why}")).into_response())
+}
+
+/// `404`, naming the tenant (its first 100 characters).
+#[cold]
+fn unknown_tenant(name: &str) -> Response {
+    let shown: String = name.chars().take(100).collect();
+    HttpError::new(StatusCode::NOT_FOUND, format!("unknown tenant `{shown}`")).into_response()
+}
+
+/// The host of the request: the target's authority when it has one, which must agree with
+/// a `Host` header, else `Host`. A client that could send one host in the target and
+/// another in `Host` could otherwise be routed by one and seen by a proxy as the other.
+fn request_host(head: &Parts) -> Result<Option<&str>, Response> {
+    let header = head
+        .headers
+        .get(http::header::HOST)
+        .and_then(|value| value.to_str().ok());
+    let Some(authority) = head.uri.authority() else {
+        return Ok(header);
+    };
+    let target = authority.as_str();
+    match header {
+        Some(header) if !normalize_host(target).eq_ignore_ascii_case(normalize_host(header)) => {
+            Err(HttpError::bad_request(
+                "the request target and the `Host` header name different hosts",
+            )
+            .into_response())
+        }
+        _ => Ok(Some(target)),
+    }
+}
+
+/// `host` without user information, port or trailing dot (`Acme.Example.com.:8080` →
+/// `Acme.Example.com`); case is left to the comparison.
+pub(crate) fn normalize_host(host: &str) -> &str {
+    let host = host.rsplit('@').next().unwrap_or(host);
+    let host = if host.starts_with('[') {
+        // An IPv6 literal: the port follows the bracket.
+        host.find(']').map_or(host, |end| &host[..=end])
+    } else {
+        host.split(':').next().unwrap_or(host)
+    };
+    host.strip_suffix('.').unwrap_or(host)
+}
+
+/// `known` (lowercase) against `host` lowercased, without allocating.
+fn compare_lowercase(known: &str, host: &str) -> Ordering {
+    known
+        .bytes()
+        .cmp(host.bytes().map(|b| b.to_ascii_lowercase()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hosts_are_normalized_without_port_dot_or_user() {
+        for (given, expected) in [
+            ("acme.example.com", "acme.example.com"),
+            ("Acme.Example.COM:8080", "Acme.Example.COM"),
+            ("acme.example.com.", "acme.example.com"),
+            ("acme.example.com.:443", "acme.example.com"),
+            ("user@acme.example.com:1", "acme.example.com"),
+            ("[::1]:8080", "[::1]"),
+            ("", ""),
+        ] {
+            assert_eq!(normalize_host(given), expected, "{given}");
+        }
+    }
+
+    #[test]
+    fn host_comparison_ignores_case_of_the_request_only() {
+        assert_eq!(compare_lowercase("acme.io", "ACME.io"), Ordering::Equal);
+        assert_eq!(compare_lowercase("acme.io", "acme.iox"), Ordering::Less);
+        assert_ne!(compare_lowercase("acme.io", "acme.i"), Ordering::Equal);
+    }
+}

@@ -106,8 +106,8 @@ impl Tenancy {
 
 /// The tenant of the request, for a handler that wants its name.
 ///
-/// A request that names no tenant is rejected with `400`; take `Option<Tenant>` in a
-/// shared route that serves both.
+/// A request that names no tenant is rejected with `400`; a shared route that serves both
+/// reads [`MatchedRoute::tenant`](crate::MatchedRoute::tenant) instead.
 ///
 /// ```
 /// use routemark::{Tenant, route};
@@ -161,17 +161,5 @@ impl FromRequestParts for Tenant {
                 "this route needs a tenant, and the request names none",
             )),
         }
-    }
-}
-
-impl FromRequestParts for Option<Tenant> {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut RequestParts) -> Result<Self, Self::Rejection> {
-        Ok(parts
-            .head
-            .extensions
-            .get::<TenantContext>()
-            .map(|context| Tenant(context.name)))
     }
 }

@@ -1,0 +1,675 @@
+//! Multi-tenant routing over TCP: for each tenancy (header, host, path prefix), every
+//! combination of request tenant and route (shared, overridden, each tenant's own), and the
+//! spoofing attempts, each with its exact answer. Every handler records the request's probe
+//! id, so each case also proves which handler ran: the expected one, or none.
+
+mod support;
+
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, PoisonError};
+
+use routemark::http::HeaderMap;
+use routemark::{App, MatchedRoute, Problem, Router, State, Tenancy, Tenant, route};
+use support::{raw, spawn};
+
+/// `(probe id, handler)` for every handler call.
+static CALLS: Mutex<Vec<(u64, &'static str)>> = Mutex::new(Vec::new());
+static NEXT_PROBE: AtomicU64 = AtomicU64::new(1);
+
+fn called(handler: &'static str, headers: &HeaderMap) -> &'static str {
+    let probe = headers
+        .get("x-probe")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    CALLS
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .push((probe, handler));
+    handler
+}
+
+fn calls_of(probe: u64) -> Vec<&'static str> {
+    CALLS
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .iter()
+        .filter(|(p, _)| *p == probe)
+        .map(|(_, h)| *h)
+        .collect()
+}
+
+#[derive(Clone)]
+struct Db(&'static str);
+
+// Shared routes.
+
+#[route(GET "/orders")]
+fn shared_orders(headers: HeaderMap) -> &'static str {
+    called("shared_orders", &headers)
+}
+
+#[route(GET "/shared")]
+fn shared_only(headers: HeaderMap) -> &'static str {
+    called("shared_only", &headers)
+}
+
+#[route(GET "/items/<id>")]
+fn shared_item(id: u32, headers: HeaderMap) -> String {
+    format!("{} {id}", called("shared_item", &headers))
+}
+
+#[route(GET "/db")]
+fn shared_db(State(db): State<Db>, headers: HeaderMap) -> String {
+    format!("{} {}", called("shared_db", &headers), db.0)
+}
+
+#[route(GET "/matched")]
+fn shared_matched(matched: MatchedRoute, uri: routemark::http::Uri, headers: HeaderMap) -> String {
+    format!(
+        "{} tenant={:?} prefix={:?} uri={uri}",
+        called("shared_matched", &headers),
+        matched.tenant(),
+        matched.stripped_prefix()
+    )
+}
+
+// acme: overrides `/orders`, has its own route, and a state.
+
+#[route(GET "/orders", tenant = "acme")]
+fn acme_orders(headers: HeaderMap) -> &'static str {
+    called("acme_orders", &headers)
+}
+
+#[route(GET "/acme-only", tenant = "acme")]
+fn acme_only(headers: HeaderMap) -> &'static str {
+    called("acme_only", &headers)
+}
+
+#[route(GET "/whoami", tenant = "acme")]
+fn acme_whoami(tenant: Tenant, headers: HeaderMap) -> String {
+    format!("{} {tenant}", called("acme_whoami", &headers))
+}
+
+#[route(POST "/items/<id>", tenant = "acme")]
+fn acme_post_item(id: u32, headers: HeaderMap) -> String {
+    format!("{} {id}", called("acme_post_item", &headers))
+}
+
+#[route(GET "/tenant-db", tenant = "acme")]
+fn acme_db(State(db): State<Db>, headers: HeaderMap) -> String {
+    format!("{} {}", called("acme_db", &headers), db.0)
+}
+
+// globex: overrides `/orders` too, and has its own route.
+
+#[route(GET "/orders", tenant = "globex")]
+fn globex_orders(headers: HeaderMap) -> &'static str {
+    called("globex_orders", &headers)
+}
+
+#[route(GET "/globex-only", tenant = "globex")]
+fn globex_only(headers: HeaderMap) -> &'static str {
+    called("globex_only", &headers)
+}
+
+#[route(GET "/items/<id>", tenant = "globex")]
+fn globex_item(id: u32, headers: HeaderMap) -> String {
+    format!("{} {id}", called("globex_item", &headers))
+}
+
+/// The routes of the matrix (the property test below has its own).
+fn matrix_routes() -> impl Iterator<Item = &'static routemark::Route> {
+    routemark::routes().filter(|r| !r.name().starts_with("p_"))
+}
+
+fn app(tenancy: Tenancy) -> Router {
+    App::with_routes(matrix_routes())
+        .tenancy(tenancy)
+        .state(Db("shared-db"))
+        .tenant_state("acme", Db("acme-db"))
+        .build()
+        .expect("the table builds")
+}
+
+/// What a case must answer: a status, and the body exactly (a handler's text) or the
+/// message of a framework error; `handler` is the one handler that ran, if any.
+struct Expect {
+    status: u16,
+    body: &'static str,
+    handler: Option<&'static str>,
+}
+
+const fn ok(handler: &'static str, body: &'static str) -> Expect {
+    Expect {
+        status: 200,
+        body,
+        handler: Some(handler),
+    }
+}
+
+const fn refused(status: u16, message: &'static str) -> Expect {
+    Expect {
+        status,
+        body: message,
+        handler: None,
+    }
+}
+
+/// Sends `head` (request line and headers, without the final blank line) with a fresh
+/// probe id and `connection: close`, and checks the answer and the handler calls.
+async fn case(addr: std::net::SocketAddr, head: &str, expect: &Expect) {
+    let probe = NEXT_PROBE.fetch_add(1, Ordering::Relaxed);
+    let request = format!("{head}\r\nx-probe: {probe}\r\nconnection: close\r\n\r\n");
+    let answer = raw(addr, request.as_bytes()).await;
+    let statuses = answer.statuses();
+    assert_eq!(statuses, [expect.status], "{head:?}\n{}", answer.text);
+    let body = answer.body();
+    if expect.handler.is_some() {
+        assert_eq!(body, expect.body, "{head:?}");
+    } else {
+        let error: serde_json::Value = serde_json::from_str(body).expect(body);
+        assert_eq!(error["message"], expect.body, "{head:?}");
+    }
+    let expected_calls: Vec<&str> = expect.handler.into_iter().collect();
+    assert_eq!(calls_of(probe), expected_calls, "{head:?}");
+}
+
+fn no_route(path: &str) -> String {
+    format!("no route matches `{path}`")
+}
+
+/// The route side of the matrix: a path and, per request tenant (none, acme, globex), the
+/// handler that answers it (`None`: `404`).
+const MATRIX: [(&str, [Option<(&str, &str)>; 3]); 6] = [
+    // Shared only: every tenant reaches it.
+    (
+        "/shared",
+        [
+            Some(("shared_only", "shared_only")),
+            Some(("shared_only", "shared_only")),
+            Some(("shared_only", "shared_only")),
+        ],
+    ),
+    // Shared, overridden by both tenants.
+    (
+        "/orders",
+        [
+            Some(("shared_orders", "shared_orders")),
+            Some(("acme_orders", "acme_orders")),
+            Some(("globex_orders", "globex_orders")),
+        ],
+    ),
+    // acme's own.
+    ("/acme-only", [None, Some(("acme_only", "acme_only")), None]),
+    // globex's own.
+    (
+        "/globex-only",
+        [None, None, Some(("globex_only", "globex_only"))],
+    ),
+    // Shared with a parameter, overridden by globex only.
+    (
+        "/items/7",
+        [
+            Some(("shared_item", "shared_item 7")),
+            Some(("shared_item", "shared_item 7")),
+            Some(("globex_item", "globex_item 7")),
+        ],
+    ),
+    // State per tenant on a shared route.
+    (
+        "/db",
+        [
+            Some(("shared_db", "shared_db shared-db")),
+            Some(("shared_db", "shared_db acme-db")),
+            Some(("shared_db", "shared_db shared-db")),
+        ],
+    ),
+];
+
+/// The request for `path` as tenant `tenant` (`None`: no tenant) under each tenancy.
+#[derive(Clone, Copy)]
+enum Mode {
+    Header,
+    Host,
+    PathPrefix,
+}
+
+fn request(mode: Mode, tenant: Option<&str>, path: &str) -> (String, String) {
+    match (mode, tenant) {
+        (Mode::Header, None) => (format!("GET {path} HTTP/1.1\r\nhost: test"), path.into()),
+        (Mode::Header, Some(t)) => (
+            format!("GET {path} HTTP/1.1\r\nhost: test\r\nx-tenant: {t}"),
+            path.into(),
+        ),
+        (Mode::Host, None) => (
+            format!("GET {path} HTTP/1.1\r\nhost: example.com"),
+            path.into(),
+        ),
+        (Mode::Host, Some(t)) => (
+            format!("GET {path} HTTP/1.1\r\nhost: {t}.example.com"),
+            path.into(),
+        ),
+        (Mode::PathPrefix, None) => (format!("GET {path} HTTP/1.1\r\nhost: test"), path.into()),
+        (Mode::PathPrefix, Some(t)) => {
+            let full = format!("/{t}{path}");
+            (format!("GET {full} HTTP/1.1\r\nhost: test"), full)
+        }
+    }
+}
+
+fn tenancy(mode: Mode) -> Tenancy {
+    match mode {
+        Mode::Header => Tenancy::header("x-tenant"),
+        Mode::Host => Tenancy::host([
+            ("acme.example.com", "acme"),
+            ("globex.example.com", "globex"),
+        ]),
+        Mode::PathPrefix => Tenancy::path_prefix(),
+    }
+}
+
+/// Every (request tenant × route) combination of one tenancy, and an undeclared tenant.
+async fn matrix(mode: Mode) {
+    let server = spawn(app(tenancy(mode))).await;
+    for (path, answers) in MATRIX {
+        for (tenant, answer) in [None, Some("acme"), Some("globex")].into_iter().zip(answers) {
+            let (head, target) = request(mode, tenant, path);
+            let expect = match answer {
+                Some((handler, body)) => ok(handler, body),
+                None => Expect {
+                    status: 404,
+                    body: Box::leak(no_route(&target).into_boxed_str()),
+                    handler: None,
+                },
+            };
+            case(server.addr, &head, &expect).await;
+        }
+        // A tenant nobody declared: `404 unknown tenant` when the request names it (header);
+        // a host outside the map names no tenant, and neither does a first segment that is
+        // no tenant.
+        let (head, target) = request(mode, Some("initech"), path);
+        let expect = match mode {
+            Mode::Header => refused(404, "unknown tenant `initech`"),
+            Mode::Host => match answers[0] {
+                Some((handler, body)) => ok(handler, body),
+                None => Expect {
+                    status: 404,
+                    body: Box::leak(no_route(&target).into_boxed_str()),
+                    handler: None,
+                },
+            },
+            Mode::PathPrefix => Expect {
+                status: 404,
+                body: Box::leak(no_route(&target).into_boxed_str()),
+                handler: None,
+            },
+        };
+        case(server.addr, &head, &expect).await;
+    }
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn header_tenancy_matrix() {
+    matrix(Mode::Header).await;
+}
+
+#[tokio::test]
+async fn host_tenancy_matrix() {
+    matrix(Mode::Host).await;
+}
+
+#[tokio::test]
+async fn path_prefix_tenancy_matrix() {
+    matrix(Mode::PathPrefix).await;
+}
+
+#[tokio::test]
+async fn header_tenancy_spoofing() {
+    let server = spawn(app(Tenancy::header("x-tenant"))).await;
+    let addr = server.addr;
+    let cases = [
+        // Header names are case-insensitive; tenant names are not.
+        (
+            "GET /acme-only HTTP/1.1\r\nhost: test\r\nX-Tenant: acme",
+            ok("acme_only", "acme_only"),
+        ),
+        (
+            "GET /acme-only HTTP/1.1\r\nhost: test\r\nx-tenant: ACME",
+            refused(404, "unknown tenant `ACME`"),
+        ),
+        (
+            "GET /orders HTTP/1.1\r\nhost: test\r\nx-tenant: acme\r\nx-tenant: globex",
+            refused(400, "the `x-tenant` header is sent twice; send one"),
+        ),
+        (
+            "GET /orders HTTP/1.1\r\nhost: test\r\nx-tenant: acme\r\nX-TENANT: acme",
+            refused(400, "the `x-tenant` header is sent twice; send one"),
+        ),
+        (
+            "GET /orders HTTP/1.1\r\nhost: test\r\nx-tenant: acme,globex",
+            refused(400, "the `x-tenant` header names several tenants; name one"),
+        ),
+        (
+            "GET /orders HTTP/1.1\r\nhost: test\r\nx-tenant: acme, globex",
+            refused(400, "the `x-tenant` header names several tenants; name one"),
+        ),
+        (
+            "GET /orders HTTP/1.1\r\nhost: test\r\nx-tenant: ",
+            refused(400, "the `x-tenant` header is empty; name one tenant"),
+        ),
+        (
+            "GET /acme-only HTTP/1.1\r\nhost: test\r\nx-tenant: acme ",
+            ok("acme_only", "acme_only"),
+        ),
+        (
+            "GET /acme-only HTTP/1.1\r\nhost: test\r\nx-tenant: ac%6de",
+            refused(404, "unknown tenant `ac%6de`"),
+        ),
+        // Other tenant sources mean nothing under header tenancy.
+        (
+            "GET /acme-only HTTP/1.1\r\nhost: acme.example.com",
+            refused(404, "no route matches `/acme-only`"),
+        ),
+        (
+            "GET /acme/acme-only HTTP/1.1\r\nhost: test",
+            refused(404, "no route matches `/acme/acme-only`"),
+        ),
+        (
+            "GET /globex-only HTTP/1.1\r\nhost: test\r\nx-tenant: acme",
+            refused(404, "no route matches `/globex-only`"),
+        ),
+        // The extractor sees the request's tenant.
+        (
+            "GET /whoami HTTP/1.1\r\nhost: test\r\nx-tenant: acme",
+            ok("acme_whoami", "acme_whoami acme"),
+        ),
+        (
+            "GET /tenant-db HTTP/1.1\r\nhost: test\r\nx-tenant: acme",
+            ok("acme_db", "acme_db acme-db"),
+        ),
+        (
+            "GET /matched HTTP/1.1\r\nhost: test\r\nx-tenant: globex",
+            ok(
+                "shared_matched",
+                "shared_matched tenant=Some(\"globex\") prefix=None uri=/matched",
+            ),
+        ),
+        (
+            "GET /matched HTTP/1.1\r\nhost: test",
+            ok(
+                "shared_matched",
+                "shared_matched tenant=None prefix=None uri=/matched",
+            ),
+        ),
+        // Methods are per tenant too: acme's `POST /items/<id>` beside the shared `GET`.
+        (
+            "POST /items/3 HTTP/1.1\r\nhost: test\r\nx-tenant: acme\r\ncontent-length: 0",
+            ok("acme_post_item", "acme_post_item 3"),
+        ),
+        (
+            "POST /items/3 HTTP/1.1\r\nhost: test\r\nx-tenant: globex\r\ncontent-length: 0",
+            refused(405, "method `POST` is not allowed here; allowed: GET, HEAD, OPTIONS"),
+        ),
+        (
+            "POST /items/3 HTTP/1.1\r\nhost: test\r\ncontent-length: 0",
+            refused(405, "method `POST` is not allowed here; allowed: GET, HEAD, OPTIONS"),
+        ),
+    ];
+    for (head, expect) in &cases {
+        case(addr, head, expect).await;
+    }
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn host_tenancy_spoofing() {
+    let server = spawn(app(tenancy(Mode::Host))).await;
+    let addr = server.addr;
+    let cases = [
+        (
+            "GET /acme-only HTTP/1.1\r\nhost: ACME.Example.COM",
+            ok("acme_only", "acme_only"),
+        ),
+        (
+            "GET /acme-only HTTP/1.1\r\nhost: acme.example.com:8080",
+            ok("acme_only", "acme_only"),
+        ),
+        (
+            "GET /acme-only HTTP/1.1\r\nhost: acme.example.com.",
+            ok("acme_only", "acme_only"),
+        ),
+        (
+            "GET /acme-only HTTP/1.1\r\nhost: acme.example.com.:443",
+            ok("acme_only", "acme_only"),
+        ),
+        // Tenant headers are ignored.
+        (
+            "GET /orders HTTP/1.1\r\nhost: acme.example.com\r\nx-tenant: globex",
+            ok("acme_orders", "acme_orders"),
+        ),
+        (
+            "GET /acme-only HTTP/1.1\r\nhost: example.com\r\nx-tenant: acme",
+            refused(404, "no route matches `/acme-only`"),
+        ),
+        // Near misses of a mapped host name no tenant.
+        (
+            "GET /acme-only HTTP/1.1\r\nhost: acme.example.com.evil.net",
+            refused(404, "no route matches `/acme-only`"),
+        ),
+        (
+            "GET /acme-only HTTP/1.1\r\nhost: xacme.example.com",
+            refused(404, "no route matches `/acme-only`"),
+        ),
+        // The absolute-form target and `Host` must agree.
+        (
+            "GET http://globex.example.com/orders HTTP/1.1\r\nhost: acme.example.com",
+            refused(
+                400,
+                "the request target and the `Host` header name different hosts",
+            ),
+        ),
+        (
+            "GET http://globex.example.com/globex-only HTTP/1.1\r\nhost: GLOBEX.example.com:80",
+            ok("globex_only", "globex_only"),
+        ),
+        // Two `Host` headers never reach routing.
+        (
+            "GET /orders HTTP/1.1\r\nhost: acme.example.com\r\nhost: globex.example.com",
+            refused(400, "an HTTP/1.1 request must have exactly one `Host` header"),
+        ),
+        (
+            "GET /matched HTTP/1.1\r\nhost: acme.example.com",
+            ok(
+                "shared_matched",
+                "shared_matched tenant=Some(\"acme\") prefix=None uri=/matched",
+            ),
+        ),
+    ];
+    for (head, expect) in &cases {
+        case(addr, head, expect).await;
+    }
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn path_prefix_tenancy_spoofing() {
+    let server = spawn(app(Tenancy::path_prefix())).await;
+    let addr = server.addr;
+    let not_found = |path: &'static str| {
+        refused(
+            404,
+            Box::leak(format!("no route matches `{path}`").into_boxed_str()),
+        )
+    };
+    let cases = [
+        ("GET /ACME/acme-only HTTP/1.1\r\nhost: test", not_found("/ACME/acme-only")),
+        ("GET /%61cme/acme-only HTTP/1.1\r\nhost: test", not_found("/%61cme/acme-only")),
+        ("GET /acme%2Facme-only HTTP/1.1\r\nhost: test", not_found("/acme%2Facme-only")),
+        (
+            "GET /acme/../globex/globex-only HTTP/1.1\r\nhost: test",
+            not_found("/acme/../globex/globex-only"),
+        ),
+        (
+            "GET /globex/../acme/acme-only HTTP/1.1\r\nhost: test",
+            not_found("/globex/../acme/acme-only"),
+        ),
+        (
+            "GET /acme/%2e%2e/globex/globex-only HTTP/1.1\r\nhost: test",
+            not_found("/acme/%2e%2e/globex/globex-only"),
+        ),
+        (
+            "GET /acme/globex/globex-only HTTP/1.1\r\nhost: test",
+            not_found("/acme/globex/globex-only"),
+        ),
+        ("GET /acme//acme-only HTTP/1.1\r\nhost: test", not_found("/acme//acme-only")),
+        ("GET /acme HTTP/1.1\r\nhost: test", not_found("/acme")),
+        ("GET /acme-only HTTP/1.1\r\nhost: test", not_found("/acme-only")),
+        // Under path-prefix tenancy a tenant header means nothing.
+        (
+            "GET /acme/orders HTTP/1.1\r\nhost: test\r\nx-tenant: globex",
+            ok("acme_orders", "acme_orders"),
+        ),
+        (
+            "GET /orders HTTP/1.1\r\nhost: test\r\nx-tenant: globex",
+            ok("shared_orders", "shared_orders"),
+        ),
+        // The prefix is stripped before matching, and shown by `MatchedRoute`.
+        (
+            "GET /acme/matched?x=1 HTTP/1.1\r\nhost: test",
+            ok(
+                "shared_matched",
+                "shared_matched tenant=Some(\"acme\") prefix=Some(\"/acme\") uri=/matched?x=1",
+            ),
+        ),
+        (
+            "GET /acme/whoami HTTP/1.1\r\nhost: test",
+            ok("acme_whoami", "acme_whoami acme"),
+        ),
+    ];
+    for (head, expect) in &cases {
+        case(addr, head, expect).await;
+    }
+    server.shutdown().await;
+}
+
+#[test]
+fn a_tenant_no_route_declares_is_a_build_error() {
+    let err = App::with_routes(matrix_routes())
+        .tenancy(Tenancy::host([
+            ("acme.example.com", "acme"),
+            ("globex.example.com", "globx"),
+        ]))
+        .state(Db("shared"))
+        .tenant_state("acmee", Db("typo"))
+        .build()
+        .expect_err("typos are refused");
+    assert_eq!(
+        err.to_string(),
+        "2 problems in the route table:
+error: `App::tenant_state` names tenant `acmee`, which no route declares; did you mean `acme`?
+error: `Tenancy::host` names tenant `globx`, which no route declares; did you mean `globex`?
+"
+    );
+    assert!(
+        err.problems()
+            .iter()
+            .all(|p| matches!(p, Problem::Tenancy { .. }))
+    );
+}
+
+#[test]
+fn an_invalid_tenancy_header_is_a_build_error() {
+    let err = App::with_routes(matrix_routes())
+        .tenancy(Tenancy::header("x tenant"))
+        .state(Db("shared"))
+        .build()
+        .expect_err("not a header name");
+    assert_eq!(
+        err.to_string(),
+        "1 problem in the route table:
+error: `Tenancy::header(\"x tenant\")` is not a valid header name; use letters, digits and `-`, as in `x-tenant`
+"
+    );
+}
+
+#[test]
+fn missing_state_is_checked_per_tenant() {
+    // acme's `/tenant-db` has its `Db` from `tenant_state`, the shared `/db` has none.
+    let err = App::with_routes(matrix_routes())
+        .tenancy(Tenancy::header("x-tenant"))
+        .tenant_state("acme", Db("acme-db"))
+        .build()
+        .expect_err("the shared route lacks its state");
+    let missing: Vec<&str> = err
+        .problems()
+        .iter()
+        .filter_map(|p| match p {
+            Problem::MissingState { route, .. } => Some(route.name()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(missing, ["shared_db"]);
+}
+
+#[test]
+fn start_up_table_groups_by_tenant_and_warns_of_unreachable_routes() {
+    let router = App::with_routes(matrix_routes())
+        .tenancy(Tenancy::host([("acme.example.com", "acme")]))
+        .state(Db("shared"))
+        .build()
+        .expect("builds");
+    let table = router.route_table();
+    let groups: Vec<&str> = table
+        .lines()
+        .filter(|l| l.starts_with("  crate ") || l.starts_with("  tenant "))
+        .collect();
+    assert_eq!(
+        groups,
+        [
+            "  crate tenants",
+            "  tenant acme, crate tenants",
+            "  tenant globex, crate tenants",
+        ],
+        "{table}"
+    );
+    let warnings: Vec<&str> = table.lines().filter(|l| l.starts_with("warning:")).collect();
+    assert_eq!(
+        warnings,
+        [
+            "warning: route `globex:GET /globex-only` of tenant `globex` is unreachable: no host of `Tenancy::host` maps to it",
+            "warning: route `globex:GET /items/<id>` of tenant `globex` is unreachable: no host of `Tenancy::host` maps to it",
+            "warning: route `globex:GET /orders` of tenant `globex` is unreachable: no host of `Tenancy::host` maps to it",
+        ],
+        "{table}"
+    );
+}
+
+#[test]
+fn without_tenancy_tenant_routes_are_unreachable_and_reported() {
+    let router = App::with_routes(matrix_routes())
+        .state(Db("shared"))
+        .build()
+        .expect("builds");
+    let table = router.route_table();
+    let warned: HashSet<&str> = table
+        .lines()
+        .filter(|l| l.starts_with("warning:"))
+        .filter_map(|l| l.split('`').nth(1))
+        .collect();
+    assert_eq!(
+        warned,
+        HashSet::from([
+            "acme:GET /orders",
+            "acme:GET /acme-only",
+            "acme:GET /whoami",
+            "acme:POST /items/<id>",
+            "acme:GET /tenant-db",
+            "globex:GET /orders",
+            "globex:GET /globex-only",
+            "globex:GET /items/<id>",
+        ])
+    );
+}

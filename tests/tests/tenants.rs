@@ -673,3 +673,175 @@ fn without_tenancy_tenant_routes_are_unreachable_and_reported() {
         ])
     );
 }
+
+// The routes of the property test: the same few shapes in the shared table and in two
+// tenants, parameters and catch-alls included, so that tenant routes, shared ones and
+// overrides compete for the same paths.
+
+#[route(GET "/p/a")]
+fn p_s1(headers: HeaderMap) -> &'static str {
+    called("p_s1", &headers)
+}
+
+#[route(GET "/p/<x>")]
+fn p_s2(x: String, headers: HeaderMap) -> &'static str {
+    let _ = x;
+    called("p_s2", &headers)
+}
+
+#[route(GET "/p/<x..>")]
+fn p_s3(x: String, headers: HeaderMap) -> &'static str {
+    let _ = x;
+    called("p_s3", &headers)
+}
+
+#[route(POST "/q")]
+fn p_s4(headers: HeaderMap) -> &'static str {
+    called("p_s4", &headers)
+}
+
+#[route(GET "/q/<x>/b")]
+fn p_s5(x: String, headers: HeaderMap) -> &'static str {
+    let _ = x;
+    called("p_s5", &headers)
+}
+
+#[route(GET "/p/a", tenant = "acme")]
+fn p_a1(headers: HeaderMap) -> &'static str {
+    called("p_a1", &headers)
+}
+
+#[route(GET "/p/<x>", tenant = "acme")]
+fn p_a2(x: String, headers: HeaderMap) -> &'static str {
+    let _ = x;
+    called("p_a2", &headers)
+}
+
+#[route(POST "/q", tenant = "acme")]
+fn p_a3(headers: HeaderMap) -> &'static str {
+    called("p_a3", &headers)
+}
+
+#[route(GET "/q/<x>/b", tenant = "acme")]
+fn p_a4(x: String, headers: HeaderMap) -> &'static str {
+    let _ = x;
+    called("p_a4", &headers)
+}
+
+#[route(GET "/p/<x..>", tenant = "acme")]
+fn p_a5(x: String, headers: HeaderMap) -> &'static str {
+    let _ = x;
+    called("p_a5", &headers)
+}
+
+#[route(GET "/p/a", tenant = "globex")]
+fn p_g1(headers: HeaderMap) -> &'static str {
+    called("p_g1", &headers)
+}
+
+#[route(GET "/p/<x..>", tenant = "globex")]
+fn p_g2(x: String, headers: HeaderMap) -> &'static str {
+    let _ = x;
+    called("p_g2", &headers)
+}
+
+#[route(GET "/q", tenant = "globex")]
+fn p_g3(headers: HeaderMap) -> &'static str {
+    called("p_g3", &headers)
+}
+
+#[route(GET "/q/<x>/b", tenant = "globex")]
+fn p_g4(x: String, headers: HeaderMap) -> &'static str {
+    let _ = x;
+    called("p_g4", &headers)
+}
+
+fn probe_pool() -> Vec<&'static routemark::Route> {
+    let mut pool: Vec<_> = routemark::routes()
+        .filter(|r| r.name().starts_with("p_"))
+        .collect();
+    pool.sort_by_key(|r| r.name());
+    pool
+}
+
+const PROBE_PATHS: [&str; 9] = ["/p/a", "/p/b", "/p/a/b", "/p/", "/q", "/q/x/b", "/q/x", "/p", "/r"];
+const PROBE_TENANTS: [Option<&str>; 4] = [None, Some("acme"), Some("globex"), Some("initech")];
+
+/// Whether `route` serves `method` on `path`.
+fn serves(route: &routemark::Route, method: &str, path: &str) -> bool {
+    let template = routemark::PathTemplate::parse(route.path()).expect("valid");
+    route.methods().iter().any(|m| m.as_str() == method) && template.match_path(path).is_some()
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig {
+        cases: 64,
+        failure_persistence: None,
+        ..proptest::prelude::ProptestConfig::default()
+    })]
+
+    /// For a random table (any subset of the pool) under a random tenancy, every request
+    /// reaches a route of its own tenant or a shared one, never another tenant's; it reaches
+    /// its tenant's route whenever one serves it, and a shared one when only that does.
+    #[test]
+    fn the_handler_reached_is_one_the_tenant_may_reach(
+        subset in proptest::collection::vec(proptest::bool::ANY, 14),
+        mode in 0..3usize,
+        requests in proptest::collection::vec((0..4usize, 0..9usize, proptest::bool::ANY), 1..12),
+    ) {
+        let pool = probe_pool();
+        let table: Vec<_> = pool.iter().zip(&subset).filter(|(_, on)| **on).map(|(r, _)| *r).collect();
+        let mode = [Mode::Header, Mode::Host, Mode::PathPrefix][mode];
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        runtime.block_on(async {
+            // `tenant_state` is left out: the subset may declare no acme route.
+            let router = App::with_routes(table.iter().copied())
+                .tenancy(tenancy(mode))
+                .probes(false)
+                .metrics(false)
+                .build();
+            let router = match (router, mode) {
+                (Ok(router), _) => router,
+                // A host map naming a tenant the subset does not declare.
+                (Err(err), Mode::Host) => {
+                    assert!(err.problems().iter().all(|p| matches!(p, Problem::Tenancy { .. })));
+                    return;
+                }
+                (Err(err), _) => panic!("{err}"),
+            };
+            let server = spawn(router).await;
+            for (tenant, path, post) in requests {
+                let tenant = PROBE_TENANTS[tenant];
+                let path = PROBE_PATHS[path];
+                let method = if post { "POST" } else { "GET" };
+                let (head, target) = request(mode, tenant, path);
+                let head = head.replacen("GET", method, 1);
+                let probe = NEXT_PROBE.fetch_add(1, Ordering::Relaxed);
+                let request = format!("{head}\r\nx-probe: {probe}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+                let answer = raw(server.addr, request.as_bytes()).await;
+                let status = answer.statuses()[0];
+                let calls = calls_of(probe);
+                // The tenant the request names, when one of the table's (`initech` never is).
+                let named = tenant.filter(|t| table.iter().any(|r| r.tenant() == Some(*t)));
+                let own = table.iter().find(|r| named.is_some() && r.tenant() == named && serves(r, method, path));
+                // A prefix that is no tenant of the table stays in the path.
+                let looked_up = if named.is_some() { path } else { target.as_str() };
+                let shared = table.iter().any(|r| r.tenant().is_none() && serves(r, method, looked_up));
+                if status == 200 {
+                    let reached = table.iter().find(|r| r.name() == answer.body()).expect("a handler's name");
+                    assert!(reached.tenant().is_none() || reached.tenant() == named, "{head}: {}", reached.name());
+                    assert_eq!(calls, [reached.name()]);
+                    if own.is_some() {
+                        assert_eq!(reached.tenant(), named, "{head}: the tenant's own route wins");
+                    }
+                } else {
+                    assert!(calls.is_empty(), "{head}: {calls:?}");
+                    let unknown = matches!(mode, Mode::Header) && tenant.is_some() && named.is_none();
+                    assert!(unknown || (own.is_none() && !shared), "{head}: {status}\n{}", answer.text);
+                    assert!(matches!(status, 404 | 405), "{head}: {status}");
+                }
+            }
+            server.shutdown().await;
+        });
+    }
+}

@@ -845,3 +845,47 @@ proptest::proptest! {
         });
     }
 }
+
+#[tokio::test]
+async fn metrics_label_tenant_routes_with_their_tenant() {
+    let server = spawn(app(Tenancy::header("x-tenant"))).await;
+    let addr = server.addr;
+    case(
+        addr,
+        "GET /orders HTTP/1.1\r\nhost: test\r\nx-tenant: acme",
+        &ok("acme_orders", "acme_orders"),
+    )
+    .await;
+    case(
+        addr,
+        "GET /orders HTTP/1.1\r\nhost: test\r\nx-tenant: globex",
+        &ok("globex_orders", "globex_orders"),
+    )
+    .await;
+    case(
+        addr,
+        "GET /orders HTTP/1.1\r\nhost: test",
+        &ok("shared_orders", "shared_orders"),
+    )
+    .await;
+    let scrape = raw(addr, b"GET /metrics HTTP/1.1\r\nhost: test\r\nconnection: close\r\n\r\n").await;
+    let counts: Vec<&str> = scrape
+        .text
+        .lines()
+        .filter(|l| {
+            l.starts_with("http_server_request_duration_seconds_count{")
+                && l.contains("http_route=\"/orders\"")
+        })
+        .collect();
+    assert_eq!(
+        counts,
+        [
+            "http_server_request_duration_seconds_count{http_request_method=\"GET\",http_route=\"/orders\",http_response_status_code=\"200\"} 1",
+            "http_server_request_duration_seconds_count{http_request_method=\"GET\",http_route=\"/orders\",http_response_status_code=\"200\",tenant=\"acme\"} 1",
+            "http_server_request_duration_seconds_count{http_request_method=\"GET\",http_route=\"/orders\",http_response_status_code=\"200\",tenant=\"globex\"} 1",
+        ],
+        "{}",
+        scrape.text
+    );
+    server.shutdown().await;
+}

@@ -151,6 +151,7 @@ impl Router {
                     &head.headers,
                     client_id.as_ref(),
                 );
+                span::record_tenant(&request_span, &head.extensions);
                 if inner.behind_layers {
                     span::name_current(&head.method, route.path_without_query());
                 }
@@ -193,6 +194,7 @@ impl Router {
                     &head.headers,
                     client_id.as_ref(),
                 );
+                span::record_tenant(&request_span, &head.extensions);
                 if inner.behind_layers {
                     span::name_current(&head.method, route.path_without_query());
                 }

@@ -37,6 +37,7 @@ pub(crate) fn request_span(
         url.query = uri.query(),
         http.response.status_code = Empty,
         request_id = request_id.and_then(|v| v.to_str().ok()),
+        tenant = Empty,
     );
     #[cfg(feature = "otel")]
     if !span.is_disabled() {
@@ -56,6 +57,17 @@ pub(crate) fn record_status(span: &Span, status: http::StatusCode) {
     span.record("http.response.status_code", i64::from(status.as_u16()));
     if status.is_server_error() {
         span.record("otel.status_code", "ERROR");
+    }
+}
+
+/// Records the request's tenant on its span (one of the declared tenants).
+#[inline]
+pub(crate) fn record_tenant(span: &Span, extensions: &http::Extensions) {
+    if span.is_disabled() {
+        return;
+    }
+    if let Some(tenant) = extensions.get::<crate::tenant::TenantContext>() {
+        span.record("tenant", tenant.name);
     }
 }
 

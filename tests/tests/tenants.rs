@@ -11,6 +11,7 @@ use std::sync::{Mutex, PoisonError};
 
 use routemark::http::HeaderMap;
 use routemark::{App, MatchedRoute, Problem, Router, State, Tenancy, Tenant, route};
+use routemark_extra_routes as _;
 use support::{raw, spawn};
 
 /// `(probe id, handler)` for every handler call.
@@ -119,9 +120,47 @@ fn globex_item(id: u32, headers: HeaderMap) -> String {
     format!("{} {id}", called("globex_item", &headers))
 }
 
-/// The routes of the matrix (the property test below has its own).
+/// The routes of the matrix (the property test below has its own; the cross-crate
+/// conflict test adds the other crate's).
 fn matrix_routes() -> impl Iterator<Item = &'static routemark::Route> {
-    routemark::routes().filter(|r| !r.name().starts_with("p_"))
+    routemark::routes()
+        .filter(|r| !r.name().starts_with("p_") && !r.name().starts_with("x_"))
+        .filter(|r| r.crate_name() == "tenants")
+}
+
+// Same tenant, method and path as `routemark_extra_routes::extra_acme_orders`: legal in
+// this crate, a conflict in the program. The same path for globex is not.
+#[route(GET "/extra/orders", tenant = "acme")]
+fn x_acme_orders() -> &'static str {
+    "acme orders"
+}
+
+#[route(GET "/extra/orders", tenant = "globex")]
+fn x_globex_orders() -> &'static str {
+    "globex orders"
+}
+
+#[route(GET "/extra/orders")]
+fn x_shared_orders() -> &'static str {
+    "shared orders"
+}
+
+#[test]
+fn conflicts_across_crates_are_per_tenant() {
+    let routes = routemark::routes()
+        .filter(|r| r.name().starts_with("x_") || r.crate_name() == "routemark_extra_routes");
+    let err = App::with_routes(routes)
+        .tenancy(Tenancy::header("x-tenant"))
+        .build()
+        .expect_err("acme's route is declared twice");
+    assert_eq!(
+        err.to_string(),
+        "1 problem in the route table:
+error: routes of tenant `acme` conflict on `GET /extra/orders`:
+  `GET /extra/orders` (routemark_extra_routes::extra_acme_orders) at tests/extra-routes/src/lib.rs:20
+  `GET /extra/orders` (tenants::x_acme_orders) at tests/tests/tenants.rs:133
+"
+    );
 }
 
 fn app(tenancy: Tenancy) -> Router {

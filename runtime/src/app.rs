@@ -162,11 +162,7 @@ impl App {
     /// assert!(app.build().is_ok());
     /// ```
     #[must_use]
-    pub fn tenant_state<T: Clone + Send + Sync + 'static>(
-        mut self,
-        tenant: &str,
-        value: T,
-    ) -> App {
+    pub fn tenant_state<T: Clone + Send + Sync + 'static>(mut self, tenant: &str, value: T) -> App {
         match self.tenant_states.iter_mut().find(|(t, _)| t == tenant) {
             Some((_, map)) => map.insert(value),
             None => {

@@ -313,7 +313,10 @@ fn tenancy(mode: Mode) -> Tenancy {
 async fn matrix(mode: Mode) {
     let server = spawn(app(tenancy(mode))).await;
     for (path, answers) in MATRIX {
-        for (tenant, answer) in [None, Some("acme"), Some("globex")].into_iter().zip(answers) {
+        for (tenant, answer) in [None, Some("acme"), Some("globex")]
+            .into_iter()
+            .zip(answers)
+        {
             let (head, target) = request(mode, tenant, path);
             let expect = match answer {
                 Some((handler, body)) => ok(handler, body),
@@ -450,11 +453,17 @@ async fn header_tenancy_spoofing() {
         ),
         (
             "POST /items/3 HTTP/1.1\r\nhost: test\r\nx-tenant: globex\r\ncontent-length: 0",
-            refused(405, "method `POST` is not allowed here; allowed: GET, HEAD, OPTIONS"),
+            refused(
+                405,
+                "method `POST` is not allowed here; allowed: GET, HEAD, OPTIONS",
+            ),
         ),
         (
             "POST /items/3 HTTP/1.1\r\nhost: test\r\ncontent-length: 0",
-            refused(405, "method `POST` is not allowed here; allowed: GET, HEAD, OPTIONS"),
+            refused(
+                405,
+                "method `POST` is not allowed here; allowed: GET, HEAD, OPTIONS",
+            ),
         ),
     ];
     for (head, expect) in &cases {
@@ -517,7 +526,10 @@ async fn host_tenancy_spoofing() {
         // Two `Host` headers never reach routing.
         (
             "GET /orders HTTP/1.1\r\nhost: acme.example.com\r\nhost: globex.example.com",
-            refused(400, "an HTTP/1.1 request must have exactly one `Host` header"),
+            refused(
+                400,
+                "an HTTP/1.1 request must have exactly one `Host` header",
+            ),
         ),
         (
             "GET /matched HTTP/1.1\r\nhost: acme.example.com",
@@ -544,9 +556,18 @@ async fn path_prefix_tenancy_spoofing() {
         )
     };
     let cases = [
-        ("GET /ACME/acme-only HTTP/1.1\r\nhost: test", not_found("/ACME/acme-only")),
-        ("GET /%61cme/acme-only HTTP/1.1\r\nhost: test", not_found("/%61cme/acme-only")),
-        ("GET /acme%2Facme-only HTTP/1.1\r\nhost: test", not_found("/acme%2Facme-only")),
+        (
+            "GET /ACME/acme-only HTTP/1.1\r\nhost: test",
+            not_found("/ACME/acme-only"),
+        ),
+        (
+            "GET /%61cme/acme-only HTTP/1.1\r\nhost: test",
+            not_found("/%61cme/acme-only"),
+        ),
+        (
+            "GET /acme%2Facme-only HTTP/1.1\r\nhost: test",
+            not_found("/acme%2Facme-only"),
+        ),
         (
             "GET /acme/../globex/globex-only HTTP/1.1\r\nhost: test",
             not_found("/acme/../globex/globex-only"),
@@ -563,9 +584,15 @@ async fn path_prefix_tenancy_spoofing() {
             "GET /acme/globex/globex-only HTTP/1.1\r\nhost: test",
             not_found("/acme/globex/globex-only"),
         ),
-        ("GET /acme//acme-only HTTP/1.1\r\nhost: test", not_found("/acme//acme-only")),
+        (
+            "GET /acme//acme-only HTTP/1.1\r\nhost: test",
+            not_found("/acme//acme-only"),
+        ),
         ("GET /acme HTTP/1.1\r\nhost: test", not_found("/acme")),
-        ("GET /acme-only HTTP/1.1\r\nhost: test", not_found("/acme-only")),
+        (
+            "GET /acme-only HTTP/1.1\r\nhost: test",
+            not_found("/acme-only"),
+        ),
         // Under path-prefix tenancy a tenant header means nothing.
         (
             "GET /acme/orders HTTP/1.1\r\nhost: test\r\nx-tenant: globex",
@@ -674,7 +701,10 @@ fn start_up_table_groups_by_tenant_and_warns_of_unreachable_routes() {
         ],
         "{table}"
     );
-    let warnings: Vec<&str> = table.lines().filter(|l| l.starts_with("warning:")).collect();
+    let warnings: Vec<&str> = table
+        .lines()
+        .filter(|l| l.starts_with("warning:"))
+        .collect();
     assert_eq!(
         warnings,
         [
@@ -803,7 +833,9 @@ fn probe_pool() -> Vec<&'static routemark::Route> {
     pool
 }
 
-const PROBE_PATHS: [&str; 9] = ["/p/a", "/p/b", "/p/a/b", "/p/", "/q", "/q/x/b", "/q/x", "/p", "/r"];
+const PROBE_PATHS: [&str; 9] = [
+    "/p/a", "/p/b", "/p/a/b", "/p/", "/q", "/q/x/b", "/q/x", "/p", "/r",
+];
 const PROBE_TENANTS: [Option<&str>; 4] = [None, Some("acme"), Some("globex"), Some("initech")];
 
 /// Whether `route` serves `method` on `path`.
@@ -907,7 +939,11 @@ async fn metrics_label_tenant_routes_with_their_tenant() {
         &ok("shared_orders", "shared_orders"),
     )
     .await;
-    let scrape = raw(addr, b"GET /metrics HTTP/1.1\r\nhost: test\r\nconnection: close\r\n\r\n").await;
+    let scrape = raw(
+        addr,
+        b"GET /metrics HTTP/1.1\r\nhost: test\r\nconnection: close\r\n\r\n",
+    )
+    .await;
     let counts: Vec<&str> = scrape
         .text
         .lines()

@@ -154,7 +154,12 @@ fn duplicate_guards(route: &Route<'_>) -> TokenStream {
         return TokenStream::new();
     };
     let span = route.attr.path.span();
-    let tenant = route.attr.options.tenant.as_ref().map(|t| tenant_key(&t.value()));
+    let tenant = route
+        .attr
+        .options
+        .tenant
+        .as_ref()
+        .map(|t| tenant_key(&t.value()));
     route
         .attr
         .methods

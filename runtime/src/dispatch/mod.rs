@@ -364,7 +364,12 @@ fn find(table: &Table, head: &mut Parts, config: &RouterConfig) -> Routed {
 /// `path` up among the tenant's routes and the shared ones, with the tenant's prefix
 /// stripped (path-prefix tenancy). The request then carries its tenant, and its target
 /// without the prefix (the original in [`OriginalUri`]).
-fn find_tenant(table: &Table, tenants: &Tenants, head: &mut Parts, config: &RouterConfig) -> Routed {
+fn find_tenant(
+    table: &Table,
+    tenants: &Tenants,
+    head: &mut Parts,
+    config: &RouterConfig,
+) -> Routed {
     let (scope, strip) = match tenants.resolve(head) {
         Resolved::Shared => return find_in(table, head, config, None, head.uri.path()),
         Resolved::Refused(response) => return Routed::Answer(response),

@@ -111,12 +111,14 @@ impl FromRequestParts for MatchedRoute {
         // A handler's request always has its route; a hand-made `RequestParts` may not.
         let extensions = &parts.head.extensions;
         let route = parts.route();
-        route.map(|route| MatchedRoute::of(route, extensions)).ok_or_else(|| {
-            HttpError::new(
-                http::StatusCode::INTERNAL_SERVER_ERROR,
-                "no route matched this request",
-            )
-        })
+        route
+            .map(|route| MatchedRoute::of(route, extensions))
+            .ok_or_else(|| {
+                HttpError::new(
+                    http::StatusCode::INTERNAL_SERVER_ERROR,
+                    "no route matched this request",
+                )
+            })
     }
 }
 

@@ -221,7 +221,10 @@ fn no_route(path: &str) -> String {
 
 /// The route side of the matrix: a path and, per request tenant (none, acme, globex), the
 /// handler that answers it (`None`: `404`).
-const MATRIX: [(&str, [Option<(&str, &str)>; 3]); 6] = [
+/// `(handler, body)` of the route that answers.
+type Answer = Option<(&'static str, &'static str)>;
+
+const MATRIX: [(&str, [Answer; 3]); 6] = [
     // Shared only: every tenant reaches it.
     (
         "/shared",

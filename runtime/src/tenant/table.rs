@@ -189,7 +189,9 @@ impl Tenants {
                 let host = match request_host(head) {
                     Ok(Some(host)) => normalize_host(host),
                     Ok(None) => return Resolved::Shared,
-                    Err(response) => return Resolved::Refused(response),
+                    Err(why) => {
+                        return Resolved::Refused(HttpError::bad_request(why).into_response());
+                    }
                 };
                 match hosts.binary_search_by(|(known, _)| compare_lowercase(known, host)) {
                     Ok(at) => Resolved::Tenant {
@@ -270,7 +272,7 @@ fn unknown_tenant(name: &str) -> Response {
 /// The host of the request: the target's authority when it has one, which must agree with
 /// a `Host` header, else `Host`. A client that could send one host in the target and
 /// another in `Host` could otherwise be routed by one and seen by a proxy as the other.
-fn request_host(head: &Parts) -> Result<Option<&str>, Response> {
+fn request_host(head: &Parts) -> Result<Option<&str>, &'static str> {
     let header = head
         .headers
         .get(http::header::HOST)
@@ -281,10 +283,7 @@ fn request_host(head: &Parts) -> Result<Option<&str>, Response> {
     let target = authority.as_str();
     match header {
         Some(header) if !normalize_host(target).eq_ignore_ascii_case(normalize_host(header)) => {
-            Err(HttpError::bad_request(
-                "the request target and the `Host` header name different hosts",
-            )
-            .into_response())
+            Err("the request target and the `Host` header name different hosts")
         }
         _ => Ok(Some(target)),
     }

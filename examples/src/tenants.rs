@@ -48,10 +48,7 @@ fn globex_reports(State(db): State<Database>) -> String {
 fn tenancy() -> Tenancy {
     match std::env::var("ROUTEMARK_TENANCY").as_deref() {
         Ok("path") => Tenancy::path_prefix(),
-        Ok("host") => Tenancy::host([
-            ("acme.localhost", "acme"),
-            ("globex.localhost", "globex"),
-        ]),
+        Ok("host") => Tenancy::host([("acme.localhost", "acme"), ("globex.localhost", "globex")]),
         _ => Tenancy::header("x-tenant"),
     }
 }

@@ -967,3 +967,51 @@ async fn metrics_label_tenant_routes_with_their_tenant() {
     );
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn tenants_are_isolated_through_layers_too() {
+    type Request = routemark::http::Request<routemark::Body>;
+    // Both layer stacks: the router behind `App::layer` and the layered route entries.
+    let router = App::with_routes(matrix_routes())
+        .tenancy(Tenancy::path_prefix())
+        .state(Db("shared-db"))
+        .tenant_state("acme", Db("acme-db"))
+        .layer(tower::util::MapRequestLayer::new(|req: Request| req))
+        .route_layer(tower::util::MapRequestLayer::new(|req: Request| req))
+        .build()
+        .expect("builds");
+    let server = spawn(router).await;
+    let cases = [
+        (
+            "GET /acme/db HTTP/1.1\r\nhost: test",
+            ok("shared_db", "shared_db acme-db"),
+        ),
+        (
+            "GET /globex/db HTTP/1.1\r\nhost: test",
+            ok("shared_db", "shared_db shared-db"),
+        ),
+        (
+            "GET /acme/tenant-db HTTP/1.1\r\nhost: test",
+            ok("acme_db", "acme_db acme-db"),
+        ),
+        (
+            "GET /globex/acme-only HTTP/1.1\r\nhost: test",
+            refused(404, "no route matches `/globex/acme-only`"),
+        ),
+        (
+            "GET /acme/matched HTTP/1.1\r\nhost: test",
+            ok(
+                "shared_matched",
+                "shared_matched tenant=Some(\"acme\") prefix=Some(\"/acme\") uri=/matched",
+            ),
+        ),
+        (
+            "GET /globex/orders HTTP/1.1\r\nhost: test",
+            ok("globex_orders", "globex_orders"),
+        ),
+    ];
+    for (head, expect) in &cases {
+        case(server.addr, head, expect).await;
+    }
+    server.shutdown().await;
+}

@@ -22,7 +22,7 @@ pub(crate) mod validate;
 
 use crate::Body;
 use crate::observe::{Builtin, Metrics, RouteMetrics, metrics, span};
-use crate::request::{RequestParts, StateMap};
+use crate::request::RequestParts;
 use crate::response::Response;
 use crate::route::Route;
 use crate::router::{Lookup, ParamRanges};
@@ -142,7 +142,7 @@ impl Router {
                 params,
                 body_limit,
                 metrics: handle,
-                state,
+                tenant,
             } => {
                 let request_span = span::request_span(
                     &head.method,
@@ -151,18 +151,21 @@ impl Router {
                     &head.headers,
                     client_id.as_ref(),
                 );
-                span::record_tenant(&request_span, &head.extensions);
+                span::record_tenant(&request_span, tenant.as_ref());
                 if inner.behind_layers {
                     span::name_current(&head.method, route.path_without_query());
                 }
                 let matched = shared
                     .layered
-                    .then(|| MatchedRoute::of(route, &head.extensions));
+                    .then(|| MatchedRoute::new(route, tenant.as_ref()));
                 // Built whole, in place: the parameters are not written twice.
                 let parts = RequestParts {
                     head,
                     params,
-                    state: state.unwrap_or_else(|| shared.recipe.state.clone()),
+                    state: match tenant {
+                        Some(tenant) => tenant.state,
+                        None => shared.recipe.state.clone(),
+                    },
                     route: Some(route),
                     body_limit,
                 };
@@ -186,6 +189,7 @@ impl Router {
                 params,
                 service,
                 metrics: handle,
+                tenant,
             } => {
                 let request_span = span::request_span(
                     &head.method,
@@ -194,14 +198,18 @@ impl Router {
                     &head.headers,
                     client_id.as_ref(),
                 );
-                span::record_tenant(&request_span, &head.extensions);
+                span::record_tenant(&request_span, tenant.as_ref());
                 if inner.behind_layers {
                     span::name_current(&head.method, route.path_without_query());
                 }
-                let matched = MatchedRoute::of(route, &head.extensions);
+                let matched = MatchedRoute::new(route, tenant.as_ref());
                 let mut request = http::Request::from_parts(head, body);
                 let extensions = request.extensions_mut();
-                extensions.insert(RouteMatch { method, params });
+                extensions.insert(RouteMatch {
+                    method,
+                    params,
+                    state: tenant.map(|tenant| tenant.state),
+                });
                 extensions.insert(matched);
                 let failed = Failed::Route {
                     path: route.path(),
@@ -326,8 +334,8 @@ enum Routed {
         params: ParamRanges,
         body_limit: usize,
         metrics: Option<Arc<RouteMetrics>>,
-        /// The tenant's state, for a tenant's request.
-        state: Option<Arc<StateMap>>,
+        /// The request's tenant, under tenancy.
+        tenant: Option<TenantContext>,
     },
     /// A route with its layers.
     Layered {
@@ -336,6 +344,7 @@ enum Routed {
         params: ParamRanges,
         service: RouteService,
         metrics: Option<Arc<RouteMetrics>>,
+        tenant: Option<TenantContext>,
     },
     Nested {
         prefix_len: usize,
@@ -379,17 +388,22 @@ fn find_tenant(
         Some("") | None => "/",
         Some(rest) => rest,
     };
-    let routed = find_in(table, head, config, Some(scope), path);
+    let mut routed = find_in(table, head, config, Some(scope), path);
     if strip > 0 {
         let original = head.uri.clone();
         head.uri = strip_prefix(&original, strip);
         head.extensions.insert(OriginalUri(original));
     }
-    head.extensions.insert(TenantContext {
+    let context = TenantContext {
         name: scope.name,
         stripped: strip > 0,
         state: scope.state.clone(),
-    });
+    };
+    // For the `Tenant` and `MatchedRoute` extractors, and the route's layers.
+    head.extensions.insert(context.clone());
+    if let Routed::Handler { tenant, .. } | Routed::Layered { tenant, .. } = &mut routed {
+        *tenant = Some(context);
+    }
     routed
 }
 
@@ -434,7 +448,7 @@ fn find_in(
                 params: params.into_ranges(),
                 body_limit: entry.body_limit,
                 metrics: entry.metrics.clone(),
-                state: scope.map(|scope| scope.state.clone()),
+                tenant: None,
             },
             Some(service) => Routed::Layered {
                 route: entry.route,
@@ -442,6 +456,7 @@ fn find_in(
                 params: params.into_ranges(),
                 service: service.clone(),
                 metrics: entry.metrics.clone(),
+                tenant: None,
             },
         },
         Lookup::Found {

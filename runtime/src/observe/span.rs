@@ -62,11 +62,10 @@ pub(crate) fn record_status(span: &Span, status: http::StatusCode) {
 
 /// Records the request's tenant on its span (one of the declared tenants).
 #[inline]
-pub(crate) fn record_tenant(span: &Span, extensions: &http::Extensions) {
-    if span.is_disabled() {
-        return;
-    }
-    if let Some(tenant) = extensions.get::<crate::tenant::TenantContext>() {
+pub(crate) fn record_tenant(span: &Span, tenant: Option<&crate::tenant::TenantContext>) {
+    if let Some(tenant) = tenant
+        && !span.is_disabled()
+    {
         span.record("tenant", tenant.name);
     }
 }

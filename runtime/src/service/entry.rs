@@ -16,7 +16,7 @@ use crate::observe::{Builtin, Observe, RouteMetrics};
 use crate::request::{RequestParts, StateMap};
 use crate::route::Route;
 use crate::router::{ParamRanges, RouteTable, RouteTableBuilder};
-use crate::tenant::{TenantConfig, TenantContext, Tenants, scoped_segments};
+use crate::tenant::{TenantConfig, Tenants, scoped_segments};
 
 /// One route of the live table: the descriptor with what the application adds to it.
 pub(crate) struct RouteEntry {
@@ -356,6 +356,8 @@ fn missing_state(
 pub(crate) struct RouteMatch {
     pub(crate) method: Method,
     pub(crate) params: ParamRanges,
+    /// The tenant's state, for a tenant's request.
+    pub(crate) state: Option<Arc<StateMap>>,
 }
 
 /// The innermost service of a layered route: its handler, run as on the fast path.
@@ -370,13 +372,14 @@ fn handler_service(
         let found = head.extensions.remove::<RouteMatch>();
         let client_id = validate::request_id(&head.headers);
         let method = found.as_ref().map_or(Method::Get, |found| found.method);
+        let (params, tenant_state) = match found {
+            Some(found) => (found.params, found.state),
+            None => (ParamRanges::default(), None),
+        };
         // A tenant's request gets the tenant's state.
-        let state = head
-            .extensions
-            .get::<TenantContext>()
-            .map_or_else(|| state.clone(), |tenant| tenant.state.clone());
+        let state = tenant_state.unwrap_or_else(|| state.clone());
         let mut parts = RequestParts::new(head, state, body_limit);
-        parts.params = found.map(|found| found.params).unwrap_or_default();
+        parts.params = params;
         parts.route = Some(route);
         let started = run::start(route, parts, body);
         async move {

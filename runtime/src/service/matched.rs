@@ -34,13 +34,11 @@ pub struct MatchedRoute {
 }
 
 impl MatchedRoute {
-    /// The route a request with these extensions matched (they hold its tenant, if any).
-    pub(crate) fn of(route: &'static Route, extensions: &http::Extensions) -> MatchedRoute {
+    /// The route a request of `tenant` matched.
+    pub(crate) fn new(route: &'static Route, tenant: Option<&TenantContext>) -> MatchedRoute {
         MatchedRoute {
             route,
-            tenant: extensions
-                .get::<TenantContext>()
-                .map(|tenant| (tenant.name, tenant.stripped)),
+            tenant: tenant.map(|tenant| (tenant.name, tenant.stripped)),
         }
     }
 
@@ -109,10 +107,10 @@ impl FromRequestParts for MatchedRoute {
 
     async fn from_request_parts(parts: &mut RequestParts) -> Result<Self, Self::Rejection> {
         // A handler's request always has its route; a hand-made `RequestParts` may not.
-        let extensions = &parts.head.extensions;
+        let tenant = parts.head.extensions.get::<TenantContext>();
         let route = parts.route();
         route
-            .map(|route| MatchedRoute::of(route, extensions))
+            .map(|route| MatchedRoute::new(route, tenant))
             .ok_or_else(|| {
                 HttpError::new(
                     http::StatusCode::INTERNAL_SERVER_ERROR,

@@ -52,8 +52,11 @@ use layer::LayerFn;
 /// 1. A request target longer than the limit is `414`; an HTTP/1.1 request without exactly
 ///    one `Host` header is `400`.
 /// 2. The layers of [`App::layer`](crate::App::layer) run, outermost last added.
-/// 3. The raw path is looked up in the live table (see [`router`](crate::router) for
-///    matching and priority).
+/// 3. Under [`App::tenancy`](crate::App::tenancy), the request's tenant is resolved
+///    (`400` for an ambiguous tenant header, `404` for a tenant no route declares; a
+///    path prefix is stripped). The raw path is looked up in the live table (see
+///    [`router`](crate::router) for matching and priority): a tenant's routes first, then
+///    the shared ones.
 /// 4. Found: the route's layers ([`App::route_layer`](crate::App::route_layer)) and its
 ///    handler run, with its parameters percent-decoded once. A `HEAD` request answered by
 ///    a `GET` route gets the headers of the `GET` response and no body. A panic in the

@@ -335,3 +335,121 @@ mod tests {
         assert_ne!(compare_lowercase("acme.io", "acme.i"), Ordering::Equal);
     }
 }
+
+/// What a tenant costs a lookup: `cargo test -p routemark --release lookup_cost -- --ignored
+/// --nocapture`. The same 20 routes shared and in each of N tenants; a tenant's request hits
+/// its own route, or misses it and falls through to the shared one.
+#[cfg(test)]
+mod cost {
+    use std::hint::black_box;
+    use std::time::Instant;
+
+    use routemark_path::{Method, MethodSet, PathTemplate};
+
+    use super::{scoped_segments, tenant_segment};
+    use crate::router::RouteTableBuilder;
+
+    const PATHS: [&str; 20] = [
+        "/users",
+        "/users/<id>",
+        "/users/<id>/posts",
+        "/posts/<id>",
+        "/orders",
+        "/orders/<id>",
+        "/orders/<id>/lines/<line>",
+        "/items",
+        "/items/<id>",
+        "/search",
+        "/a/b/c",
+        "/a/<x>/c",
+        "/files/<path..>",
+        "/health",
+        "/v1/things",
+        "/v1/things/<id>",
+        "/v2/things/<id>",
+        "/admin",
+        "/admin/users/<id>",
+        "/static/<rest..>",
+    ];
+
+    fn time(label: &str, mut f: impl FnMut() -> bool) {
+        const N: u32 = 2_000_000;
+        let start = Instant::now();
+        let mut found = 0u32;
+        for _ in 0..N {
+            found += u32::from(black_box(f()));
+        }
+        let per = start.elapsed().as_nanos() as f64 / f64::from(N);
+        println!("{label}: {per:.1} ns per lookup ({found} found)");
+    }
+
+    #[test]
+    #[ignore = "a measurement, not a test"]
+    fn lookup_cost() {
+        let get = MethodSet::single(Method::Get);
+        for tenants in [0usize, 1, 100] {
+            let mut builder = RouteTableBuilder::new();
+            for path in PATHS {
+                builder.insert(get, &PathTemplate::parse(path).unwrap(), ());
+            }
+            let names: Vec<String> = (0..tenants).map(|i| format!("tenant{i:03}")).collect();
+            for name in &names {
+                // Half of the routes overridden by each tenant.
+                for path in PATHS.iter().step_by(2) {
+                    let template = PathTemplate::parse(path).unwrap();
+                    builder.insert_segments(get, scoped_segments(name, template), ());
+                }
+            }
+            let table = builder.build().unwrap();
+            let scope = names
+                .last()
+                .and_then(|name| table.subtree(&tenant_segment(name)));
+            time(
+                &format!("{tenants} tenants, shared lookup, /orders/7/lines/3"),
+                || {
+                    matches!(
+                        table.lookup(Method::Get, black_box("/orders/7/lines/3")),
+                        crate::router::Lookup::Found { .. }
+                    )
+                },
+            );
+            time(&format!("{tenants} tenants, shared lookup, /users"), || {
+                matches!(
+                    table.lookup(Method::Get, black_box("/users")),
+                    crate::router::Lookup::Found { .. }
+                )
+            });
+            if scope.is_some() {
+                time(
+                    &format!("{tenants} tenants, tenant hit, /orders/7/lines/3"),
+                    || {
+                        matches!(
+                            table.lookup_scoped(scope, Method::Get, black_box("/orders/7/lines/3")),
+                            crate::router::Lookup::Found { .. }
+                        )
+                    },
+                );
+                time(&format!("{tenants} tenants, tenant hit, /users"), || {
+                    matches!(
+                        table.lookup_scoped(scope, Method::Get, black_box("/users")),
+                        crate::router::Lookup::Found { .. }
+                    )
+                });
+                time(
+                    &format!("{tenants} tenants, tenant miss then shared, /users/7"),
+                    || {
+                        matches!(
+                            table.lookup_scoped(scope, Method::Get, black_box("/users/7")),
+                            crate::router::Lookup::Found { .. }
+                        )
+                    },
+                );
+                let sorted: Vec<&str> = names.iter().map(String::as_str).collect();
+                time(
+                    &format!("{tenants} tenants, resolve the name (binary search)"),
+                    || sorted.binary_search(&black_box("tenant050")).is_ok() || tenants < 50,
+                );
+            }
+        }
+    }
+}

@@ -1015,3 +1015,46 @@ async fn tenants_are_isolated_through_layers_too() {
     }
     server.shutdown().await;
 }
+
+/// A shared route under a tenant's name, for the path-prefix warning below.
+#[route(GET "/acme/report")]
+fn x_shared_under_acme(headers: HeaderMap) -> &'static str {
+    called("x_shared_under_acme", &headers);
+    "shadowed"
+}
+
+#[tokio::test]
+async fn path_prefix_warns_of_a_shared_route_under_a_tenant_name() {
+    let routes = routemark::routes()
+        .filter(|r| r.name() == "x_shared_under_acme" || r.name() == "acme_only");
+    let router = App::with_routes(routes)
+        .tenancy(Tenancy::path_prefix())
+        .build()
+        .expect("builds");
+    let table = router.route_table();
+    let warnings: Vec<&str> = table
+        .lines()
+        .filter(|l| l.starts_with("warning:"))
+        .collect();
+    assert_eq!(
+        warnings,
+        [
+            "warning: shared route `GET /acme/report` starts with tenant `acme`, which path-prefix tenancy strips first: it answers at `/acme/acme/report` only"
+        ],
+        "{table}"
+    );
+    let server = spawn(router).await;
+    case(
+        server.addr,
+        "GET /acme/report HTTP/1.1\r\nhost: test",
+        &refused(404, "no route matches `/acme/report`"),
+    )
+    .await;
+    case(
+        server.addr,
+        "GET /acme/acme/report HTTP/1.1\r\nhost: test",
+        &ok("x_shared_under_acme", "shadowed"),
+    )
+    .await;
+    server.shutdown().await;
+}

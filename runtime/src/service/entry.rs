@@ -276,6 +276,17 @@ fn unreachable_tenants(routes: &[&'static Route], tenants: Option<&Tenants>) -> 
     let mut warnings = Vec::new();
     for route in routes {
         let Some(tenant) = route.tenant() else {
+            // Under path-prefix tenancy, a shared path that starts with a tenant's name is
+            // that tenant's prefix: the route is reached only under `/acme/acme/…`.
+            if let Some(tenant) = tenants.and_then(|t| t.prefix_shadowing(route.path())) {
+                warnings.push(format!(
+                    "warning: shared route `{}` starts with tenant `{tenant}`, which path-prefix tenancy strips first: it answers at `/{tenant}{}` only\n  `{}` at {}",
+                    route.identity(),
+                    route.path_without_query(),
+                    route.name(),
+                    route.location()
+                ));
+            }
             continue;
         };
         let why = match tenants {

@@ -228,6 +228,16 @@ impl Tenants {
         }
     }
 
+    /// The declared tenant a shared route's path starts with, under path-prefix tenancy.
+    pub(crate) fn prefix_shadowing(&self, path: &str) -> Option<&'static str> {
+        if !matches!(self.resolver, Resolver::PathPrefix) {
+            return None;
+        }
+        let first = path.strip_prefix('/')?.split(['/', '?']).next()?;
+        let id = self.names.binary_search(&first).ok()?;
+        Some(self.names[id])
+    }
+
     /// The state of `tenant`'s requests.
     pub(crate) fn state(&self, tenant: &str) -> Option<&StateMap> {
         let id = self.names.binary_search(&tenant).ok()?;

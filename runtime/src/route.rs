@@ -85,6 +85,14 @@ impl OptionsDecl {
         tags: &[],
         tenant: None,
     };
+
+    /// A route that sets only `tenant`.
+    pub const fn tenant(tenant: &'static str) -> OptionsDecl {
+        OptionsDecl {
+            tenant: Some(tenant),
+            ..OptionsDecl::DEFAULT
+        }
+    }
 }
 
 /// The options a route sets in its attribute, after the method and the path:

@@ -1058,3 +1058,64 @@ async fn path_prefix_warns_of_a_shared_route_under_a_tenant_name() {
     .await;
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn the_admin_view_groups_routes_by_tenant_with_their_identities() {
+    let admin_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let admin: std::net::SocketAddr = format!("127.0.0.1:{admin_port}").parse().unwrap();
+    let server = routemark::Server::bind("127.0.0.1:0").await.unwrap();
+    let app = App::with_routes(matrix_routes())
+        .tenancy(Tenancy::header("x-tenant"))
+        .state(Db("shared-db"))
+        .admin_addr(admin);
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        tokio::select! {
+            served = app.serve_on(server) => served,
+            _ = rx => Ok(()),
+        }
+    });
+    let mut answer = None;
+    for _ in 0..200 {
+        if tokio::net::TcpStream::connect(admin).await.is_ok() {
+            answer = Some(
+                raw(
+                    admin,
+                    b"GET /routes HTTP/1.1\r\nhost: test\r\nconnection: close\r\n\r\n",
+                )
+                .await,
+            );
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    let answer = answer.expect("the admin listener answers");
+    assert_eq!(answer.statuses(), [200], "{}", answer.text);
+    let json: serde_json::Value = serde_json::from_str(answer.body()).unwrap();
+    let rows: Vec<(String, String)> = json["routes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["template"] == "/orders")
+        .map(|r| {
+            (
+                r["identity"][0].as_str().unwrap().to_owned(),
+                r["tenant"].to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("GET /orders".to_owned(), "null".to_owned()),
+            ("acme:GET /orders".to_owned(), "\"acme\"".to_owned()),
+            ("globex:GET /orders".to_owned(), "\"globex\"".to_owned()),
+        ]
+    );
+    let _ = tx.send(());
+    task.await.unwrap().unwrap();
+}

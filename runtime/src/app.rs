@@ -162,7 +162,12 @@ impl App {
     /// assert!(app.build().is_ok());
     /// ```
     #[must_use]
-    pub fn tenant_state<T: Clone + Send + Sync + 'static>(mut self, tenant: &str, value: T) -> App {
+    pub fn tenant_state<T: Clone + Send + Sync + 'static>(
+        mut self,
+        tenant: impl AsRef<str>,
+        value: T,
+    ) -> App {
+        let tenant = tenant.as_ref();
         match self.tenant_states.iter_mut().find(|(t, _)| t == tenant) {
             Some((_, map)) => map.insert(value),
             None => {

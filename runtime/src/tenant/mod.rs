@@ -58,9 +58,9 @@ impl Tenancy {
     /// Two such headers, a comma-joined value or an empty one are `400`; a request without
     /// the header names no tenant. A name that is not a valid header name is reported by
     /// [`App::build`](crate::App::build).
-    pub fn header(name: &str) -> Tenancy {
+    pub fn header(name: impl AsRef<str>) -> Tenancy {
         Tenancy {
-            mode: Mode::Header(name.to_owned()),
+            mode: Mode::Header(name.as_ref().to_owned()),
         }
     }
 
@@ -123,6 +123,25 @@ pub struct Tenant(&'static str);
 impl Tenant {
     /// The tenant's name, as declared in `tenant = "…"`.
     pub fn name(&self) -> &'static str {
+        self.0
+    }
+
+    /// The same as [`Tenant::name`].
+    pub fn as_str(&self) -> &'static str {
+        self.0
+    }
+}
+
+impl std::ops::Deref for Tenant {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        self.0
+    }
+}
+
+impl AsRef<str> for Tenant {
+    fn as_ref(&self) -> &str {
         self.0
     }
 }

@@ -17,6 +17,7 @@ use crate::server::Server;
 use crate::service::entry::{Nest, Recipe};
 use crate::service::layer::{LayerFn, layer_fn};
 use crate::service::{HttpService, RouteFilter, RouteService, Router};
+use crate::tenant::{Tenancy, TenantConfig};
 
 /// An application: every route of the program, the state its handlers need, and the
 /// router's settings.
@@ -47,6 +48,9 @@ pub struct App {
     overlay_file: Option<std::path::PathBuf>,
     #[cfg(feature = "etcd")]
     overlay_etcd: Option<(Vec<String>, String)>,
+    tenancy: Option<Tenancy>,
+    /// `App::tenant_state`, one map per tenant, in the order first named.
+    tenant_states: Vec<(String, StateMap)>,
 }
 
 impl std::fmt::Debug for App {
@@ -116,6 +120,8 @@ impl App {
             overlay_file: None,
             #[cfg(feature = "etcd")]
             overlay_etcd: None,
+            tenancy: None,
+            tenant_states: Vec::new(),
         }
     }
 
@@ -124,6 +130,60 @@ impl App {
     #[must_use]
     pub fn state<T: Clone + Send + Sync + 'static>(mut self, value: T) -> App {
         self.state.insert(value);
+        self
+    }
+
+    /// Where the tenant of a request comes from: a header, the host, or the first path
+    /// segment (see [`Tenancy`]). Without it, no request names a tenant and the routes
+    /// declared with `tenant = "…"` are unreachable (the start-up table warns).
+    ///
+    /// ```
+    /// use routemark::{App, Tenancy};
+    ///
+    /// let app = App::new().tenancy(Tenancy::host([("acme.example.com", "acme")]));
+    /// # drop(app);
+    /// ```
+    #[must_use]
+    pub fn tenancy(mut self, tenancy: Tenancy) -> App {
+        self.tenancy = Some(tenancy);
+        self
+    }
+
+    /// Provides the value `tenant`'s requests receive as [`State<T>`](crate::State), before
+    /// the shared one given to [`App::state`]: on the tenant's own routes and on the shared
+    /// routes it reaches. One value per tenant and type; a second call replaces the first.
+    /// A tenant that no route declares is a build error, so that a typo does not go unseen.
+    ///
+    /// ```
+    /// use routemark::{App, State, Tenancy, route};
+    ///
+    /// #[derive(Clone)]
+    /// struct Db(&'static str);
+    ///
+    /// #[route(GET "/db", tenant = "acme")]
+    /// fn db(State(db): State<Db>) -> &'static str { db.0 }
+    ///
+    /// let app = App::new()
+    ///     .tenancy(Tenancy::header("x-tenant"))
+    ///     .state(Db("shared"))
+    ///     .tenant_state("acme", Db("acme"));
+    /// assert!(app.build().is_ok());
+    /// ```
+    #[must_use]
+    pub fn tenant_state<T: Clone + Send + Sync + 'static>(
+        mut self,
+        tenant: impl AsRef<str>,
+        value: T,
+    ) -> App {
+        let tenant = tenant.as_ref();
+        match self.tenant_states.iter_mut().find(|(t, _)| t == tenant) {
+            Some((_, map)) => map.insert(value),
+            None => {
+                let mut map = StateMap::default();
+                map.insert(value);
+                self.tenant_states.push((tenant.to_owned(), map));
+            }
+        }
         self
     }
 
@@ -435,6 +495,14 @@ impl App {
                 self.observe,
                 Health::new(self.readiness, self.liveness, self.check_timeout),
             )),
+            tenants: TenantConfig {
+                tenancy: self.tenancy,
+                states: self
+                    .tenant_states
+                    .into_iter()
+                    .map(|(tenant, map)| (tenant, Arc::new(map)))
+                    .collect(),
+            },
         };
         let table = recipe.build(&self.routes)?;
         let router = Router::new(table, recipe, &self.layers);

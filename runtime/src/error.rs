@@ -164,6 +164,13 @@ pub enum Problem {
         /// The framework's path it collides with.
         path: &'static str,
     },
+    /// The tenancy is misconfigured: a tenant named by `App::tenant_state` or
+    /// `Tenancy::host` that no route declares, a host mapped to two tenants, a header name
+    /// that is not one.
+    Tenancy {
+        /// What is wrong, and how to fix it.
+        message: String,
+    },
 }
 
 impl BuildError {
@@ -199,9 +206,13 @@ impl fmt::Display for Problem {
                 let shape = routemark_path::PathTemplate::parse(first.path_without_query())
                     .map(|t| t.shape())
                     .unwrap_or_else(|_| first.path().to_owned());
+                let tenant = match first.tenant() {
+                    Some(tenant) => format!(" of tenant `{tenant}`"),
+                    None => String::new(),
+                };
                 write!(
                     f,
-                    "error: routes conflict on `{methods} {shape}`:\n  {}\n  {}",
+                    "error: routes{tenant} conflict on `{methods} {shape}`:\n  {}\n  {}",
                     describe(first),
                     describe(second)
                 )
@@ -237,6 +248,7 @@ impl fmt::Display for Problem {
                 f,
                 "error: {message}\n  `nest_service(\"{prefix}\", ..)` at {location}"
             ),
+            Problem::Tenancy { message } => write!(f, "error: {message}"),
         }
     }
 }

@@ -145,6 +145,7 @@ mod route;
 pub mod router;
 mod server;
 mod service;
+mod tenant;
 pub mod testing;
 
 /// OpenTelemetry export of the request spans (feature `otel`): see [`otel::layer`] and the
@@ -175,6 +176,7 @@ pub use route::{HandlerFn, HandlerFuture, Route, RouteOptions, StateRequirement,
 pub use routemark_path::{Method, MethodSet, PathTemplate};
 pub use server::{Server, ServerConfig};
 pub use service::{HttpService, MatchedRoute, OriginalUri, RouteFilter, RouteService, Router};
+pub use tenant::{Tenancy, Tenant};
 
 /// Declares an HTTP route on its handler; see the [crate documentation](crate) for the path
 /// syntax, the binding rules and the compile errors.

@@ -110,17 +110,30 @@ impl fmt::Debug for RequestParts {
     }
 }
 
-/// The values given to [`App::state`](crate::App::state), one per type.
+/// The values given to [`App::state`](crate::App::state), one per type. A tenant's map
+/// has no values of its own and falls back to its `App::tenant_state` values, then to the
+/// shared ones.
 #[derive(Default)]
-pub(crate) struct StateMap(HashMap<TypeId, Box<dyn Any + Send + Sync>>);
+pub(crate) struct StateMap(
+    HashMap<TypeId, Box<dyn Any + Send + Sync>>,
+    Vec<Arc<StateMap>>,
+);
 
 impl StateMap {
+    /// A map that looks in each of `maps` in turn.
+    pub(crate) fn layered(maps: Vec<Arc<StateMap>>) -> StateMap {
+        StateMap(HashMap::new(), maps)
+    }
+
     pub(crate) fn insert<T: Send + Sync + 'static>(&mut self, value: T) {
         self.0.insert(TypeId::of::<T>(), Box::new(value));
     }
 
     pub(crate) fn get<T: Send + Sync + 'static>(&self) -> Option<&T> {
-        self.0.get(&TypeId::of::<T>())?.downcast_ref()
+        match self.0.get(&TypeId::of::<T>()) {
+            Some(value) => value.downcast_ref(),
+            None => self.1.iter().find_map(|map| map.get::<T>()),
+        }
     }
 
     /// Marks `type_id` as provided without a value: for [`check`](crate::check), which
@@ -130,6 +143,6 @@ impl StateMap {
     }
 
     pub(crate) fn contains(&self, type_id: TypeId) -> bool {
-        self.0.contains_key(&type_id)
+        self.0.contains_key(&type_id) || self.1.iter().any(|map| map.contains(type_id))
     }
 }

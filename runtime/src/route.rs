@@ -124,6 +124,7 @@ pub struct RouteDecl {
 pub struct OptionsDecl {
     pub body_limit: Option<usize>,
     pub tags: &'static [&'static str],
+    pub tenant: Option<&'static str>,
 }
 
 impl OptionsDecl {
@@ -131,7 +132,16 @@ impl OptionsDecl {
     pub const DEFAULT: OptionsDecl = OptionsDecl {
         body_limit: None,
         tags: &[],
+        tenant: None,
     };
+
+    /// A route that sets only `tenant`.
+    pub const fn tenant(tenant: &'static str) -> OptionsDecl {
+        OptionsDecl {
+            tenant: Some(tenant),
+            ..OptionsDecl::DEFAULT
+        }
+    }
 }
 
 /// The options a route sets in its attribute, after the method and the path:
@@ -164,14 +174,24 @@ impl RouteOptions {
     pub fn tags(&self) -> &'static [&'static str] {
         self.0.tags
     }
+
+    /// The tenant the route belongs to (`tenant = "acme"`); `None` for a shared route.
+    pub fn tenant(&self) -> Option<&'static str> {
+        self.0.tenant
+    }
 }
 
 impl fmt::Debug for RouteOptions {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RouteOptions")
+        let mut debug = f.debug_struct("RouteOptions");
+        debug
             .field("body_limit", &self.0.body_limit)
-            .field("tags", &self.0.tags)
-            .finish()
+            .field("tags", &self.0.tags);
+        // Shown only when set: a shared route reads as it did before tenants existed.
+        if let Some(tenant) = self.0.tenant {
+            debug.field("tenant", &tenant);
+        }
+        debug.finish()
     }
 }
 
@@ -286,6 +306,31 @@ impl Route {
         self.decl.options.tags
     }
 
+    /// The tenant the route belongs to (`#[route(GET "/orders", tenant = "acme")]`); `None`
+    /// for a shared route, which every tenant reaches. See [`Tenancy`](crate::Tenancy).
+    ///
+    /// ```
+    /// #[routemark::route(GET "/orders", tenant = "acme")]
+    /// fn acme_orders() {}
+    ///
+    /// let route = routemark::routes().find(|r| r.name() == "acme_orders").unwrap();
+    /// assert_eq!(route.tenant(), Some("acme"));
+    /// assert_eq!(route.identity(), "acme:GET /orders");
+    /// ```
+    pub fn tenant(&self) -> Option<&'static str> {
+        self.decl.options.tenant
+    }
+
+    /// The route's identity in overlays: `METHOD /template` for a shared route,
+    /// `tenant:METHOD /template` for a tenant's (`acme:GET /orders`); several methods are
+    /// written as [`MethodSet`] prints them (`GET | POST`).
+    pub fn identity(&self) -> String {
+        match self.tenant() {
+            Some(tenant) => format!("{tenant}:{} {}", self.methods(), self.path_without_query()),
+            None => format!("{} {}", self.methods(), self.path_without_query()),
+        }
+    }
+
     /// Every option the route's attribute sets.
     pub fn options(&self) -> RouteOptions {
         RouteOptions(self.decl.options)
@@ -309,6 +354,7 @@ impl fmt::Debug for Route {
             .field("location", &self.location())
             .field("state", &self.decl.state)
             .field("tags", &self.tags())
+            .field("tenant", &self.tenant())
             .finish()
     }
 }

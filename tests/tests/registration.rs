@@ -48,6 +48,7 @@ fn routes_of_a_linked_library_crate_are_collected() {
         extra,
         [
             ("GET".to_owned(), "/extra/hello", "extra_hello"),
+            ("GET".to_owned(), "/extra/orders", "extra_acme_orders"),
             ("GET | POST".to_owned(), "/extra/items/<id>", "extra_item"),
         ]
     );
@@ -57,7 +58,10 @@ fn routes_of_a_linked_library_crate_are_collected() {
 fn every_route_of_the_program_is_collected_once() {
     let mut names: Vec<&str> = routemark::routes().map(|r| r.name()).collect();
     names.sort_unstable();
-    assert_eq!(names, ["extra_hello", "extra_item", "item"]);
+    assert_eq!(
+        names,
+        ["extra_acme_orders", "extra_hello", "extra_item", "item"]
+    );
 }
 
 #[tokio::test]

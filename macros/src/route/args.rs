@@ -23,15 +23,16 @@ pub(crate) struct RouteArgs {
 pub(crate) struct RouteOptions {
     pub(crate) body_limit: Option<LitInt>,
     pub(crate) tags: Option<Vec<LitStr>>,
+    pub(crate) tenant: Option<LitStr>,
 }
 
 impl RouteOptions {
     pub(crate) fn is_empty(&self) -> bool {
-        self.body_limit.is_none() && self.tags.is_none()
+        self.body_limit.is_none() && self.tags.is_none() && self.tenant.is_none()
     }
 }
 
-const OPTIONS: [&str; 2] = ["body_limit", "tags"];
+const OPTIONS: [&str; 3] = ["body_limit", "tags", "tenant"];
 
 const EXAMPLE: &str = "as in `#[route(GET \"/users/<id>\")]`";
 
@@ -219,6 +220,14 @@ fn parse_options(input: ParseStream<'_>, errors: &mut Errors) -> syn::Result<Rou
                 }
                 options.tags = parse_tags(value, errors);
             }
+            "tenant" => {
+                let tenant = parse_tenant(value, errors);
+                if options.tenant.is_some() {
+                    errors.spanned(&name, "option `tenant` is given twice; remove one");
+                    continue;
+                }
+                options.tenant = tenant;
+            }
             other => {
                 let hint = match closest_match(other, OPTIONS) {
                     Some(close) => format!("did you mean `{close}`?"),
@@ -229,6 +238,30 @@ fn parse_options(input: ParseStream<'_>, errors: &mut Errors) -> syn::Result<Rou
         }
     }
     Ok(options)
+}
+
+/// Rule: `tenant` takes one string literal. `None` when the value has another shape, already
+/// reported; the rules on the name itself are in `valid.rs`.
+fn parse_tenant(value: Expr, errors: &mut Errors) -> Option<LitStr> {
+    if let Expr::Lit(syn::ExprLit {
+        lit: syn::Lit::Str(tenant),
+        ..
+    }) = value
+    {
+        return Some(tenant);
+    }
+    // A bare name (`tenant = acme`) was meant as the string; anything else gets the general
+    // form.
+    let text = tokens_text(&value);
+    let message = if matches!(value, Expr::Path(_) | Expr::Binary(_)) && is_tag_name(&text) {
+        format!(
+            "`tenant` takes the tenant's name as a string literal, found `{text}`; write it in quotes: `tenant = \"{text}\"`"
+        )
+    } else {
+        "`tenant` takes the tenant's name as a string literal, as in `tenant = \"acme\"`".to_owned()
+    };
+    errors.spanned(&value, message);
+    None
 }
 
 /// Rule: `tags` takes a non-empty bracketed list of string literals. `None` when the value has

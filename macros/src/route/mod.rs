@@ -102,6 +102,23 @@ mod tests {
     }
 
     #[test]
+    fn a_tenant_alone_is_one_call_and_with_other_options_a_field() {
+        let out = expand(r#"GET "/a", tenant = "acme""#);
+        assert!(
+            out.contains(
+                "options : :: routemark :: __private :: OptionsDecl :: tenant (\"acme\") ,"
+            ),
+            "{out}"
+        );
+        assert!(out.contains("__routemark_tenant_acme_route_GET_a"), "{out}");
+        let out = expand(r#"GET "/a", tenant = "acme", body_limit = 1"#);
+        assert!(
+            out.contains("tenant : :: core :: option :: Option :: Some (\"acme\") ,"),
+            "{out}"
+        );
+    }
+
+    #[test]
     fn every_method_is_emitted_as_its_own_variant() {
         for method in Method::ALL {
             let out = expand(&format!(r#"{method} "/a""#));

@@ -17,6 +17,30 @@ pub(crate) fn check(route: &Route<'_>, errors: &mut Errors) {
     if let Some(tags) = &route.attr.options.tags {
         check_tags(tags, errors);
     }
+    if let Some(tenant) = &route.attr.options.tenant {
+        check_tenant(tenant, errors);
+    }
+}
+
+/// Rule: a tenant is named like a tag (ASCII letters, digits, `_` and `-`, starting with a
+/// letter): the name is matched against headers and path segments, and shows in metric
+/// labels, logs and overlay identities (`acme:GET /orders`), where it must read the same.
+fn check_tenant(lit: &syn::LitStr, errors: &mut Errors) {
+    let tenant = lit.value();
+    if tenant.is_empty() {
+        errors.spanned(
+            lit,
+            "a tenant name cannot be empty; name the tenant (`tenant = \"acme\"`) or remove `tenant` to share the route with every tenant",
+        );
+    } else if !is_tag_name(&tenant) {
+        errors.spanned(
+            lit,
+            format!(
+                "tenant `{}` is not a valid tenant name; {TAG_CHARS}",
+                tenant.escape_debug()
+            ),
+        );
+    }
 }
 
 /// What a tag is made of, as hints word it.

@@ -28,6 +28,7 @@ use crate::route::Route;
 use crate::router::{Lookup, ParamRanges};
 use crate::service::entry::{Entry, RouteEntry, RouteMatch, Table};
 use crate::service::{MatchedRoute, OriginalUri, RouteService, Router};
+use crate::tenant::{Resolved, Scope, TenantContext, Tenants};
 use answers::Failed;
 
 /// What to do with a request whose path has no route, but would have one with its trailing
@@ -93,7 +94,7 @@ impl Router {
         request: http::Request<B>,
         into_body: impl FnOnce(B) -> Body,
     ) -> Result<Response, Infallible> {
-        let (head, body) = request.into_parts();
+        let (mut head, body) = request.into_parts();
         let body = into_body(body);
         let inner = &*self.inner;
         let shared = &*inner.shared;
@@ -154,7 +155,7 @@ impl Router {
         }
         // Routing and what follows, inline: each `async fn` called here would move the
         // request into its own future once more.
-        let routed = find(&shared.live.load(), &head, &shared.recipe.config);
+        let routed = find(&shared.live.load(), &mut head, &shared.recipe.config);
         let (response, handle) = match routed {
             Routed::Handler {
                 route,
@@ -162,6 +163,7 @@ impl Router {
                 params,
                 body_limit,
                 metrics: handle,
+                tenant,
             } => {
                 let request_span = span::request_span(
                     &head.method,
@@ -170,14 +172,21 @@ impl Router {
                     &head.headers,
                     client_id.as_ref(),
                 );
+                span::record_tenant(&request_span, tenant.as_ref());
                 if inner.behind_layers {
                     span::name_current(&head.method, route);
                 }
+                let matched = shared
+                    .layered
+                    .then(|| MatchedRoute::new(route, tenant.as_ref()));
                 // Built whole, in place: the parameters are not written twice.
                 let parts = RequestParts {
                     head,
                     params,
-                    state: shared.recipe.state.clone(),
+                    state: match tenant {
+                        Some(tenant) => tenant.state,
+                        None => shared.recipe.state.clone(),
+                    },
                     route: Some(route),
                     body_limit,
                 };
@@ -188,8 +197,8 @@ impl Router {
                 let mut response =
                     run::finish(started, route, method, timeout, client_id.as_ref()).await;
                 span::record_status(&request_span, response.status());
-                if shared.layered {
-                    response.extensions_mut().insert(MatchedRoute::new(route));
+                if let Some(matched) = matched {
+                    response.extensions_mut().insert(matched);
                 }
                 (response, handle)
             }
@@ -199,6 +208,7 @@ impl Router {
                 params,
                 service,
                 metrics: handle,
+                tenant,
             } => {
                 let request_span = span::request_span(
                     &head.method,
@@ -207,13 +217,19 @@ impl Router {
                     &head.headers,
                     client_id.as_ref(),
                 );
+                span::record_tenant(&request_span, tenant.as_ref());
                 if inner.behind_layers {
                     span::name_current(&head.method, route);
                 }
+                let matched = MatchedRoute::new(route, tenant.as_ref());
                 let mut request = http::Request::from_parts(head, body);
                 let extensions = request.extensions_mut();
-                extensions.insert(RouteMatch { method, params });
-                extensions.insert(MatchedRoute::new(route));
+                extensions.insert(RouteMatch {
+                    method,
+                    params,
+                    state: tenant.map(|tenant| tenant.state),
+                });
+                extensions.insert(matched);
                 let failed = Failed::Route {
                     path: route.path(),
                     handler: route.name(),
@@ -225,7 +241,7 @@ impl Router {
                     call.instrument(request_span.clone()).await
                 };
                 span::record_status(&request_span, response.status());
-                response.extensions_mut().insert(MatchedRoute::new(route));
+                response.extensions_mut().insert(matched);
                 (response, handle)
             }
             Routed::Nested {
@@ -338,6 +354,8 @@ enum Routed {
         params: ParamRanges,
         body_limit: usize,
         metrics: Option<Arc<RouteMetrics>>,
+        /// The request's tenant, under tenancy.
+        tenant: Option<TenantContext>,
     },
     /// A route with its layers.
     Layered {
@@ -346,6 +364,7 @@ enum Routed {
         params: ParamRanges,
         service: RouteService,
         metrics: Option<Arc<RouteMetrics>>,
+        tenant: Option<TenantContext>,
     },
     Nested {
         prefix_len: usize,
@@ -361,10 +380,63 @@ enum Routed {
     Answer(Response),
 }
 
-/// Looks the request up in `table`.
+/// Looks the request up in `table`: as shared, unless the application has tenancy.
 #[inline]
-fn find(table: &Table, head: &Parts, config: &RouterConfig) -> Routed {
-    let path = head.uri.path();
+fn find(table: &Table, head: &mut Parts, config: &RouterConfig) -> Routed {
+    match &table.tenants {
+        None => find_in(table, head, config, None, head.uri.path()),
+        Some(tenants) => find_tenant(table, tenants, head, config),
+    }
+}
+
+/// Looks up the request of an application with tenancy: resolves its tenant, then looks
+/// `path` up among the tenant's routes and the shared ones, with the tenant's prefix
+/// stripped (path-prefix tenancy). The request then carries its tenant, and its target
+/// without the prefix (the original in [`OriginalUri`]).
+fn find_tenant(
+    table: &Table,
+    tenants: &Tenants,
+    head: &mut Parts,
+    config: &RouterConfig,
+) -> Routed {
+    let (scope, strip) = match tenants.resolve(head) {
+        Resolved::Shared => return find_in(table, head, config, None, head.uri.path()),
+        Resolved::Refused(response) => return Routed::Answer(response),
+        Resolved::Tenant { scope, strip } => (scope, strip),
+    };
+    let path = match head.uri.path().get(strip..) {
+        Some("") | None => "/",
+        Some(rest) => rest,
+    };
+    let mut routed = find_in(table, head, config, Some(scope), path);
+    if strip > 0 {
+        let original = head.uri.clone();
+        head.uri = strip_prefix(&original, strip);
+        head.extensions.insert(OriginalUri(original));
+    }
+    let context = TenantContext {
+        name: scope.name,
+        stripped: strip > 0,
+        state: scope.state.clone(),
+    };
+    // For the `Tenant` and `MatchedRoute` extractors, and the route's layers.
+    head.extensions.insert(context.clone());
+    if let Routed::Handler { tenant, .. } | Routed::Layered { tenant, .. } = &mut routed {
+        *tenant = Some(context);
+    }
+    routed
+}
+
+/// Looks `path` up in `table`, among the shared routes and, for a tenant's request, the
+/// tenant's (`scope`).
+#[inline]
+fn find_in(
+    table: &Table,
+    head: &Parts,
+    config: &RouterConfig,
+    scope: Option<&Scope>,
+    path: &str,
+) -> Routed {
     if path == "*" {
         return Routed::Answer(if head.method == http::Method::OPTIONS {
             answers::options(table.all_methods.with(Method::Options))
@@ -378,10 +450,14 @@ fn find(table: &Table, head: &Parts, config: &RouterConfig) -> Routed {
     let Some(method) = Method::from_token(head.method.as_str()) else {
         return match answers::allowed_methods(&table.routes, path) {
             Some(allow) => Routed::Answer(answers::method_not_allowed(&head.method, allow)),
-            None => not_found(table, head, config),
+            None => not_found(table, head, config, scope.is_some()),
         };
     };
-    match table.routes.lookup(method, path) {
+    let lookup = match scope {
+        None => table.routes.lookup(method, path),
+        Some(scope) => table.routes.lookup_scoped(scope.subtree, method, path),
+    };
+    match lookup {
         Lookup::Found {
             value: Entry::Route(entry),
             params,
@@ -399,6 +475,7 @@ fn find(table: &Table, head: &Parts, config: &RouterConfig) -> Routed {
                     params: params.into_ranges(),
                     body_limit: entry.body_limit,
                     metrics,
+                    tenant: None,
                 },
                 Some(service) => Routed::Layered {
                     route,
@@ -406,6 +483,7 @@ fn find(table: &Table, head: &Parts, config: &RouterConfig) -> Routed {
                     params: params.into_ranges(),
                     service: service.clone(),
                     metrics,
+                    tenant: None,
                 },
             }
         }
@@ -430,7 +508,7 @@ fn find(table: &Table, head: &Parts, config: &RouterConfig) -> Routed {
         Lookup::MethodNotAllowed { allow } => {
             Routed::Answer(answers::method_not_allowed(&head.method, allow))
         }
-        Lookup::NotFound => not_found(table, head, config),
+        Lookup::NotFound => not_found(table, head, config, scope.is_some()),
     }
 }
 
@@ -447,11 +525,14 @@ fn split(
     }
 }
 
-/// No route: the redirect policy, else the fallback service, else `404`.
+/// No route: the redirect policy, else the fallback service, else `404`. A tenant's
+/// request is not redirected: the other form would be looked up among the shared routes
+/// only, and its `Location` would lose a path prefix.
 #[cold]
-fn not_found(table: &Table, head: &Parts, config: &RouterConfig) -> Routed {
-    if let Some(redirect) =
-        answers::trailing_slash_redirect(config.trailing_slash, &table.routes, &head.uri)
+fn not_found(table: &Table, head: &Parts, config: &RouterConfig, tenant: bool) -> Routed {
+    if !tenant
+        && let Some(redirect) =
+            answers::trailing_slash_redirect(config.trailing_slash, &table.routes, &head.uri)
     {
         return Routed::Answer(redirect);
     }

@@ -10,11 +10,12 @@ use crate::response::Response;
 use crate::service::Shared;
 use crate::service::entry::Table;
 
-/// The live table as JSON: one object per route, in the start-up table's order, and the
-/// overlay in force.
+/// The live table as JSON: one object per route, grouped by tenant as in the start-up
+/// table (shared routes first), and the overlay in force.
 pub(crate) fn routes_json(table: &Table, overlay: &crate::overlay::Overlay) -> String {
-    let routes: Vec<serde_json::Value> = table
-        .descriptors
+    let mut descriptors = table.descriptors.clone();
+    descriptors.sort_by_key(|r| r.tenant());
+    let routes: Vec<serde_json::Value> = descriptors
         .iter()
         .map(|route| {
             let options = route.options();
@@ -22,7 +23,12 @@ pub(crate) fn routes_json(table: &Table, overlay: &crate::overlay::Overlay) -> S
                 "identity": route
                     .methods()
                     .iter()
-                    .map(|m| format!("{} {}", m.as_str(), route.path_without_query()))
+                    .map(|m| match route.tenant() {
+                        Some(tenant) => {
+                            format!("{tenant}:{} {}", m.as_str(), route.path_without_query())
+                        }
+                        None => format!("{} {}", m.as_str(), route.path_without_query()),
+                    })
                     .collect::<Vec<_>>(),
                 "methods": route.methods().iter().map(|m| m.as_str()).collect::<Vec<_>>(),
                 "template": route.path(),
@@ -34,7 +40,7 @@ pub(crate) fn routes_json(table: &Table, overlay: &crate::overlay::Overlay) -> S
                     "body_limit": options.body_limit(),
                     "tags": options.tags(),
                 },
-                "tenant": serde_json::Value::Null,
+                "tenant": route.tenant(),
             })
         })
         .collect();

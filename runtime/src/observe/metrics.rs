@@ -81,7 +81,7 @@ impl Timing {
     fn encode(
         &self,
         encoder: &mut prometheus_client::encoding::MetricEncoder<'_>,
-        labels: &[(&str, &str); 3],
+        labels: &[(&str, &str)],
     ) -> fmt::Result {
         // Per bucket, not cumulative: the encoder adds them up.
         let buckets: Vec<(f64, u64)> = BUCKETS
@@ -95,7 +95,7 @@ impl Timing {
         let count = buckets.iter().map(|(_, n)| n).sum();
         let sum = self.sum_nanos.load(Relaxed) as f64 / 1e9;
         encoder
-            .encode_family(labels)?
+            .encode_family(&labels)?
             .encode_histogram::<prometheus_client::encoding::NoLabelSet>(sum, count, &buckets, None)
     }
 }
@@ -150,6 +150,9 @@ impl Series {
 /// The request metrics of one route (or of what no route matched: an empty template).
 pub(crate) struct RouteMetrics {
     template: Box<str>,
+    /// The `tenant` label of a tenant route's series: one of the declared tenants, so the
+    /// label set stays bounded. Shared routes have none, whoever reaches them.
+    tenant: Option<&'static str>,
     /// By [`METHOD_LABELS`] index; only the methods this route can see.
     methods: [Option<Box<Series>>; METHOD_LABELS.len()],
 }
@@ -162,6 +165,7 @@ impl RouteMetrics {
         }
         RouteMetrics {
             template: template.into(),
+            tenant: None,
             methods: series,
         }
     }
@@ -332,7 +336,9 @@ impl Metrics {
                 let indexes = methods
                     .iter()
                     .filter_map(|m| Method::ALL.iter().position(|&a| a == m));
-                Arc::new(RouteMetrics::new(route.path_without_query(), indexes))
+                let mut handle = RouteMetrics::new(route.path_without_query(), indexes);
+                handle.tenant = route.tenant();
+                Arc::new(handle)
             })
             .clone()
     }
@@ -377,7 +383,7 @@ impl Collector for MetricsCollector {
                 .cloned(),
         );
         handles.push(metrics.unmatched.clone());
-        handles.sort_by(|a, b| a.template.cmp(&b.template));
+        handles.sort_by(|a, b| (&a.template, a.tenant).cmp(&(&b.template, b.tenant)));
         {
             let mut family = encoder.encode_descriptor(
                 "http_server_request_duration_seconds",
@@ -390,11 +396,14 @@ impl Collector for MetricsCollector {
                     let Some(series) = series else { continue };
                     series.each(|status, timing| {
                         let status = status.to_string();
-                        let labels = [
+                        let mut labels = vec![
                             ("http_request_method", METHOD_LABELS[index]),
                             ("http_route", &*handle.template),
                             ("http_response_status_code", status.as_str()),
                         ];
+                        if let Some(tenant) = handle.tenant {
+                            labels.push(("tenant", tenant));
+                        }
                         timing.encode(&mut family, &labels)
                     })?;
                 }

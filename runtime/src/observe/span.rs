@@ -39,6 +39,7 @@ pub(crate) fn request_span(
         url.query = uri.query(),
         http.response.status_code = Empty,
         request_id = request_id.and_then(|v| v.to_str().ok()),
+        tenant = Empty,
     );
     #[cfg(feature = "otel")]
     if !span.is_disabled() {
@@ -62,6 +63,16 @@ fn record_enabled(span: &Span, status: http::StatusCode) {
     span.record("http.response.status_code", i64::from(status.as_u16()));
     if status.is_server_error() {
         span.record("otel.status_code", "ERROR");
+    }
+}
+
+/// Records the request's tenant on its span (one of the declared tenants).
+#[inline]
+pub(crate) fn record_tenant(span: &Span, tenant: Option<&crate::tenant::TenantContext>) {
+    if let Some(tenant) = tenant
+        && !span.is_disabled()
+    {
+        span.record("tenant", tenant.name);
     }
 }
 

@@ -124,7 +124,7 @@ impl Identity {
     /// The identities of `route`, one per method.
     pub(crate) fn of(route: &'static Route) -> impl Iterator<Item = Identity> {
         route.methods().iter().map(move |method| Identity {
-            tenant: None,
+            tenant: route.tenant().map(str::to_owned),
             method,
             template: route.path_without_query().to_owned(),
         })
@@ -221,20 +221,23 @@ pub(crate) fn plan(
 ) -> Result<Plan, Vec<OverlayProblem>> {
     // By method, then template: lookups borrow the identity's text, nothing is allocated per
     // route (a rebuild of 10,000 routes checks its overlay in well under a millisecond).
-    let mut by_method: Vec<HashMap<&'static str, &'static Route>> =
+    // The same template may be declared once shared and once per tenant.
+    let mut by_method: Vec<HashMap<&'static str, Vec<&'static Route>>> =
         vec![HashMap::new(); Method::ALL.len()];
     for &route in routes {
         for method in route.methods().iter() {
-            by_method[method_slot(method)].insert(route.path_without_query(), route);
+            by_method[method_slot(method)]
+                .entry(route.path_without_query())
+                .or_default()
+                .push(route);
         }
     }
     let find = |identity: &Identity| -> Option<&'static Route> {
-        if identity.tenant.is_some() {
-            return None;
-        }
         by_method[method_slot(identity.method)]
-            .get(identity.template.as_str())
+            .get(identity.template.as_str())?
+            .iter()
             .copied()
+            .find(|route| route.tenant() == identity.tenant.as_deref())
     };
     // Every identity, for "did you mean" hints: only when one is needed.
     let hint = |text: &str| {
@@ -253,13 +256,13 @@ pub(crate) fn plan(
     let invalid = &mut invalid;
     let mut plan = Plan::default();
     // The routes' shapes by method, to find aliases that collide: only with an alias.
-    let mut shapes: HashMap<(Method, String), String> = HashMap::new();
+    let mut shapes: HashMap<(Option<String>, Method, String), String> = HashMap::new();
     if doc.routes.values().any(|entry| entry.alias_of.is_some()) {
         for &route in routes {
             if let Ok(template) = PathTemplate::parse(route.path_without_query()) {
                 for identity in Identity::of(route) {
                     shapes.insert(
-                        (identity.method, template.shape()),
+                        (identity.tenant.clone(), identity.method, template.shape()),
                         format!("route `{identity}` ({})", route.name()),
                     );
                 }
@@ -311,6 +314,12 @@ pub(crate) fn plan(
                 ));
                 continue;
             };
+            if target.tenant != identity.tenant {
+                invalid(format!(
+                    "alias `{identity}` and its target `{target}` belong to different tenants; an alias serves its target's tenant"
+                ));
+                continue;
+            }
             if target.method != identity.method {
                 invalid(format!(
                     "alias `{identity}` has another method than its target `{target}`"
@@ -333,7 +342,7 @@ pub(crate) fn plan(
                 ));
                 continue;
             }
-            let shape_key = (identity.method, template.shape());
+            let shape_key = (identity.tenant.clone(), identity.method, template.shape());
             if let Some(other) = shapes.get(&shape_key) {
                 invalid(format!(
                     "alias `{identity}` conflicts with {other}: both match the same requests"

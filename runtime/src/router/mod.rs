@@ -175,6 +175,16 @@ impl<T> RouteTableBuilder<T> {
         });
     }
 
+    /// [`insert_owned`](Self::insert_owned) with the segments themselves: for a tenant's
+    /// routes, under a first segment no template can spell (see `tenant::scoped_segments`).
+    pub(crate) fn insert_segments(&mut self, methods: MethodSet, segments: Vec<Segment>, value: T) {
+        self.routes.push(Route {
+            methods,
+            segments,
+            value,
+        });
+    }
+
     /// Builds the table.
     ///
     /// # Errors
@@ -207,6 +217,10 @@ pub struct RouteTable<T> {
     /// In insertion order.
     values: Vec<T>,
 }
+
+/// A node of the table under which a tenant's routes sit.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Subtree(u32);
 
 /// The answer of [`RouteTable::lookup`].
 #[derive(Debug, PartialEq, Eq)]
@@ -253,6 +267,48 @@ impl<T> RouteTable<T> {
             },
             Outcome::MethodNotAllowed(allow) => Lookup::MethodNotAllowed { allow },
             Outcome::NotFound => Lookup::NotFound,
+        }
+    }
+
+    /// The routes under the first static segment `segment`, for [`lookup_scoped`]; `None`
+    /// when no route starts with it.
+    ///
+    /// [`lookup_scoped`]: Self::lookup_scoped
+    pub(crate) fn subtree(&self, segment: &str) -> Option<Subtree> {
+        self.tree.root_child(segment).map(Subtree)
+    }
+
+    /// The lookup of a tenant's request: the routes of `scope` (the tenant's), then the
+    /// others (the shared ones), whose paths never start with the tenant's segment. A route
+    /// of `scope` that serves the method wins over any other; `405` when neither serves the
+    /// method but some route matches the path in either, with the union of their `Allow`
+    /// sets. The tenant's routes are tried first so that a tenant route overrides a shared
+    /// one on the same method and path.
+    pub(crate) fn lookup_scoped<'t, 'p>(
+        &'t self,
+        scope: Option<Subtree>,
+        method: Method,
+        path: &'p str,
+    ) -> Lookup<'t, 'p, T> {
+        let mut allow = None;
+        if let Some(Subtree(node)) = scope {
+            let mut params = Params::new();
+            match self.tree.find_from(node, method, path, &mut params) {
+                Outcome::Found(index) => {
+                    if let Some(value) = self.values.get(index as usize) {
+                        return Lookup::Found { value, params };
+                    }
+                }
+                Outcome::MethodNotAllowed(set) => allow = Some(set),
+                Outcome::NotFound => {}
+            }
+        }
+        match (self.lookup(method, path), allow) {
+            (Lookup::MethodNotAllowed { allow: shared }, Some(own)) => Lookup::MethodNotAllowed {
+                allow: shared.union(own),
+            },
+            (Lookup::NotFound, Some(own)) => Lookup::MethodNotAllowed { allow: own },
+            (shared, _) => shared,
         }
     }
 

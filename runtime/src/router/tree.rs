@@ -448,11 +448,28 @@ impl Tree {
         self.endpoints.get(ep as usize)?.serve[method_index(method)?]
     }
 
+    /// The node after the root's static edge `segment`.
+    pub(super) fn root_child(&self, segment: &str) -> Option<u32> {
+        self.nodes.first()?.static_child(segment)
+    }
+
     /// Looks `path` up for `method`, writing the winner's parameters to `params` (which must
     /// be empty). Never panics, never allocates unless the winner has more than eight
     /// parameters.
     pub(super) fn find<'p>(
         &self,
+        method: Method,
+        path: &'p str,
+        params: &mut Params<'p>,
+    ) -> Outcome {
+        self.find_from(0, method, path, params)
+    }
+
+    /// [`find`](Self::find) among the templates under `start`, as if they began there:
+    /// `path` is matched against what follows `start`'s segments.
+    pub(super) fn find_from<'p>(
+        &self,
+        start: u32,
         method: Method,
         path: &'p str,
         params: &mut Params<'p>,
@@ -471,7 +488,7 @@ impl Tree {
             allow: MethodSet::EMPTY,
             matched: false,
         };
-        if let Some(value) = search.walk(0, 1) {
+        if let Some(value) = search.walk(start, 1) {
             return Outcome::Found(value);
         }
         if !search.matched {

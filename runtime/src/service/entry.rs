@@ -18,6 +18,7 @@ use crate::overlay::split::Splitter;
 use crate::request::{RequestParts, StateMap};
 use crate::route::Route;
 use crate::router::{ParamRanges, RouteTable, RouteTableBuilder};
+use crate::tenant::{TenantConfig, Tenants, scoped_segments};
 use std::collections::HashMap;
 
 /// One route of the live table: the descriptor with what the application adds to it.
@@ -58,6 +59,11 @@ pub(crate) struct Table {
     pub(crate) fallback: Option<RouteService>,
     /// The descriptors, in `App::routes` order.
     pub(crate) descriptors: Vec<&'static Route>,
+    /// The declared tenants and how a request names one; `None` without tenancy, which
+    /// routes every request as shared.
+    pub(crate) tenants: Option<Tenants>,
+    /// What the start-up table warns about (tenant routes no request can reach).
+    pub(crate) warnings: Vec<String>,
 }
 
 /// A service given to `App::nest_service`, kept until the table is built.
@@ -77,6 +83,8 @@ pub(crate) struct Recipe {
     pub(crate) fallback: Option<RouteService>,
     /// Probes, metrics and where they are served.
     pub(crate) observe: Arc<Observe>,
+    /// `App::tenancy` and `App::tenant_state`.
+    pub(crate) tenants: TenantConfig,
 }
 
 /// Who put a path into the table, to name both sides of a conflict.
@@ -123,7 +131,15 @@ impl Recipe {
                 Ok(template) => {
                     let mut entry = self.entry(route);
                     entry.splits = self.splits(route, plan, splitters, &mut kept);
-                    builder.insert_owned(methods, template, Entry::Route(entry));
+                    let entry = Entry::Route(entry);
+                    match route.tenant() {
+                        None => builder.insert_owned(methods, template, entry),
+                        Some(tenant) => builder.insert_segments(
+                            methods,
+                            scoped_segments(tenant, template),
+                            entry,
+                        ),
+                    }
                     origins.push(Origin::Route(route));
                 }
                 Err(errors) => problems.push(Problem::InvalidPath {
@@ -163,11 +179,14 @@ impl Recipe {
         for alias in &plan.aliases {
             // Validated by the plan: it parses and binds the target's parameters.
             if let Ok(template) = PathTemplate::parse(&alias.identity.template) {
-                builder.insert_owned(
-                    MethodSet::single(alias.identity.method),
-                    template,
-                    Entry::Route(self.entry(alias.target)),
-                );
+                let methods = MethodSet::single(alias.identity.method);
+                let entry = Entry::Route(self.entry(alias.target));
+                match &alias.identity.tenant {
+                    None => builder.insert_owned(methods, template, entry),
+                    Some(tenant) => {
+                        builder.insert_segments(methods, scoped_segments(tenant, template), entry)
+                    }
+                }
                 origins.push(Origin::Route(alias.target));
             }
         }
@@ -246,11 +265,15 @@ impl Recipe {
                 None
             }
         };
+        let tenants = table.as_ref().and_then(|table| {
+            Tenants::build(&self.tenants, routes, table, &self.state, &mut problems)
+        });
         if check_state {
-            problems.extend(missing_state(routes, &self.state));
+            problems.extend(missing_state(routes, &self.state, tenants.as_ref()));
         }
         match table {
             Some(routes_table) if problems.is_empty() => {
+                let warnings = unreachable_tenants(routes, tenants.as_ref());
                 let mut all_methods = routes
                     .iter()
                     .fold(MethodSet::EMPTY, |acc, r| acc.union(r.methods()));
@@ -262,6 +285,8 @@ impl Recipe {
                     all_methods,
                     fallback: self.fallback.clone(),
                     descriptors: routes.to_vec(),
+                    tenants,
+                    warnings,
                 })
             }
             _ => Err(BuildError::new(problems)),
@@ -325,6 +350,40 @@ impl Recipe {
     }
 }
 
+/// Rule (a warning): a tenant route is reachable by the chosen tenancy. Without tenancy no
+/// request names a tenant; a host tenancy names only the tenants of its map.
+fn unreachable_tenants(routes: &[&'static Route], tenants: Option<&Tenants>) -> Vec<String> {
+    let mut warnings = Vec::new();
+    for route in routes {
+        let Some(tenant) = route.tenant() else {
+            // Under path-prefix tenancy, a shared path that starts with a tenant's name is
+            // that tenant's prefix: the route is reached only under `/acme/acme/…`.
+            if let Some(tenant) = tenants.and_then(|t| t.prefix_shadowing(route.path())) {
+                warnings.push(format!(
+                    "warning: shared route `{}` starts with tenant `{tenant}`, which path-prefix tenancy strips first: it answers at `/{tenant}{}` only\n  `{}` at {}",
+                    route.identity(),
+                    route.path_without_query(),
+                    route.name(),
+                    route.location()
+                ));
+            }
+            continue;
+        };
+        let why = match tenants {
+            None => "no `App::tenancy` is set",
+            Some(tenants) if !tenants.reachable(tenant) => "no host of `Tenancy::host` maps to it",
+            Some(_) => continue,
+        };
+        warnings.push(format!(
+            "warning: route `{}` of tenant `{tenant}` is unreachable: {why}\n  `{}` at {}",
+            route.identity(),
+            route.name(),
+            route.location()
+        ));
+    }
+    warnings
+}
+
 fn nest_problem(nest: &Nest, message: String) -> Problem {
     Problem::NestedService {
         prefix: nest.prefix.clone(),
@@ -355,10 +414,19 @@ fn nest_templates(prefix: &str) -> Result<[PathTemplate; 2], String> {
     Ok([exact, under])
 }
 
-/// Rule: every `State<T>` a route takes was given to [`App::state`](crate::App::state).
-fn missing_state(routes: &[&'static Route], state: &StateMap) -> Vec<Problem> {
+/// Rule: every `State<T>` a route takes was given to [`App::state`](crate::App::state), or,
+/// for a tenant's route, to [`App::tenant_state`](crate::App::tenant_state) for its tenant.
+fn missing_state(
+    routes: &[&'static Route],
+    state: &StateMap,
+    tenants: Option<&Tenants>,
+) -> Vec<Problem> {
     let mut missing = std::collections::BTreeMap::new();
     for &route in routes {
+        let state = match (route.tenant(), tenants) {
+            (Some(tenant), Some(tenants)) => tenants.state(tenant).unwrap_or(state),
+            _ => state,
+        };
         for need in route.state() {
             if !state.contains(need.type_id()) {
                 missing
@@ -379,6 +447,8 @@ fn missing_state(routes: &[&'static Route], state: &StateMap) -> Vec<Problem> {
 pub(crate) struct RouteMatch {
     pub(crate) method: Method,
     pub(crate) params: ParamRanges,
+    /// The tenant's state, for a tenant's request.
+    pub(crate) state: Option<Arc<StateMap>>,
 }
 
 /// The innermost service of a layered route: its handler, run as on the fast path.
@@ -393,8 +463,14 @@ fn handler_service(
         let found = head.extensions.remove::<RouteMatch>();
         let client_id = validate::request_id(&head.headers);
         let method = found.as_ref().map_or(Method::Get, |found| found.method);
-        let mut parts = RequestParts::new(head, state.clone(), body_limit);
-        parts.params = found.map(|found| found.params).unwrap_or_default();
+        let (params, tenant_state) = match found {
+            Some(found) => (found.params, found.state),
+            None => (ParamRanges::default(), None),
+        };
+        // A tenant's request gets the tenant's state.
+        let state = tenant_state.unwrap_or_else(|| state.clone());
+        let mut parts = RequestParts::new(head, state, body_limit);
+        parts.params = params;
         parts.route = Some(route);
         let started = run::start(route, parts, body);
         async move {

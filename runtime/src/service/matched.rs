@@ -9,6 +9,7 @@ use crate::extract::FromRequestParts;
 use crate::request::RequestParts;
 use crate::response::HttpError;
 use crate::route::Route;
+use crate::tenant::TenantContext;
 
 /// The route a request matched: its template, methods, handler, module and `file:line`.
 ///
@@ -28,11 +29,33 @@ use crate::route::Route;
 #[derive(Clone, Copy)]
 pub struct MatchedRoute {
     route: &'static Route,
+    /// The request's tenant, and whether its path named it (and lost it before matching).
+    tenant: Option<(&'static str, bool)>,
 }
 
 impl MatchedRoute {
-    pub(crate) fn new(route: &'static Route) -> MatchedRoute {
-        MatchedRoute { route }
+    /// The route a request of `tenant` matched.
+    pub(crate) fn new(route: &'static Route, tenant: Option<&TenantContext>) -> MatchedRoute {
+        MatchedRoute {
+            route,
+            tenant: tenant.map(|tenant| (tenant.name, tenant.stripped)),
+        }
+    }
+
+    /// The tenant of the request (`Tenancy`): the route's own tenant, or, for a shared
+    /// route, the tenant that reached it; `None` for a request that names no tenant.
+    pub fn tenant(&self) -> Option<&'static str> {
+        self.tenant.map(|(name, _)| name)
+    }
+
+    /// The path prefix stripped before matching (`/acme` under
+    /// [`Tenancy::path_prefix`](crate::Tenancy::path_prefix)); `None` when nothing was
+    /// stripped.
+    pub fn stripped_prefix(&self) -> Option<String> {
+        match self.tenant {
+            Some((name, true)) => Some(format!("/{name}")),
+            _ => None,
+        }
     }
 
     /// The route's descriptor.
@@ -74,6 +97,7 @@ impl fmt::Debug for MatchedRoute {
             .field("template", &self.template())
             .field("handler", &self.handler())
             .field("location", &self.location())
+            .field("tenant", &self.tenant())
             .finish()
     }
 }
@@ -83,12 +107,16 @@ impl FromRequestParts for MatchedRoute {
 
     async fn from_request_parts(parts: &mut RequestParts) -> Result<Self, Self::Rejection> {
         // A handler's request always has its route; a hand-made `RequestParts` may not.
-        parts.route().map(MatchedRoute::new).ok_or_else(|| {
-            HttpError::new(
-                http::StatusCode::INTERNAL_SERVER_ERROR,
-                "no route matched this request",
-            )
-        })
+        let tenant = parts.head.extensions.get::<TenantContext>();
+        let route = parts.route();
+        route
+            .map(|route| MatchedRoute::new(route, tenant))
+            .ok_or_else(|| {
+                HttpError::new(
+                    http::StatusCode::INTERNAL_SERVER_ERROR,
+                    "no route matched this request",
+                )
+            })
     }
 }
 

@@ -54,8 +54,11 @@ use layer::LayerFn;
 /// 1. A request target longer than the limit is `414`; an HTTP/1.1 request without exactly
 ///    one `Host` header is `400`.
 /// 2. The layers of [`App::layer`](crate::App::layer) run, outermost last added.
-/// 3. The raw path is looked up in the live table (see [`router`](crate::router) for
-///    matching and priority).
+/// 3. Under [`App::tenancy`](crate::App::tenancy), the request's tenant is resolved
+///    (`400` for an ambiguous tenant header, `404` for a tenant no route declares; a
+///    path prefix is stripped). The raw path is looked up in the live table (see
+///    [`router`](crate::router) for matching and priority): a tenant's routes first, then
+///    the shared ones.
 /// 4. Found: the route's layers ([`App::route_layer`](crate::App::route_layer)) and its
 ///    handler run, with its parameters percent-decoded once. A `HEAD` request answered by
 ///    a `GET` route gets the headers of the `GET` response and no body. A panic in the
@@ -164,6 +167,7 @@ impl Router {
             nested: Vec::new(),
             fallback: None,
             observe: Arc::new(crate::observe::Observe::disabled()),
+            tenants: crate::tenant::TenantConfig::default(),
         };
         let Ok(table) = recipe.build(&[]) else {
             unreachable!("an empty table has no problems");
@@ -194,18 +198,27 @@ impl Router {
     }
 
     /// The route table as [`App::serve`](crate::App::serve) prints it at start-up: grouped
-    /// by crate, one line per route with its methods, path, handler and `file:line`.
+    /// by crate, one line per route with its methods, path, handler and `file:line`. Tenant
+    /// routes come after the shared ones, grouped by tenant then crate; a warning follows
+    /// for each tenant route no request can reach.
     pub fn route_table(&self) -> String {
         use std::fmt::Write;
         let mut out = String::new();
-        let routes: Vec<&Route> = self.routes().collect();
+        let table = self.inner.shared.live.load();
+        let mut routes: Vec<&Route> = table.descriptors.clone();
+        // Stable: within a group, the order of `App::routes`.
+        routes.sort_by_key(|r| r.tenant());
         let width = routes.iter().map(|r| r.path().len()).max().unwrap_or(0);
         let _ = writeln!(out, "routemark: {} routes", routes.len());
-        let mut current_crate = "";
+        let mut current = None;
         for route in routes {
-            if route.crate_name() != current_crate {
-                current_crate = route.crate_name();
-                let _ = writeln!(out, "  crate {current_crate}");
+            let group = (route.tenant(), route.crate_name());
+            if current != Some(group) {
+                current = Some(group);
+                match group {
+                    (None, krate) => _ = writeln!(out, "  crate {krate}"),
+                    (Some(tenant), krate) => _ = writeln!(out, "  tenant {tenant}, crate {krate}"),
+                }
             }
             let _ = writeln!(
                 out,
@@ -215,6 +228,9 @@ impl Router {
                 route.name(),
                 route.location(),
             );
+        }
+        for warning in &table.warnings {
+            let _ = writeln!(out, "{warning}");
         }
         out
     }

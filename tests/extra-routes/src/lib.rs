@@ -14,3 +14,10 @@ pub fn extra_hello() -> &'static str {
 pub async fn extra_item(id: u32) -> String {
     format!("extra item {id}")
 }
+
+/// A tenant's route, declared outside the binary: a route of the same tenant, method and
+/// path in another crate conflicts at build; one of another tenant does not.
+#[route(GET "/extra/orders", tenant = "acme")]
+pub fn extra_acme_orders() -> &'static str {
+    "acme orders from routemark-extra-routes"
+}

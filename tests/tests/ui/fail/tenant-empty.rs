@@ -1,0 +1,6 @@
+use routemark::route;
+
+#[route(GET "/orders", tenant = "")]
+fn orders() {}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use routemark::route;
+
+#[route(GET "/orders", tennant = "acme")]
+fn orders() {}
+
+fn main() {}

@@ -254,6 +254,8 @@ impl App {
             route_layers: self.route_layers,
             nested: self.nested,
             fallback: self.fallback,
+            resilience: Default::default(),
+            overrides: Default::default(),
         };
         let table = recipe.build(&self.routes)?;
         Ok(Router::new(table, recipe, &self.layers))

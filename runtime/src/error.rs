@@ -114,6 +114,14 @@ pub enum Problem {
         /// What is wrong, naming the other side of a conflict.
         message: String,
     },
+    /// A route's resilience override ([`Router::override_resilience`](crate::Router::override_resilience))
+    /// names no route, or sets a zero limit or a percent outside 1–100.
+    InvalidOverride {
+        /// The route identity as given (`GET /users/<id>`).
+        identity: String,
+        /// What is wrong.
+        message: String,
+    },
 }
 
 impl BuildError {
@@ -175,6 +183,9 @@ impl fmt::Display for Problem {
                 f,
                 "error: {message}\n  `nest_service(\"{prefix}\", ..)` at {location}"
             ),
+            Problem::InvalidOverride { identity, message } => {
+                write!(f, "error: override of `{identity}`: {message}")
+            }
         }
     }
 }

@@ -125,6 +125,7 @@ mod dispatch;
 mod error;
 pub mod extract;
 mod request;
+mod resilience;
 mod response;
 mod route;
 pub mod router;
@@ -144,7 +145,11 @@ pub use extract::{Extension, FromParam, FromRequest, FromRequestParts, Json, Que
 pub use http;
 pub use request::RequestParts;
 pub use response::{Html, HttpError, IntoResponse, Response};
-pub use route::{HandlerFn, HandlerFuture, Route, RouteOptions, StateRequirement, routes};
+pub use resilience::{BreakerOverride, BreakerState, BreakerThresholds, ResilienceOverride};
+pub use route::{
+    BreakerConfig, FallbackFn, HandlerFn, HandlerFuture, Route, RouteOptions, StateRequirement,
+    routes,
+};
 pub use routemark_path::{Method, MethodSet, PathTemplate};
 pub use server::{Server, ServerConfig};
 pub use service::{HttpService, MatchedRoute, OriginalUri, RouteFilter, RouteService, Router};

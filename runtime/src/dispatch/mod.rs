@@ -8,6 +8,7 @@
 //! - `answers.rs`: the framework's own answers (404, 405, `OPTIONS`, redirect, 500, 503).
 
 use std::convert::Infallible;
+use std::sync::Arc;
 use std::time::Duration;
 
 use http::request::Parts;
@@ -19,6 +20,7 @@ pub(crate) mod validate;
 
 use crate::Body;
 use crate::request::RequestParts;
+use crate::resilience::Guard;
 use crate::response::Response;
 use crate::route::Route;
 use crate::router::{Lookup, ParamRanges};
@@ -112,8 +114,38 @@ impl Router {
                 };
                 let started = run::start(route, parts, body);
                 let timeout = shared.recipe.config.handler_timeout;
-                let mut response =
-                    run::finish(started, route, method, timeout, client_id.as_ref()).await;
+                let mut response = run::finish(
+                    started,
+                    route,
+                    method,
+                    timeout,
+                    client_id.as_ref(),
+                    run::Canned,
+                )
+                .await;
+                if shared.layered {
+                    response.extensions_mut().insert(MatchedRoute::new(route));
+                }
+                response
+            }
+            Routed::Guarded {
+                route,
+                method,
+                params,
+                body_limit,
+                guard,
+            } => {
+                let parts = RequestParts {
+                    head,
+                    params,
+                    state: shared.recipe.state.clone(),
+                    route: Some(route),
+                    body_limit,
+                };
+                let timeout = shared.recipe.config.handler_timeout;
+                // Boxed: inline, its state would make every request's future larger.
+                let guarded = Box::pin(guard.run(parts, body, method, timeout, client_id));
+                let mut response = guarded.await;
                 if shared.layered {
                     response.extensions_mut().insert(MatchedRoute::new(route));
                 }
@@ -170,6 +202,14 @@ enum Routed {
         params: ParamRanges,
         body_limit: usize,
     },
+    /// A route with a timeout, concurrency limit or breaker of its own, without layers.
+    Guarded {
+        route: &'static Route,
+        method: Method,
+        params: ParamRanges,
+        body_limit: usize,
+        guard: Arc<Guard>,
+    },
     /// A route with its layers.
     Layered {
         route: &'static Route,
@@ -209,14 +249,21 @@ fn find(table: &Table, head: &Parts, config: &RouterConfig) -> Routed {
         Lookup::Found {
             value: Entry::Route(entry),
             params,
-        } => match &entry.layered {
-            None => Routed::Handler {
+        } => match (&entry.layered, &entry.guard) {
+            (None, None) => Routed::Handler {
                 route: entry.route,
                 method,
                 params: params.into_ranges(),
                 body_limit: entry.body_limit,
             },
-            Some(service) => Routed::Layered {
+            (None, Some(guard)) => Routed::Guarded {
+                route: entry.route,
+                method,
+                params: params.into_ranges(),
+                body_limit: entry.body_limit,
+                guard: guard.clone(),
+            },
+            (Some(service), _) => Routed::Layered {
                 route: entry.route,
                 method,
                 params: params.into_ranges(),

@@ -7,15 +7,20 @@
 #![allow(clippy::result_large_err)]
 
 mod call;
+mod fallback;
 
 pub use core::any::{TypeId, type_name};
 pub use inventory;
 pub use routemark_path::{Method, MethodSet};
 
 pub use crate::extract::marker::{HeadPosition, ViaBody, ViaParts};
-pub use crate::route::{HandlerFuture, OptionsDecl, Route, RouteDecl, StateRequirement};
+pub use crate::route::{
+    BreakerConfig, HandlerFuture, OptionsDecl, Route, RouteDecl, StateRequirement,
+};
+pub use core::time::Duration;
 pub use crate::{Body, RequestParts, Response};
 pub use call::*;
+pub use fallback::*;
 
 use crate::extract::{FromParam, decode_param, type_label};
 use crate::response::{HttpError, IntoResponse};

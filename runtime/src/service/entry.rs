@@ -6,6 +6,8 @@ use std::panic::Location;
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures_util::future::Either;
+
 use routemark_path::{Method, MethodSet, PathTemplate};
 
 use super::layer::{LayerFn, RouteFilter, RouteService};
@@ -13,6 +15,7 @@ use crate::Body;
 use crate::dispatch::{RouterConfig, run, validate};
 use crate::error::{BuildError, Problem, describe};
 use crate::request::{RequestParts, StateMap};
+use crate::resilience::{Guard, Registry, ResilienceOverride, Settings};
 use crate::route::Route;
 use crate::router::{ParamRanges, RouteTable, RouteTableBuilder};
 
@@ -24,7 +27,9 @@ pub(crate) struct RouteEntry {
     /// The route layers that select this route, around its handler; `None` keeps the fast
     /// path (the handler called directly, nothing boxed).
     pub(crate) layered: Option<RouteService>,
-    // Metrics handles and resilience state (issues 13 and 16) hang here.
+    /// The route's timeout, concurrency limit and breaker; `None` keeps the fast path.
+    pub(crate) guard: Option<Arc<Guard>>,
+    // Metrics handles (issue 13) hang here.
 }
 
 /// A service mounted under a prefix.
@@ -65,6 +70,10 @@ pub(crate) struct Recipe {
     pub(crate) route_layers: Vec<(RouteFilter, LayerFn)>,
     pub(crate) nested: Vec<Nest>,
     pub(crate) fallback: Option<RouteService>,
+    /// What each route's resilience keeps across tables (in-flight count, breaker).
+    pub(crate) resilience: Registry,
+    /// The overlay's resilience overrides, by route identity (`GET /users/<id>`).
+    pub(crate) overrides: std::sync::Mutex<std::collections::HashMap<String, ResilienceOverride>>,
 }
 
 /// Who put a path into the table, to name both sides of a conflict.
@@ -77,6 +86,11 @@ impl Recipe {
     /// Builds the table of `routes`, or reports every problem: paths that do not parse,
     /// conflicts (between routes, and with nested services), `State<T>` never provided.
     pub(crate) fn build(&self, routes: &[&'static Route]) -> Result<Table, BuildError> {
+        let overrides = self
+            .overrides
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
         let mut problems = Vec::new();
         let mut builder = RouteTableBuilder::new();
         let mut origins = Vec::new();
@@ -86,7 +100,7 @@ impl Recipe {
                     builder.insert_owned(
                         route.methods(),
                         template,
-                        Entry::Route(self.entry(route)),
+                        Entry::Route(self.entry(route, &overrides)),
                     );
                     origins.push(Origin::Route(route));
                 }
@@ -186,9 +200,20 @@ impl Recipe {
         }
     }
 
-    /// The entry of `route`: its limits and the route layers that select it.
-    fn entry(&self, route: &'static Route) -> RouteEntry {
+    /// The entry of `route`: its limits, its resilience and the route layers that select
+    /// it.
+    fn entry(
+        &self,
+        route: &'static Route,
+        overrides: &std::collections::HashMap<String, ResilienceOverride>,
+    ) -> RouteEntry {
         let body_limit = route.body_limit().unwrap_or(self.config.body_limit);
+        let over = if overrides.is_empty() {
+            None
+        } else {
+            route.identities().find_map(|id| overrides.get(&id))
+        };
+        let guard = Guard::new(route, Settings::of(route, over), &self.resilience);
         let mut selected = self
             .route_layers
             .iter()
@@ -200,6 +225,7 @@ impl Recipe {
                 self.state.clone(),
                 body_limit,
                 self.config.handler_timeout,
+                guard.clone(),
             );
             selected.fold(handler, |inner, (_, layer)| layer(inner))
         });
@@ -207,6 +233,7 @@ impl Recipe {
             route,
             body_limit,
             layered,
+            guard,
         }
     }
 }
@@ -273,6 +300,7 @@ fn handler_service(
     state: Arc<StateMap>,
     body_limit: usize,
     timeout: Duration,
+    guard: Option<Arc<Guard>>,
 ) -> RouteService {
     RouteService::new(tower::service_fn(move |request: http::Request<Body>| {
         let (mut head, body) = request.into_parts();
@@ -282,10 +310,17 @@ fn handler_service(
         let mut parts = RequestParts::new(head, state.clone(), body_limit);
         parts.params = found.map(|found| found.params).unwrap_or_default();
         parts.route = Some(route);
-        let started = run::start(route, parts, body);
-        async move {
-            let response = run::finish(started, route, method, timeout, client_id.as_ref());
-            Ok::<_, Infallible>(response.await)
-        }
+        // Either way, the future is boxed once, by `RouteService`.
+        let answer = match &guard {
+            Some(guard) => Either::Left(guard.clone().run(parts, body, method, timeout, client_id)),
+            None => {
+                let started = run::start(route, parts, body);
+                Either::Right(async move {
+                    let id = client_id.as_ref();
+                    run::finish(started, route, method, timeout, id, run::Canned).await
+                })
+            }
+        };
+        async move { Ok::<_, Infallible>(answer.await) }
     }))
 }

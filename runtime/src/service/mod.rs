@@ -32,7 +32,8 @@ pub use layer::{HttpService, RouteFilter, RouteService};
 pub use matched::{MatchedRoute, OriginalUri};
 
 use crate::dispatch::RouterConfig;
-use crate::error::BuildError;
+use crate::error::{BuildError, Problem};
+use crate::resilience::{BreakerState, ResilienceOverride};
 use crate::response::Response;
 use crate::route::Route;
 use crate::{Body, BoxError};
@@ -158,6 +159,8 @@ impl Router {
             route_layers: Vec::new(),
             nested: Vec::new(),
             fallback: None,
+            resilience: Default::default(),
+            overrides: Default::default(),
         };
         let Ok(table) = recipe.build(&[]) else {
             unreachable!("an empty table has no problems");
@@ -229,6 +232,98 @@ impl Router {
         let table = shared.recipe.build(&crate::app::sorted(routes))?;
         shared.live.store(Arc::new(table));
         Ok(())
+    }
+
+    /// Overrides the resilience options of routes (`timeout`, `concurrency`, `breaker`),
+    /// by route identity (`GET /reports/<id>`), as the overlay's resilience keys do, and
+    /// swaps in the table they make: the next request of any connection sees them. The
+    /// overrides replace the previous ones as a whole (a route left out is back to its
+    /// attribute's options). A route's breaker keeps its state and window unless its
+    /// thresholds change.
+    ///
+    /// ```
+    /// use routemark::{BreakerOverride, ResilienceOverride};
+    ///
+    /// #[routemark::route(POST "/payments", breaker)]
+    /// fn pay() -> &'static str { "paid" }
+    ///
+    /// let router = routemark::App::with_routes(routemark::routes()).build().unwrap();
+    /// let off = ResilienceOverride::new().breaker(BreakerOverride::ForceOpen);
+    /// router.override_resilience([("POST /payments".to_owned(), off)]).unwrap();
+    /// assert!(router.override_resilience([("POST /paymnts".to_owned(), off)]).is_err());
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// An identity that names no route of the table (with the closest one as a hint), a
+    /// zero limit or a percent outside 1–100: nothing of the change applies.
+    pub fn override_resilience(
+        &self,
+        overrides: impl IntoIterator<Item = (String, ResilienceOverride)>,
+    ) -> Result<(), BuildError> {
+        let shared = &self.inner.shared;
+        let overrides: std::collections::HashMap<String, ResilienceOverride> =
+            overrides.into_iter().collect();
+        let table = shared.live.load();
+        let known: Vec<String> = table
+            .descriptors
+            .iter()
+            .flat_map(|route| route.identities())
+            .collect();
+        let mut problems = Vec::new();
+        for (identity, over) in &overrides {
+            if !known.contains(identity) {
+                let hint = match routemark_path::closest_match(identity, known.iter().map(String::as_str)) {
+                    Some(close) => format!("; did you mean `{close}`?"),
+                    None => String::new(),
+                };
+                problems.push(Problem::InvalidOverride {
+                    identity: identity.clone(),
+                    message: format!("no route has this identity{hint}"),
+                });
+            } else if let Some(message) = over.problem() {
+                problems.push(Problem::InvalidOverride {
+                    identity: identity.clone(),
+                    message,
+                });
+            }
+        }
+        if !problems.is_empty() {
+            return Err(BuildError::new(problems));
+        }
+        let previous = std::mem::replace(
+            &mut *shared
+                .recipe
+                .overrides
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+            overrides,
+        );
+        match shared.recipe.build(&table.descriptors) {
+            Ok(new) => {
+                shared.live.store(Arc::new(new));
+                Ok(())
+            }
+            Err(e) => {
+                *shared
+                    .recipe
+                    .overrides
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner) = previous;
+                Err(e)
+            }
+        }
+    }
+
+    /// The state of the circuit breaker of the route with this identity
+    /// (`GET /reports/<id>`), or `None` when it has none.
+    pub fn breaker_state(&self, identity: &str) -> Option<BreakerState> {
+        let table = self.inner.shared.live.load();
+        let route = table
+            .descriptors
+            .iter()
+            .find(|route| route.identities().any(|id| id == identity))?;
+        self.inner.shared.recipe.resilience.breaker_state(route)
     }
 
     /// Answers one request.

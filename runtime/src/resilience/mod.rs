@@ -1,0 +1,466 @@
+//! Resilience per route: the handler's own timeout, a concurrency limit and a circuit
+//! breaker with a fallback (`timeout = "2s"`, `concurrency = 32`, `breaker`,
+//! `fallback = f`), each overridable by the overlay ([`ResilienceOverride`]).
+//!
+//! ```text
+//! route entry -> route layers -> Guard: breaker admits? -> a concurrency permit? -> handler (timeout)
+//!                                       no: fallback or 503   no: fallback or 503      timed out: fallback or 503
+//! ```
+//!
+//! A route that sets none of these has no [`Guard`] and keeps the fast path. What must
+//! outlive a table swap (requests in the handler, the breaker and its window, the counters)
+//! is a [`RouteState`] kept per route by the [`Registry`]; a swap keeps the breaker unless
+//! its thresholds changed.
+
+pub(crate) mod breaker;
+mod overrides;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use http::StatusCode;
+use http::header::{self, HeaderValue};
+use routemark_path::Method;
+use tokio::time::Instant;
+
+pub use breaker::BreakerState;
+use breaker::{Admission, Breaker, Transition};
+pub use overrides::{BreakerOverride, BreakerThresholds, ResilienceOverride};
+
+use crate::Body;
+use crate::dispatch::run::{self, OnTimeout};
+use crate::request::RequestParts;
+use crate::response::{HttpError, IntoResponse, Response};
+use crate::route::{BreakerConfig, FallbackFn, Route};
+
+/// The operator's switch on a route's breaker.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Switch {
+    ForceOpen,
+    ForceClosed,
+}
+
+/// The settings in force for one route: its attribute's options with the overlay's
+/// overrides over them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Settings {
+    timeout: Option<Duration>,
+    concurrency: Option<u32>,
+    breaker: Option<BreakerConfig>,
+    switch: Option<Switch>,
+}
+
+impl Settings {
+    pub(crate) fn of(route: &Route, over: Option<&ResilienceOverride>) -> Settings {
+        let options = route.options();
+        let mut settings = Settings {
+            timeout: options.timeout(),
+            concurrency: options.concurrency(),
+            breaker: options.breaker(),
+            switch: None,
+        };
+        let Some(over) = over else {
+            return settings;
+        };
+        if let Some(ms) = over.timeout_ms {
+            settings.timeout = Some(Duration::from_millis(ms));
+        }
+        if let Some(limit) = over.concurrency {
+            settings.concurrency = Some(limit);
+        }
+        match over.breaker {
+            Some(BreakerOverride::ForceOpen) => settings.switch = Some(Switch::ForceOpen),
+            Some(BreakerOverride::ForceClosed) => settings.switch = Some(Switch::ForceClosed),
+            Some(BreakerOverride::Thresholds(t)) => {
+                settings.breaker = Some(t.over(settings.breaker.unwrap_or_default()));
+            }
+            None => {}
+        }
+        settings
+    }
+
+    fn is_empty(&self) -> bool {
+        *self == Settings::default()
+    }
+}
+
+/// Counters of one route, kept across table swaps, for the metrics.
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    /// Requests answered at once because `concurrency` requests were in the handler.
+    pub(crate) shed: AtomicU64,
+    /// Handlers that ran past their timeout.
+    pub(crate) timed_out: AtomicU64,
+    /// Requests answered without calling the handler because the breaker was open (or
+    /// forced open, or a trial was running).
+    pub(crate) rejected: AtomicU64,
+    /// Transitions into `closed`, `open` and `half_open`, in [`BreakerState`] order.
+    pub(crate) transitions: [AtomicU64; 3],
+}
+
+/// What a route keeps across table swaps.
+#[derive(Debug, Default)]
+pub(crate) struct RouteState {
+    /// Requests in the handler now.
+    in_flight: AtomicUsize,
+    /// The breaker in force, or the last one (reused while the thresholds stay the same).
+    breaker: Mutex<Option<Arc<Breaker>>>,
+    pub(crate) counters: Counters,
+}
+
+/// One [`RouteState`] per route of the application, across every table built.
+#[derive(Debug, Default)]
+pub(crate) struct Registry(Mutex<HashMap<usize, Arc<RouteState>>>);
+
+impl Registry {
+    fn state(&self, route: &'static Route) -> Arc<RouteState> {
+        let mut states = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        states
+            .entry(std::ptr::from_ref(route) as usize)
+            .or_default()
+            .clone()
+    }
+
+    /// The state of `route`'s breaker, if it has one.
+    pub(crate) fn breaker_state(&self, route: &'static Route) -> Option<BreakerState> {
+        let states = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let state = states.get(&(std::ptr::from_ref(route) as usize))?;
+        let breaker = state.breaker.lock().unwrap_or_else(PoisonError::into_inner);
+        breaker.as_ref().map(|b| b.state())
+    }
+
+    /// The breaker state and counters of every route that has resilience state, for the
+    /// metrics: `(route, breaker state if any, counters)`.
+    #[allow(dead_code)] // read by the metrics registry (issue 13)
+    pub(crate) fn snapshot(&self) -> Vec<(usize, Option<BreakerState>, Arc<RouteState>)> {
+        let states = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        states
+            .iter()
+            .map(|(&key, state)| {
+                let breaker = state
+                    .breaker
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .as_ref()
+                    .map(|b| b.state());
+                (key, breaker, state.clone())
+            })
+            .collect()
+    }
+}
+
+/// The resilience of one route entry, which the request runs through on its way to the
+/// handler.
+pub(crate) struct Guard {
+    route: &'static Route,
+    timeout: Option<Duration>,
+    limit: Option<usize>,
+    breaker: Option<Arc<Breaker>>,
+    switch: Option<Switch>,
+    fallback: Option<FallbackFn>,
+    state: Arc<RouteState>,
+}
+
+impl std::fmt::Debug for Guard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Guard")
+            .field("route", &self.route.path())
+            .field("timeout", &self.timeout)
+            .field("limit", &self.limit)
+            .field("breaker", &self.breaker)
+            .field("switch", &self.switch)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Guard {
+    /// The guard of `route` with `settings`, or `None` when they ask for nothing (the fast
+    /// path). The breaker of the route's previous table is kept when its thresholds are the
+    /// same, so a swap neither resets its window nor closes it.
+    pub(crate) fn new(
+        route: &'static Route,
+        settings: Settings,
+        registry: &Registry,
+    ) -> Option<Arc<Guard>> {
+        if settings.is_empty() {
+            return None;
+        }
+        let state = registry.state(route);
+        let breaker = settings.breaker.map(|config| {
+            let mut kept = state.breaker.lock().unwrap_or_else(PoisonError::into_inner);
+            match &*kept {
+                Some(breaker) if breaker.config() == config => breaker.clone(),
+                _ => {
+                    let breaker = Arc::new(Breaker::new(config, Instant::now()));
+                    *kept = Some(breaker.clone());
+                    breaker
+                }
+            }
+        });
+        Some(Arc::new(Guard {
+            route,
+            timeout: settings.timeout,
+            limit: settings
+                .concurrency
+                .map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
+            breaker,
+            switch: settings.switch,
+            fallback: route.options().fallback(),
+            state,
+        }))
+    }
+
+    /// Runs the handler of a request that matched the route, through the breaker, the
+    /// concurrency limit and the timeout.
+    pub(crate) async fn run(
+        self: Arc<Self>,
+        parts: RequestParts,
+        body: Body,
+        method: Method,
+        app_timeout: Duration,
+        client_id: Option<HeaderValue>,
+    ) -> Response {
+        let route = self.route;
+        let admission = match (self.switch, &self.breaker) {
+            (Some(Switch::ForceOpen), breaker) => Admission::Reject(
+                breaker.as_ref().map_or(BreakerConfig::DEFAULT.open_for(), |b| {
+                    b.config().open_for()
+                }),
+            ),
+            (Some(Switch::ForceClosed), _) | (None, None) => Admission::Pass,
+            (None, Some(breaker)) => {
+                let (admission, transition) = breaker.admit(Instant::now());
+                if let Some(transition) = transition {
+                    self.log(transition);
+                }
+                admission
+            }
+        };
+        if let Admission::Reject(retry_after) = admission {
+            self.state.counters.rejected.fetch_add(1, Ordering::Relaxed);
+            return self
+                .refuse(parts, method, client_id, Refused::Open(retry_after))
+                .await;
+        }
+        let mut outcome = Outcome {
+            guard: &self,
+            admission,
+            recorded: false,
+        };
+        let _permit = match self.limit {
+            None => None,
+            Some(limit) => match Permit::acquire(&self.state.in_flight, limit) {
+                Some(permit) => Some(permit),
+                None => {
+                    self.state.counters.shed.fetch_add(1, Ordering::Relaxed);
+                    outcome.record(true);
+                    return self
+                        .refuse(parts, method, client_id, Refused::Shed)
+                        .await;
+                }
+            },
+        };
+        let timeout = self.timeout.unwrap_or(app_timeout);
+        // The fallback answers a timeout with the request as the handler got it.
+        let fallback = self.fallback.map(|f| (f, parts.snapshot()));
+        let mut timed_out = false;
+        let started = run::start(route, parts, body);
+        let on_timeout = Timeout {
+            fallback,
+            timed_out: &mut timed_out,
+        };
+        let response =
+            run::finish(started, route, method, timeout, client_id.as_ref(), on_timeout).await;
+        if timed_out {
+            self.state.counters.timed_out.fetch_add(1, Ordering::Relaxed);
+        }
+        outcome.record(timed_out || response.status().is_server_error());
+        response
+    }
+
+    /// The answer to a request the handler does not get: the fallback's, else `503` with
+    /// `retry-after`.
+    async fn refuse(
+        &self,
+        parts: RequestParts,
+        method: Method,
+        client_id: Option<HeaderValue>,
+        why: Refused,
+    ) -> Response {
+        let mut response = match self.fallback {
+            Some(fallback) => {
+                run::caught(fallback(parts), self.route, method, client_id.as_ref()).await
+            }
+            None => why.answer(self.route, method),
+        };
+        run::head_only(method, &mut response);
+        response
+    }
+
+    fn log(&self, transition: Transition) {
+        let route = self.route.path_without_query();
+        let counters = &self.state.counters;
+        let to = transition.to();
+        counters.transitions[to.index()].fetch_add(1, Ordering::Relaxed);
+        match transition {
+            Transition::Opened { failures, requests } => tracing::warn!(
+                route,
+                handler = self.route.name(),
+                from = "closed",
+                to = to.as_str(),
+                failures,
+                requests,
+                failure_rate = format_args!("{}%", failures * 100 / requests.max(1)),
+                "circuit breaker opened"
+            ),
+            Transition::HalfOpened => tracing::info!(
+                route,
+                handler = self.route.name(),
+                from = "open",
+                to = to.as_str(),
+                "circuit breaker half-open: one trial request"
+            ),
+            Transition::Closed => tracing::info!(
+                route,
+                handler = self.route.name(),
+                from = "half_open",
+                to = to.as_str(),
+                "circuit breaker closed: the trial request succeeded"
+            ),
+            Transition::Reopened { failed } => tracing::warn!(
+                route,
+                handler = self.route.name(),
+                from = "half_open",
+                to = to.as_str(),
+                trial = if failed { "failed" } else { "abandoned" },
+                "circuit breaker opened again"
+            ),
+        }
+    }
+}
+
+impl BreakerState {
+    fn index(self) -> usize {
+        match self {
+            BreakerState::Closed => 0,
+            BreakerState::Open => 1,
+            BreakerState::HalfOpen => 2,
+        }
+    }
+}
+
+/// Why the handler is not called.
+#[derive(Clone, Copy, Debug)]
+enum Refused {
+    /// The breaker is open (or forced open, or a trial is running): retry after this long.
+    Open(Duration),
+    /// `concurrency` requests are in the handler.
+    Shed,
+}
+
+impl Refused {
+    /// `503` with `retry-after` (whole seconds, at least 1) and the JSON error.
+    #[cold]
+    fn answer(self, route: &'static Route, method: Method) -> Response {
+        let (message, retry_after) = match self {
+            Refused::Open(after) => (
+                format!(
+                    "`{method} {}` is unavailable: its circuit breaker is open",
+                    route.path_without_query()
+                ),
+                after,
+            ),
+            Refused::Shed => (
+                format!(
+                    "`{method} {}` is at its concurrency limit; try again",
+                    route.path_without_query()
+                ),
+                Duration::from_secs(1),
+            ),
+        };
+        let mut response = HttpError::new(StatusCode::SERVICE_UNAVAILABLE, message).into_response();
+        let seconds = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)));
+        response
+    }
+}
+
+/// The breaker's side of one admitted request: its outcome is recorded once, and a trial
+/// that ends without one (its client went away) lets the next request be the trial.
+struct Outcome<'a> {
+    guard: &'a Guard,
+    admission: Admission,
+    recorded: bool,
+}
+
+impl Outcome<'_> {
+    fn record(&mut self, failed: bool) {
+        self.recorded = true;
+        let Some(breaker) = &self.guard.breaker else {
+            return;
+        };
+        if self.guard.switch.is_some() {
+            return;
+        }
+        if let Some(transition) = breaker.record(Instant::now(), self.admission, failed) {
+            self.guard.log(transition);
+        }
+    }
+}
+
+impl Drop for Outcome<'_> {
+    fn drop(&mut self) {
+        if self.recorded || self.admission != Admission::Trial {
+            return;
+        }
+        if let Some(transition) = self.guard.breaker.as_ref().and_then(|b| b.abandon_trial()) {
+            self.guard.log(transition);
+        }
+    }
+}
+
+/// A place among the `limit` requests allowed in the handler at once.
+struct Permit<'a>(&'a AtomicUsize);
+
+impl<'a> Permit<'a> {
+    fn acquire(in_flight: &'a AtomicUsize, limit: usize) -> Option<Permit<'a>> {
+        let mut current = in_flight.load(Ordering::Relaxed);
+        loop {
+            if current >= limit {
+                return None;
+            }
+            match in_flight.compare_exchange_weak(
+                current,
+                current + 1,
+                Ordering::Acquire,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => return Some(Permit(in_flight)),
+                Err(now) => current = now,
+            }
+        }
+    }
+}
+
+impl Drop for Permit<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Release);
+    }
+}
+
+/// A guarded handler's timeout: noted, and answered by the fallback when there is one.
+struct Timeout<'a> {
+    fallback: Option<(FallbackFn, RequestParts)>,
+    timed_out: &'a mut bool,
+}
+
+impl OnTimeout for Timeout<'_> {
+    fn fallback(self) -> Option<crate::route::HandlerFuture> {
+        *self.timed_out = true;
+        self.fallback.map(|(fallback, parts)| fallback(parts))
+    }
+}

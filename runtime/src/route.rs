@@ -147,6 +147,30 @@ impl BreakerConfig {
         }
     }
 
+    #[doc(hidden)]
+    pub const fn __errors_percent(mut self, percent: u8) -> BreakerConfig {
+        self.errors_percent = percent;
+        self
+    }
+
+    #[doc(hidden)]
+    pub const fn __min_requests(mut self, min: u32) -> BreakerConfig {
+        self.min_requests = min;
+        self
+    }
+
+    #[doc(hidden)]
+    pub const fn __window(mut self, window: Duration) -> BreakerConfig {
+        self.window = window;
+        self
+    }
+
+    #[doc(hidden)]
+    pub const fn __open_for(mut self, open_for: Duration) -> BreakerConfig {
+        self.open_for = open_for;
+        self
+    }
+
     /// The share of failed requests in the window, in percent, at which the breaker opens.
     pub fn errors_percent(&self) -> u8 {
         self.errors_percent

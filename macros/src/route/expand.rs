@@ -19,7 +19,7 @@ use routemark_path::route_key;
 use syn::spanned::Spanned;
 use syn::{ReturnType, Type};
 
-use super::args::RouteOptions;
+use super::args::{BreakerArgs, RouteOptions};
 use super::ast::{Binding, Route, state_inner};
 use crate::private::Private;
 
@@ -41,6 +41,7 @@ pub(crate) fn route(route: &Route<'_>, item: TokenStream) -> TokenStream {
         call_args,
         takes_no_body,
         ret,
+        ..
     } = &call;
     let arity = types.len() + usize::from(*takes_no_body);
     let call_n = format_ident!("call{}", arity);
@@ -63,7 +64,10 @@ pub(crate) fn route(route: &Route<'_>, item: TokenStream) -> TokenStream {
         .map(|&(method, _)| WithMethod(method));
     let path = &route.attr.path;
     let name = route.func.sig.ident.to_string();
-    let options = Options(&route.attr.options);
+    let options = Options {
+        options: &route.attr.options,
+        call: &call,
+    };
     let state = route.args.iter().filter_map(|arg| match &arg.binding {
         Binding::Extractor { ty } => state_inner(ty).map(StateRequirement),
         _ => None,
@@ -109,22 +113,83 @@ impl ToTokens for WithMethod {
 /// The route's `OptionsDecl`: `OptionsDecl::DEFAULT` as it is when the attribute sets no
 /// option, else the options set, by name, and `..OptionsDecl::DEFAULT` for the rest, so that
 /// an option added to the runtime needs no change here until the attribute can set it.
-struct Options<'a>(&'a RouteOptions);
+struct Options<'a> {
+    options: &'a RouteOptions,
+    call: &'a Call<'a>,
+}
 
 impl ToTokens for Options<'_> {
     fn to_tokens(&self, tokens: &mut TokenStream) {
-        let options = self.0;
+        let options = self.options;
         if options.is_empty() {
             tokens.extend(quote!(#Private::OptionsDecl::DEFAULT));
             return;
         }
         let body_limit = options.body_limit.iter();
         let tags = options.tags.iter();
+        let timeout = options.timeout.map(Millis).into_iter();
+        let concurrency = options
+            .concurrency
+            .map(proc_macro2::Literal::u32_unsuffixed)
+            .into_iter();
+        let breaker = options.breaker.as_ref().map(Breaker).into_iter();
+        let fallback = options.fallback.as_ref().map(|(_, path)| {
+            let parts = Ident::new("__routemark_parts", Span::call_site());
+            let (types, specs): (Vec<_>, Vec<_>) = self.call.by_argument.iter().cloned().unzip();
+            quote! {{
+                let fallback: #Private::FallbackFn = |#parts| #Private::fallback::<(#(#types,)*), _, _>(
+                    #parts,
+                    &[#(#specs),*],
+                    #path,
+                );
+                fallback
+            }}
+        });
+        let fallback = fallback.into_iter();
         tokens.extend(quote!(#Private::OptionsDecl {
             #(body_limit: ::core::option::Option::Some(#body_limit),)*
             #(tags: &[#(#tags),*],)*
+            #(timeout: ::core::option::Option::Some(#timeout),)*
+            #(concurrency: ::core::option::Option::Some(#concurrency),)*
+            #(breaker: ::core::option::Option::Some(#breaker),)*
+            #(fallback: ::core::option::Option::Some(#fallback),)*
             ..#Private::OptionsDecl::DEFAULT
         }));
+    }
+}
+
+/// `Duration::from_millis(N)`.
+struct Millis(u64);
+
+impl ToTokens for Millis {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        let ms = proc_macro2::Literal::u64_unsuffixed(self.0);
+        tokens.extend(quote!(#Private::Duration::from_millis(#ms)));
+    }
+}
+
+/// `BreakerConfig::DEFAULT` with the thresholds the attribute sets.
+struct Breaker<'a>(&'a BreakerArgs);
+
+impl ToTokens for Breaker<'_> {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        let args = self.0;
+        let percent = args
+            .errors_percent
+            .map(proc_macro2::Literal::u8_unsuffixed)
+            .into_iter();
+        let min = args
+            .min_requests
+            .map(proc_macro2::Literal::u32_unsuffixed)
+            .into_iter();
+        let window = args.window.map(Millis).into_iter();
+        let open_for = args.open_for.map(Millis).into_iter();
+        tokens.extend(quote!(#Private::BreakerConfig::DEFAULT
+            #(.__errors_percent(#percent))*
+            #(.__min_requests(#min))*
+            #(.__window(#window))*
+            #(.__open_for(#open_for))*
+        ));
     }
 }
 
@@ -186,6 +251,9 @@ struct Call<'a> {
     /// The return type, spanned at the user's return type, where a type that is not a
     /// response is reported; `impl Trait` is left to inference.
     ret: TokenStream,
+    /// Each argument's wrapped type and spec, in the handler's order: what a fallback that
+    /// takes the handler's arguments is called with.
+    by_argument: Vec<(TokenStream, Spec<'a>)>,
 }
 
 impl<'a> Call<'a> {
@@ -193,10 +261,10 @@ impl<'a> Call<'a> {
         let (mut order, extractors): (Vec<usize>, Vec<usize>) = (0..route.args.len())
             .partition(|&i| !matches!(route.args[i].binding, Binding::Extractor { .. }));
         order.extend(extractors);
-        let mut types = Vec::with_capacity(order.len());
-        let mut specs = Vec::with_capacity(order.len());
-        for &i in &order {
-            let (ty, spec) = match &route.args[i].binding {
+        let by_argument: Vec<(TokenStream, Spec<'a>)> = route
+            .args
+            .iter()
+            .map(|arg| match &arg.binding {
                 Binding::Path { index, param, ty } => {
                     (wrapped(ty, "PathParam", ty), Spec::Named(*index, param))
                 }
@@ -213,10 +281,9 @@ impl<'a> Call<'a> {
                 }
                 Binding::Extractor { ty } => (wrapped(ty, "Extract", ty), Spec::Extractor),
                 Binding::Receiver => unreachable!("a receiver is reported by valid.rs"),
-            };
-            types.push(ty);
-            specs.push(spec);
-        }
+            })
+            .collect();
+        let (types, specs) = order.iter().map(|&i| by_argument[i].clone()).unzip();
         let vars: Vec<Ident> = (0..order.len())
             .map(|position| format_ident!("__routemark_arg{}", position))
             .collect();
@@ -242,11 +309,13 @@ impl<'a> Call<'a> {
             vars,
             call_args,
             ret,
+            by_argument,
         }
     }
 }
 
 /// An entry of the route's `ArgSpec` array, written straight into the output.
+#[derive(Clone, Copy)]
 enum Spec<'a> {
     Named(usize, &'a str),
     Extractor,

@@ -15,7 +15,7 @@ pub use routemark_path::{Method, MethodSet};
 
 pub use crate::extract::marker::{HeadPosition, ViaBody, ViaParts};
 pub use crate::route::{
-    BreakerConfig, HandlerFuture, OptionsDecl, Route, RouteDecl, StateRequirement,
+    BreakerConfig, FallbackFn, HandlerFuture, OptionsDecl, Route, RouteDecl, StateRequirement,
 };
 pub use core::time::Duration;
 pub use crate::{Body, RequestParts, Response};

@@ -293,13 +293,17 @@ fn parse_breaker(
         }
         match key.as_str() {
             "errors_percent" => {
-                let percent = parse_limit::<u8>("errors_percent", "errors_percent = 50", &value, errors);
-                match percent {
-                    Some(p) if p > 100 => errors.spanned(
+                let percent = parse_limit::<u64>("errors_percent", "errors_percent = 50", &value, errors);
+                match percent.map(u8::try_from) {
+                    Some(Ok(p)) if p <= 100 => args.errors_percent = args.errors_percent.or(Some(p)),
+                    Some(_) => errors.spanned(
                         &value,
-                        format!("`errors_percent` is a percentage between 1 and 100, found `{p}`"),
+                        format!(
+                            "`errors_percent` must be a percentage between 1 and 100, found `{}`",
+                            tokens_text(&value)
+                        ),
                     ),
-                    _ => args.errors_percent = args.errors_percent.or(percent),
+                    None => {}
                 }
             }
             "min_requests" => {
@@ -392,17 +396,17 @@ fn parse_duration(option: &str, value: &Expr, errors: &mut Errors) -> Option<u64
         ..
     }) = value
     else {
-        let hint = match value {
+        let message = match value {
             Expr::Lit(syn::ExprLit {
                 lit: syn::Lit::Int(n),
                 ..
-            }) => format!("; write it with a unit, such as `{option} = \"{}s\"`", n.base10_digits()),
-            _ => format!(", as in `{option} = \"2s\"`"),
+            }) => format!(
+                "`{option}` takes a duration string with a unit, found `{0}`; write `{option} = \"{0}s\"`",
+                n.base10_digits()
+            ),
+            _ => format!("`{option}` takes a duration string with a unit, as in `{option} = \"2s\"`"),
         };
-        errors.spanned(
-            value,
-            format!("`{option}` takes a duration string with a unit{hint}"),
-        );
+        errors.spanned(value, message);
         return None;
     };
     let text = lit.value();
@@ -420,18 +424,29 @@ fn parse_duration(option: &str, value: &Expr, errors: &mut Errors) -> Option<u64
         );
         return None;
     }
-    if unit.starts_with(char::is_whitespace) {
+    let per_unit = |unit: &str| UNITS.iter().find(|(u, _)| *u == unit).map(|&(_, ms)| ms);
+    let trimmed = unit.trim_start();
+    if trimmed.len() < unit.len() && per_unit(trimmed).is_some() {
         errors.spanned(
             lit,
-            invalid(format!("remove the space: `\"{number}{}\"`", unit.trim_start())),
+            invalid(format!("remove the space: `\"{number}{trimmed}\"`")),
         );
         return None;
     }
-    let Some(&(_, per_unit)) = UNITS.iter().find(|(u, _)| *u == unit) else {
-        let hint = if unit.is_empty() {
+    let Some(per_unit) = per_unit(unit) else {
+        let hint = if trimmed.is_empty() {
             format!("add a unit, one of {units}")
         } else {
-            format!("unknown unit `{}`; expected one of {units}", unit.escape_debug())
+            // `5S` for `5s`: the units are lowercase.
+            let lower = trimmed.to_ascii_lowercase();
+            let suggestion = match per_unit(&lower) {
+                Some(_) => format!("; did you mean `\"{number}{lower}\"`?"),
+                None => String::new(),
+            };
+            format!(
+                "unknown unit `{}`; expected one of {units}{suggestion}",
+                trimmed.escape_debug()
+            )
         };
         errors.spanned(lit, invalid(hint));
         return None;

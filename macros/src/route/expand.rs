@@ -136,12 +136,18 @@ impl ToTokens for Options<'_> {
         let fallback = options.fallback.as_ref().map(|(_, path)| {
             let parts = Ident::new("__routemark_parts", Span::call_site());
             let (types, specs): (Vec<_>, Vec<_>) = self.call.by_argument.iter().cloned().unzip();
+            // The call spanned at the fallback's name, where rustc reports a function that
+            // cannot be this route's fallback.
+            let span = path
+                .segments
+                .first()
+                .map_or_else(Span::call_site, |segment| segment.ident.span());
+            let private = Private::at(span);
+            let call = quote_spanned! {span=>
+                #private::fallback::<(#(#types,)*), _, _>(#parts, &[#(#specs),*], #path)
+            };
             quote! {{
-                let fallback: #Private::FallbackFn = |#parts| #Private::fallback::<(#(#types,)*), _, _>(
-                    #parts,
-                    &[#(#specs),*],
-                    #path,
-                );
+                let fallback: #Private::FallbackFn = |#parts| #call;
                 fallback
             }}
         });

@@ -9,10 +9,13 @@
 use std::future::Future;
 use std::marker::PhantomData;
 
-use super::call::{ArgSpec, HeadArg, Unwrapped};
+use super::call::{ArgSpec, Extract, PathParam, QueryParam, QueryParamOpt, Unwrapped};
+use super::{path_param, query_param, query_param_opt};
+use crate::extract::FromParam;
+use crate::extract::marker::{HeadPosition, ViaParts};
 use crate::response::IntoResponse;
 use crate::route::HandlerFuture;
-use crate::RequestParts;
+use crate::{FromRequest, FromRequestParts, RequestParts, Response};
 
 /// Marker of a fallback that is not `async`.
 #[derive(Debug)]
@@ -29,7 +32,7 @@ pub struct WithArgs<Kind, Markers>(PhantomData<(Kind, Markers)>);
 /// marker inferred by the compiler.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be this route's fallback",
-    label = "expected a function of no arguments, or of the handler's arguments in the same order and types",
+    label = "expected a function of no arguments, or of the handler's arguments in the same order and types, that returns a response",
     note = "a fallback is a plain function, `async` or not, whose return type implements `IntoResponse` and which takes no arguments or the handler's own arguments (none of them reading the body)"
 )]
 pub trait Fallback<Args, M>: Send + 'static {
@@ -70,6 +73,61 @@ where
     }
 }
 
+/// An argument a fallback can take: a parameter, or an extractor of the request head. Not
+/// `HeadArg`, whose failure on a body extractor is worded for handlers.
+pub trait FallbackArg<M>: Sized {
+    /// Extracts the argument.
+    fn extract(
+        parts: &mut RequestParts,
+        spec: &'static ArgSpec,
+    ) -> impl Future<Output = Result<Self, Response>> + Send;
+}
+
+impl<T: FromParam> FallbackArg<ViaParts> for PathParam<T> {
+    async fn extract(parts: &mut RequestParts, spec: &'static ArgSpec) -> Result<Self, Response> {
+        path_param(parts, spec.index, spec.name).map(PathParam)
+    }
+}
+
+impl<T: FromParam> FallbackArg<ViaParts> for QueryParam<T> {
+    async fn extract(parts: &mut RequestParts, spec: &'static ArgSpec) -> Result<Self, Response> {
+        query_param(parts, spec.name).map(QueryParam)
+    }
+}
+
+impl<T: FromParam> FallbackArg<ViaParts> for QueryParamOpt<T> {
+    async fn extract(parts: &mut RequestParts, spec: &'static ArgSpec) -> Result<Self, Response> {
+        query_param_opt(parts, spec.name).map(QueryParamOpt)
+    }
+}
+
+impl<T, M> FallbackArg<M> for Extract<T>
+where
+    T: FromRequest<M>,
+    M: FallbackPosition<T>,
+{
+    async fn extract(parts: &mut RequestParts, _: &'static ArgSpec) -> Result<Self, Response> {
+        M::extract(parts).await.map(Extract)
+    }
+}
+
+/// Implemented by the marker of extractors a fallback may take: those of the request head.
+#[diagnostic::on_unimplemented(
+    message = "a fallback cannot take `{T}`: it reads the request body",
+    label = "the fallback's arguments include `{T}`, which reads the body",
+    note = "a fallback takes no arguments, or the handler's own arguments without a body argument, since the handler may have read the body already; give the fallback no arguments, or leave the body argument out of both"
+)]
+pub trait FallbackPosition<T> {
+    /// Extracts `T` from the head.
+    fn extract(parts: &mut RequestParts) -> impl Future<Output = Result<T, Response>> + Send;
+}
+
+impl<T: FromRequestParts> FallbackPosition<T> for ViaParts {
+    fn extract(parts: &mut RequestParts) -> impl Future<Output = Result<T, Response>> + Send {
+        <ViaParts as HeadPosition<T>>::extract(parts)
+    }
+}
+
 /// The spec of the `index`-th argument (the macro writes one per argument).
 fn spec(specs: &'static [ArgSpec], index: usize) -> &'static ArgSpec {
     specs.get(index).unwrap_or(&ArgSpec::EXTRACTOR)
@@ -81,14 +139,14 @@ macro_rules! fallback_impls {
         where
             F: FnOnce($($arg::Inner),*) -> R + Send + 'static,
             R: IntoResponse,
-            $($arg: HeadArg<$marker> + Unwrapped + Send + 'static,)*
+            $($arg: FallbackArg<$marker> + Unwrapped + Send + 'static,)*
             $($arg::Inner: Send,)*
         {
             #[allow(non_snake_case)]
             fn answer(self, mut parts: RequestParts, specs: &'static [ArgSpec]) -> HandlerFuture {
                 Box::pin(async move {
                     $(
-                        let $arg = match $arg::extract(&mut parts, spec(specs, $index)).await {
+                        let $arg = match <$arg as FallbackArg<$marker>>::extract(&mut parts, spec(specs, $index)).await {
                             Ok(value) => value.into_inner(),
                             Err(response) => return response,
                         };
@@ -103,14 +161,14 @@ macro_rules! fallback_impls {
             F: FnOnce($($arg::Inner),*) -> Fut + Send + 'static,
             Fut: Future + Send + 'static,
             Fut::Output: IntoResponse,
-            $($arg: HeadArg<$marker> + Unwrapped + Send + 'static,)*
+            $($arg: FallbackArg<$marker> + Unwrapped + Send + 'static,)*
             $($arg::Inner: Send,)*
         {
             #[allow(non_snake_case)]
             fn answer(self, mut parts: RequestParts, specs: &'static [ArgSpec]) -> HandlerFuture {
                 Box::pin(async move {
                     $(
-                        let $arg = match $arg::extract(&mut parts, spec(specs, $index)).await {
+                        let $arg = match <$arg as FallbackArg<$marker>>::extract(&mut parts, spec(specs, $index)).await {
                             Ok(value) => value.into_inner(),
                             Err(response) => return response,
                         };

@@ -144,8 +144,8 @@ pub use error::{BuildError, Error, Problem};
 pub use extract::{Extension, FromParam, FromRequest, FromRequestParts, Json, Query, State, Text};
 pub use http;
 pub use request::RequestParts;
-pub use response::{Html, HttpError, IntoResponse, Response};
 pub use resilience::{BreakerOverride, BreakerState, BreakerThresholds, ResilienceOverride};
+pub use response::{Html, HttpError, IntoResponse, Response};
 pub use route::{
     BreakerConfig, FallbackFn, HandlerFn, HandlerFuture, Route, RouteOptions, StateRequirement,
     routes,

@@ -89,7 +89,10 @@ async fn breaker_opens_on_the_request_that_brings_the_window_to_min_requests() {
         let (status, _, _) = get(&client, server.url("/flaky")).await;
         assert_eq!(status, 500, "request {n}");
         assert_eq!(trip::FAULT.calls(), n);
-        assert_eq!(router.breaker_state("GET /flaky"), Some(BreakerState::Closed));
+        assert_eq!(
+            router.breaker_state("GET /flaky"),
+            Some(BreakerState::Closed)
+        );
     }
     // The fourth completes the window: it reached the handler, and it opened the breaker.
     let (status, _, _) = get(&client, server.url("/flaky")).await;
@@ -135,7 +138,10 @@ async fn client_errors_and_bad_parameters_do_not_open_the_breaker() {
         assert_eq!(get(&client, server.url("/items/7")).await.0, 404);
         assert_eq!(get(&client, server.url("/items/not-a-number")).await.0, 400);
     }
-    assert_eq!(router.breaker_state("GET /items/<id>"), Some(BreakerState::Closed));
+    assert_eq!(
+        router.breaker_state("GET /items/<id>"),
+        Some(BreakerState::Closed)
+    );
     assert_eq!(client_errors::CALLS.load(Ordering::SeqCst), 5);
     server.shutdown().await;
 }
@@ -168,11 +174,21 @@ async fn open_breaker_answers_with_the_fallback_given_the_route_parameters() {
     // While closed, the handler's own 5xx passes through.
     for n in 1..=2 {
         let (status, _, body) = get(&client, server.url("/reports/7?format=csv")).await;
-        assert_eq!((status, body.as_str()), (500, "dependency failed report 7 Some(\"csv\")"), "{n}");
+        assert_eq!(
+            (status, body.as_str()),
+            (500, "dependency failed report 7 Some(\"csv\")"),
+            "{n}"
+        );
     }
-    assert_eq!(router.breaker_state("GET /reports/<id>"), Some(BreakerState::Open));
+    assert_eq!(
+        router.breaker_state("GET /reports/<id>"),
+        Some(BreakerState::Open)
+    );
     let (status, retry_after, body) = get(&client, server.url("/reports/42?format=pdf")).await;
-    assert_eq!((status, body.as_str()), (200, "cached report 42 Some(\"pdf\")"));
+    assert_eq!(
+        (status, body.as_str()),
+        (200, "cached report 42 Some(\"pdf\")")
+    );
     assert_eq!(retry_after, None);
     assert_eq!(with_fallback::FAULT.calls(), 2);
     server.shutdown().await;
@@ -204,7 +220,10 @@ async fn half_open_lets_one_trial_through_under_concurrent_requests_then_closes(
     for _ in 0..2 {
         assert_eq!(get(&client, server.url("/recovering")).await.0, 500);
     }
-    assert_eq!(router.breaker_state("GET /recovering"), Some(BreakerState::Open));
+    assert_eq!(
+        router.breaker_state("GET /recovering"),
+        Some(BreakerState::Open)
+    );
     recovery::FAULT.fail(false);
     tokio::time::sleep(Duration::from_millis(350)).await;
     // Ten at once: the first takes the trial (200 after 200 ms), the nine others are
@@ -219,7 +238,10 @@ async fn half_open_lets_one_trial_through_under_concurrent_requests_then_closes(
     assert_eq!(statuses, [200, 503, 503, 503, 503, 503, 503, 503, 503, 503]);
     assert_eq!(recovery::FAULT.calls(), 3);
     // The trial succeeded: closed, with a clear window.
-    assert_eq!(router.breaker_state("GET /recovering"), Some(BreakerState::Closed));
+    assert_eq!(
+        router.breaker_state("GET /recovering"),
+        Some(BreakerState::Closed)
+    );
     assert_eq!(get(&client, server.url("/recovering")).await.0, 200);
     assert_eq!(recovery::FAULT.calls(), 4);
     server.shutdown().await;
@@ -248,7 +270,10 @@ async fn a_failed_trial_opens_the_breaker_again() {
     tokio::time::sleep(Duration::from_millis(250)).await;
     // The trial reaches the handler and fails: open again, for another `open_for`.
     assert_eq!(get(&client, server.url("/still-down")).await.0, 500);
-    assert_eq!(router.breaker_state("GET /still-down"), Some(BreakerState::Open));
+    assert_eq!(
+        router.breaker_state("GET /still-down"),
+        Some(BreakerState::Open)
+    );
     assert_eq!(get(&client, server.url("/still-down")).await.0, 503);
     assert_eq!(failed_trial::FAULT.calls(), 2);
     server.shutdown().await;
@@ -276,7 +301,12 @@ async fn force_open_and_force_closed_apply_on_the_next_request() {
     let post = |path: &str| client.post(server.url(path)).send();
     assert_eq!(post("/payments").await.unwrap().status(), 200);
 
-    let switch = |b| [("POST /payments".to_owned(), ResilienceOverride::new().breaker(b))];
+    let switch = |b| {
+        [(
+            "POST /payments".to_owned(),
+            ResilienceOverride::new().breaker(b),
+        )]
+    };
     router
         .override_resilience(switch(BreakerOverride::ForceOpen))
         .unwrap();
@@ -299,9 +329,15 @@ async fn force_open_and_force_closed_apply_on_the_next_request() {
     // the success before the switches and none of the forced requests: one failure makes
     // two requests at 50 %, and opens it.
     router.override_resilience([]).unwrap();
-    assert_eq!(router.breaker_state("POST /payments"), Some(BreakerState::Closed));
+    assert_eq!(
+        router.breaker_state("POST /payments"),
+        Some(BreakerState::Closed)
+    );
     assert_eq!(post("/payments").await.unwrap().status(), 500);
-    assert_eq!(router.breaker_state("POST /payments"), Some(BreakerState::Open));
+    assert_eq!(
+        router.breaker_state("POST /payments"),
+        Some(BreakerState::Open)
+    );
     assert_eq!(post("/payments").await.unwrap().status(), 503);
     assert_eq!(switched::FAULT.calls(), 7);
 
@@ -310,7 +346,10 @@ async fn force_open_and_force_closed_apply_on_the_next_request() {
     router
         .override_resilience([("POST /payments".to_owned(), timeout_only)])
         .unwrap();
-    assert_eq!(router.breaker_state("POST /payments"), Some(BreakerState::Open));
+    assert_eq!(
+        router.breaker_state("POST /payments"),
+        Some(BreakerState::Open)
+    );
     let thresholds: BreakerOverride =
         serde_json::from_str(r#"{ "min_requests": 3, "open_ms": 1000 }"#).unwrap();
     router
@@ -319,7 +358,10 @@ async fn force_open_and_force_closed_apply_on_the_next_request() {
             ResilienceOverride::new().breaker(thresholds),
         )])
         .unwrap();
-    assert_eq!(router.breaker_state("POST /payments"), Some(BreakerState::Closed));
+    assert_eq!(
+        router.breaker_state("POST /payments"),
+        Some(BreakerState::Closed)
+    );
     assert_eq!(post("/payments").await.unwrap().status(), 500);
     assert_eq!(switched::FAULT.calls(), 8);
     server.shutdown().await;
@@ -330,8 +372,14 @@ fn an_override_of_an_unknown_route_or_a_zero_limit_is_rejected_whole() {
     let router = router_of("switched");
     let err = router
         .override_resilience([
-            ("POST /paymnts".to_owned(), ResilienceOverride::new().concurrency(4)),
-            ("POST /payments".to_owned(), ResilienceOverride::new().concurrency(0)),
+            (
+                "POST /paymnts".to_owned(),
+                ResilienceOverride::new().concurrency(4),
+            ),
+            (
+                "POST /payments".to_owned(),
+                ResilienceOverride::new().concurrency(0),
+            ),
         ])
         .unwrap_err();
     let mut lines: Vec<String> = err.problems().iter().map(ToString::to_string).collect();
@@ -423,17 +471,20 @@ mod timeouts {
 
 #[tokio::test]
 async fn the_route_timeout_overrides_the_application_timeout() {
-    let router = App::with_routes(
-        routemark::routes().filter(|r| r.module_path() == "resilience::timeouts"),
-    )
-    .handler_timeout(Duration::from_secs(30))
-    .build()
-    .unwrap();
+    let router =
+        App::with_routes(routemark::routes().filter(|r| r.module_path() == "resilience::timeouts"))
+            .handler_timeout(Duration::from_secs(30))
+            .build()
+            .unwrap();
     let server = spawn(router).await;
     let client = reqwest::Client::new();
     let started = Instant::now();
     let (status, _, body) = get(&client, server.url("/slow")).await;
-    assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
     assert_eq!(status, 503);
     assert!(body.contains("did not finish within 100ms"), "{body}");
     let (status, _, body) = get(&client, server.url("/slow/9")).await;

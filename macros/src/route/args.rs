@@ -293,9 +293,12 @@ fn parse_breaker(
         }
         match key.as_str() {
             "errors_percent" => {
-                let percent = parse_limit::<u64>("errors_percent", "errors_percent = 50", &value, errors);
+                let percent =
+                    parse_limit::<u64>("errors_percent", "errors_percent = 50", &value, errors);
                 match percent.map(u8::try_from) {
-                    Some(Ok(p)) if p <= 100 => args.errors_percent = args.errors_percent.or(Some(p)),
+                    Some(Ok(p)) if p <= 100 => {
+                        args.errors_percent = args.errors_percent.or(Some(p));
+                    }
                     Some(_) => errors.spanned(
                         &value,
                         format!(
@@ -323,7 +326,10 @@ fn parse_breaker(
                     Some(close) => format!("did you mean `{close}`?"),
                     None => format!("expected one of {}", code_list(BREAKER_OPTIONS)),
                 };
-                errors.spanned(&name, format!("unknown breaker threshold `{other}`; {hint}"));
+                errors.spanned(
+                    &name,
+                    format!("unknown breaker threshold `{other}`; {hint}"),
+                );
             }
         }
         if input.is_empty() {
@@ -369,18 +375,12 @@ where
         }) if matches!(&**expr, Expr::Lit(_)) => {
             errors.spanned(
                 value,
-                format!(
-                    "`{option}` must be {what}, found `{}`",
-                    tokens_text(value)
-                ),
+                format!("`{option}` must be {what}, found `{}`", tokens_text(value)),
             );
             None
         }
         _ => {
-            errors.spanned(
-                value,
-                format!("`{option}` takes {what}, as in `{example}`"),
-            );
+            errors.spanned(value, format!("`{option}` takes {what}, as in `{example}`"));
             None
         }
     }
@@ -404,13 +404,20 @@ fn parse_duration(option: &str, value: &Expr, errors: &mut Errors) -> Option<u64
                 "`{option}` takes a duration string with a unit, found `{0}`; write `{option} = \"{0}s\"`",
                 n.base10_digits()
             ),
-            _ => format!("`{option}` takes a duration string with a unit, as in `{option} = \"2s\"`"),
+            _ => {
+                format!("`{option}` takes a duration string with a unit, as in `{option} = \"2s\"`")
+            }
         };
         errors.spanned(value, message);
         return None;
     };
     let text = lit.value();
-    let invalid = |why: String| format!("invalid duration `{}` for `{option}`: {why}", text.escape_debug());
+    let invalid = |why: String| {
+        format!(
+            "invalid duration `{}` for `{option}`: {why}",
+            text.escape_debug()
+        )
+    };
     let digits = text.bytes().take_while(u8::is_ascii_digit).count();
     let (number, unit) = text.split_at(digits);
     if text.starts_with('-') {
@@ -420,7 +427,9 @@ fn parse_duration(option: &str, value: &Expr, errors: &mut Errors) -> Option<u64
     if number.is_empty() {
         errors.spanned(
             lit,
-            invalid(format!("expected a whole number followed by a unit ({units}), as in `\"2s\"`")),
+            invalid(format!(
+                "expected a whole number followed by a unit ({units}), as in `\"2s\"`"
+            )),
         );
         return None;
     }

@@ -17,9 +17,9 @@ pub use crate::extract::marker::{HeadPosition, ViaBody, ViaParts};
 pub use crate::route::{
     BreakerConfig, FallbackFn, HandlerFuture, OptionsDecl, Route, RouteDecl, StateRequirement,
 };
-pub use core::time::Duration;
 pub use crate::{Body, RequestParts, Response};
 pub use call::*;
+pub use core::time::Duration;
 pub use fallback::*;
 
 use crate::extract::{FromParam, decode_param, type_label};

@@ -151,10 +151,7 @@ impl Breaker {
             match word & 3 {
                 CLOSED => return (Admission::Pass, None),
                 HALF_OPEN => {
-                    return (
-                        Admission::Reject(Duration::from_millis(self.open_ms)),
-                        None,
-                    );
+                    return (Admission::Reject(Duration::from_millis(self.open_ms)), None);
                 }
                 _ => {
                     let until = word >> 2;

@@ -112,40 +112,56 @@ pub(crate) struct RouteState {
 
 /// One [`RouteState`] per route of the application, across every table built.
 #[derive(Debug, Default)]
-pub(crate) struct Registry(Mutex<HashMap<usize, Arc<RouteState>>>);
+pub(crate) struct Registry(Mutex<HashMap<usize, (&'static Route, Arc<RouteState>)>>);
+
+/// A route's resilience as the metrics show it.
+#[allow(dead_code)] // read by the metrics registry (issue 13)
+#[derive(Debug)]
+pub(crate) struct Snapshot {
+    pub(crate) route: &'static Route,
+    /// The state of its breaker; `None` when it has none.
+    pub(crate) breaker: Option<BreakerState>,
+    pub(crate) state: Arc<RouteState>,
+}
+
+fn key(route: &'static Route) -> usize {
+    std::ptr::from_ref(route) as usize
+}
 
 impl Registry {
     fn state(&self, route: &'static Route) -> Arc<RouteState> {
         let mut states = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         states
-            .entry(std::ptr::from_ref(route) as usize)
-            .or_default()
+            .entry(key(route))
+            .or_insert_with(|| (route, Arc::default()))
+            .1
             .clone()
     }
 
     /// The state of `route`'s breaker, if it has one.
     pub(crate) fn breaker_state(&self, route: &'static Route) -> Option<BreakerState> {
         let states = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        let state = states.get(&(std::ptr::from_ref(route) as usize))?;
+        let (_, state) = states.get(&key(route))?;
         let breaker = state.breaker.lock().unwrap_or_else(PoisonError::into_inner);
         breaker.as_ref().map(|b| b.state())
     }
 
-    /// The breaker state and counters of every route that has resilience state, for the
-    /// metrics: `(route, breaker state if any, counters)`.
+    /// Every route that has had resilience options, for the metrics: breaker state per
+    /// route (a gauge), transitions, shed, rejected and timed-out requests (counters).
     #[allow(dead_code)] // read by the metrics registry (issue 13)
-    pub(crate) fn snapshot(&self) -> Vec<(usize, Option<BreakerState>, Arc<RouteState>)> {
+    pub(crate) fn snapshot(&self) -> Vec<Snapshot> {
         let states = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         states
-            .iter()
-            .map(|(&key, state)| {
-                let breaker = state
+            .values()
+            .map(|(route, state)| Snapshot {
+                route,
+                breaker: state
                     .breaker
                     .lock()
                     .unwrap_or_else(PoisonError::into_inner)
                     .as_ref()
-                    .map(|b| b.state());
-                (key, breaker, state.clone())
+                    .map(|b| b.state()),
+                state: state.clone(),
             })
             .collect()
     }
@@ -188,17 +204,21 @@ impl Guard {
             return None;
         }
         let state = registry.state(route);
-        let breaker = settings.breaker.map(|config| {
+        let breaker = {
             let mut kept = state.breaker.lock().unwrap_or_else(PoisonError::into_inner);
-            match &*kept {
-                Some(breaker) if breaker.config() == config => breaker.clone(),
-                _ => {
+            match (settings.breaker, &*kept) {
+                (Some(config), Some(breaker)) if breaker.config() == config => Some(breaker.clone()),
+                (Some(config), _) => {
                     let breaker = Arc::new(Breaker::new(config, Instant::now()));
                     *kept = Some(breaker.clone());
-                    breaker
+                    Some(breaker)
+                }
+                (None, _) => {
+                    *kept = None;
+                    None
                 }
             }
-        });
+        };
         Some(Arc::new(Guard {
             route,
             timeout: settings.timeout,
@@ -225,9 +245,9 @@ impl Guard {
         let route = self.route;
         let admission = match (self.switch, &self.breaker) {
             (Some(Switch::ForceOpen), breaker) => Admission::Reject(
-                breaker.as_ref().map_or(BreakerConfig::DEFAULT.open_for(), |b| {
-                    b.config().open_for()
-                }),
+                breaker
+                    .as_ref()
+                    .map_or(BreakerConfig::DEFAULT.open_for(), |b| b.config().open_for()),
             ),
             (Some(Switch::ForceClosed), _) | (None, None) => Admission::Pass,
             (None, Some(breaker)) => {
@@ -256,9 +276,7 @@ impl Guard {
                 None => {
                     self.state.counters.shed.fetch_add(1, Ordering::Relaxed);
                     outcome.record(true);
-                    return self
-                        .refuse(parts, method, client_id, Refused::Shed)
-                        .await;
+                    return self.refuse(parts, method, client_id, Refused::Shed).await;
                 }
             },
         };
@@ -271,10 +289,20 @@ impl Guard {
             fallback,
             timed_out: &mut timed_out,
         };
-        let response =
-            run::finish(started, route, method, timeout, client_id.as_ref(), on_timeout).await;
+        let response = run::finish(
+            started,
+            route,
+            method,
+            timeout,
+            client_id.as_ref(),
+            on_timeout,
+        )
+        .await;
         if timed_out {
-            self.state.counters.timed_out.fetch_add(1, Ordering::Relaxed);
+            self.state
+                .counters
+                .timed_out
+                .fetch_add(1, Ordering::Relaxed);
         }
         outcome.record(timed_out || response.status().is_server_error());
         response

@@ -143,10 +143,8 @@ impl BreakerThresholds {
         BreakerConfig::__new(
             self.errors_percent.unwrap_or(base.errors_percent()),
             self.min_requests.unwrap_or(base.min_requests()),
-            self.window_ms
-                .map_or(base.window(), Duration::from_millis),
+            self.window_ms.map_or(base.window(), Duration::from_millis),
             self.open_ms.map_or(base.open_for(), Duration::from_millis),
         )
     }
 }
-

@@ -273,10 +273,12 @@ impl Router {
         let mut problems = Vec::new();
         for (identity, over) in &overrides {
             if !known.contains(identity) {
-                let hint = match routemark_path::closest_match(identity, known.iter().map(String::as_str)) {
-                    Some(close) => format!("; did you mean `{close}`?"),
-                    None => String::new(),
-                };
+                let hint =
+                    match routemark_path::closest_match(identity, known.iter().map(String::as_str))
+                    {
+                        Some(close) => format!("; did you mean `{close}`?"),
+                        None => String::new(),
+                    };
                 problems.push(Problem::InvalidOverride {
                     identity: identity.clone(),
                     message: format!("no route has this identity{hint}"),

@@ -106,7 +106,10 @@ enum Step {
     /// A request is admitted and completes with this outcome.
     Request { failed: bool },
     /// Two requests are admitted before either completes (a trial and the one behind it).
-    Overlapping { first_failed: bool, second_failed: bool },
+    Overlapping {
+        first_failed: bool,
+        second_failed: bool,
+    },
 }
 
 fn step() -> impl Strategy<Value = Step> {
@@ -204,7 +207,10 @@ async fn default_thresholds_open_on_the_twentieth_request_at_half_failures() {
         breaker.admit(Instant::now()),
         (Admission::Trial, Some(Transition::HalfOpened))
     );
-    assert_eq!(breaker.abandon_trial(), Some(Transition::Reopened { failed: false }));
+    assert_eq!(
+        breaker.abandon_trial(),
+        Some(Transition::Reopened { failed: false })
+    );
     assert_eq!(
         breaker.admit(Instant::now()),
         (Admission::Trial, Some(Transition::HalfOpened))

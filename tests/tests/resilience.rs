@@ -523,3 +523,77 @@ fn the_attribute_options_are_readable_on_the_route() {
     assert_eq!(slow.options().timeout(), Some(Duration::from_millis(100)));
     assert_eq!(slow.options().concurrency(), None);
 }
+
+// ---- route layers wrap the route's resilience ----
+
+mod layered {
+    use routemark::{http::StatusCode, route};
+
+    #[route(GET "/layered", breaker(min_requests = 1, open_for = "60s"))]
+    fn layered() -> (StatusCode, &'static str) {
+        (StatusCode::SERVICE_UNAVAILABLE, "down")
+    }
+}
+
+#[tokio::test]
+async fn route_layers_wrap_the_breaker_and_see_its_answers() {
+    use routemark::http::HeaderValue;
+    use tower::util::MapResponseLayer;
+
+    let router =
+        App::with_routes(routemark::routes().filter(|r| r.module_path() == "resilience::layered"))
+            .route_layer(MapResponseLayer::new(|mut res: routemark::Response| {
+                res.headers_mut()
+                    .insert("x-layer", HeaderValue::from_static("1"));
+                res
+            }))
+            .build()
+            .unwrap();
+    let server = spawn(router.clone()).await;
+    let client = reqwest::Client::new();
+    let first = client.get(server.url("/layered")).send().await.unwrap();
+    assert_eq!(first.status(), 503);
+    assert_eq!(first.headers()["x-layer"], "1");
+    assert_eq!(first.text().await.unwrap(), "down");
+    assert_eq!(
+        router.breaker_state("GET /layered"),
+        Some(BreakerState::Open)
+    );
+    let second = client.get(server.url("/layered")).send().await.unwrap();
+    assert_eq!(second.status(), 503);
+    assert_eq!(second.headers()["x-layer"], "1");
+    assert_eq!(second.headers()["retry-after"], "60");
+    server.shutdown().await;
+}
+
+// ---- HEAD, and a fallback that panics ----
+
+mod heads {
+    use routemark::route;
+
+    #[route(GET "/headed", concurrency = 1, breaker(min_requests = 1), fallback = broken)]
+    fn headed() -> routemark::Response {
+        panic!("the dependency panicked")
+    }
+
+    fn broken() -> &'static str {
+        panic!("so did the fallback")
+    }
+}
+
+#[tokio::test]
+async fn a_panic_counts_as_a_failure_and_a_panicking_fallback_is_answered_500() {
+    let router = router_of("heads");
+    let server = spawn(router.clone()).await;
+    let client = reqwest::Client::new();
+    assert_eq!(get(&client, server.url("/headed")).await.0, 500);
+    assert_eq!(
+        router.breaker_state("GET /headed"),
+        Some(BreakerState::Open)
+    );
+    // Open: the fallback answers, and it panics: caught like a handler's panic.
+    let res = client.head(server.url("/headed")).send().await.unwrap();
+    assert_eq!(res.status(), 500);
+    assert_eq!(res.text().await.unwrap(), "");
+    server.shutdown().await;
+}

@@ -207,7 +207,9 @@ impl Guard {
         let breaker = {
             let mut kept = state.breaker.lock().unwrap_or_else(PoisonError::into_inner);
             match (settings.breaker, &*kept) {
-                (Some(config), Some(breaker)) if breaker.config() == config => Some(breaker.clone()),
+                (Some(config), Some(breaker)) if breaker.config() == config => {
+                    Some(breaker.clone())
+                }
                 (Some(config), _) => {
                     let breaker = Arc::new(Breaker::new(config, Instant::now()));
                     *kept = Some(breaker.clone());

@@ -118,7 +118,8 @@ impl App {
     ///
     /// The time counts from the end of the handler's first poll: a handler that finishes
     /// without waiting costs no timer, and no timer could interrupt a poll that blocks. Time
-    /// spent waiting for the request body is excluded; the body's own timeouts bound it.
+    /// spent waiting for the request body is excluded; the body's own timeouts bound it. A
+    /// route's `timeout = "2s"` option overrides it for that route.
     #[must_use]
     pub fn handler_timeout(mut self, timeout: Duration) -> App {
         self.config.handler_timeout = timeout;

@@ -597,3 +597,38 @@ async fn a_panic_counts_as_a_failure_and_a_panicking_fallback_is_answered_500() 
     assert_eq!(res.text().await.unwrap(), "");
     server.shutdown().await;
 }
+
+#[test]
+fn the_overlay_entries_of_the_design_deserialise() {
+    let entry: ResilienceOverride = serde_json::from_str(
+        r#"{ "timeout_ms": 2000, "concurrency": 32,
+             "breaker": { "errors_percent": 50, "min_requests": 20, "window_ms": 10000, "open_ms": 5000 } }"#,
+    )
+    .unwrap();
+    assert_eq!(entry.timeout_ms, Some(2000));
+    assert_eq!(entry.concurrency, Some(32));
+    let Some(BreakerOverride::Thresholds(t)) = entry.breaker else {
+        panic!("thresholds expected: {entry:?}");
+    };
+    assert_eq!(
+        (t.errors_percent, t.min_requests, t.window_ms, t.open_ms),
+        (Some(50), Some(20), Some(10_000), Some(5_000))
+    );
+    let switch = |json| serde_json::from_str::<ResilienceOverride>(json).map(|o| o.breaker);
+    assert_eq!(
+        switch(r#"{ "breaker": "force_open" }"#).unwrap(),
+        Some(BreakerOverride::ForceOpen)
+    );
+    assert_eq!(
+        switch(r#"{ "breaker": "force_closed" }"#).unwrap(),
+        Some(BreakerOverride::ForceClosed)
+    );
+    let unknown = switch(r#"{ "breaker": "force_half_open" }"#)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        unknown.starts_with("unknown breaker switch `force_half_open`"),
+        "{unknown}"
+    );
+    assert!(switch(r#"{ "timeout": 2000 }"#).is_err());
+}

@@ -142,10 +142,19 @@ impl Router {
                     route: Some(route),
                     body_limit,
                 };
-                let timeout = shared.recipe.config.handler_timeout;
-                // Boxed: inline, its state would make every request's future larger.
-                let guarded = Box::pin(guard.run(parts, body, method, timeout, client_id));
-                let mut response = guarded.await;
+                let timeout = guard.timeout(shared.recipe.config.handler_timeout);
+                // The guard decides at once; the handler then runs as on the fast path.
+                let mut response = match guard.enter(&parts) {
+                    Ok(mut ticket) => {
+                        let started = run::start(route, parts, body);
+                        let id = client_id.as_ref();
+                        let response =
+                            run::finish(started, route, method, timeout, id, &mut ticket).await;
+                        ticket.leave(&response);
+                        response
+                    }
+                    Err(refusal) => Box::pin(refusal.answer(parts, method, client_id)).await,
+                };
                 if shared.layered {
                     response.extensions_mut().insert(MatchedRoute::new(route));
                 }

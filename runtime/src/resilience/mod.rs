@@ -29,7 +29,6 @@ pub use breaker::BreakerState;
 use breaker::{Admission, Breaker, Transition};
 pub use overrides::{BreakerOverride, BreakerThresholds, ResilienceOverride};
 
-use crate::Body;
 use crate::dispatch::run::{self, OnTimeout};
 use crate::request::RequestParts;
 use crate::response::{HttpError, IntoResponse, Response};
@@ -234,17 +233,17 @@ impl Guard {
         }))
     }
 
-    /// Runs the handler of a request that matched the route, through the breaker, the
-    /// concurrency limit and the timeout.
-    pub(crate) async fn run(
-        self: Arc<Self>,
-        parts: RequestParts,
-        body: Body,
-        method: Method,
-        app_timeout: Duration,
-        client_id: Option<HeaderValue>,
-    ) -> Response {
-        let route = self.route;
+    /// The handler's time limit: the route's own, else the application's.
+    #[inline]
+    pub(crate) fn timeout(&self, app_timeout: Duration) -> Duration {
+        self.timeout.unwrap_or(app_timeout)
+    }
+
+    /// Whether a request may reach the handler, decided at once and without locking: the
+    /// breaker (or the operator's switch), then a place among the `concurrency` allowed.
+    /// A request let through gets a [`Ticket`], to be [`Ticket::leave`]d with its answer;
+    /// one refused gets the reason, to be answered with [`Guard::refuse`].
+    pub(crate) fn enter(self: Arc<Self>, parts: &RequestParts) -> Result<Ticket, Refusal> {
         let admission = match (self.switch, &self.breaker) {
             (Some(Switch::ForceOpen), breaker) => Admission::Reject(
                 breaker
@@ -262,71 +261,42 @@ impl Guard {
         };
         if let Admission::Reject(retry_after) = admission {
             self.state.counters.rejected.fetch_add(1, Ordering::Relaxed);
-            return self
-                .refuse(parts, method, client_id, Refused::Open(retry_after))
-                .await;
+            return Err(Refusal {
+                guard: self,
+                why: Refused::Open(retry_after),
+            });
         }
-        let mut outcome = Outcome {
-            guard: &self,
+        let mut ticket = Ticket {
             admission,
+            permit: false,
             recorded: false,
+            timed_out: false,
+            fallback: None,
+            guard: self,
         };
-        let _permit = match self.limit {
-            None => None,
-            Some(limit) => match Permit::acquire(&self.state.in_flight, limit) {
-                Some(permit) => Some(permit),
-                None => {
-                    self.state.counters.shed.fetch_add(1, Ordering::Relaxed);
-                    outcome.record(true);
-                    return self.refuse(parts, method, client_id, Refused::Shed).await;
-                }
-            },
-        };
-        let timeout = self.timeout.unwrap_or(app_timeout);
-        // The fallback answers a timeout with the request as the handler got it.
-        let fallback = self.fallback.map(|f| (f, parts.snapshot()));
-        let mut timed_out = false;
-        let started = run::start(route, parts, body);
-        let on_timeout = Timeout {
-            fallback,
-            timed_out: &mut timed_out,
-        };
-        let response = run::finish(
-            started,
-            route,
-            method,
-            timeout,
-            client_id.as_ref(),
-            on_timeout,
-        )
-        .await;
-        if timed_out {
-            self.state
-                .counters
-                .timed_out
-                .fetch_add(1, Ordering::Relaxed);
-        }
-        outcome.record(timed_out || response.status().is_server_error());
-        response
-    }
-
-    /// The answer to a request the handler does not get: the fallback's, else `503` with
-    /// `retry-after`.
-    async fn refuse(
-        &self,
-        parts: RequestParts,
-        method: Method,
-        client_id: Option<HeaderValue>,
-        why: Refused,
-    ) -> Response {
-        let mut response = match self.fallback {
-            Some(fallback) => {
-                run::caught(fallback(parts), self.route, method, client_id.as_ref()).await
+        if let Some(limit) = ticket.guard.limit {
+            if !acquire(&ticket.guard.state.in_flight, limit) {
+                ticket
+                    .guard
+                    .state
+                    .counters
+                    .shed
+                    .fetch_add(1, Ordering::Relaxed);
+                ticket.record(true);
+                let guard = ticket.guard.clone();
+                return Err(Refusal {
+                    guard,
+                    why: Refused::Shed,
+                });
             }
-            None => why.answer(self.route, method),
-        };
-        run::head_only(method, &mut response);
-        response
+            ticket.permit = true;
+        }
+        // The fallback answers a timeout with the request as the handler got it.
+        ticket.fallback = ticket
+            .guard
+            .fallback
+            .map(|fallback| Box::new((fallback, parts.snapshot())));
+        Ok(ticket)
     }
 
     fn log(&self, transition: Transition) {
@@ -419,31 +389,54 @@ impl Refused {
     }
 }
 
-/// The breaker's side of one admitted request: its outcome is recorded once, and a trial
-/// that ends without one (its client went away) lets the next request be the trial.
-struct Outcome<'a> {
-    guard: &'a Guard,
+/// A request the guard let through: its breaker admission, its place among the
+/// `concurrency` allowed, and the fallback's copy of the request. Its outcome is recorded
+/// once, by [`Ticket::leave`]; dropped without one (the client went away), it gives its place
+/// back, and a trial lets the next request be the trial.
+pub(crate) struct Ticket {
+    guard: Arc<Guard>,
     admission: Admission,
+    permit: bool,
     recorded: bool,
+    timed_out: bool,
+    /// Boxed: only routes with a fallback pay for the copy, and the request's future stays
+    /// small for the others.
+    fallback: Option<Box<(FallbackFn, RequestParts)>>,
 }
 
-impl Outcome<'_> {
+impl Ticket {
+    /// Records the handler's answer: a failure when it is a 5xx (a panic's 500 included) or
+    /// the handler timed out.
+    #[inline]
+    pub(crate) fn leave(mut self, response: &Response) {
+        if self.timed_out {
+            let counters = &self.guard.state.counters;
+            counters.timed_out.fetch_add(1, Ordering::Relaxed);
+        }
+        let failed = self.timed_out || response.status().is_server_error();
+        self.record(failed);
+    }
+
     fn record(&mut self, failed: bool) {
         self.recorded = true;
-        let Some(breaker) = &self.guard.breaker else {
+        let guard = &*self.guard;
+        let Some(breaker) = &guard.breaker else {
             return;
         };
-        if self.guard.switch.is_some() {
+        if guard.switch.is_some() {
             return;
         }
         if let Some(transition) = breaker.record(Instant::now(), self.admission, failed) {
-            self.guard.log(transition);
+            guard.log(transition);
         }
     }
 }
 
-impl Drop for Outcome<'_> {
+impl Drop for Ticket {
     fn drop(&mut self) {
+        if self.permit {
+            self.guard.state.in_flight.fetch_sub(1, Ordering::Release);
+        }
         if self.recorded || self.admission != Admission::Trial {
             return;
         }
@@ -453,44 +446,57 @@ impl Drop for Outcome<'_> {
     }
 }
 
-/// A place among the `limit` requests allowed in the handler at once.
-struct Permit<'a>(&'a AtomicUsize);
-
-impl<'a> Permit<'a> {
-    fn acquire(in_flight: &'a AtomicUsize, limit: usize) -> Option<Permit<'a>> {
-        let mut current = in_flight.load(Ordering::Relaxed);
-        loop {
-            if current >= limit {
-                return None;
-            }
-            match in_flight.compare_exchange_weak(
-                current,
-                current + 1,
-                Ordering::Acquire,
-                Ordering::Relaxed,
-            ) {
-                Ok(_) => return Some(Permit(in_flight)),
-                Err(now) => current = now,
-            }
+/// A place among the `limit` requests allowed in the handler at once, taken if there is one.
+fn acquire(in_flight: &AtomicUsize, limit: usize) -> bool {
+    let mut current = in_flight.load(Ordering::Relaxed);
+    loop {
+        if current >= limit {
+            return false;
+        }
+        match in_flight.compare_exchange_weak(
+            current,
+            current + 1,
+            Ordering::Acquire,
+            Ordering::Relaxed,
+        ) {
+            Ok(_) => return true,
+            Err(now) => current = now,
         }
     }
 }
 
-impl Drop for Permit<'_> {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::Release);
+/// A guarded handler's timeout: noted, and answered by the fallback when there is one.
+impl OnTimeout for &mut Ticket {
+    fn fallback(self) -> Option<crate::route::HandlerFuture> {
+        self.timed_out = true;
+        self.fallback
+            .take()
+            .map(|fallback| (fallback.0)(fallback.1))
     }
 }
 
-/// A guarded handler's timeout: noted, and answered by the fallback when there is one.
-struct Timeout<'a> {
-    fallback: Option<(FallbackFn, RequestParts)>,
-    timed_out: &'a mut bool,
+/// A request the guard refused: the breaker is open, or the route is at its concurrency
+/// limit.
+pub(crate) struct Refusal {
+    guard: Arc<Guard>,
+    why: Refused,
 }
 
-impl OnTimeout for Timeout<'_> {
-    fn fallback(self) -> Option<crate::route::HandlerFuture> {
-        *self.timed_out = true;
-        self.fallback.map(|(fallback, parts)| fallback(parts))
+impl Refusal {
+    /// The answer: the fallback's, else `503` with `retry-after`. Boxed by the caller: it
+    /// is the rare path, and its state should not weigh on the handler's future.
+    pub(crate) async fn answer(
+        self,
+        parts: RequestParts,
+        method: Method,
+        client_id: Option<HeaderValue>,
+    ) -> Response {
+        let route = self.guard.route;
+        let mut response = match self.guard.fallback {
+            Some(fallback) => run::caught(fallback(parts), route, method, client_id.as_ref()).await,
+            None => self.why.answer(route, method),
+        };
+        run::head_only(method, &mut response);
+        response
     }
 }

@@ -299,7 +299,7 @@ fn handler_service(
     route: &'static Route,
     state: Arc<StateMap>,
     body_limit: usize,
-    timeout: Duration,
+    app_timeout: Duration,
     guard: Option<Arc<Guard>>,
 ) -> RouteService {
     RouteService::new(tower::service_fn(move |request: http::Request<Body>| {
@@ -310,15 +310,25 @@ fn handler_service(
         let mut parts = RequestParts::new(head, state.clone(), body_limit);
         parts.params = found.map(|found| found.params).unwrap_or_default();
         parts.route = Some(route);
+        let timeout = guard
+            .as_ref()
+            .map_or(app_timeout, |guard| guard.timeout(app_timeout));
         // Either way, the future is boxed once, by `RouteService`.
-        let answer = match &guard {
-            Some(guard) => Either::Left(guard.clone().run(parts, body, method, timeout, client_id)),
-            None => {
+        let answer = match guard.clone().map(|guard| guard.enter(&parts)) {
+            None => Either::Left(async move {
                 let started = run::start(route, parts, body);
-                Either::Right(async move {
-                    let id = client_id.as_ref();
-                    run::finish(started, route, method, timeout, id, run::Canned).await
-                })
+                let id = client_id.as_ref();
+                run::finish(started, route, method, timeout, id, run::Canned).await
+            }),
+            Some(Ok(mut ticket)) => Either::Right(Either::Left(async move {
+                let started = run::start(route, parts, body);
+                let id = client_id.as_ref();
+                let response = run::finish(started, route, method, timeout, id, &mut ticket).await;
+                ticket.leave(&response);
+                response
+            })),
+            Some(Err(refusal)) => {
+                Either::Right(Either::Right(refusal.answer(parts, method, client_id)))
             }
         };
         async move { Ok::<_, Infallible>(answer.await) }

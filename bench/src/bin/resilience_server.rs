@@ -1,5 +1,5 @@
 //! The per-request cost of a route's resilience options: one server with two routes that
-//! differ only in them, `GET /plain` (no options) and `GET /guarded` (a closed breaker and a
+//! differ only in them, `GET /plain` (no options) and `GET /guard` (a closed breaker and a
 //! concurrency limit), measured in the same run by `bench/resilience/measure.py`.
 //!
 //! ```text
@@ -14,7 +14,7 @@ fn plain() -> &'static str {
     "ok"
 }
 
-#[route(GET "/guarded", breaker, concurrency = 1024)]
+#[route(GET "/guard", breaker, concurrency = 1024)]
 fn guarded() -> &'static str {
     "ok"
 }

@@ -97,6 +97,10 @@ pub(crate) struct Breaker {
     open_ms: u64,
     state: AtomicU64,
     buckets: [AtomicU64; BUCKETS as usize],
+    /// One more than the bucket number of the last failure counted (0: none since the
+    /// window was cleared). While no failure is in the window, a completion cannot open the
+    /// breaker, and the window is not summed: a healthy route pays one load for it.
+    last_failure: AtomicU64,
 }
 
 impl std::fmt::Debug for Breaker {
@@ -122,6 +126,7 @@ impl Breaker {
             open_ms: millis(config.open_for()),
             state: AtomicU64::new(CLOSED),
             buckets: Default::default(),
+            last_failure: AtomicU64::new(0),
         }
     }
 
@@ -144,8 +149,10 @@ impl Breaker {
     }
 
     /// Whether a request may reach the handler, and as what. The request that finds the
-    /// breaker open past `open_for` becomes the one trial (a transition, returned).
-    pub(crate) fn admit(&self, now: Instant) -> (Admission, Option<Transition>) {
+    /// breaker open past `open_for` becomes the one trial (a transition, returned). The
+    /// clock is read only when the breaker is open.
+    #[inline]
+    pub(crate) fn admit(&self, now: impl Fn() -> Instant) -> (Admission, Option<Transition>) {
         let mut word = self.state.load(Ordering::Acquire);
         loop {
             match word & 3 {
@@ -155,7 +162,7 @@ impl Breaker {
                 }
                 _ => {
                     let until = word >> 2;
-                    let now_ms = self.ms(now);
+                    let now_ms = self.ms(now());
                     if now_ms < until {
                         return (
                             Admission::Reject(Duration::from_millis(until - now_ms)),
@@ -198,12 +205,23 @@ impl Breaker {
                 for bucket in &self.buckets {
                     bucket.store(0, Ordering::Relaxed);
                 }
+                self.last_failure.store(0, Ordering::Relaxed);
                 self.state.store(CLOSED, Ordering::Release);
                 Some(Transition::Closed)
             }
             Admission::Pass => {
-                let epoch = self.ms(now) / self.bucket_ms;
+                let now_ms = self.ms(now);
+                let epoch = now_ms / self.bucket_ms;
                 self.count(epoch, failed);
+                if failed {
+                    self.last_failure.fetch_max(epoch + 1, Ordering::Relaxed);
+                } else {
+                    let last = self.last_failure.load(Ordering::Relaxed);
+                    if last == 0 || last + BUCKETS <= epoch + 1 {
+                        // No failure in the window: it cannot open.
+                        return None;
+                    }
+                }
                 if self.state.load(Ordering::Acquire) != CLOSED {
                     // Opened meanwhile by another request: this one is counted, nothing more.
                     return None;
@@ -214,7 +232,7 @@ impl Breaker {
                 if !tripped {
                     return None;
                 }
-                let open = OPEN | ((self.ms(now) + self.open_ms) << 2);
+                let open = OPEN | ((now_ms + self.open_ms) << 2);
                 // One request makes the transition, however many see the threshold crossed.
                 self.state
                     .compare_exchange(CLOSED, open, Ordering::AcqRel, Ordering::Acquire)

@@ -243,7 +243,8 @@ impl Guard {
     /// breaker (or the operator's switch), then a place among the `concurrency` allowed.
     /// A request let through gets a [`Ticket`], to be [`Ticket::leave`]d with its answer;
     /// one refused gets the reason, to be answered with [`Guard::refuse`].
-    pub(crate) fn enter(self: Arc<Self>, parts: &RequestParts) -> Result<Ticket, Refusal> {
+    #[inline]
+    pub(crate) fn enter(self: Arc<Self>) -> Result<Ticket, Refusal> {
         let admission = match (self.switch, &self.breaker) {
             (Some(Switch::ForceOpen), breaker) => Admission::Reject(
                 breaker
@@ -252,7 +253,7 @@ impl Guard {
             ),
             (Some(Switch::ForceClosed), _) | (None, None) => Admission::Pass,
             (None, Some(breaker)) => {
-                let (admission, transition) = breaker.admit(Instant::now());
+                let (admission, transition) = breaker.admit(Instant::now);
                 if let Some(transition) = transition {
                     self.log(transition);
                 }
@@ -291,11 +292,6 @@ impl Guard {
             }
             ticket.permit = true;
         }
-        // The fallback answers a timeout with the request as the handler got it.
-        ticket.fallback = ticket
-            .guard
-            .fallback
-            .map(|fallback| Box::new((fallback, parts.snapshot())));
         Ok(ticket)
     }
 
@@ -405,6 +401,16 @@ pub(crate) struct Ticket {
 }
 
 impl Ticket {
+    /// Keeps a copy of the request for the fallback, which answers a timeout with the
+    /// request as the handler got it. Borrows the parts before they are put together, so
+    /// that the request is still built in place for the handler.
+    #[inline]
+    pub(crate) fn keep_for_fallback(&mut self, copy: impl FnOnce() -> RequestParts) {
+        if let Some(fallback) = self.guard.fallback {
+            self.fallback = Some(Box::new((fallback, copy())));
+        }
+    }
+
     /// Records the handler's answer: a failure when it is a 5xx (a panic's 500 included) or
     /// the handler timed out.
     #[inline]
@@ -417,6 +423,7 @@ impl Ticket {
         self.record(failed);
     }
 
+    #[inline]
     fn record(&mut self, failed: bool) {
         self.recorded = true;
         let guard = &*self.guard;

@@ -314,13 +314,14 @@ fn handler_service(
             .as_ref()
             .map_or(app_timeout, |guard| guard.timeout(app_timeout));
         // Either way, the future is boxed once, by `RouteService`.
-        let answer = match guard.clone().map(|guard| guard.enter(&parts)) {
+        let answer = match guard.clone().map(Guard::enter) {
             None => Either::Left(async move {
                 let started = run::start(route, parts, body);
                 let id = client_id.as_ref();
                 run::finish(started, route, method, timeout, id, run::Canned).await
             }),
             Some(Ok(mut ticket)) => Either::Right(Either::Left(async move {
+                ticket.keep_for_fallback(|| parts.snapshot());
                 let started = run::start(route, parts, body);
                 let id = client_id.as_ref();
                 let response = run::finish(started, route, method, timeout, id, &mut ticket).await;

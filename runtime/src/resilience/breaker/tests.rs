@@ -154,15 +154,15 @@ proptest! {
                 match step {
                     Step::Wait(d) => tokio::time::advance(Duration::from_millis(d)).await,
                     Step::Request { failed } => {
-                        let (admission, _) = breaker.admit(Instant::now());
+                        let (admission, _) = breaker.admit(Instant::now);
                         prop_assert_eq!(admission, model.admit(ms()));
                         breaker.record(Instant::now(), admission, failed);
                         model.record(ms(), admission, failed);
                     }
                     Step::Overlapping { first_failed, second_failed } => {
-                        let (first, _) = breaker.admit(Instant::now());
+                        let (first, _) = breaker.admit(Instant::now);
                         prop_assert_eq!(first, model.admit(ms()));
-                        let (second, _) = breaker.admit(Instant::now());
+                        let (second, _) = breaker.admit(Instant::now);
                         prop_assert_eq!(second, model.admit(ms()));
                         if first == Admission::Trial {
                             // One trial at a time.
@@ -186,11 +186,11 @@ proptest! {
 async fn default_thresholds_open_on_the_twentieth_request_at_half_failures() {
     let breaker = Breaker::new(BreakerConfig::DEFAULT, Instant::now());
     for n in 1..=19 {
-        let (admission, _) = breaker.admit(Instant::now());
+        let (admission, _) = breaker.admit(Instant::now);
         assert_eq!(admission, Admission::Pass);
         assert_eq!(breaker.record(Instant::now(), admission, n % 2 == 0), None);
     }
-    let (admission, _) = breaker.admit(Instant::now());
+    let (admission, _) = breaker.admit(Instant::now);
     assert_eq!(
         breaker.record(Instant::now(), admission, true),
         Some(Transition::Opened {
@@ -199,12 +199,12 @@ async fn default_thresholds_open_on_the_twentieth_request_at_half_failures() {
         })
     );
     assert_eq!(
-        breaker.admit(Instant::now()),
+        breaker.admit(Instant::now),
         (Admission::Reject(Duration::from_secs(5)), None)
     );
     tokio::time::advance(Duration::from_secs(5)).await;
     assert_eq!(
-        breaker.admit(Instant::now()),
+        breaker.admit(Instant::now),
         (Admission::Trial, Some(Transition::HalfOpened))
     );
     assert_eq!(
@@ -212,7 +212,7 @@ async fn default_thresholds_open_on_the_twentieth_request_at_half_failures() {
         Some(Transition::Reopened { failed: false })
     );
     assert_eq!(
-        breaker.admit(Instant::now()),
+        breaker.admit(Instant::now),
         (Admission::Trial, Some(Transition::HalfOpened))
     );
     assert_eq!(
@@ -228,11 +228,11 @@ async fn failures_leave_the_window_after_it_rolls_past_them() {
     let config = BreakerConfig::DEFAULT.__min_requests(4);
     let breaker = Breaker::new(config, Instant::now());
     for _ in 0..3 {
-        let (admission, _) = breaker.admit(Instant::now());
+        let (admission, _) = breaker.admit(Instant::now);
         breaker.record(Instant::now(), admission, true);
     }
     tokio::time::advance(Duration::from_secs(10)).await;
-    let (admission, _) = breaker.admit(Instant::now());
+    let (admission, _) = breaker.admit(Instant::now);
     assert_eq!(breaker.record(Instant::now(), admission, true), None);
     assert_eq!(breaker.state(), BreakerState::Closed);
 }

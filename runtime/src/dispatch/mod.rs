@@ -135,17 +135,26 @@ impl Router {
                 body_limit,
                 guard,
             } => {
-                let parts = RequestParts {
-                    head,
-                    params,
-                    state: shared.recipe.state.clone(),
-                    route: Some(route),
-                    body_limit,
-                };
                 let timeout = guard.timeout(shared.recipe.config.handler_timeout);
-                // The guard decides at once; the handler then runs as on the fast path.
-                let mut response = match guard.enter(&parts) {
+                let state = &shared.recipe.state;
+                // The guard decides at once; the handler then runs as on the fast path, its
+                // request built in place.
+                let mut response = match guard.enter() {
                     Ok(mut ticket) => {
+                        ticket.keep_for_fallback(|| RequestParts {
+                            head: head.clone(),
+                            params: params.clone(),
+                            state: state.clone(),
+                            route: Some(route),
+                            body_limit,
+                        });
+                        let parts = RequestParts {
+                            head,
+                            params,
+                            state: state.clone(),
+                            route: Some(route),
+                            body_limit,
+                        };
                         let started = run::start(route, parts, body);
                         let id = client_id.as_ref();
                         let response =
@@ -153,7 +162,16 @@ impl Router {
                         ticket.leave(&response);
                         response
                     }
-                    Err(refusal) => Box::pin(refusal.answer(parts, method, client_id)).await,
+                    Err(refusal) => {
+                        let parts = RequestParts {
+                            head,
+                            params,
+                            state: state.clone(),
+                            route: Some(route),
+                            body_limit,
+                        };
+                        Box::pin(refusal.answer(parts, method, client_id)).await
+                    }
                 };
                 if shared.layered {
                     response.extensions_mut().insert(MatchedRoute::new(route));

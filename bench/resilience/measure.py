@@ -26,6 +26,8 @@ import tempfile
 import time
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "bench" / "e2e"))
+from instructions import calls_of  # noqa: E402
 TARGET = pathlib.Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
 BINARY = TARGET / "release" / "resilience_server"
 PORT = 8090
@@ -63,6 +65,7 @@ def control(pid, *args):
 
 def instructions(rounds):
     counts = {route: [] for route in ROUTES}
+    mallocs = {route: [] for route in ROUTES}
     with tempfile.TemporaryDirectory() as tmp:
         out = pathlib.Path(tmp) / "callgrind.out"
         proc = subprocess.Popen(
@@ -86,11 +89,12 @@ def instructions(rounds):
                         for line in dump.read_text().splitlines():
                             if line.startswith("summary:") or line.startswith("totals:"):
                                 total = max(total, int(line.split()[1]))
+                        mallocs[route].append(calls_of(dump, "malloc") / requests)
                     counts[route].append(total / requests)
         finally:
             proc.terminate()
             proc.wait()
-    return counts
+    return counts, mallocs
 
 
 def rates(rounds):
@@ -114,13 +118,14 @@ def main():
     rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 3
     subprocess.run(["cargo", "build", "--release", "-p", "routemark-bench", "--bin",
                     "resilience_server"], check=True, cwd=ROOT)
-    counts = instructions(rounds)
+    counts, mallocs = instructions(rounds)
     plain, guarded = (statistics.median(counts[r]) for r in ROUTES)
-    print("| route | instructions per request, median (range) |")
-    print("|---|---:|")
+    print("| route | instructions per request, median (range) | mallocs per request |")
+    print("|---|---:|---:|")
     for route in ROUTES:
         c = counts[route]
-        print(f"| `{route}` | {statistics.median(c):,.0f} ({min(c):,.0f}–{max(c):,.0f}) |")
+        m = statistics.median(mallocs[route])
+        print(f"| `{route}` | {statistics.median(c):,.0f} ({min(c):,.0f}–{max(c):,.0f}) | {m:.1f} |")
     print(f"\nguarded / plain: {guarded / plain:.4f}\n")
     r = rates(rounds)
     ratios = [g / p for p, g in zip(r["/plain"], r["/guard"])]

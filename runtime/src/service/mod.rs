@@ -247,7 +247,8 @@ impl Router {
     /// #[routemark::route(POST "/payments", breaker)]
     /// fn pay() -> &'static str { "paid" }
     ///
-    /// let router = routemark::App::with_routes(routemark::routes()).build().unwrap();
+    /// let pay_route = routemark::routes().filter(|r| r.name() == "pay");
+    /// let router = routemark::App::with_routes(pay_route).build().unwrap();
     /// let off = ResilienceOverride::new().breaker(BreakerOverride::ForceOpen);
     /// router.override_resilience([("POST /payments".to_owned(), off)]).unwrap();
     /// assert!(router.override_resilience([("POST /paymnts".to_owned(), off)]).is_err());

@@ -6,9 +6,9 @@
 //! $ cargo run -p routemark-examples --bin resilience
 //! $ curl -i localhost:3000/reports/7                    # 200, fresh (and cached)
 //! $ curl -X POST localhost:3000/warehouse/down          # the dependency starts failing
-//! $ for i in $(seq 5); do curl -s -o /dev/null -w '%{http_code}\n' localhost:3000/reports/7; done
-//! 500 500 500 500 500                                   # the fifth opens the breaker (see the log)
-//! $ curl -i localhost:3000/reports/7                    # 200 "cached", the warehouse is not called
+//! $ for i in $(seq 5); do curl -s -o /dev/null -w '%{http_code} ' localhost:3000/reports/7; done
+//! 500 500 500 500 200     # the fourth failure makes five requests, 80 % failed: open (see the log)
+//! $ curl -i localhost:3000/reports/7                    # 200 "(cached)", the warehouse is not called
 //! $ curl -i localhost:3000/reports/8                    # 404 "no copy": the fallback's own answer
 //! $ curl -X POST localhost:3000/warehouse/up            # after 10 s, one trial closes the breaker
 //! $ curl -X POST localhost:3000/warehouse/slow          # past the 2 s timeout: the fallback answers
@@ -47,8 +47,8 @@ impl Warehouse {
 #[derive(Clone, Default)]
 struct Cache(Arc<Mutex<HashMap<u64, String>>>);
 
-/// Protected by a breaker: five failures in a row (half of at least five requests) open it
-/// for 10 s; a concurrency limit and a timeout bound what a slow warehouse can hold up.
+/// Protected by a breaker: at least five requests in 30 s, half of them failed, open it for
+/// 10 s; a concurrency limit and a timeout bound what a slow warehouse can hold up.
 #[route(
     GET "/reports/<id>",
     timeout = "2s",

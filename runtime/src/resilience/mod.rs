@@ -507,3 +507,87 @@ impl Refusal {
         response
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::Ordering;
+    use std::time::Duration;
+
+    use super::BreakerState;
+    use crate::{App, Router, route};
+
+    #[route(GET "/__resilience_counters/shed", concurrency = 1)]
+    async fn one_at_a_time() -> &'static str {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        "done"
+    }
+
+    #[route(GET "/__resilience_counters/slow", timeout = "10ms", breaker(min_requests = 1))]
+    async fn too_slow() -> &'static str {
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        "never"
+    }
+
+    fn router() -> Router {
+        App::with_routes(crate::routes().filter(|r| r.path().starts_with("/__resilience_counters")))
+            .build()
+            .unwrap()
+    }
+
+    fn get(path: &str) -> http::Request<crate::Body> {
+        http::Request::get(path)
+            .header("host", "test")
+            .body(crate::Body::empty())
+            .unwrap()
+    }
+
+    /// What the metrics read: shed, timed-out and refused requests, transitions and the
+    /// breaker's state, per route.
+    #[tokio::test]
+    async fn counters_and_states_for_the_metrics() {
+        let router = router();
+        let (first, second) = tokio::join!(
+            router.handle(get("/__resilience_counters/shed")),
+            router.handle(get("/__resilience_counters/shed")),
+        );
+        let mut statuses = [first.status().as_u16(), second.status().as_u16()];
+        statuses.sort_unstable();
+        assert_eq!(statuses, [200, 503]);
+        assert_eq!(
+            router
+                .handle(get("/__resilience_counters/slow"))
+                .await
+                .status(),
+            503
+        );
+        assert_eq!(
+            router
+                .handle(get("/__resilience_counters/slow"))
+                .await
+                .status(),
+            503
+        );
+
+        let snapshot = router.inner.shared.recipe.resilience.snapshot();
+        let of = |name: &str| {
+            snapshot
+                .iter()
+                .find(|s| s.route.name() == name)
+                .expect("the route has resilience state")
+        };
+        let shed = of("one_at_a_time");
+        assert_eq!(shed.breaker, None);
+        assert_eq!(shed.state.counters.shed.load(Ordering::Relaxed), 1);
+        let slow = of("too_slow");
+        let counters = &slow.state.counters;
+        assert_eq!(slow.breaker, Some(BreakerState::Open));
+        assert_eq!(counters.timed_out.load(Ordering::Relaxed), 1);
+        assert_eq!(counters.rejected.load(Ordering::Relaxed), 1);
+        let transitions: Vec<u64> = counters
+            .transitions
+            .iter()
+            .map(|t| t.load(Ordering::Relaxed))
+            .collect();
+        assert_eq!(transitions, [0, 1, 0], "closed, open, half_open");
+    }
+}

@@ -6,6 +6,9 @@
 //! cargo build --release -p routemark-bench --bin resilience_server
 //! python3 bench/resilience/measure.py
 //! ```
+//!
+//! `resilience_server ADDR mt` serves on a multi-thread runtime (one worker per core), to
+//! profile the breaker under concurrent requests from several threads.
 
 use routemark::route;
 
@@ -23,7 +26,11 @@ fn main() -> Result<(), routemark::Error> {
     let addr = std::env::args()
         .nth(1)
         .unwrap_or_else(|| "127.0.0.1:8090".to_owned());
-    tokio::runtime::Builder::new_current_thread()
+    let mut runtime = match std::env::args().nth(2).as_deref() {
+        Some("mt") => tokio::runtime::Builder::new_multi_thread(),
+        _ => tokio::runtime::Builder::new_current_thread(),
+    };
+    runtime
         .enable_all()
         .build()
         .expect("runtime")

@@ -137,6 +137,14 @@ impl Registry {
             .clone()
     }
 
+    /// Drops `route`'s breaker, if it had one.
+    fn forget_breaker(&self, route: &'static Route) {
+        let states = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((_, state)) = states.get(&key(route)) {
+            *state.breaker.lock().unwrap_or_else(PoisonError::into_inner) = None;
+        }
+    }
+
     /// The state of `route`'s breaker, if it has one.
     pub(crate) fn breaker_state(&self, route: &'static Route) -> Option<BreakerState> {
         let states = self.0.lock().unwrap_or_else(PoisonError::into_inner);
@@ -200,6 +208,9 @@ impl Guard {
         registry: &Registry,
     ) -> Option<Arc<Guard>> {
         if settings.is_empty() {
+            // An override took the options away: the breaker goes (and starts afresh if
+            // it comes back).
+            registry.forget_breaker(route);
             return None;
         }
         let state = registry.state(route);

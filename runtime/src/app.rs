@@ -137,7 +137,7 @@ impl App {
     /// Wraps **every request** in `layer`: matched routes, `404`, `405` and `OPTIONS`
     /// answers, nested and fallback services. It runs after the server's framing and `Host`
     /// checks and before routing, so it may rewrite the path. Any `tower::Layer` whose
-    /// service takes `http::Request<Body>` and answers anything [`IntoResponse`] works,
+    /// service takes `http::Request<Body>` and answers anything [`IntoResponse`](crate::IntoResponse) works,
     /// tower-http's included; the last layer added is the outermost. A panic in a layer is
     /// caught like a handler's (`500`, logged).
     ///

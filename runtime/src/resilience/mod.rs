@@ -7,6 +7,11 @@
 //!                                       no: fallback or 503   no: fallback or 503      timed out: fallback or 503
 //! ```
 //!
+//! The guard decides synchronously ([`Guard::enter`]) and records the answer
+//! synchronously ([`Ticket::leave`]): no lock, and nothing held across an `await`; between
+//! the two the handler runs as on the fast path, its request built in place. Only a refused
+//! request's answer is boxed.
+//!
 //! A route that sets none of these has no [`Guard`] and keeps the fast path. What must
 //! outlive a table swap (requests in the handler, the breaker and its window, the counters)
 //! is a [`RouteState`] kept per route by the [`Registry`]; a swap keeps the breaker unless
@@ -253,7 +258,7 @@ impl Guard {
     /// Whether a request may reach the handler, decided at once and without locking: the
     /// breaker (or the operator's switch), then a place among the `concurrency` allowed.
     /// A request let through gets a [`Ticket`], to be [`Ticket::leave`]d with its answer;
-    /// one refused gets the reason, to be answered with [`Guard::refuse`].
+    /// one refused gets a [`Refusal`], which answers it.
     #[inline]
     pub(crate) fn enter(self: Arc<Self>) -> Result<Ticket, Refusal> {
         let admission = match (self.switch, &self.breaker) {

@@ -632,3 +632,42 @@ fn the_overlay_entries_of_the_design_deserialise() {
     );
     assert!(switch(r#"{ "timeout": 2000 }"#).is_err());
 }
+
+mod limited_at_once {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use routemark::route;
+    use tokio::sync::Semaphore;
+
+    pub(super) static ENTERED: AtomicUsize = AtomicUsize::new(0);
+    pub(super) static RELEASE: Semaphore = Semaphore::const_new(0);
+
+    #[route(GET "/limited-at-once", concurrency = 4)]
+    async fn limited_at_once() -> &'static str {
+        ENTERED.fetch_add(1, Ordering::SeqCst);
+        RELEASE.acquire().await.unwrap().forget();
+        "done"
+    }
+}
+
+#[tokio::test]
+async fn of_n_plus_one_simultaneous_requests_exactly_one_is_answered_503_at_once() {
+    let server = spawn(router_of("limited_at_once")).await;
+    let client = reqwest::Client::new();
+    let started = Instant::now();
+    let mut requests: futures_util::stream::FuturesUnordered<_> = (0..5)
+        .map(|_| get(&client, server.url("/limited-at-once")))
+        .collect();
+    // The first answer comes while four requests are held in the handler: the shed one.
+    let (status, retry_after, _) = futures_util::StreamExt::next(&mut requests).await.unwrap();
+    assert_eq!((status, retry_after.as_deref()), (503, Some("1")));
+    assert!(started.elapsed() < Duration::from_secs(1));
+    assert_eq!(limited_at_once::ENTERED.load(Ordering::SeqCst), 4);
+    limited_at_once::RELEASE.add_permits(4);
+    let mut rest = Vec::new();
+    while let Some((status, _, body)) = futures_util::StreamExt::next(&mut requests).await {
+        rest.push((status, body));
+    }
+    assert_eq!(rest, vec![(200, "done".to_owned()); 4]);
+    server.shutdown().await;
+}

@@ -1,9 +1,15 @@
 //! A small to-do API: an in-memory store behind `State`, JSON in and out, a query
-//! parameter and typed errors.
+//! parameter and typed errors; with what operators get without code (`/livez`, `/readyz`,
+//! `/metrics`, a span per request) and one readiness check of its own.
 //!
 //! ```text
 //! cargo run -p routemark-examples --bin todos          # listens on 127.0.0.1:3000
 //! ROUTEMARK_ADDR=127.0.0.1:8080 cargo run -p routemark-examples --bin todos
+//! curl 127.0.0.1:3000/readyz?verbose                   # [+]shutdown ok, [+]store ok
+//! curl 127.0.0.1:3000/metrics                          # Prometheus text
+//! # spans to an OpenTelemetry collector:
+//! OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318 OTEL_SERVICE_NAME=todos \
+//!   cargo run -p routemark-examples --bin todos --features otel
 //! ```
 
 use std::collections::BTreeMap;
@@ -161,11 +167,35 @@ async fn delete_todo(id: u64, State(store): State<Store>) -> Result<StatusCode, 
 
 #[tokio::main]
 async fn main() -> Result<(), routemark::Error> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
-        .init();
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+    let subscriber = tracing_subscriber::registry()
+        .with(filter)
+        .with(tracing_subscriber::fmt::layer());
+    // With the `otel` feature: the request spans, exported when the `OTEL_*` variables say
+    // where (a layer that does nothing otherwise).
+    #[cfg(feature = "otel")]
+    let subscriber = subscriber.with(routemark::otel::layer());
+    subscriber.init();
+
     let addr = std::env::var("ROUTEMARK_ADDR").unwrap_or_else(|_| "127.0.0.1:3000".into());
-    App::new().state(Store::default()).serve(addr).await
+    let store = Store::default();
+    let probe = store.clone();
+    App::new()
+        .state(store)
+        // `/readyz` fails while this does: here, a store whose lock a panic poisoned.
+        .readiness_check("store", move || {
+            let healthy = !probe.0.is_poisoned();
+            async move {
+                if healthy {
+                    Ok(())
+                } else {
+                    Err("the store's lock is poisoned")
+                }
+            }
+        })
+        .serve(addr)
+        .await
 }

@@ -1,10 +1,11 @@
-//! The `#[route]` attribute of [routemark](https://docs.rs/routemark).
+//! The `#[route]` and `#[scope]` attributes of [routemark](https://docs.rs/routemark).
 //!
 //! An implementation detail: depend on `routemark` and write `routemark::route`, whose
 //! documentation describes the attribute.
 
 mod private;
 mod route;
+mod scope;
 
 use proc_macro::TokenStream;
 
@@ -12,4 +13,10 @@ use proc_macro::TokenStream;
 #[proc_macro_attribute]
 pub fn route(args: TokenStream, item: TokenStream) -> TokenStream {
     route::expand(args.into(), item.into()).into()
+}
+
+/// Prefixes every route declared in a module. Documented on `routemark::scope`.
+#[proc_macro_attribute]
+pub fn scope(args: TokenStream, item: TokenStream) -> TokenStream {
+    scope::expand(args.into(), item.into()).into()
 }

@@ -7,7 +7,7 @@ use crate::{Method, PathTemplate, Segment};
 /// The key is therefore what users read in that error, and it must be injective: two different
 /// shapes never share a key.
 ///
-/// Encoding: `__routemark_route_` + method + one `_`-led piece per segment. Inside a piece,
+/// Encoding: `duplicate_route_` + method + one `_`-led piece per segment. Inside a piece,
 /// lowercase letters and digits stand for themselves, and every other character is an escape
 /// that starts with an uppercase letter (so no piece contains `_`, which keeps segment
 /// boundaries unambiguous):
@@ -22,10 +22,10 @@ use crate::{Method, PathTemplate, Segment};
 /// ```
 /// # use routemark_path::{route_key, Method, PathTemplate};
 /// let t = PathTemplate::parse("/api/v1/users/<id>").unwrap();
-/// assert_eq!(route_key(Method::Get, &t), "__routemark_route_GET_api_v1_users_P");
+/// assert_eq!(route_key(Method::Get, &t), "duplicate_route_GET_api_v1_users_P");
 /// ```
 pub fn route_key(method: Method, template: &PathTemplate) -> String {
-    let mut key = format!("__routemark_route_{method}");
+    let mut key = format!("duplicate_route_{method}");
     for seg in template.segments() {
         key.push('_');
         match seg {

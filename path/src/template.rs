@@ -77,6 +77,9 @@ pub enum TemplateErrorKind {
     CatchAllInQuery(String),
     /// `/a b`, `/a#b`, `/a%zz`: a byte that may not appear in a URI path unescaped.
     InvalidChar(char),
+    /// `/users/{id}`, `/files/{*rest}`: a parameter in the brace syntax of axum and
+    /// actix-web, which a route writes `<id>`.
+    BraceParam(String),
 }
 
 impl fmt::Display for TemplateError {
@@ -135,7 +138,7 @@ impl fmt::Display for TemplateError {
             InvalidQueryItem(item) => write!(
                 f,
                 "query item `{item}` is not a parameter; write `<{}>`",
-                item.trim_matches(['<', '>'])
+                item.trim_matches(['<', '>', '{', '}'])
             ),
             EmptyQuery => write!(
                 f,
@@ -145,6 +148,17 @@ impl fmt::Display for TemplateError {
                 f,
                 "query parameter `<{name}..>` cannot be a catch-all; write `<{name}>`"
             ),
+            BraceParam(seg) => {
+                let inner = &seg[1..seg.len() - 1];
+                let fix = match inner.strip_prefix('*') {
+                    Some(name) => format!("<{name}..>"),
+                    None => format!("<{inner}>"),
+                };
+                write!(
+                    f,
+                    "route parameters are written `<name>`, not `{{name}}`; write `{fix}` for `{seg}`"
+                )
+            }
             InvalidChar(c) if *c == '%' => write!(
                 f,
                 "`%` in a route path must start a percent-escape such as `%20`"
@@ -182,6 +196,16 @@ fn is_param_name(name: &str) -> bool {
         && chars.all(|c| c == '_' || c.is_ascii_alphanumeric())
         && name != "_"
         && !is_unbindable_keyword(name)
+}
+
+/// `{id}` or `{*rest}`, a whole segment: a parameter as axum and actix-web write it.
+fn is_brace_param(text: &str) -> bool {
+    text.strip_prefix('{')
+        .and_then(|t| t.strip_suffix('}'))
+        .is_some_and(|inner| {
+            let name = inner.strip_prefix('*').unwrap_or(inner);
+            !name.is_empty() && name.chars().all(|c| c == '_' || c.is_ascii_alphanumeric())
+        })
 }
 
 /// RFC 3986 `pchar` minus `%`, which is checked separately: unreserved, sub-delims, `:` and `@`.
@@ -264,6 +288,10 @@ impl PathTemplate {
                 }
                 Bracketed::Unbalanced => {
                     err(TemplateErrorKind::UnbalancedBracket(text.to_owned()), span);
+                    segments.push(Segment::Static(text.to_owned()));
+                }
+                Bracketed::None if is_brace_param(text) => {
+                    err(TemplateErrorKind::BraceParam(text.to_owned()), span);
                     segments.push(Segment::Static(text.to_owned()));
                 }
                 Bracketed::None => {
@@ -556,6 +584,15 @@ mod tests {
             ("/a?<q..>", vec![(CatchAllInQuery("q".into()), "<q..>")]),
             ("/a b", vec![(InvalidChar(' '), " ")]),
             ("/a%zz", vec![(InvalidChar('%'), "%zz")]),
+            ("/b/{id}", vec![(BraceParam("{id}".into()), "{id}")]),
+            (
+                "/f/{*rest}",
+                vec![(BraceParam("{*rest}".into()), "{*rest}")],
+            ),
+            (
+                "/b/{}",
+                vec![(InvalidChar('{'), "{"), (InvalidChar('}'), "}")],
+            ),
             (
                 "/a//<1>/<r..>/x",
                 vec![

@@ -6,9 +6,12 @@ use std::time::Duration;
 use tokio::net::ToSocketAddrs;
 use tower::Layer;
 
+use crate::dispatch::answers::Catcher;
 use crate::dispatch::{RouterConfig, TrailingSlash};
 use crate::error::{BuildError, Error};
+use crate::observe::{Check, Health, Observe, ObserveConfig};
 use crate::request::StateMap;
+use crate::response::{HttpError, IntoResponse};
 use crate::route::{Route, routes};
 use crate::server::Server;
 use crate::service::entry::{Nest, Recipe};
@@ -37,6 +40,11 @@ pub struct App {
     route_layers: Vec<(RouteFilter, LayerFn)>,
     nested: Vec<Nest>,
     fallback: Option<RouteService>,
+    observe: ObserveConfig,
+    readiness: Vec<Check>,
+    liveness: Vec<Check>,
+    check_timeout: Duration,
+    overlay_file: Option<std::path::PathBuf>,
 }
 
 impl std::fmt::Debug for App {
@@ -51,6 +59,15 @@ impl std::fmt::Debug for App {
                 &self.nested.iter().map(|n| &n.prefix).collect::<Vec<_>>(),
             )
             .field("fallback", &self.fallback.is_some())
+            .field("observe", &self.observe)
+            .field(
+                "readiness_checks",
+                &self.readiness.iter().map(|c| &*c.name).collect::<Vec<_>>(),
+            )
+            .field(
+                "liveness_checks",
+                &self.liveness.iter().map(|c| &*c.name).collect::<Vec<_>>(),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -86,6 +103,15 @@ impl App {
             route_layers: Vec::new(),
             nested: Vec::new(),
             fallback: None,
+            observe: ObserveConfig {
+                probes: true,
+                metrics: true,
+                admin_addr: None,
+            },
+            readiness: Vec::new(),
+            liveness: Vec::new(),
+            check_timeout: Duration::from_secs(1),
+            overlay_file: None,
         }
     }
 
@@ -131,6 +157,41 @@ impl App {
     #[must_use]
     pub fn max_uri_len(mut self, bytes: usize) -> App {
         self.config.max_uri_len = bytes;
+        self
+    }
+
+    /// Renders every [`HttpError`] answer with `catcher`, so that an API answers its errors
+    /// in one format of its own.
+    ///
+    /// Caught: the framework's answers (`400` for a bad parameter, query or framing, `404`,
+    /// `405`, `408` and `413` of a body, `414`, `415`, `422`, `500` of a panic or missing
+    /// state, `503` of a handler timeout) and the `HttpError`s handlers and extractors
+    /// return. Not caught: the health probes, answers of layers and mounted services that
+    /// are not `HttpError`s, and what hyper answers before routing (a malformed request,
+    /// `431`), which have no body. The catcher's answer keeps the `connection`, `allow` and
+    /// `retry-after` headers of the framework's answer unless it sets them, and the error's
+    /// status unless it sets another (a catcher answering a `String` for a `404` still
+    /// answers `404`, as Rocket's catchers do). Without a catcher, errors keep the JSON format of [`HttpError`]; a second call replaces the
+    /// first.
+    ///
+    /// ```
+    /// use routemark::{App, HttpError, Json};
+    ///
+    /// let app = App::new().catch(|err: HttpError| {
+    ///     let body = serde_json::json!({ "code": err.status().as_u16(), "detail": err.message() });
+    ///     (err.status(), Json(body))
+    /// });
+    /// # let _ = app;
+    /// ```
+    #[must_use]
+    pub fn catch<F, R>(mut self, catcher: F) -> App
+    where
+        F: Fn(HttpError) -> R + Clone + Send + Sync + 'static,
+        R: IntoResponse,
+    {
+        self.config.catcher = Some(Catcher::new(Arc::new(move |err| {
+            catcher(err).into_response()
+        })));
         self
     }
 
@@ -236,6 +297,93 @@ impl App {
         self
     }
 
+    /// Adds a readiness check: `/readyz` (and `/healthz`) answer `503` while it fails, and
+    /// `/readyz/<name>` runs it alone. `f` is called at each probe and runs with the probe
+    /// timeout ([`App::probe_timeout`], 1 s); its error goes to the log, not to the client.
+    ///
+    /// ```
+    /// # #[derive(Clone)] struct Db;
+    /// # impl Db { async fn ping(&self) -> Result<(), String> { Ok(()) } }
+    /// let db = Db;
+    /// let app = routemark::App::new().readiness_check("db", move || {
+    ///     let db = db.clone();
+    ///     async move { db.ping().await }
+    /// });
+    /// # let _ = app;
+    /// ```
+    #[must_use]
+    pub fn readiness_check<F, Fut, E>(mut self, name: &str, f: F) -> App
+    where
+        F: Fn() -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), E>> + Send + 'static,
+        E: std::fmt::Display + 'static,
+    {
+        self.readiness.retain(|c| &*c.name != name);
+        self.readiness.push(Check::new(name, f));
+        self
+    }
+
+    /// Adds a liveness check: `/livez` answers `503` while it fails (Kubernetes then
+    /// restarts the pod: check only what a restart fixes), and `/livez/<name>` runs it
+    /// alone. Same form and timeout as [`App::readiness_check`].
+    #[must_use]
+    pub fn liveness_check<F, Fut, E>(mut self, name: &str, f: F) -> App
+    where
+        F: Fn() -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), E>> + Send + 'static,
+        E: std::fmt::Display + 'static,
+    {
+        self.liveness.retain(|c| &*c.name != name);
+        self.liveness.push(Check::new(name, f));
+        self
+    }
+
+    /// How long each health check may take before it counts as failed. Default 1 s, the
+    /// default `timeoutSeconds` of a Kubernetes probe: keep it below the probe's own.
+    #[must_use]
+    pub fn probe_timeout(mut self, timeout: Duration) -> App {
+        self.check_timeout = timeout;
+        self
+    }
+
+    /// Serves the health probes (`/livez`, `/readyz`, `/healthz`) on the main listener, or
+    /// not. Default: on. Off, their paths are free for routes.
+    #[must_use]
+    pub fn probes(mut self, on: bool) -> App {
+        self.observe.probes = on;
+        self
+    }
+
+    /// Counts requests and serves `/metrics` (Prometheus), or not. Default: on. Off,
+    /// requests skip the clock and the counters, and `/metrics` is free for a route.
+    #[must_use]
+    pub fn metrics(mut self, on: bool) -> App {
+        self.observe.metrics = on;
+        self
+    }
+
+    /// Moves the probes and `/metrics` to a listener of their own at `addr`, which also
+    /// serves the live route table as JSON at `/routes`. [`App::serve`] and
+    /// [`App::serve_on`] start it beside the main one and stop it after the main one has
+    /// drained (liveness answers until exit). Keep it off the public network.
+    #[must_use]
+    pub fn admin_addr(mut self, addr: std::net::SocketAddr) -> App {
+        self.observe.admin_addr = Some(addr);
+        self
+    }
+
+    /// Applies the overlay in `path` (JSON; see the README's "Changing routes at run time")
+    /// when the app is built, and watches it while it serves: a change is applied within a
+    /// second, once the file has stopped changing; an invalid change is rejected whole and
+    /// the table in force keeps serving. A missing or empty file is an empty overlay. The
+    /// environment variable `ROUTEMARK_OVERLAY_FILE` does the same without code (this call
+    /// wins).
+    #[must_use]
+    pub fn overlay_file(mut self, path: impl Into<std::path::PathBuf>) -> App {
+        self.overlay_file = Some(path.into());
+        self
+    }
+
     /// The routes of the application, sorted by crate, path and location.
     pub fn routes(&self) -> &[&'static Route] {
         &self.routes
@@ -256,10 +404,40 @@ impl App {
             nested: self.nested,
             fallback: self.fallback,
             resilience: Default::default(),
-            overrides: Default::default(),
+            observe: Arc::new(Observe::new(
+                self.observe,
+                Health::new(self.readiness, self.liveness, self.check_timeout),
+            )),
         };
         let table = recipe.build(&self.routes)?;
-        Ok(Router::new(table, recipe, &self.layers))
+        let router = Router::new(table, recipe, &self.layers);
+        let overlay_file = self
+            .overlay_file
+            .or_else(|| std::env::var_os("ROUTEMARK_OVERLAY_FILE").map(Into::into));
+        if let Some(path) = overlay_file {
+            let problem = |problems: Vec<String>| {
+                BuildError::new(vec![crate::error::Problem::Overlay {
+                    source: format!("file `{}`", path.display()),
+                    problems,
+                }])
+            };
+            let content = crate::overlay::file::read(&path)
+                .map_err(|e| problem(vec![format!("cannot read it: {e}")]))?;
+            router
+                .apply_overlay(
+                    crate::overlay::file::overlay_text(&content),
+                    &crate::overlay::file::revision(&content),
+                )
+                .map_err(|problems| problem(problems.iter().map(ToString::to_string).collect()))?;
+            *router
+                .inner
+                .shared
+                .overlay
+                .file
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = Some((path, content));
+        }
+        Ok(router)
     }
 
     /// Builds the router, prints the route table, listens on `addr` and serves until
@@ -273,9 +451,27 @@ impl App {
     pub async fn serve(self, addr: impl ToSocketAddrs + std::fmt::Display) -> Result<(), Error> {
         let router = self.build()?;
         let server = Server::bind(addr).await?;
+        let admin = bind_admin(&router).await?;
         eprint!("{}", router.route_table());
         eprintln!("routemark: listening on http://{}", server.local_addr());
-        server.serve(router).await
+        let observe = &router.inner.shared.recipe.observe;
+        match &admin {
+            Some(admin) => eprintln!(
+                "routemark: probes, metrics and /routes on http://{}",
+                admin.local_addr()
+            ),
+            None => {
+                let builtins: Vec<&str> = observe
+                    .builtins_on_main()
+                    .iter()
+                    .map(|(path, _)| *path)
+                    .collect();
+                if !builtins.is_empty() {
+                    eprintln!("routemark: also serving {}", builtins.join(" "));
+                }
+            }
+        }
+        serve_with_admin(server, admin, router).await
     }
 
     /// Like [`App::serve`] with an already bound server, for tests (`127.0.0.1:0`) and
@@ -286,8 +482,49 @@ impl App {
     /// As [`App::serve`].
     pub async fn serve_on(self, server: Server) -> Result<(), Error> {
         let router = self.build()?;
-        server.serve(router).await
+        let admin = bind_admin(&router).await?;
+        serve_with_admin(server, admin, router).await
     }
+}
+
+/// The admin listener of `router`'s application, bound, when it has one.
+async fn bind_admin(router: &Router) -> Result<Option<Server>, Error> {
+    match router.inner.shared.recipe.observe.config.admin_addr {
+        Some(addr) => Ok(Some(Server::bind(addr).await?)),
+        None => Ok(None),
+    }
+}
+
+/// Serves `router` on `server` until SIGINT/SIGTERM, and the admin listener beside it until
+/// the main server has drained.
+async fn serve_with_admin(
+    server: Server,
+    admin: Option<Server>,
+    router: Router,
+) -> Result<(), Error> {
+    #[cfg(feature = "otel")]
+    crate::observe::otel::install_from_env();
+    let served = serve_both(server, admin, router).await;
+    #[cfg(feature = "otel")]
+    crate::observe::otel::shutdown().await;
+    served
+}
+
+async fn serve_both(server: Server, admin: Option<Server>, router: Router) -> Result<(), Error> {
+    let Some(admin) = admin else {
+        return server.serve(router).await;
+    };
+    let done = Arc::new(tokio::sync::Notify::new());
+    let admin_service = crate::observe::admin::service(router.inner.shared.clone());
+    let admin_done = done.clone();
+    let admin_task = tokio::spawn(async move {
+        let stop = async move { admin_done.notified().await };
+        admin.serve_with_shutdown(admin_service, stop).await
+    });
+    let served = server.serve(router).await;
+    done.notify_one();
+    let _ = admin_task.await;
+    served
 }
 
 /// `routes` in a stable order, each once: inventory's order is unspecified, and tables,
@@ -318,7 +555,7 @@ pub fn check() -> Result<(), BuildError> {
     let needs: Vec<_> = app
         .routes
         .iter()
-        .flat_map(|r| r.state().iter().map(crate::StateRequirement::type_id))
+        .flat_map(|r| r.state().into_iter().map(|need| need.type_id()))
         .collect();
     for type_id in needs {
         app.state.insert_placeholder(type_id);

@@ -8,7 +8,10 @@ use routemark_path::MethodSet;
 use crate::route::Route;
 
 /// What [`App::serve`](crate::App::serve) and [`Server`](crate::Server) return on failure.
-#[derive(Debug)]
+///
+/// Its `Debug` is the readable report of its `Display` (as `anyhow`'s is), so that a `main`
+/// returning `Result<(), routemark::Error>` prints the report, not a struct dump; `{:#?}`
+/// still prints the structure.
 #[non_exhaustive]
 pub enum Error {
     /// The route table has problems; the server did not start.
@@ -22,6 +25,23 @@ pub enum Error {
     },
     /// Any other I/O failure of the server.
     Io(io::Error),
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !f.alternate() {
+            return fmt::Display::fmt(self, f);
+        }
+        match self {
+            Error::Build(e) => f.debug_tuple("Build").field(e).finish(),
+            Error::Bind { addr, source } => f
+                .debug_struct("Bind")
+                .field("addr", addr)
+                .field("source", source)
+                .finish(),
+            Error::Io(e) => f.debug_tuple("Io").field(e).finish(),
+        }
+    }
 }
 
 impl fmt::Display for Error {
@@ -68,9 +88,23 @@ impl From<io::Error> for Error {
 /// error: route `GET /stats` needs `State<app::Db>`, which was never provided
 ///   `stats` at src/main.rs:30; call `App::state` with a `app::Db`
 /// ```
-#[derive(Debug)]
+///
+/// Its `Debug` is that report too (`{:#?}` prints the structure), so that
+/// `routemark::check().unwrap()` and a `main` that returns the error read well.
 pub struct BuildError {
     problems: Vec<Problem>,
+}
+
+impl fmt::Debug for BuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if f.alternate() {
+            f.debug_struct("BuildError")
+                .field("problems", &self.problems)
+                .finish()
+        } else {
+            fmt::Display::fmt(self, f)
+        }
+    }
 }
 
 /// One problem of a route table.
@@ -114,13 +148,21 @@ pub enum Problem {
         /// What is wrong, naming the other side of a conflict.
         message: String,
     },
-    /// A route's resilience override ([`Router::override_resilience`](crate::Router::override_resilience))
-    /// names no route, or sets a zero limit or a percent outside 1–100.
-    InvalidOverride {
-        /// The route identity as given (`GET /users/<id>`).
-        identity: String,
-        /// What is wrong.
-        message: String,
+    /// The overlay given at start-up (`App::overlay_file`, `ROUTEMARK_OVERLAY_FILE`) does not
+    /// fit the routes.
+    Overlay {
+        /// Where it came from.
+        source: String,
+        /// Every reason.
+        problems: Vec<String>,
+    },
+    /// A route is declared on a path the framework serves on the main listener (a probe,
+    /// `/metrics`).
+    ReservedPath {
+        /// The route.
+        route: &'static Route,
+        /// The framework's path it collides with.
+        path: &'static str,
     },
 }
 
@@ -175,6 +217,18 @@ impl fmt::Display for Problem {
             Problem::InvalidPath { route, message } => {
                 write!(f, "error: {message}\n  {}", describe(route))
             }
+            Problem::Overlay { source, problems } => {
+                write!(f, "error: the overlay {source} is rejected:")?;
+                for problem in problems {
+                    write!(f, "\n  {problem}")?;
+                }
+                Ok(())
+            }
+            Problem::ReservedPath { route, path } => write!(
+                f,
+                "error: route {} is on `{path}`, which routemark serves (health probes and metrics)\n  move them to their own listener with `App::admin_addr(..)`, switch them off with `App::probes(false)` / `App::metrics(false)`, or move the route",
+                describe(route)
+            ),
             Problem::NestedService {
                 prefix,
                 location,
@@ -183,9 +237,6 @@ impl fmt::Display for Problem {
                 f,
                 "error: {message}\n  `nest_service(\"{prefix}\", ..)` at {location}"
             ),
-            Problem::InvalidOverride { identity, message } => {
-                write!(f, "error: override of `{identity}`: {message}")
-            }
         }
     }
 }

@@ -51,7 +51,8 @@
 //!   - `fallback = f`, a function of no arguments or of the handler's own, which answers
 //!     while the breaker is open, while the route sheds, or when the handler times out.
 //!
-//!   The resilience options are overridable at run time ([`Router::override_resilience`]).
+//!   The resilience options are overridable at run time by the overlay's resilience keys
+//!   ([`overlay::ResilienceOverride`]).
 //!
 //! # Binding arguments
 //!
@@ -61,11 +62,18 @@
 //!   by [`FromParam`] (any `FromStr` type); a value that does not parse is
 //!   `400 Bad Request` naming the parameter and the expected type;
 //! - an argument named like a query parameter receives it: `T` is required (400 when
-//!   missing), `Option<T>` optional;
+//!   missing), `Option<T>` optional (`None` when absent, or empty as in `?page=` for a type
+//!   that cannot parse `""`);
 //! - a raw identifier binds the parameter without `r#`: `<ref>` binds `r#ref`;
 //! - every other argument is an extractor, found by type and written with any pattern
 //!   (`State(db): State<Db>`); see [`extract`]. At most one extractor reads the body, and it
 //!   is the last argument.
+//!
+//! Arguments are extracted **in argument order**, and the first that fails answers: write a
+//! guard (an authentication extractor, say) before the parameters, and a request without a
+//! token is `401` whatever its `<id>`; written after them, a bad `<id>` answers `400` first.
+//! An argument named `_name` binds `<name>` (the Rust spelling of a binding that may go
+//! unused) unless another argument is named `name`.
 //!
 //! Plain value types (`String`, numbers, `bool`, `char`) are never extractors: an argument
 //! `nmae: String` in a route with `<name>` is a compile error, not a silently read body.
@@ -79,7 +87,8 @@
 //!
 //! `#[route]` rejects, each with a message at the offending token:
 //!
-//! - a malformed attribute: unknown method (with "did you mean"), missing or non-string
+//! - a malformed attribute: unknown method (with "did you mean"), the method called like a
+//!   function (Rocket's `get("/books")`, with the fix `GET "/books"`), missing or non-string
 //!   path, unknown option (with "did you mean"), an option given twice, a `body_limit`
 //!   that is not a `usize`, a `tags` value that is not a non-empty list of string literals,
 //!   a tag that is empty, not a valid name or listed twice; a duration that is not a
@@ -89,17 +98,22 @@
 //!   body: a type error at the fallback's name;
 //! - a malformed path: no leading `/`, an empty segment (`//`), unbalanced `<`/`>`, a
 //!   parameter that is not a whole segment, a parameter name that is not an identifier, a
-//!   parameter used twice, a catch-all that is not last, a query item that is not `<name>`;
+//!   parameter used twice, a catch-all that is not last, a query item that is not `<name>`,
+//!   a parameter in braces (`{id}`, with the fix `<id>`);
 //! - a parameter with no argument of that name (with the closest argument as a hint), and a
 //!   plain-value argument that names no parameter;
 //! - a handler that is not a free function: `self`, generics, `const`, `unsafe`, `extern`,
 //!   variadic, more than 16 arguments, or not a function at all;
-//! - an argument type that is neither a parameter type nor an extractor, a return type that is
-//!   not a response, a body extractor that is not last, two body extractors: these are trait
-//!   errors worded by `#[diagnostic::on_unimplemented]`, at the argument's or return type's
+//! - two arguments that read the body (`Json`, `Text`, `Bytes`, `Body`, `Request`), at the
+//!   second;
+//! - an argument type that is neither a parameter type nor an extractor (a bare state type
+//!   gets the hint `State(value): State<T>`), a parameter type that is not `FromParam`, a
+//!   return type that is not a response, a body extractor that is not last, an extractor
+//!   whose `Rejection` is not a response: these are trait errors worded by
+//!   `#[diagnostic::on_unimplemented]`, at the argument's, return type's or `Rejection`'s
 //!   own span;
 //! - **the same method and path declared twice in one crate**, in any module: rustc's error
-//!   E0428 names the hidden `__routemark_route_<METHOD>_<path>` item and points at both
+//!   E0428 names the hidden `duplicate_route_<METHOD>_<path>` item and points at both
 //!   routes. Parameter names do not matter: `/users/<id>` and `/users/<name>` are the same
 //!   path.
 //!
@@ -138,6 +152,8 @@ mod body;
 mod dispatch;
 mod error;
 pub mod extract;
+mod observe;
+pub mod overlay;
 mod request;
 mod resilience;
 mod response;
@@ -147,18 +163,30 @@ mod server;
 mod service;
 pub mod testing;
 
+/// OpenTelemetry export of the request spans (feature `otel`): see [`otel::layer`] and the
+/// README's "Operating in production".
+#[cfg(feature = "otel")]
+pub mod otel {
+    pub use crate::observe::otel::layer;
+}
+
 #[doc(hidden)]
 #[path = "private/mod.rs"]
 pub mod __private;
 
 pub use app::{App, check};
 pub use body::{Body, BoxError};
+/// The raw request body as an extractor, and a byte buffer as a response
+/// (`application/octet-stream`): the `bytes` crate's `Bytes`, re-exported.
+pub use bytes::Bytes;
 pub use dispatch::TrailingSlash;
 pub use error::{BuildError, Error, Problem};
-pub use extract::{Extension, FromParam, FromRequest, FromRequestParts, Json, Query, State, Text};
+pub use extract::{
+    Extension, FromParam, FromRequest, FromRequestParts, Json, Query, State, Text, TraceContext,
+};
 pub use http;
 pub use request::RequestParts;
-pub use resilience::{BreakerOverride, BreakerState, BreakerThresholds, ResilienceOverride};
+pub use resilience::BreakerState;
 pub use response::{Html, HttpError, IntoResponse, Response};
 pub use route::{
     BreakerConfig, FallbackFn, HandlerFn, HandlerFuture, Route, RouteOptions, StateRequirement,
@@ -180,6 +208,44 @@ pub use service::{HttpService, MatchedRoute, OriginalUri, RouteFilter, RouteServ
 /// }
 /// ```
 pub use routemark_macros::route;
+
+/// Prefixes the path of every route declared in a module, nested modules and function
+/// bodies included: `#[scope("/api/v1")]` on `mod v1` turns `#[route(GET "/books")]` inside
+/// into `GET /api/v1/books`. Scopes nest, prefixes joined outer first.
+///
+/// The route is then everything a route written with the full path is: the compile-time
+/// duplicate check, the start-up table, [`Route::path`] and [`MatchedRoute`] see
+/// `/api/v1/books`. The route `/` of a scope is the prefix itself (`/api/v1`).
+///
+/// ```
+/// #[routemark::scope("/api/v1")]
+/// mod v1 {
+///     use routemark::route;
+///
+///     #[route(GET "/books")]
+///     pub fn books() -> &'static str {
+///         "books"
+///     }
+///
+///     #[routemark::scope("/admin")]
+///     mod admin {
+///         #[routemark::route(GET "/stats/<day>")]
+///         fn stats(day: u32) -> String {
+///             day.to_string()
+///         }
+///     }
+/// }
+///
+/// let paths: Vec<&str> = routemark::routes().map(|r| r.path()).collect();
+/// assert!(paths.contains(&"/api/v1/books"));
+/// assert!(paths.contains(&"/api/v1/admin/stats/<day>"));
+/// ```
+///
+/// The prefix is static text starting with `/`, without a trailing `/`, parameter or
+/// query. The module is inline (`mod v1 { … }`), as an attribute cannot see into another
+/// file, and its routes are written `#[route(...)]` or `#[routemark::route(...)]` (the
+/// scope finds them by that name).
+pub use routemark_macros::scope;
 
 /// The whole request with its body unread, as a handler argument (the last one).
 pub type Request = http::Request<Body>;

@@ -47,6 +47,13 @@ impl RequestParts {
         }
     }
 
+    /// A request without route that no handler shim runs: it answers with the state its
+    /// extractors declare (see `Route::state`). Handlers always get a route.
+    pub(crate) fn probe() -> RequestParts {
+        let (head, ()) = http::Request::new(()).into_parts();
+        RequestParts::new(head, Arc::default(), 0)
+    }
+
     /// The request method.
     pub fn method(&self) -> &Method {
         &self.head.method

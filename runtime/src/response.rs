@@ -11,7 +11,8 @@
 //! | [`Html<T>`] | `200`, `text/html; charset=utf-8` |
 //! | `StatusCode` | that status, empty body |
 //! | `(StatusCode, T)` | `T`'s response with that status |
-//! | `(StatusCode, HeaderMap, T)` | the same, with those headers added |
+//! | `(StatusCode, HeaderMap, T)`, `(HeaderMap, T)` | the same, with those headers added |
+//! | `([(K, V); N], T)`, `(StatusCode, [(K, V); N], T)` | the same, with those headers set: `([(header::CONTENT_TYPE, "image/png")], bytes)` |
 //! | `Result<T, E>` | `T`'s or `E`'s response; both implement `IntoResponse` |
 //! | `http::Response<B>` | as it is |
 //! | [`HttpError`] | the framework's error format (below) |
@@ -28,7 +29,8 @@
 //!
 //! with `content-type: application/json`. `error` is the status's reason phrase; `message`
 //! says what was wrong, in the voice of a compiler message, naming the parameter or header
-//! at fault.
+//! at fault. [`App::catch`](crate::App::catch) renders every one of them, and those handlers
+//! return, in the application's own format instead.
 //!
 //! Requests that cannot be parsed at all (malformed request line or headers: 400; header
 //! section too large or too many headers: 431; target over 64 KiB: 414) are answered by
@@ -58,7 +60,8 @@ pub type Response = http::Response<Body>;
 /// | [`Html<T>`] | `200`, `text/html; charset=utf-8` |
 /// | `StatusCode` | that status, empty body |
 /// | `(StatusCode, T)` | `T`'s response with that status |
-/// | `(StatusCode, HeaderMap, T)` | the same, with those headers added |
+/// | `(StatusCode, HeaderMap, T)`, `(HeaderMap, T)` | the same, with those headers added |
+/// | `([(K, V); N], T)`, `(StatusCode, [(K, V); N], T)` | the same, with those headers set (replacing `T`'s) |
 /// | `Result<T, E>` | `T`'s or `E`'s response; both implement `IntoResponse` |
 /// | `http::Response<B>` | as it is |
 /// | [`HttpError`] | the framework's error format: status and a JSON message |
@@ -80,10 +83,12 @@ pub type Response = http::Response<Body>;
 ///
 /// assert_eq!(ApiError::NotFound(7).into_response().status(), StatusCode::NOT_FOUND);
 /// ```
+// Worded for every place a response is required; a handler's return type is reported
+// against `__private::HandlerReturn`, worded for it.
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` is not a response: a handler must return a type that implements `IntoResponse`",
-    label = "this return type does not implement `routemark::IntoResponse`",
-    note = "return `String`, `&'static str`, `Json<T>`, `StatusCode`, `(StatusCode, T)`, `Result<T, E>` with both sides `IntoResponse`, `http::Response<_>` or `()`, or implement `IntoResponse` for your type"
+    message = "`{Self}` is not a response: it does not implement `routemark::IntoResponse`",
+    label = "`{Self}` must implement `routemark::IntoResponse` to be sent as a response",
+    note = "an extractor's `type Rejection` is sent as the response when extraction fails: use `HttpError`, `StatusCode` or `(StatusCode, String)`, or implement `IntoResponse` for `{Self}`"
 )]
 pub trait IntoResponse {
     /// Builds the response.
@@ -168,6 +173,81 @@ impl<T: IntoResponse> IntoResponse for (StatusCode, HeaderMap, T) {
         res.headers_mut().extend(self.1);
         res
     }
+}
+
+impl<T: IntoResponse> IntoResponse for (HeaderMap, T) {
+    fn into_response(self) -> Response {
+        let mut res = self.1.into_response();
+        res.headers_mut().extend(self.0);
+        res
+    }
+}
+
+/// Headers written inline, as in `([(header::CONTENT_TYPE, "image/png")], bytes)`; each
+/// replaces a header of the same name that `T` set. A name or value that is not valid in a
+/// header is a bug of the handler: `500`, naming it.
+impl<K, V, const N: usize, T> IntoResponse for ([(K, V); N], T)
+where
+    K: TryInto<header::HeaderName>,
+    K::Error: fmt::Display,
+    V: TryInto<HeaderValue>,
+    V::Error: fmt::Display,
+    T: IntoResponse,
+{
+    fn into_response(self) -> Response {
+        let mut res = self.1.into_response();
+        match insert_headers(res.headers_mut(), self.0) {
+            Ok(()) => res,
+            Err(err) => err.into_response(),
+        }
+    }
+}
+
+/// A status and headers written inline: `(StatusCode::CREATED, [(header::LOCATION, url)], body)`.
+impl<K, V, const N: usize, T> IntoResponse for (StatusCode, [(K, V); N], T)
+where
+    K: TryInto<header::HeaderName>,
+    K::Error: fmt::Display,
+    V: TryInto<HeaderValue>,
+    V::Error: fmt::Display,
+    T: IntoResponse,
+{
+    fn into_response(self) -> Response {
+        let mut res = self.2.into_response();
+        if let Err(err) = insert_headers(res.headers_mut(), self.1) {
+            return err.into_response();
+        }
+        *res.status_mut() = self.0;
+        res
+    }
+}
+
+fn insert_headers<K, V, const N: usize>(
+    headers: &mut HeaderMap,
+    pairs: [(K, V); N],
+) -> Result<(), HttpError>
+where
+    K: TryInto<header::HeaderName>,
+    K::Error: fmt::Display,
+    V: TryInto<HeaderValue>,
+    V::Error: fmt::Display,
+{
+    for (name, value) in pairs {
+        let name = name.try_into().map_err(|e| {
+            HttpError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("the handler set an invalid header name: {e}"),
+            )
+        })?;
+        let value = value.try_into().map_err(|e| {
+            HttpError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("the handler set an invalid value for header `{name}`: {e}"),
+            )
+        })?;
+        headers.insert(name, value);
+    }
+    Ok(())
 }
 
 impl<T: IntoResponse, E: IntoResponse> IntoResponse for Result<T, E> {
@@ -272,6 +352,8 @@ impl fmt::Display for HttpError {
 
 impl std::error::Error for HttpError {}
 
+/// The error stays in the response's extensions, where [`App::catch`](crate::App::catch)
+/// finds it to render it in the application's own format (and a layer may read it).
 impl IntoResponse for HttpError {
     fn into_response(self) -> Response {
         let mut res = with_content_type(self.to_json(), "application/json");
@@ -284,6 +366,7 @@ impl IntoResponse for HttpError {
             res.headers_mut()
                 .insert(header::CONNECTION, HeaderValue::from_static("close"));
         }
+        res.extensions_mut().insert(self);
         res
     }
 }

@@ -23,6 +23,10 @@ pub type HandlerFn = fn(RequestParts, Body) -> HandlerFuture;
 /// arguments from the request head when `f` takes them, calls `f` and converts its result.
 pub type FallbackFn = fn(RequestParts) -> HandlerFuture;
 
+/// The answer of a handler shim that was probed for the state its extractors declare.
+#[derive(Clone)]
+pub(crate) struct DeclaredState(pub(crate) Vec<StateRequirement>);
+
 /// A `State<T>` a route needs, recorded so that [`App`](crate::App) can refuse to start when
 /// it was never provided.
 #[derive(Clone, Copy)]
@@ -35,6 +39,49 @@ impl StateRequirement {
     #[doc(hidden)]
     pub const fn __new(type_id: fn() -> TypeId, type_name: fn() -> &'static str) -> Self {
         StateRequirement { type_id, type_name }
+    }
+
+    /// The requirement of a `T` given to [`App::state`](crate::App::state): what an
+    /// extractor that reads `T` from the state lists in its `STATE`, so that the application
+    /// refuses to start without it.
+    ///
+    /// ```
+    /// use routemark::{FromRequestParts, HttpError, RequestParts, StateRequirement};
+    /// use routemark::http::StatusCode;
+    ///
+    /// #[derive(Clone)]
+    /// struct AuthConfig { token: String }
+    ///
+    /// struct Admin;
+    ///
+    /// impl FromRequestParts for Admin {
+    ///     type Rejection = HttpError;
+    ///     const STATE: &'static [StateRequirement] = &[StateRequirement::of::<AuthConfig>()];
+    ///
+    ///     async fn from_request_parts(parts: &mut RequestParts) -> Result<Self, HttpError> {
+    ///         let config = parts.state::<AuthConfig>().expect("checked at start-up");
+    ///         let sent = parts.headers().get("authorization").and_then(|v| v.to_str().ok());
+    ///         match sent {
+    ///             Some(token) if token == config.token => Ok(Admin),
+    ///             _ => Err(HttpError::new(StatusCode::UNAUTHORIZED, "not an admin")),
+    ///         }
+    ///     }
+    /// }
+    ///
+    /// #[routemark::route(GET "/admin/stats")]
+    /// fn stats(_admin: Admin) -> &'static str {
+    ///     "all good"
+    /// }
+    ///
+    /// // Without `.state(AuthConfig { .. })`, `build` names the route and `AuthConfig`.
+    /// let app = routemark::App::new().state(AuthConfig { token: "s3cret".into() });
+    /// assert!(app.build().is_ok());
+    /// ```
+    pub const fn of<T: Send + Sync + 'static>() -> StateRequirement {
+        StateRequirement {
+            type_id: TypeId::of::<T>,
+            type_name: std::any::type_name::<T>,
+        }
     }
 
     /// The `TypeId` of `T` in `State<T>`.
@@ -62,6 +109,8 @@ impl fmt::Debug for StateRequirement {
 pub struct RouteDecl {
     pub methods: MethodSet,
     pub path: &'static str,
+    /// Called with a request without route (a probe from `Route::state`), it must answer at
+    /// once with the `DeclaredState` of its extractors and run nothing, as `callN` does.
     pub handler: HandlerFn,
     pub name: &'static str,
     pub module_path: &'static str,
@@ -334,9 +383,27 @@ impl Route {
         self.decl.line
     }
 
-    /// The `State<T>` types the handler's arguments need.
-    pub fn state(&self) -> &'static [StateRequirement] {
-        self.decl.state
+    /// The state types the handler needs: its `State<T>` arguments, then what its
+    /// extractors declare in their `STATE` ([`StateRequirement::of`]), each once.
+    pub fn state(&self) -> Vec<StateRequirement> {
+        let mut needs: Vec<StateRequirement> = self.decl.state.to_vec();
+        for need in self.declared_state() {
+            if !needs.iter().any(|n| n.type_id() == need.type_id()) {
+                needs.push(need);
+            }
+        }
+        needs
+    }
+
+    /// The state the handler's extractors declare: its shim, called with a request that has
+    /// no route, answers at once with their `STATE`s instead of running anything (see
+    /// `__private::callN`).
+    fn declared_state(&self) -> Vec<StateRequirement> {
+        use futures_util::FutureExt;
+        let answer = (self.decl.handler)(RequestParts::probe(), Body::empty()).now_or_never();
+        answer
+            .and_then(|response| response.extensions().get::<DeclaredState>().cloned())
+            .map_or_else(Vec::new, |declared| declared.0)
     }
 
     /// The route's own body limit (`#[route(POST "/upload", body_limit = 10485760)]`), which

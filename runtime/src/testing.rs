@@ -125,6 +125,28 @@ impl TestRequest {
         self
     }
 
+    /// Sets a text body and `content-type: text/plain; charset=utf-8`, as a [`Text`](crate::Text)
+    /// argument reads it.
+    #[must_use]
+    pub fn text(self, text: impl Into<String>) -> TestRequest {
+        self.header(CONTENT_TYPE.as_str(), "text/plain; charset=utf-8")
+            .body(text.into())
+    }
+
+    /// Adds `authorization: Bearer {token}`.
+    ///
+    /// # Panics
+    ///
+    /// When `token` is not a valid header value (a bug in the test).
+    #[must_use]
+    #[track_caller]
+    pub fn bearer(self, token: &str) -> TestRequest {
+        self.header(
+            http::header::AUTHORIZATION.as_str(),
+            &format!("Bearer {token}"),
+        )
+    }
+
     /// Sets a JSON body and `content-type: application/json`.
     ///
     /// # Panics

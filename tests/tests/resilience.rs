@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use routemark::http::StatusCode;
-use routemark::{App, BreakerOverride, BreakerState, ResilienceOverride, Router};
+use routemark::{App, BreakerState, Router};
 use support::spawn;
 
 /// A route's fault switch and its handler-call counter.
@@ -301,24 +301,18 @@ async fn force_open_and_force_closed_apply_on_the_next_request() {
     let post = |path: &str| client.post(server.url(path)).send();
     assert_eq!(post("/payments").await.unwrap().status(), 200);
 
-    let switch = |b| {
-        [(
-            "POST /payments".to_owned(),
-            ResilienceOverride::new().breaker(b),
-        )]
+    let overlay = |entry: &str| {
+        let json = format!(r#"{{ "routes": {{ "POST /payments": {entry} }} }}"#);
+        router.apply_overlay(&json, "test").unwrap();
     };
-    router
-        .override_resilience(switch(BreakerOverride::ForceOpen))
-        .unwrap();
+    overlay(r#"{ "breaker": "force_open" }"#);
     let res = post("/payments").await.unwrap();
     assert_eq!(res.status(), 503);
     assert_eq!(res.headers()["retry-after"], "60");
     assert_eq!(switched::FAULT.calls(), 1);
 
     // Forced closed: failures reach the handler however many there are.
-    router
-        .override_resilience(switch(BreakerOverride::ForceClosed))
-        .unwrap();
+    overlay(r#"{ "breaker": "force_closed" }"#);
     switched::FAULT.fail(true);
     for _ in 0..5 {
         assert_eq!(post("/payments").await.unwrap().status(), 500);
@@ -328,7 +322,7 @@ async fn force_open_and_force_closed_apply_on_the_next_request() {
     // Back to the attribute's options. The swaps kept the breaker's window, which holds
     // the success before the switches and none of the forced requests: one failure makes
     // two requests at 50 %, and opens it.
-    router.override_resilience([]).unwrap();
+    router.apply_overlay("{}", "empty").unwrap();
     assert_eq!(
         router.breaker_state("POST /payments"),
         Some(BreakerState::Closed)
@@ -342,22 +336,12 @@ async fn force_open_and_force_closed_apply_on_the_next_request() {
     assert_eq!(switched::FAULT.calls(), 7);
 
     // A swap that keeps the thresholds keeps the breaker open; new thresholds reset it.
-    let timeout_only = ResilienceOverride::new().timeout(Duration::from_secs(5));
-    router
-        .override_resilience([("POST /payments".to_owned(), timeout_only)])
-        .unwrap();
+    overlay(r#"{ "timeout_ms": 5000 }"#);
     assert_eq!(
         router.breaker_state("POST /payments"),
         Some(BreakerState::Open)
     );
-    let thresholds: BreakerOverride =
-        serde_json::from_str(r#"{ "min_requests": 3, "open_ms": 1000 }"#).unwrap();
-    router
-        .override_resilience([(
-            "POST /payments".to_owned(),
-            ResilienceOverride::new().breaker(thresholds),
-        )])
-        .unwrap();
+    overlay(r#"{ "breaker": { "min_requests": 3, "open_ms": 1000 } }"#);
     assert_eq!(
         router.breaker_state("POST /payments"),
         Some(BreakerState::Closed)
@@ -365,31 +349,29 @@ async fn force_open_and_force_closed_apply_on_the_next_request() {
     assert_eq!(post("/payments").await.unwrap().status(), 500);
     assert_eq!(switched::FAULT.calls(), 8);
     server.shutdown().await;
+
+    // A route an overlay gives a breaker, then takes it away.
+    let timeouts = router_of("timeouts");
+    assert_eq!(timeouts.breaker_state("GET /slow"), None);
+    let json = r#"{ "routes": { "GET /slow": { "breaker": { "min_requests": 3 } } } }"#;
+    timeouts.apply_overlay(json, "breaker").unwrap();
+    assert_eq!(
+        timeouts.breaker_state("GET /slow"),
+        Some(BreakerState::Closed)
+    );
+    timeouts.apply_overlay("{}", "empty").unwrap();
+    assert_eq!(timeouts.breaker_state("GET /slow"), None);
 }
 
 #[test]
-fn an_override_of_an_unknown_route_or_a_zero_limit_is_rejected_whole() {
+fn an_overlay_with_a_zero_limit_is_rejected_and_the_breaker_left_as_it_was() {
     let router = router_of("switched");
-    let err = router
-        .override_resilience([
-            (
-                "POST /paymnts".to_owned(),
-                ResilienceOverride::new().concurrency(4),
-            ),
-            (
-                "POST /payments".to_owned(),
-                ResilienceOverride::new().concurrency(0),
-            ),
-        ])
-        .unwrap_err();
-    let mut lines: Vec<String> = err.problems().iter().map(ToString::to_string).collect();
-    lines.sort();
+    let json =
+        r#"{ "routes": { "POST /payments": { "concurrency": 0, "breaker": "force_open" } } }"#;
+    assert!(router.apply_overlay(json, "bad").is_err());
     assert_eq!(
-        lines,
-        [
-            "error: override of `POST /payments`: `concurrency` must be at least 1",
-            "error: override of `POST /paymnts`: no route has this identity; did you mean `POST /payments`?",
-        ]
+        router.breaker_state("POST /payments"),
+        Some(BreakerState::Closed)
     );
 }
 
@@ -497,12 +479,8 @@ async fn a_timeout_override_applies_on_the_next_request() {
     let router = router_of("timeouts");
     let server = spawn(router.clone()).await;
     let client = reqwest::Client::new();
-    router
-        .override_resilience([(
-            "GET /slow".to_owned(),
-            ResilienceOverride::new().timeout(Duration::from_millis(10)),
-        )])
-        .unwrap();
+    let json = r#"{ "routes": { "GET /slow": { "timeout_ms": 10 } } }"#;
+    router.apply_overlay(json, "timeout").unwrap();
     let (status, _, body) = get(&client, server.url("/slow")).await;
     assert_eq!(status, 503);
     assert!(body.contains("did not finish within 10ms"), "{body}");
@@ -596,41 +574,6 @@ async fn a_panic_counts_as_a_failure_and_a_panicking_fallback_is_answered_500() 
     assert_eq!(res.status(), 500);
     assert_eq!(res.text().await.unwrap(), "");
     server.shutdown().await;
-}
-
-#[test]
-fn the_overlay_entries_of_the_design_deserialise() {
-    let entry: ResilienceOverride = serde_json::from_str(
-        r#"{ "timeout_ms": 2000, "concurrency": 32,
-             "breaker": { "errors_percent": 50, "min_requests": 20, "window_ms": 10000, "open_ms": 5000 } }"#,
-    )
-    .unwrap();
-    assert_eq!(entry.timeout_ms, Some(2000));
-    assert_eq!(entry.concurrency, Some(32));
-    let Some(BreakerOverride::Thresholds(t)) = entry.breaker else {
-        panic!("thresholds expected: {entry:?}");
-    };
-    assert_eq!(
-        (t.errors_percent, t.min_requests, t.window_ms, t.open_ms),
-        (Some(50), Some(20), Some(10_000), Some(5_000))
-    );
-    let switch = |json| serde_json::from_str::<ResilienceOverride>(json).map(|o| o.breaker);
-    assert_eq!(
-        switch(r#"{ "breaker": "force_open" }"#).unwrap(),
-        Some(BreakerOverride::ForceOpen)
-    );
-    assert_eq!(
-        switch(r#"{ "breaker": "force_closed" }"#).unwrap(),
-        Some(BreakerOverride::ForceClosed)
-    );
-    let unknown = switch(r#"{ "breaker": "force_half_open" }"#)
-        .unwrap_err()
-        .to_string();
-    assert!(
-        unknown.starts_with("unknown breaker switch `force_half_open`"),
-        "{unknown}"
-    );
-    assert!(switch(r#"{ "timeout": 2000 }"#).is_err());
 }
 
 mod limited_at_once {

@@ -851,9 +851,24 @@ async fn arguments_receive_their_own_values_in_any_order() {
         res.text().await.unwrap(),
         r#"a=first b=7 q=Some("x y") key=k1 method=GET hits=0"#
     );
-    // A bad parameter answers 400 before the extractors run: no `x-api-key` is needed.
+    // Arguments are extracted in argument order: `ApiKey`, first, answers before the bad
+    // `<b>` is parsed ...
     let res = client
         .get(server.url("/mixed/first/nope"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        (res.status().as_u16(), res.text().await.unwrap()),
+        (
+            401,
+            error_json(401, "Unauthorized", "missing `x-api-key` header")
+        )
+    );
+    // ... and with it, the bad `<b>` answers.
+    let res = client
+        .get(server.url("/mixed/first/nope"))
+        .header("x-api-key", "k1")
         .send()
         .await
         .unwrap();

@@ -11,6 +11,8 @@ use super::valid::is_tag_name;
 
 /// The attribute's arguments, as written.
 pub(crate) struct RouteArgs {
+    /// The prefix of the enclosing `#[scope]`s, which writes it first as `@scope "/api/v1"`.
+    pub(crate) scope: Option<LitStr>,
     pub(crate) methods: Vec<(Method, Span)>,
     pub(crate) path: LitStr,
     pub(crate) options: RouteOptions,
@@ -74,6 +76,7 @@ impl RouteArgs {
     /// method or option, a bad option value) go to `errors` and parsing goes on, so that the
     /// path and the function are still checked; a mistake that hides the shape is returned.
     pub(crate) fn parse(input: ParseStream<'_>, errors: &mut Errors) -> syn::Result<Self> {
+        let scope = parse_scope(input)?;
         // Rule: the attribute is not empty.
         if input.is_empty() {
             return Err(syn::Error::new(
@@ -85,6 +88,7 @@ impl RouteArgs {
         let path = parse_path(input, &methods)?;
         let options = parse_options(input, errors)?;
         Ok(RouteArgs {
+            scope,
             methods: methods
                 .into_iter()
                 .filter_map(|(m, span)| Some((m?, span)))
@@ -93,6 +97,20 @@ impl RouteArgs {
             options,
         })
     }
+}
+
+/// `@scope "/api/v1"`, which `#[scope]` writes before the arguments of every route it
+/// prefixes (already checked there).
+fn parse_scope(input: ParseStream<'_>) -> syn::Result<Option<LitStr>> {
+    if !input.peek(Token![@]) {
+        return Ok(None);
+    }
+    input.parse::<Token![@]>()?;
+    let keyword: Ident = input.parse()?;
+    if keyword != "scope" {
+        return Err(syn::Error::new(keyword.span(), "expected `scope`"));
+    }
+    input.parse().map(Some)
 }
 
 /// `GET | POST`; an unknown method is `None`, already reported.
@@ -108,6 +126,10 @@ fn parse_methods(
                 format!("expected an HTTP method such as `GET`, {EXAMPLE}"),
             )
         })?;
+        // Rocket's `get("/books")`: the method called like a function on the path.
+        if input.peek(syn::token::Paren) {
+            return Err(call_form(&ident, input));
+        }
         // Rule: the method is one of the eight a route can serve, spelled in uppercase, and
         // listed once.
         match Method::parse(&ident.to_string()) {
@@ -138,6 +160,33 @@ fn parse_methods(
             return Ok(methods);
         }
     }
+}
+
+/// Rule: the method and the path are written side by side, not `get("/books")` as in
+/// Rocket's attributes. The error spans the method and its parentheses, and the fix is
+/// spelled out with the method in uppercase and the path as given.
+fn call_form(ident: &Ident, input: ParseStream<'_>) -> syn::Error {
+    let group: proc_macro2::Group = match input.parse() {
+        Ok(group) => group,
+        Err(e) => return e,
+    };
+    let method = ident.to_string().to_uppercase();
+    let method = match Method::parse(&method) {
+        Ok(m) => m.as_str().to_owned(),
+        Err(_) => "GET".to_owned(),
+    };
+    let path = match syn::parse2::<LitStr>(group.stream()) {
+        Ok(lit) => lit.token().to_string(),
+        Err(_) => "\"/path\"".to_owned(),
+    };
+    let mut tokens = ident.to_token_stream();
+    tokens.extend([TokenTree::Group(group)]);
+    syn::Error::new_spanned(
+        tokens,
+        format!(
+            "the method and the path are written side by side, not as a call; write `#[route({method} {path})]`"
+        ),
+    )
 }
 
 /// Rule: the path is a string literal right after the methods.

@@ -33,7 +33,10 @@ impl Parse for HandlerFn {
 
 pub(crate) struct Route<'a> {
     pub(crate) attr: RouteArgs,
-    /// `None` when the path did not parse; its errors are already reported.
+    /// The full path: the `#[scope]` prefix, if any, then the path as written.
+    pub(crate) full_path: String,
+    /// The full path, parsed; `None` when the path did not parse (its errors are already
+    /// reported).
     pub(crate) template: Option<PathTemplate>,
     pub(crate) func: &'a HandlerFn,
     pub(crate) args: Vec<Arg<'a>>,
@@ -86,14 +89,26 @@ impl<'a> Route<'a> {
                 None
             }
         };
+        let full_path = match &attr.scope {
+            Some(scope) => scoped_path(&scope.value(), &attr.path.value()),
+            None => attr.path.value(),
+        };
+        // The scope is checked by `#[scope]` and the path above: together they parse.
+        let template = template.and_then(|t| match &attr.scope {
+            Some(_) => PathTemplate::parse(&full_path).ok(),
+            None => Some(t),
+        });
+        let names: Vec<Option<String>> = func.sig.inputs.iter().map(bound_name).collect();
         let args = func
             .sig
             .inputs
             .iter()
-            .map(|arg| Arg::from_syn(arg, template.as_ref()))
+            .zip(&names)
+            .map(|(arg, name)| Arg::from_syn(arg, name.clone(), &names, template.as_ref()))
             .collect();
         Route {
             attr,
+            full_path,
             template,
             func,
             args,
@@ -107,8 +122,37 @@ impl<'a> Route<'a> {
     }
 }
 
+/// `prefix` + `path`; the route `/` of a scope is the prefix itself (`/api/v1`), as a
+/// mount point is in Rocket and axum.
+pub(crate) fn scoped_path(prefix: &str, path: &str) -> String {
+    if path == "/" {
+        prefix.to_owned()
+    } else if let Some(query) = path.strip_prefix("/?") {
+        format!("{prefix}?{query}")
+    } else {
+        format!("{prefix}{path}")
+    }
+}
+
+/// The name an argument binds, when its pattern is a plain identifier.
+fn bound_name(arg: &FnArg) -> Option<String> {
+    match arg {
+        FnArg::Typed(typed) => match &*typed.pat {
+            Pat::Ident(p) if p.subpat.is_none() => Some(p.ident.unraw().to_string()),
+            _ => None,
+        },
+        FnArg::Receiver(_) => None,
+    }
+}
+
 impl<'a> Arg<'a> {
-    fn from_syn(arg: &'a FnArg, template: Option<&PathTemplate>) -> Self {
+    /// `names` are the names of all the handler's arguments.
+    fn from_syn(
+        arg: &'a FnArg,
+        name: Option<String>,
+        names: &[Option<String>],
+        template: Option<&PathTemplate>,
+    ) -> Self {
         let FnArg::Typed(typed) = arg else {
             return Arg {
                 arg,
@@ -117,15 +161,36 @@ impl<'a> Arg<'a> {
             };
         };
         let ty = &*typed.ty;
-        let name = match &*typed.pat {
-            Pat::Ident(p) if p.subpat.is_none() => Some(p.ident.unraw().to_string()),
-            _ => None,
-        };
+        // Rule: `_path` binds `<path>`, as Rust spells a binding that may go unused, unless
+        // another argument is named `path` exactly.
+        let param_name = name.as_deref().map(|name| match name.strip_prefix('_') {
+            Some(bare)
+                if !bare.is_empty()
+                    && !names.iter().any(|other| other.as_deref() == Some(bare)) =>
+            {
+                bare
+            }
+            _ => name,
+        });
         let binding = template
-            .zip(name.as_deref())
+            .zip(param_name)
             .and_then(|(t, name)| param_binding(t, name, ty))
+            .or_else(|| {
+                // `_path` names no parameter `path`: it may still name a parameter `_path`.
+                template
+                    .zip(name.as_deref())
+                    .and_then(|(t, name)| param_binding(t, name, ty))
+            })
             .unwrap_or(Binding::Extractor { ty });
         Arg { arg, name, binding }
+    }
+
+    /// The parameter this argument receives, if any.
+    pub(crate) fn param(&self) -> Option<&str> {
+        match &self.binding {
+            Binding::Path { param, .. } | Binding::Query { param, .. } => Some(param),
+            Binding::Extractor { .. } | Binding::Receiver => None,
+        }
     }
 
     pub(crate) fn pat(&self) -> Option<&'a Pat> {

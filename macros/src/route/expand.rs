@@ -38,10 +38,8 @@ pub(crate) fn route(route: &Route<'_>, item: TokenStream) -> TokenStream {
         types,
         specs,
         vars,
-        call_args,
         takes_no_body,
         ret,
-        ..
     } = &call;
     let arity = types.len() + usize::from(*takes_no_body);
     let call_n = format_ident!("call{}", arity);
@@ -53,16 +51,16 @@ pub(crate) fn route(route: &Route<'_>, item: TokenStream) -> TokenStream {
     let inferred = (0..arity + 2).map(|_| Underscore);
     let func_name = &route.func.sig.ident;
     let output = if route.func.sig.asyncness.is_some() {
-        quote!(#func_name(#(#call_args.0),*))
+        quote!(#func_name(#(#vars.0),*))
     } else {
-        quote!(::core::future::ready(#func_name(#(#call_args.0),*)))
+        quote!(::core::future::ready(#func_name(#(#vars.0),*)))
     };
     let methods = route
         .attr
         .methods
         .iter()
         .map(|&(method, _)| WithMethod(method));
-    let path = &route.attr.path;
+    let path = syn::LitStr::new(&route.full_path, route.attr.path.span());
     let name = route.func.sig.ident.to_string();
     let options = Options {
         options: &route.attr.options,
@@ -135,7 +133,8 @@ impl ToTokens for Options<'_> {
         let breaker = options.breaker.as_ref().map(Breaker).into_iter();
         let fallback = options.fallback.as_ref().map(|(_, path)| {
             let parts = Ident::new("__routemark_parts", Span::call_site());
-            let (types, specs): (Vec<_>, Vec<_>) = self.call.by_argument.iter().cloned().unzip();
+            // The handler's argument types and specs, in its order, as `callN` takes them.
+            let (types, specs) = (&self.call.types, &self.call.specs);
             // The call spanned at the fallback's name, where rustc reports a function that
             // cannot be this route's fallback.
             let span = path
@@ -239,38 +238,31 @@ fn duplicate_guards(route: &Route<'_>) -> TokenStream {
         .collect()
 }
 
-/// The leaves of the `callN` call, in extraction order: parameters first (cheap, and a bad
-/// one answers 400 before any extractor runs), then extractors in argument order. The
-/// generic `callN` extracts in that order and passes the values to a closure, which calls
-/// the handler in argument order. Each argument's type is a type argument of `callN`,
-/// spanned at the user's type, so that a bound it fails is reported there.
+/// The leaves of the `callN` call, in argument order, which is the extraction order: an
+/// extractor written before a parameter answers first, so a guard placed first (a bearer
+/// token, say) answers `401` before a malformed `<id>` answers `400`, whatever the order
+/// of checks a reader would otherwise have to know. Each argument's type is a type
+/// argument of `callN`, spanned at the user's type, so that a bound it fails is reported
+/// there.
 struct Call<'a> {
     types: Vec<TokenStream>,
     specs: Vec<Spec<'a>>,
-    /// The closure's parameters, in extraction order.
+    /// The closure's parameters.
     vars: Vec<Ident>,
-    /// The closure's parameters, in the handler's argument order.
-    call_args: Vec<Ident>,
     /// No argument may read the body (or none wants to): every argument is extracted as a
     /// head argument, borrowing the request, and `NoBody` takes the last place.
     takes_no_body: bool,
     /// The return type, spanned at the user's return type, where a type that is not a
     /// response is reported; `impl Trait` is left to inference.
     ret: TokenStream,
-    /// Each argument's wrapped type and spec, in the handler's order: what a fallback that
-    /// takes the handler's arguments is called with.
-    by_argument: Vec<(TokenStream, Spec<'a>)>,
 }
 
 impl<'a> Call<'a> {
     fn new(route: &'a Route<'_>) -> Call<'a> {
-        let (mut order, extractors): (Vec<usize>, Vec<usize>) = (0..route.args.len())
-            .partition(|&i| !matches!(route.args[i].binding, Binding::Extractor { .. }));
-        order.extend(extractors);
-        let by_argument: Vec<(TokenStream, Spec<'a>)> = route
-            .args
-            .iter()
-            .map(|arg| match &arg.binding {
+        let mut types = Vec::with_capacity(route.args.len());
+        let mut specs = Vec::with_capacity(route.args.len());
+        for arg in &route.args {
+            let (ty, spec) = match &arg.binding {
                 Binding::Path { index, param, ty } => {
                     (wrapped(ty, "PathParam", ty), Spec::Named(*index, param))
                 }
@@ -287,17 +279,13 @@ impl<'a> Call<'a> {
                 }
                 Binding::Extractor { ty } => (wrapped(ty, "Extract", ty), Spec::Extractor),
                 Binding::Receiver => unreachable!("a receiver is reported by valid.rs"),
-            })
-            .collect();
-        let (types, specs) = order.iter().map(|&i| by_argument[i].clone()).unzip();
-        let vars: Vec<Ident> = (0..order.len())
+            };
+            types.push(ty);
+            specs.push(spec);
+        }
+        let vars: Vec<Ident> = (0..route.args.len())
             .map(|position| format_ident!("__routemark_arg{}", position))
             .collect();
-        // `order` is a permutation of the arguments: every slot is overwritten.
-        let mut call_args = vars.clone();
-        for (position, &i) in order.iter().enumerate() {
-            call_args[i] = vars[position].clone();
-        }
         let ret = match &route.func.sig.output {
             ReturnType::Default => quote!(()),
             ReturnType::Type(_, ty) if matches!(**ty, Type::ImplTrait(_)) => {
@@ -309,13 +297,11 @@ impl<'a> Call<'a> {
             }
         };
         Call {
-            takes_no_body: route.last_extractor().is_none() && !order.is_empty(),
+            takes_no_body: route.last_extractor().is_none() && !route.args.is_empty(),
             types,
             specs,
             vars,
-            call_args,
             ret,
-            by_argument,
         }
     }
 }

@@ -14,6 +14,7 @@ use super::ast::{Arg, Binding, HandlerFn, Route, is_plain_value, lit_subspan, te
 pub(crate) fn check(route: &Route<'_>, errors: &mut Errors) {
     let explained = check_params_have_arguments(route, errors);
     check_arguments(route, &explained, errors);
+    check_one_body(route, errors);
     if let Some(tags) = &route.attr.options.tags {
         check_tags(tags, errors);
     }
@@ -142,12 +143,7 @@ fn check_params_have_arguments(route: &Route<'_>, errors: &mut Errors) -> Vec<us
     let path = &route.attr.path;
     let unbound: Vec<(String, bool)> = template_params(template)
         .into_iter()
-        .filter(|(param, _)| {
-            !route
-                .args
-                .iter()
-                .any(|a| a.name.as_deref() == Some(param.as_str()))
-        })
+        .filter(|(param, _)| !route.args.iter().any(|a| a.param() == Some(param.as_str())))
         .collect();
     // Arguments that could have been meant to receive a parameter: named, bound to nothing.
     let unbound_named = |explained: &[usize]| -> Vec<(usize, &str)> {
@@ -304,6 +300,39 @@ fn check_arguments(route: &Route<'_>, explained: &[usize], errors: &mut Errors) 
                 errors.spanned(pat, message);
             }
             Binding::Extractor { .. } | Binding::Receiver => {}
+        }
+    }
+}
+
+/// The body extractors of the runtime, by name: what a handler can be seen to read the body
+/// through without type information. A user's own `FromRequest` type is left to the type
+/// checker, whose message (`HeadPosition` in the runtime) says the same.
+const BODY_EXTRACTORS: [&str; 5] = ["Json", "Text", "Bytes", "Body", "Request"];
+
+/// Rule: at most one argument reads the body. Two body extractors are reported here, at the
+/// second, with both named, rather than as the type error of the first not being last.
+fn check_one_body(route: &Route<'_>, errors: &mut Errors) {
+    let mut first: Option<&syn::Type> = None;
+    for arg in &route.args {
+        let Binding::Extractor { ty } = arg.binding else {
+            continue;
+        };
+        let syn::Type::Path(path) = ty else { continue };
+        let Some(last) = path.path.segments.last() else {
+            continue;
+        };
+        if !BODY_EXTRACTORS.iter().any(|name| last.ident == name) {
+            continue;
+        }
+        match first {
+            None => first = Some(ty),
+            Some(earlier) => errors.spanned(
+                ty,
+                format!(
+                    "only one argument may read the request body, and `{}` already does; keep one of them, or read the body once as `Bytes` and parse it in the handler",
+                    tokens_text(earlier),
+                ),
+            ),
         }
     }
 }

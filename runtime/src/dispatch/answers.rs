@@ -2,6 +2,7 @@
 //! redirect, and the 500/503 of a handler (or layer) that panicked or ran too long. All
 //! `#[cold]`: they stay out of the found route's path.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -10,10 +11,71 @@ use http::header::{self, HeaderValue};
 use routemark_path::{Method, MethodSet};
 
 use super::TrailingSlash;
+use crate::observe::metrics::ServerMetrics;
 use crate::response::{HttpError, IntoResponse, Response};
 use crate::router::{Lookup, RouteTable};
 
 static REQUEST_IDS: AtomicU64 = AtomicU64::new(1);
+
+/// The function of `App::catch`, type-erased: renders an `HttpError` as the application's
+/// own error format.
+#[derive(Clone)]
+pub(crate) struct Catcher(Arc<dyn Fn(HttpError) -> Response + Send + Sync>);
+
+impl std::fmt::Debug for Catcher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Catcher")
+    }
+}
+
+/// Headers of the framework's answer that say something about the connection or the
+/// resource, not the error's format: a catcher's answer keeps them unless it sets them.
+const KEPT_HEADERS: [header::HeaderName; 3] =
+    [header::CONNECTION, header::ALLOW, header::RETRY_AFTER];
+
+impl Catcher {
+    pub(crate) fn new(render: Arc<dyn Fn(HttpError) -> Response + Send + Sync>) -> Catcher {
+        Catcher(render)
+    }
+
+    /// `response` rendered by the catcher when it is an `HttpError` answer (which carries
+    /// the error in its extensions, see `HttpError::into_response`); anything else as it is.
+    #[inline]
+    pub(crate) fn render(&self, response: Response) -> Response {
+        if response.status().as_u16() < 400 {
+            return response;
+        }
+        self.render_error(response)
+    }
+
+    #[cold]
+    fn render_error(&self, mut response: Response) -> Response {
+        let Some(mut error) = response.extensions_mut().remove::<HttpError>() else {
+            return response;
+        };
+        // `(StatusCode::CONFLICT, HttpError::bad_request(..))`: the status sent wins.
+        if error.status() != response.status() {
+            error = HttpError::new(response.status(), error.message().to_owned());
+        }
+        let mut rendered = (self.0)(error);
+        // A catcher that answers a plain body (`String`, `Json`) keeps the error's status, as
+        // Rocket's catchers do; one that sets a status of its own gets it.
+        if rendered.status() == StatusCode::OK {
+            *rendered.status_mut() = response.status();
+        }
+        let headers = rendered.headers_mut();
+        for name in KEPT_HEADERS {
+            if let Some(value) = response.headers().get(&name) {
+                headers.entry(name).or_insert_with(|| value.clone());
+            }
+        }
+        // `MatchedRoute` and whatever layers put there stay visible to outer layers.
+        let mut extensions = std::mem::take(response.extensions_mut());
+        extensions.extend(std::mem::take(rendered.extensions_mut()));
+        *rendered.extensions_mut() = extensions;
+        rendered
+    }
+}
 
 /// The id of a failed request in the logs and its answer: the client's `x-request-id`, or
 /// the next number of this process.
@@ -78,7 +140,25 @@ pub(crate) fn panicked(
     response
         .headers_mut()
         .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    response.extensions_mut().insert(Failure::Panic);
     response
+}
+
+/// What the framework's own `500`/`503` answered, for the server's counters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Failure {
+    Panic,
+    Timeout,
+}
+
+/// Counts a `5xx` answer the framework made (a panic, a handler timeout).
+#[cold]
+pub(crate) fn count_failure(response: &Response, server: &ServerMetrics) {
+    match response.extensions().get::<Failure>() {
+        Some(Failure::Panic) => server.panics.fetch_add(1, Ordering::Relaxed),
+        Some(Failure::Timeout) => server.handler_timeouts.fetch_add(1, Ordering::Relaxed),
+        None => return,
+    };
 }
 
 /// `503` for a handler that ran past the handler timeout; logged.
@@ -90,11 +170,13 @@ pub(crate) fn timed_out(
     timeout: Duration,
 ) -> Response {
     let request_id = log_timed_out(route, method, client_id);
-    HttpError::new(
+    let mut response = HttpError::new(
         StatusCode::SERVICE_UNAVAILABLE,
         format!("the handler did not finish within {timeout:?} (request id {request_id})"),
     )
-    .into_response()
+    .into_response();
+    response.extensions_mut().insert(Failure::Timeout);
+    response
 }
 
 /// Logs a handler that ran past the handler timeout; returns the request id.

@@ -9,7 +9,9 @@
 
 use std::convert::Infallible;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+use tracing::Instrument;
 
 use http::request::Parts;
 use routemark_path::Method;
@@ -19,12 +21,13 @@ pub(crate) mod run;
 pub(crate) mod validate;
 
 use crate::Body;
+use crate::observe::{Builtin, Metrics, RouteMetrics, metrics, span};
 use crate::request::RequestParts;
 use crate::resilience::Guard;
 use crate::response::Response;
 use crate::route::Route;
 use crate::router::{Lookup, ParamRanges};
-use crate::service::entry::{Entry, RouteMatch, Table};
+use crate::service::entry::{Entry, RouteEntry, RouteMatch, Table};
 use crate::service::{MatchedRoute, OriginalUri, RouteService, Router};
 use answers::Failed;
 
@@ -49,6 +52,8 @@ pub(crate) struct RouterConfig {
     pub(crate) trailing_slash: TrailingSlash,
     pub(crate) handler_timeout: Duration,
     pub(crate) max_uri_len: usize,
+    /// `App::catch`: renders every `HttpError` answer; `None` leaves them as they are.
+    pub(crate) catcher: Option<answers::Catcher>,
 }
 
 impl Default for RouterConfig {
@@ -58,6 +63,21 @@ impl Default for RouterConfig {
             trailing_slash: TrailingSlash::Strict,
             handler_timeout: Duration::from_secs(30),
             max_uri_len: 8 << 10,
+            catcher: None,
+        }
+    }
+}
+
+impl Router {
+    /// The answer as it leaves the router: through the catcher, if the application has one
+    /// and this is not the router inside the `App::layer` stack (the outer one catches, once,
+    /// after the layers). Without a catcher, one branch.
+    #[inline(always)]
+    fn caught(&self, response: Response) -> Response {
+        match &self.inner.shared.recipe.config.catcher {
+            // The answer's extensions are kept: a panic or timeout stays counted as one.
+            Some(catcher) if !self.inner.behind_layers => catcher.render(response),
+            _ => response,
         }
     }
 }
@@ -78,32 +98,82 @@ impl Router {
         let body = into_body(body);
         let inner = &*self.inner;
         let shared = &*inner.shared;
+        let observe = &*shared.recipe.observe;
+        // The router behind the `App::layer` stack leaves the counting to the one in front,
+        // which times the layers too; it hands over the route's handle with the answer.
+        let metrics = if inner.behind_layers {
+            None
+        } else {
+            observe.metrics.as_deref()
+        };
+        let started = metrics.map(|_| Instant::now());
+        let method_index = match metrics {
+            Some(_) => metrics::method_index(&head.method),
+            None => 0,
+        };
+        let active = metrics.map(|m| m.server.active(method_index));
         let client_id = if inner.behind_layers {
             // Checked before the layers; what they changed since is theirs.
             validate::request_id(&head.headers)
         } else {
             match validate::check(&head, shared.recipe.config.max_uri_len) {
                 Ok(client_id) => client_id,
-                Err(rejected) => return Ok(rejected.answer()),
+                Err(rejected) => {
+                    let response = self.caught(rejected.answer());
+                    span::answered(&head, None, response.status());
+                    record(metrics, started, None, method_index, &response);
+                    return Ok(response);
+                }
             }
         };
         if let Some((layers, what)) = &inner.global {
+            let request_span = span::request_span(
+                &head.method,
+                None,
+                &head.uri,
+                &head.headers,
+                client_id.as_ref(),
+            );
             let request = http::Request::from_parts(head, body);
-            return Ok(layers
-                .clone()
-                .call_caught(request, Failed::Service(what))
-                .await);
+            let call = layers.clone().call_caught(request, Failed::Service(what));
+            let mut response = if request_span.is_disabled() {
+                call.await
+            } else {
+                call.instrument(request_span.clone()).await
+            };
+            let handle = response.extensions_mut().remove::<MetricsHandle>();
+            let response = self.caught(response);
+            span::record_status(&request_span, response.status());
+            record(
+                metrics,
+                started,
+                handle.as_ref().map(|h| &*h.0),
+                method_index,
+                &response,
+            );
+            return Ok(response);
         }
         // Routing and what follows, inline: each `async fn` called here would move the
         // request into its own future once more.
         let routed = find(&shared.live.load(), &head, &shared.recipe.config);
-        Ok(match routed {
+        let (response, handle) = match routed {
             Routed::Handler {
                 route,
                 method,
                 params,
                 body_limit,
+                metrics: handle,
             } => {
+                let request_span = span::request_span(
+                    &head.method,
+                    Some(route),
+                    &head.uri,
+                    &head.headers,
+                    client_id.as_ref(),
+                );
+                if inner.behind_layers {
+                    span::name_current(&head.method, route);
+                }
                 // Built whole, in place: the parameters are not written twice.
                 let parts = RequestParts {
                     head,
@@ -112,7 +182,9 @@ impl Router {
                     route: Some(route),
                     body_limit,
                 };
-                let started = run::start(route, parts, body);
+                // In the span only when a subscriber wants it: then the handler's boxed
+                // future is wrapped, and the path without one stays as it was.
+                let started = run::start(route, parts, body).in_span(&request_span);
                 let timeout = shared.recipe.config.handler_timeout;
                 let mut response = run::finish(
                     started,
@@ -123,10 +195,11 @@ impl Router {
                     run::Canned,
                 )
                 .await;
+                span::record_status(&request_span, response.status());
                 if shared.layered {
                     response.extensions_mut().insert(MatchedRoute::new(route));
                 }
-                response
+                (response, handle)
             }
             Routed::Guarded {
                 route,
@@ -134,7 +207,18 @@ impl Router {
                 params,
                 body_limit,
                 guard,
+                metrics: handle,
             } => {
+                let request_span = span::request_span(
+                    &head.method,
+                    Some(route),
+                    &head.uri,
+                    &head.headers,
+                    client_id.as_ref(),
+                );
+                if inner.behind_layers {
+                    span::name_current(&head.method, route);
+                }
                 let timeout = guard.timeout(shared.recipe.config.handler_timeout);
                 let state = &shared.recipe.state;
                 // The guard decides at once; the handler then runs as on the fast path, its
@@ -155,7 +239,7 @@ impl Router {
                             route: Some(route),
                             body_limit,
                         };
-                        let started = run::start(route, parts, body);
+                        let started = run::start(route, parts, body).in_span(&request_span);
                         let id = client_id.as_ref();
                         let response =
                             run::finish(started, route, method, timeout, id, &mut ticket).await;
@@ -173,17 +257,29 @@ impl Router {
                         Box::pin(refusal.answer(parts, method, client_id)).await
                     }
                 };
+                span::record_status(&request_span, response.status());
                 if shared.layered {
                     response.extensions_mut().insert(MatchedRoute::new(route));
                 }
-                response
+                (response, handle)
             }
             Routed::Layered {
                 route,
                 method,
                 params,
                 service,
+                metrics: handle,
             } => {
+                let request_span = span::request_span(
+                    &head.method,
+                    Some(route),
+                    &head.uri,
+                    &head.headers,
+                    client_id.as_ref(),
+                );
+                if inner.behind_layers {
+                    span::name_current(&head.method, route);
+                }
                 let mut request = http::Request::from_parts(head, body);
                 let extensions = request.extensions_mut();
                 extensions.insert(RouteMatch { method, params });
@@ -192,30 +288,113 @@ impl Router {
                     path: route.path(),
                     handler: route.name(),
                 };
-                let mut response = service.call_caught(request, failed).await;
+                let call = service.call_caught(request, failed);
+                let mut response = if request_span.is_disabled() {
+                    call.await
+                } else {
+                    call.instrument(request_span.clone()).await
+                };
+                span::record_status(&request_span, response.status());
                 response.extensions_mut().insert(MatchedRoute::new(route));
-                response
+                (response, handle)
             }
             Routed::Nested {
                 prefix_len,
                 service,
+                metrics: handle,
             } => {
+                let request_span = span::request_span(
+                    &head.method,
+                    None,
+                    &head.uri,
+                    &head.headers,
+                    client_id.as_ref(),
+                );
                 let mut request = http::Request::from_parts(head, body);
                 let original = request.uri().clone();
                 *request.uri_mut() = strip_prefix(&original, prefix_len);
                 request.extensions_mut().insert(OriginalUri(original));
-                service
-                    .call_caught(request, Failed::Service("a nested service"))
-                    .await
+                let call = service.call_caught(request, Failed::Service("a nested service"));
+                let response = call.instrument(request_span.clone()).await;
+                span::record_status(&request_span, response.status());
+                (response, handle)
             }
             Routed::Fallback(service) => {
+                let request_span = span::request_span(
+                    &head.method,
+                    None,
+                    &head.uri,
+                    &head.headers,
+                    client_id.as_ref(),
+                );
                 let request = http::Request::from_parts(head, body);
-                service
-                    .call_caught(request, Failed::Service("the fallback service"))
-                    .await
+                let call = service.call_caught(request, Failed::Service("the fallback service"));
+                let response = call.instrument(request_span.clone()).await;
+                span::record_status(&request_span, response.status());
+                (response, None)
             }
-            Routed::Answer(answer) => answer,
-        })
+            Routed::Builtin { builtin, check } => {
+                // Probes and scrapes are not the application's traffic: not counted.
+                drop(active);
+                let check = check.map(|range| &head.uri.path()[range]);
+                let response = observe
+                    .answer(
+                        builtin,
+                        &head.method,
+                        head.uri.query(),
+                        head.headers.get(http::header::ACCEPT),
+                        check,
+                        None,
+                    )
+                    .await;
+                return Ok(response);
+            }
+            Routed::Answer(answer) => {
+                if !inner.behind_layers {
+                    span::answered(&head, client_id.as_ref(), answer.status());
+                }
+                (answer, None)
+            }
+        };
+        drop(active);
+        // The catcher first: the metrics count the status the client gets.
+        let mut response = self.caught(response);
+        if inner.behind_layers {
+            if let Some(handle) = handle
+                && observe.metrics.is_some()
+            {
+                response.extensions_mut().insert(MetricsHandle(handle));
+            }
+        } else {
+            record(metrics, started, handle.as_deref(), method_index, &response);
+        }
+        Ok(response)
+    }
+}
+
+/// A route's metrics handle, from the router behind the `App::layer` stack to the one in
+/// front, which counts the request.
+#[derive(Clone)]
+struct MetricsHandle(Arc<RouteMetrics>);
+
+/// Counts an answered request: on `handle`, the route's series, else as unmatched; panics
+/// and timeouts on the server's counters too.
+#[inline]
+fn record(
+    metrics: Option<&Metrics>,
+    started: Option<Instant>,
+    handle: Option<&RouteMetrics>,
+    method_index: usize,
+    response: &Response,
+) {
+    let (Some(metrics), Some(started)) = (metrics, started) else {
+        return;
+    };
+    let status = response.status();
+    let handle = handle.unwrap_or(&metrics.unmatched);
+    handle.observe(method_index, status.as_u16(), started.elapsed());
+    if status.is_server_error() {
+        answers::count_failure(response, &metrics.server);
     }
 }
 
@@ -228,6 +407,7 @@ enum Routed {
         method: Method,
         params: ParamRanges,
         body_limit: usize,
+        metrics: Option<Arc<RouteMetrics>>,
     },
     /// A route with a timeout, concurrency limit or breaker of its own, without layers.
     Guarded {
@@ -236,6 +416,7 @@ enum Routed {
         params: ParamRanges,
         body_limit: usize,
         guard: Arc<Guard>,
+        metrics: Option<Arc<RouteMetrics>>,
     },
     /// A route with its layers.
     Layered {
@@ -243,12 +424,19 @@ enum Routed {
         method: Method,
         params: ParamRanges,
         service: RouteService,
+        metrics: Option<Arc<RouteMetrics>>,
     },
     Nested {
         prefix_len: usize,
         service: RouteService,
+        metrics: Option<Arc<RouteMetrics>>,
     },
     Fallback(RouteService),
+    /// A probe or `/metrics`, with the range of its `<check>` in the path.
+    Builtin {
+        builtin: Builtin,
+        check: Option<std::ops::Range<usize>>,
+    },
     Answer(Response),
 }
 
@@ -276,33 +464,52 @@ fn find(table: &Table, head: &Parts, config: &RouterConfig) -> Routed {
         Lookup::Found {
             value: Entry::Route(entry),
             params,
-        } => match (&entry.layered, &entry.guard) {
-            (None, None) => Routed::Handler {
-                route: entry.route,
-                method,
-                params: params.into_ranges(),
-                body_limit: entry.body_limit,
-            },
-            (None, Some(guard)) => Routed::Guarded {
-                route: entry.route,
-                method,
-                params: params.into_ranges(),
-                body_limit: entry.body_limit,
-                guard: guard.clone(),
-            },
-            (Some(service), _) => Routed::Layered {
-                route: entry.route,
-                method,
-                params: params.into_ranges(),
-                service: service.clone(),
-            },
-        },
+        } => {
+            // A split route's request may go to another route's handler (same parameters).
+            let (route, metrics) = if entry.splits.is_empty() {
+                (entry.route, entry.metrics.clone())
+            } else {
+                split(entry, method, &head.headers)
+            };
+            match (&entry.layered, &entry.guard) {
+                (None, None) => Routed::Handler {
+                    route,
+                    method,
+                    params: params.into_ranges(),
+                    body_limit: entry.body_limit,
+                    metrics,
+                },
+                (None, Some(guard)) => Routed::Guarded {
+                    route,
+                    method,
+                    params: params.into_ranges(),
+                    body_limit: entry.body_limit,
+                    guard: guard.clone(),
+                    metrics,
+                },
+                (Some(service), _) => Routed::Layered {
+                    route,
+                    method,
+                    params: params.into_ranges(),
+                    service: service.clone(),
+                    metrics,
+                },
+            }
+        }
         Lookup::Found {
             value: Entry::Nested(nested),
             ..
         } => Routed::Nested {
             prefix_len: nested.prefix.len(),
             service: nested.service.clone(),
+            metrics: nested.metrics.clone(),
+        },
+        Lookup::Found {
+            value: Entry::Builtin(builtin),
+            params,
+        } => Routed::Builtin {
+            builtin: *builtin,
+            check: params.into_ranges().get(0),
         },
         Lookup::MethodNotAllowed { allow } if method == Method::Options => {
             Routed::Answer(answers::options(allow))
@@ -311,6 +518,19 @@ fn find(table: &Table, head: &Parts, config: &RouterConfig) -> Routed {
             Routed::Answer(answers::method_not_allowed(&head.method, allow))
         }
         Lookup::NotFound => not_found(table, head, config),
+    }
+}
+
+/// The route (and metrics handle) a split entry's request goes to.
+#[cold]
+fn split(
+    entry: &RouteEntry,
+    method: Method,
+    headers: &http::HeaderMap,
+) -> (&'static Route, Option<Arc<RouteMetrics>>) {
+    match entry.splits.iter().find(|(m, _)| *m == method) {
+        Some((_, splitter)) => splitter.pick(headers),
+        None => (entry.route, entry.metrics.clone()),
     }
 }
 

@@ -25,6 +25,18 @@ pub(crate) struct Started {
     progress: Option<Arc<BodyProgress>>,
 }
 
+impl Started {
+    /// Runs the handler in `span` when a subscriber wants it (an allocation then).
+    #[inline]
+    pub(crate) fn in_span(mut self, span: &tracing::Span) -> Started {
+        if !span.is_disabled() {
+            use tracing::Instrument;
+            self.handler = Box::pin(self.handler.instrument(span.clone()));
+        }
+        self
+    }
+}
+
 /// Calls `route`'s handler shim on a request that matched it. Kept apart from [`finish`]
 /// so that the request, a few hundred bytes, moves once, into the shim, and the `async`
 /// part takes only the handler's boxed future.
@@ -116,7 +128,10 @@ pub(crate) async fn finish(
             None => answers::timed_out(route.path(), method, client_id, timeout),
             Some(fallback) => {
                 answers::log_timed_out(route.path(), method, client_id);
-                caught(fallback, route, method, client_id).await
+                let mut response = caught(fallback, route, method, client_id).await;
+                // Counted as a timeout, whatever the fallback answered.
+                response.extensions_mut().insert(answers::Failure::Timeout);
+                response
             }
         },
     };

@@ -51,6 +51,7 @@ mod body;
 mod extension;
 mod head;
 mod param;
+mod trace;
 
 use std::future::Future;
 
@@ -58,11 +59,13 @@ pub use body::{Json, Text};
 pub use extension::{AddExtension, Extension};
 pub use head::{Query, State};
 pub use param::FromParam;
-pub(crate) use param::{decode_param, type_label};
+pub(crate) use param::{decode_param, type_label, unsafe_path};
+pub use trace::TraceContext;
 
 use crate::Body;
 use crate::request::RequestParts;
 use crate::response::{IntoResponse, Response};
+use crate::route::StateRequirement;
 
 /// An extractor built from the request head, without reading the body. Any number of them
 /// may appear among a handler's arguments, in any position.
@@ -71,11 +74,16 @@ use crate::response::{IntoResponse, Response};
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is neither an extractor nor a parameter, so it cannot be a handler argument",
     label = "`{Self}` does not implement `FromRequestParts` or `FromRequest`",
-    note = "an argument named like a `<param>` of the route receives that parameter; every other argument must be an extractor such as `State<T>`, `Query<T>`, `HeaderMap`, `Json<T>`, `Text` or `Bytes`"
+    note = "an argument named like a `<param>` of the route receives that parameter; every other argument must be an extractor such as `State<T>`, `Query<T>`, `HeaderMap`, `Json<T>`, `Text` or `Bytes`",
+    note = "for a value given to `App::state`, write `State(value): State<{Self}>`"
 )]
 pub trait FromRequestParts: Sized {
     /// The response sent when extraction fails.
     type Rejection: IntoResponse;
+
+    /// The state this extractor reads with [`RequestParts::state`], which the application
+    /// must be given before it starts ([`StateRequirement::of`]); none by default.
+    const STATE: &'static [StateRequirement] = &[];
 
     /// Builds the value from the request head.
     fn from_request_parts(
@@ -90,11 +98,15 @@ pub trait FromRequestParts: Sized {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is neither an extractor nor a parameter, so it cannot be a handler argument",
     label = "`{Self}` does not implement `FromRequestParts` or `FromRequest`",
-    note = "an argument named like a `<param>` of the route receives that parameter; every other argument must be an extractor such as `State<T>`, `Query<T>`, `HeaderMap`, `Json<T>`, `Text` or `Bytes`"
+    note = "an argument named like a `<param>` of the route receives that parameter; every other argument must be an extractor such as `State<T>`, `Query<T>`, `HeaderMap`, `Json<T>`, `Text` or `Bytes`",
+    note = "for a value given to `App::state`, write `State(value): State<{Self}>`"
 )]
 pub trait FromRequest<M = marker::ViaBody>: Sized {
     /// The response sent when extraction fails.
     type Rejection: IntoResponse;
+
+    /// As [`FromRequestParts::STATE`].
+    const STATE: &'static [StateRequirement] = &[];
 
     /// Builds the value from the head and the body.
     fn from_request(
@@ -105,6 +117,7 @@ pub trait FromRequest<M = marker::ViaBody>: Sized {
 
 impl<T: FromRequestParts + Send> FromRequest<marker::ViaParts> for T {
     type Rejection = <T as FromRequestParts>::Rejection;
+    const STATE: &'static [StateRequirement] = <T as FromRequestParts>::STATE;
 
     async fn from_request(mut parts: RequestParts, _body: Body) -> Result<Self, Self::Rejection> {
         T::from_request_parts(&mut parts).await

@@ -23,6 +23,9 @@ pub trait FromParam: Sized {
     fn from_param(param: &str) -> Result<Self, Self::Error>;
 }
 
+// Not recommended: rustc then reports a parameter type that is not `FromStr` against
+// `FromParam`, with its message, rather than listing every `FromStr` type of the program.
+#[diagnostic::do_not_recommend]
 impl<T> FromParam for T
 where
     T: FromStr,
@@ -83,6 +86,36 @@ pub(crate) fn decode_param(raw: &str) -> Result<Cow<'_, str>, DecodeError> {
         .map_err(|_| DecodeError::NotUtf8)
 }
 
+/// Why a decoded path parameter is not a safe relative path, if it is not: what a
+/// `PathBuf` parameter must pass, so that `Path::new(dir).join(path)` stays inside `dir` on
+/// every platform. A `String` parameter is not checked: it is the text as sent.
+pub(crate) fn unsafe_path(path: &str) -> Option<&'static str> {
+    if path.contains('\0') {
+        return Some("contains a NUL byte");
+    }
+    // A separator on Windows, and `\\server\share` there is absolute.
+    if path.contains('\\') {
+        return Some("contains a backslash");
+    }
+    if path.starts_with('/') {
+        return Some("is an absolute path");
+    }
+    let first = path.split('/').next().unwrap_or_default().as_bytes();
+    // `C:` and `C:name` name a drive on Windows, absolute or relative to that drive's
+    // current directory: never inside `dir`.
+    if first.len() >= 2 && first[0].is_ascii_alphabetic() && first[1] == b':' {
+        return Some("starts with a drive prefix");
+    }
+    for segment in path.split('/') {
+        match segment {
+            ".." => return Some("has a `..` segment"),
+            "." => return Some("has a `.` segment"),
+            _ => {}
+        }
+    }
+    None
+}
+
 /// `u64` for `u64`, `Email` for `my_app::Email`: the expected type as a 400 message names it.
 pub(crate) fn type_label<T>() -> &'static str {
     let full = std::any::type_name::<T>();
@@ -113,6 +146,36 @@ mod tests {
         assert_eq!(decode_param("%4"), Err(DecodeError::BadEscape));
         assert_eq!(decode_param("%ff"), Err(DecodeError::NotUtf8));
         assert_eq!(decode_param("%c0%af"), Err(DecodeError::NotUtf8));
+    }
+
+    #[test]
+    fn safe_paths_are_relative_and_stay_inside() {
+        for ok in [
+            "a",
+            "a/b.txt",
+            "a..b/c",
+            ".hidden/x",
+            "a/b/",
+            "a//b",
+            "C",
+            "1:x",
+        ] {
+            assert_eq!(unsafe_path(ok), None, "{ok}");
+        }
+        for (bad, why) in [
+            ("..", "has a `..` segment"),
+            ("a/../b", "has a `..` segment"),
+            ("a/..", "has a `..` segment"),
+            ("./a", "has a `.` segment"),
+            ("a/./b", "has a `.` segment"),
+            ("/etc/hostname", "is an absolute path"),
+            ("a\\..\\b", "contains a backslash"),
+            ("a\0b", "contains a NUL byte"),
+            ("C:/Windows", "starts with a drive prefix"),
+            ("c:secret", "starts with a drive prefix"),
+        ] {
+            assert_eq!(unsafe_path(bad), Some(why), "{bad}");
+        }
     }
 
     #[test]

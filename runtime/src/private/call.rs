@@ -2,8 +2,8 @@
 //!
 //! The macro emits, per route, a capture-free closure that calls `callN` with the argument
 //! types spelled out, and an inner closure that calls the handler in argument order; the
-//! extraction itself, an `async` state machine, lives here, written once per arity and
-//! type-checked once for the whole program. A concrete `async` block per route made
+//! extraction itself, an `async` state machine, lives in `call_n.rs`, written once per arity
+//! and type-checked once for the whole program. A concrete `async` block per route made
 //! `cargo check` of a crate grow by the cost of one state machine per handler
 //! (bench/README.md, section 3).
 //!
@@ -24,7 +24,7 @@ use super::{path_param, query_param, query_param_opt};
 use crate::extract::FromParam;
 use crate::extract::marker::{HeadPosition, ViaParts};
 use crate::response::IntoResponse;
-use crate::route::HandlerFuture;
+use crate::route::{DeclaredState, HandlerFuture, StateRequirement};
 use crate::{Body, FromRequest, RequestParts, Response};
 
 /// What the macro knows of one argument besides its type: the parameter it binds (the
@@ -85,6 +85,9 @@ unwrapped! {
 /// An argument extracted from the request head. `M` is the marker of the extractor's
 /// [`FromRequest`] impl, inferred.
 pub trait HeadArg<M>: Sized {
+    /// The state the argument's extractor declares.
+    const STATE: &'static [StateRequirement] = &[];
+
     fn extract(
         parts: &mut RequestParts,
         spec: &'static ArgSpec,
@@ -93,6 +96,9 @@ pub trait HeadArg<M>: Sized {
 
 /// The last argument, which may read the body.
 pub trait LastArg<M>: Sized {
+    /// The state the argument's extractor declares.
+    const STATE: &'static [StateRequirement] = &[];
+
     fn extract(
         parts: RequestParts,
         body: Body,
@@ -100,7 +106,7 @@ pub trait LastArg<M>: Sized {
     ) -> impl Future<Output = Result<Self, Response>> + Send;
 }
 
-impl<T: FromParam> HeadArg<ViaParts> for PathParam<T> {
+impl<T: FromParam + 'static> HeadArg<ViaParts> for PathParam<T> {
     async fn extract(parts: &mut RequestParts, spec: &'static ArgSpec) -> Result<Self, Response> {
         path_param(parts, spec.index, spec.name).map(PathParam)
     }
@@ -123,12 +129,16 @@ where
     T: FromRequest<M>,
     M: HeadPosition<T>,
 {
+    const STATE: &'static [StateRequirement] = T::STATE;
+
     async fn extract(parts: &mut RequestParts, _: &'static ArgSpec) -> Result<Self, Response> {
         M::extract(parts).await.map(Extract)
     }
 }
 
 impl<T: FromRequest<M>, M> LastArg<M> for Extract<T> {
+    const STATE: &'static [StateRequirement] = T::STATE;
+
     async fn extract(
         parts: RequestParts,
         body: Body,
@@ -140,6 +150,21 @@ impl<T: FromRequest<M>, M> LastArg<M> for Extract<T> {
             .map_err(IntoResponse::into_response)
     }
 }
+
+/// A handler's return type: an [`IntoResponse`] type, worded for the return type. The
+/// bound on `Ret` is this trait rather than `IntoResponse` itself, whose message is also what
+/// an extractor's `type Rejection` that is not a response gets.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a response: a handler must return a type that implements `IntoResponse`",
+    label = "this return type does not implement `routemark::IntoResponse`",
+    note = "return `String`, `&'static str`, `Json<T>`, `StatusCode`, `(StatusCode, T)`, `Result<T, E>` with both sides `IntoResponse`, `http::Response<_>` or `()`, or implement `IntoResponse` for your type"
+)]
+pub trait HandlerReturn: IntoResponse {}
+
+// Not recommended: rustc then reports the handler's return type against `HandlerReturn`,
+// with the wording above, rather than the `IntoResponse` bound of this impl.
+#[diagnostic::do_not_recommend]
+impl<T: IntoResponse> HandlerReturn for T {}
 
 /// Stands last when the handler's last argument is not an extractor, so that every real
 /// argument is a [`HeadArg`]: none may read the body, and each borrows the request instead of
@@ -159,85 +184,30 @@ impl LastArg<ViaParts> for NoBody {
 
 /// A handler without arguments.
 pub fn call0<Ret, F, Fut>(
-    _: RequestParts,
+    parts: RequestParts,
     _: Body,
     _: &'static [ArgSpec; 0],
     handler: F,
 ) -> HandlerFuture
 where
-    Ret: IntoResponse,
+    Ret: HandlerReturn,
     F: FnOnce() -> Fut + Send + 'static,
     Fut: Future<Output = Ret> + Send + 'static,
 {
+    if parts.route().is_none() {
+        return declared(&[]);
+    }
     // The handler runs when the future is first polled, like every other, so that a panic
     // of a handler that is not `async` is caught with the others.
     Box::pin(async move { handler().await.into_response() })
 }
 
-/// `callN`: extracts the N arguments in order (all but the last from the head), then calls
-/// the handler and converts its output, of type `Ret`. The macro names each argument type and
-/// `Ret` in the call, spanned at the user's types, and the return type names none of the
-/// generic parameters, so a bound that fails is reported once, at the user's type. (A
-/// handler that is not `async` is called through a closure that returns `future::ready`.)
-macro_rules! call_fns {
-    ($($name:ident($arity:literal): [$($head:ident $head_marker:ident $head_spec:ident),*];)*) => {$(
-        #[allow(non_snake_case, unused_mut)]
-        pub fn $name<$($head,)* Last, Ret, $($head_marker,)* LastMarker, F, Fut>(
-            mut parts: RequestParts,
-            body: Body,
-            specs: &'static [ArgSpec; $arity],
-            handler: F,
-        ) -> HandlerFuture
-        where
-            $($head: HeadArg<$head_marker> + Send + 'static,)*
-            Last: LastArg<LastMarker> + Send + 'static,
-            Ret: IntoResponse,
-            F: FnOnce($($head,)* Last) -> Fut + Send + 'static,
-            Fut: Future<Output = Ret> + Send + 'static,
-        {
-            let [$($head_spec,)* last_spec] = specs;
-            Box::pin(async move {
-                $(
-                    let $head_spec = match $head::extract(&mut parts, $head_spec).await {
-                        Ok(value) => value,
-                        Err(response) => return response,
-                    };
-                )*
-                let last = match Last::extract(parts, body, last_spec).await {
-                    Ok(value) => value,
-                    Err(response) => return response,
-                };
-                handler($($head_spec,)* last).await.into_response()
-            })
-        }
-    )*};
-}
-
-call_fns! {
-    call1(1): [];
-    call2(2): [A1 M1 a1];
-    call3(3): [A1 M1 a1, A2 M2 a2];
-    call4(4): [A1 M1 a1, A2 M2 a2, A3 M3 a3];
-    call5(5): [A1 M1 a1, A2 M2 a2, A3 M3 a3, A4 M4 a4];
-    call6(6): [A1 M1 a1, A2 M2 a2, A3 M3 a3, A4 M4 a4, A5 M5 a5];
-    call7(7): [A1 M1 a1, A2 M2 a2, A3 M3 a3, A4 M4 a4, A5 M5 a5, A6 M6 a6];
-    call8(8): [A1 M1 a1, A2 M2 a2, A3 M3 a3, A4 M4 a4, A5 M5 a5, A6 M6 a6, A7 M7 a7];
-    call9(9): [A1 M1 a1, A2 M2 a2, A3 M3 a3, A4 M4 a4, A5 M5 a5, A6 M6 a6, A7 M7 a7, A8 M8 a8];
-    call10(10): [A1 M1 a1, A2 M2 a2, A3 M3 a3, A4 M4 a4, A5 M5 a5, A6 M6 a6, A7 M7 a7, A8 M8 a8,
-        A9 M9 a9];
-    call11(11): [A1 M1 a1, A2 M2 a2, A3 M3 a3, A4 M4 a4, A5 M5 a5, A6 M6 a6, A7 M7 a7, A8 M8 a8,
-        A9 M9 a9, A10 M10 a10];
-    call12(12): [A1 M1 a1, A2 M2 a2, A3 M3 a3, A4 M4 a4, A5 M5 a5, A6 M6 a6, A7 M7 a7, A8 M8 a8,
-        A9 M9 a9, A10 M10 a10, A11 M11 a11];
-    call13(13): [A1 M1 a1, A2 M2 a2, A3 M3 a3, A4 M4 a4, A5 M5 a5, A6 M6 a6, A7 M7 a7, A8 M8 a8,
-        A9 M9 a9, A10 M10 a10, A11 M11 a11, A12 M12 a12];
-    call14(14): [A1 M1 a1, A2 M2 a2, A3 M3 a3, A4 M4 a4, A5 M5 a5, A6 M6 a6, A7 M7 a7, A8 M8 a8,
-        A9 M9 a9, A10 M10 a10, A11 M11 a11, A12 M12 a12, A13 M13 a13];
-    call15(15): [A1 M1 a1, A2 M2 a2, A3 M3 a3, A4 M4 a4, A5 M5 a5, A6 M6 a6, A7 M7 a7, A8 M8 a8,
-        A9 M9 a9, A10 M10 a10, A11 M11 a11, A12 M12 a12, A13 M13 a13, A14 M14 a14];
-    call16(16): [A1 M1 a1, A2 M2 a2, A3 M3 a3, A4 M4 a4, A5 M5 a5, A6 M6 a6, A7 M7 a7, A8 M8 a8,
-        A9 M9 a9, A10 M10 a10, A11 M11 a11, A12 M12 a12, A13 M13 a13, A14 M14 a14, A15 M15 a15];
-    call17(17): [A1 M1 a1, A2 M2 a2, A3 M3 a3, A4 M4 a4, A5 M5 a5, A6 M6 a6, A7 M7 a7, A8 M8 a8,
-        A9 M9 a9, A10 M10 a10, A11 M11 a11, A12 M12 a12, A13 M13 a13, A14 M14 a14, A15 M15 a15,
-        A16 M16 a16];
+/// The answer to a probe (a request without route, from `Route::state`): the state the
+/// arguments' extractors declare, in the response extensions. Nothing is extracted or run.
+#[cold]
+pub(super) fn declared(states: &[&'static [StateRequirement]]) -> HandlerFuture {
+    let mut response = Response::new(Body::empty());
+    let needs = states.iter().flat_map(|s| s.iter().copied()).collect();
+    response.extensions_mut().insert(DeclaredState(needs));
+    Box::pin(std::future::ready(response))
 }

@@ -83,7 +83,7 @@ pub trait FallbackArg<M>: Sized {
     ) -> impl Future<Output = Result<Self, Response>> + Send;
 }
 
-impl<T: FromParam> FallbackArg<ViaParts> for PathParam<T> {
+impl<T: FromParam + 'static> FallbackArg<ViaParts> for PathParam<T> {
     async fn extract(parts: &mut RequestParts, spec: &'static ArgSpec) -> Result<Self, Response> {
         path_param(parts, spec.index, spec.name).map(PathParam)
     }

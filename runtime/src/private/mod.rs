@@ -7,6 +7,7 @@
 #![allow(clippy::result_large_err)]
 
 mod call;
+mod call_n;
 mod fallback;
 
 pub use core::any::{TypeId, type_name};
@@ -19,10 +20,11 @@ pub use crate::route::{
 };
 pub use crate::{Body, RequestParts, Response};
 pub use call::*;
+pub use call_n::*;
 pub use core::time::Duration;
 pub use fallback::*;
 
-use crate::extract::{FromParam, decode_param, type_label};
+use crate::extract::{FromParam, decode_param, type_label, unsafe_path};
 use crate::response::{HttpError, IntoResponse};
 
 fn parse_param<T: FromParam>(kind: &str, name: &str, decoded: &str) -> Result<T, Response> {
@@ -35,8 +37,10 @@ fn parse_param<T: FromParam>(kind: &str, name: &str, decoded: &str) -> Result<T,
     })
 }
 
-/// The `index`-th path parameter, decoded once and parsed.
-pub fn path_param<T: FromParam>(
+/// The `index`-th path parameter, decoded once and parsed. A `PathBuf` must also be a safe
+/// relative path ([`unsafe_path`]); the check is on the type, so a constant per
+/// instantiation, free for every other type.
+pub fn path_param<T: FromParam + 'static>(
     parts: &RequestParts,
     index: usize,
     name: &'static str,
@@ -45,6 +49,14 @@ pub fn path_param<T: FromParam>(
     let decoded = decode_param(raw).map_err(|e| {
         HttpError::bad_request(format!("path parameter `{name}` {e}")).into_response()
     })?;
+    if TypeId::of::<T>() == TypeId::of::<std::path::PathBuf>() {
+        if let Some(why) = unsafe_path(&decoded) {
+            return Err(HttpError::bad_request(format!(
+                "path parameter `{name}` {why}; a `PathBuf` parameter must be a relative path that stays inside its directory"
+            ))
+            .into_response());
+        }
+    }
     parse_param("path", name, &decoded)
 }
 
@@ -77,13 +89,16 @@ pub fn query_param<T: FromParam>(parts: &RequestParts, name: &'static str) -> Re
     }
 }
 
-/// An optional query parameter (`Option<T>` argument): `None` when absent, `400` when
-/// present but unparsable.
+/// An optional query parameter (`Option<T>` argument): `None` when absent, or empty
+/// (`?page=`) and `T` cannot parse the empty string (an `Option<String>` is `Some("")`);
+/// `400` when present but unparsable. Forms and links send `?page=` for a blank field.
 pub fn query_param_opt<T: FromParam>(
     parts: &RequestParts,
     name: &'static str,
 ) -> Result<Option<T>, Response> {
-    find_query(parts, name)?
-        .map(|value| parse_param("query", name, &value))
-        .transpose()
+    match find_query(parts, name)? {
+        None => Ok(None),
+        Some(value) if value.is_empty() => Ok(T::from_param("").ok()),
+        Some(value) => parse_param("query", name, &value).map(Some),
+    }
 }

@@ -1,6 +1,7 @@
 //! Resilience per route: the handler's own timeout, a concurrency limit and a circuit
 //! breaker with a fallback (`timeout = "2s"`, `concurrency = 32`, `breaker`,
-//! `fallback = f`), each overridable by the overlay ([`ResilienceOverride`]).
+//! `fallback = f`), each overridable by the overlay's resilience keys
+//! ([`ResilienceOverride`]).
 //!
 //! ```text
 //! route entry -> route layers -> Guard: breaker admits? -> a concurrency permit? -> handler (timeout)
@@ -18,7 +19,6 @@
 //! its thresholds changed.
 
 pub(crate) mod breaker;
-mod overrides;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -32,9 +32,9 @@ use tokio::time::Instant;
 
 pub use breaker::BreakerState;
 use breaker::{Admission, Breaker, Transition};
-pub use overrides::{BreakerOverride, BreakerThresholds, ResilienceOverride};
 
 use crate::dispatch::run::{self, OnTimeout};
+use crate::overlay::{BreakerOverride, ResilienceOverride};
 use crate::request::RequestParts;
 use crate::response::{HttpError, IntoResponse, Response};
 use crate::route::{BreakerConfig, FallbackFn, Route};
@@ -77,8 +77,20 @@ impl Settings {
         match over.breaker {
             Some(BreakerOverride::ForceOpen) => settings.switch = Some(Switch::ForceOpen),
             Some(BreakerOverride::ForceClosed) => settings.switch = Some(Switch::ForceClosed),
-            Some(BreakerOverride::Thresholds(t)) => {
-                settings.breaker = Some(t.over(settings.breaker.unwrap_or_default()));
+            Some(BreakerOverride::Thresholds {
+                errors_percent,
+                min_requests,
+                window_ms,
+                open_ms,
+            }) => {
+                // A key left out keeps the route's own threshold (or the default).
+                let base = settings.breaker.unwrap_or_default();
+                settings.breaker = Some(BreakerConfig::__new(
+                    errors_percent.unwrap_or(base.errors_percent()),
+                    min_requests.unwrap_or(base.min_requests()),
+                    window_ms.map_or(base.window(), Duration::from_millis),
+                    open_ms.map_or(base.open_for(), Duration::from_millis),
+                ));
             }
             None => {}
         }

@@ -10,6 +10,10 @@
 //! the read that brought its first bytes (and, from the start, for a connection's first
 //! byte).
 
+use std::sync::Arc;
+
+use crate::observe::CloseReason;
+use crate::observe::metrics::Fate;
 use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker, ready};
@@ -49,6 +53,8 @@ pub(crate) struct GuardedIo<S> {
     quiet_periods: u32,
     /// The waker `idle` was last polled with (see `poll_idle`).
     idle_waker: Option<Waker>,
+    /// Where a cut is recorded, for the connection-close metrics.
+    fate: Arc<Fate>,
 }
 
 impl<S> GuardedIo<S> {
@@ -60,6 +66,7 @@ impl<S> GuardedIo<S> {
         head_timeout: Duration,
         write_timeout: Duration,
         idle_timeout: Duration,
+        fate: Arc<Fate>,
     ) -> GuardedIo<S> {
         GuardedIo {
             inner,
@@ -78,7 +85,14 @@ impl<S> GuardedIo<S> {
             active: false,
             quiet_periods: 0,
             idle_waker: None,
+            fate,
         }
+    }
+
+    /// The error that cuts the connection, with its reason recorded.
+    fn cut(&self, reason: CloseReason, why: &'static str) -> io::Error {
+        self.fate.set(reason);
+        io::Error::new(io::ErrorKind::TimedOut, why)
     }
 
     /// Records bytes read or written. A flush, which hyper calls on every poll of the
@@ -122,8 +136,8 @@ impl<S> GuardedIo<S> {
             .as_mut()
             .map(|(deadline, _)| deadline.as_mut().poll(cx))
         {
-            Some(Poll::Ready(())) => Err(io::Error::new(
-                io::ErrorKind::TimedOut,
+            Some(Poll::Ready(())) => Err(self.cut(
+                CloseReason::HeaderTimeout,
                 "request head not complete within the header read timeout",
             )),
             _ => Ok(()),
@@ -155,10 +169,7 @@ impl<S> GuardedIo<S> {
             } else {
                 self.quiet_periods += 1;
                 if self.quiet_periods >= IDLE_PERIODS {
-                    return Err(io::Error::new(
-                        io::ErrorKind::TimedOut,
-                        "connection idle for too long",
-                    ));
+                    return Err(self.cut(CloseReason::Idle, "connection idle for too long"));
                 }
             }
             // From now, not from the last deadline: a late wake-up must not count as
@@ -189,8 +200,8 @@ impl<S> GuardedIo<S> {
                     .write_stall
                     .get_or_insert_with(|| Box::pin(sleep(timeout)));
                 match stall.as_mut().poll(cx) {
-                    Poll::Ready(()) => Poll::Ready(Err(io::Error::new(
-                        io::ErrorKind::TimedOut,
+                    Poll::Ready(()) => Poll::Ready(Err(self.cut(
+                        CloseReason::WriteStall,
                         "client stopped reading: write stalled",
                     ))),
                     Poll::Pending => Poll::Pending,

@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use hyper::body::Incoming;
@@ -17,6 +18,8 @@ use std::convert::Infallible;
 
 use crate::Body;
 use crate::error::Error;
+use crate::observe::metrics::Fate;
+use crate::observe::{CloseReason, Metrics};
 use crate::response::Response;
 use crate::service::{HttpService, Router};
 
@@ -41,6 +44,7 @@ use timed_body::TimedBody;
 /// | [`body_idle_timeout`](Self::body_idle_timeout) / [`body_timeout`](Self::body_timeout): between body frames / whole body | 15 s / 60 s | 408, connection closed |
 /// | [`write_timeout`](Self::write_timeout): a write that makes no progress (a client that never reads) | 30 s | connection closed |
 /// | [`max_connections`](Self::max_connections) | 10,000 | further connections wait in the accept queue |
+/// | [`shutdown_delay`](Self::shutdown_delay): keep accepting after SIGINT/SIGTERM, `/readyz` failing | 0 | then the drain begins |
 /// | [`shutdown_timeout`](Self::shutdown_timeout): drain after SIGINT/SIGTERM | 10 s | remaining connections closed |
 /// | [`http2_max_concurrent_streams`](Self::http2_max_concurrent_streams) | 200 | stream refused |
 /// | [`http2_max_header_list_size`](Self::http2_max_header_list_size) | 16 KiB | stream reset / GOAWAY |
@@ -75,6 +79,7 @@ pub struct ServerConfig {
     write_timeout: Duration,
     max_connections: usize,
     shutdown_timeout: Duration,
+    shutdown_delay: Duration,
     http2_max_concurrent_streams: u32,
     http2_max_header_list_size: u32,
     http2_keep_alive_interval: Duration,
@@ -92,6 +97,7 @@ impl Default for ServerConfig {
             write_timeout: Duration::from_secs(30),
             max_connections: 10_000,
             shutdown_timeout: Duration::from_secs(10),
+            shutdown_delay: Duration::ZERO,
             http2_max_concurrent_streams: 200,
             http2_max_header_list_size: 16 << 10,
             http2_keep_alive_interval: Duration::from_secs(20),
@@ -168,6 +174,12 @@ impl ServerConfig {
         max_connections: usize => |v: usize| v.max(1);
         /// How long in-flight requests may take to finish after a shutdown signal. Default 10 s.
         shutdown_timeout: Duration;
+        /// How long the server keeps accepting after SIGINT/SIGTERM, with `/readyz`
+        /// answering `503` from the first moment, before it stops accepting and drains.
+        /// Default 0 (a developer's Ctrl-C is immediate); in Kubernetes, set it to the
+        /// readiness probe's period (times its failure threshold) so that load balancers
+        /// see the pod go unready before it stops taking connections.
+        shutdown_delay: Duration;
         /// The most concurrent streams of one HTTP/2 connection. Default 200.
         http2_max_concurrent_streams: u32;
         /// The largest HTTP/2 header list. Default 16 KiB.
@@ -187,11 +199,12 @@ impl ServerConfig {
     {
         let builder = self.connection_builder();
         let connection = builder.serve_connection(
-            TokioIo::new(self.guard(io)),
+            TokioIo::new(self.guard(io, Arc::default())),
             connection_service(
                 Router::serving(service),
                 self.body_idle_timeout,
                 self.body_timeout,
+                Arc::default(),
             ),
         );
         if let Err(e) = connection.await {
@@ -199,13 +212,14 @@ impl ServerConfig {
         }
     }
 
-    fn guard<I>(&self, io: I) -> GuardedIo<I> {
+    fn guard<I>(&self, io: I, fate: Arc<Fate>) -> GuardedIo<I> {
         GuardedIo::new(
             io,
             Some(FramingGuard::new(self.max_header_bytes)),
             self.header_read_timeout,
             self.write_timeout,
             self.idle_timeout,
+            fate,
         )
     }
 
@@ -343,10 +357,37 @@ impl Server {
         // itself, and hyper's connection code is compiled once (a second accept loop for
         // other services made LLVM stop inlining it: +200 instructions per request).
         let router = Router::serving(service);
+        let observe = router.inner.shared.recipe.observe.clone();
+        // The overlay file, watched while the server runs.
+        let watched = router
+            .inner
+            .shared
+            .overlay
+            .file
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        let _watcher = watched.map(|(path, seen)| {
+            AbortOnDrop(tokio::spawn(crate::overlay::file::watch(
+                router.clone(),
+                path,
+                seen,
+            )))
+        });
         let config = Arc::new(self.config);
         let graceful = Graceful::default();
         let permits = Arc::new(Semaphore::new(config.max_connections));
-        let mut signal = std::pin::pin!(signal);
+        // The signal, then the shutdown delay: `/readyz` fails from the signal on, and the
+        // server keeps accepting until the delay is over.
+        let stop = async {
+            signal.await;
+            observe.health.start_draining();
+            if !config.shutdown_delay.is_zero() {
+                tracing::info!(delay = ?config.shutdown_delay, "readiness failing; accepting until the shutdown delay is over");
+                tokio::time::sleep(config.shutdown_delay).await;
+            }
+        };
+        let mut signal = std::pin::pin!(stop);
         let mut backoff = Duration::from_millis(5);
         loop {
             let permit = tokio::select! {
@@ -375,24 +416,43 @@ impl Server {
             };
             let _ = stream.set_nodelay(true);
             let config = config.clone();
+            let fate = Arc::<Fate>::default();
             let service = connection_service(
                 router.clone(),
                 config.body_idle_timeout,
                 config.body_timeout,
+                fate.clone(),
             );
             let registration = graceful.register();
+            let metrics = observe.metrics.clone();
+            if let Some(metrics) = &metrics {
+                metrics
+                    .server
+                    .open_connections
+                    .fetch_add(1, Ordering::Relaxed);
+            }
+            let observe = observe.clone();
             tokio::spawn(async move {
                 let _permit = permit;
+                let mut counted = CountedClose {
+                    metrics,
+                    reason: CloseReason::Normal,
+                };
                 // The version is told from the first bytes, peeked with a timeout: a client
                 // that connects and sends nothing, or part of the HTTP/2 preface, must not
                 // hold the connection forever. Choosing the builder here spares every read
                 // and write the buffer that hyper-util's `auto` detection puts in front.
                 let detected =
                     tokio::time::timeout(config.header_read_timeout, is_http2(&stream)).await;
-                let Ok(Ok(http2)) = detected else {
-                    return;
+                let http2 = match detected {
+                    Ok(Ok(http2)) => http2,
+                    Ok(Err(_)) => return,
+                    Err(_elapsed) => {
+                        counted.reason = CloseReason::HeaderTimeout;
+                        return;
+                    }
                 };
-                let io = TokioIo::new(config.guard(stream));
+                let io = TokioIo::new(config.guard(stream, fate.clone()));
                 let served = if http2 {
                     let connection = config.http2_builder().serve_connection(io, service);
                     registration.watch(std::pin::pin!(connection)).await
@@ -400,6 +460,11 @@ impl Server {
                     let connection = config.http1_builder().serve_connection(io, service);
                     registration.watch(std::pin::pin!(connection)).await
                 };
+                counted.reason = close_reason(
+                    served.as_ref().err(),
+                    fate.get(),
+                    observe.health.is_draining(),
+                );
                 if let Err(e) = served {
                     tracing::debug!(error = %e, "connection ended with an error");
                 }
@@ -416,11 +481,55 @@ impl Server {
     }
 }
 
+/// A background task of the server, stopped with it.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Counts a connection's close when its task ends, however it ends.
+struct CountedClose {
+    metrics: Option<Arc<Metrics>>,
+    reason: CloseReason,
+}
+
+impl Drop for CountedClose {
+    fn drop(&mut self) {
+        if let Some(metrics) = &self.metrics {
+            metrics.server.closed(self.reason);
+        }
+    }
+}
+
+/// Why a connection ended: the server's own cut when it made one (hyper reports some of
+/// those as a clean end), else hyper's error.
+fn close_reason(
+    error: Option<&hyper::Error>,
+    cut: Option<CloseReason>,
+    draining: bool,
+) -> CloseReason {
+    if let Some(reason) = cut {
+        return reason;
+    }
+    match error {
+        None if draining => CloseReason::Shutdown,
+        None => CloseReason::Normal,
+        Some(e) if e.is_parse_too_large() => CloseReason::TooLarge,
+        Some(e) if e.is_parse() || e.is_parse_status() => CloseReason::BadRequest,
+        Some(e) if e.is_incomplete_message() || e.is_canceled() => CloseReason::Normal,
+        Some(_) => CloseReason::Error,
+    }
+}
+
 /// The hyper service of one connection: the router, with body timeouts on every request.
 fn connection_service(
     router: Router,
     body_idle_timeout: Duration,
     body_timeout: Duration,
+    fate: Arc<Fate>,
 ) -> impl hyper::service::Service<
     http::Request<Incoming>,
     Response = Response,
@@ -430,14 +539,12 @@ fn connection_service(
 + Send
 + 'static {
     hyper::service::service_fn(move |request: http::Request<Incoming>| {
-        router.clone().dispatch(request, move |body| {
-            // A request without a body (most of them) has nothing to time: skip the two
-            // timers and the allocations of the wrapper.
-            if http_body::Body::is_end_stream(&body) {
-                Body::empty()
-            } else {
-                Body::new(TimedBody::new(body, body_idle_timeout, body_timeout))
-            }
+        // A request without a body (most of them) has nothing to time: no timers, no
+        // wrapper, and no clone of the connection's `Fate`.
+        let fate = (!http_body::Body::is_end_stream(request.body())).then(|| fate.clone());
+        router.clone().dispatch(request, move |body| match fate {
+            None => Body::empty(),
+            Some(fate) => Body::new(TimedBody::new(body, body_idle_timeout, body_timeout, fate)),
         })
     })
 }

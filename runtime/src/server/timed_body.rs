@@ -1,6 +1,7 @@
 //! Request bodies with an idle timeout between frames and a deadline for the whole body.
 
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -9,21 +10,31 @@ use http_body::{Frame, SizeHint};
 use tokio::time::{Instant, Sleep, sleep, sleep_until};
 
 use crate::body::{BodyTimeout, BoxError};
+use crate::observe::CloseReason;
+use crate::observe::metrics::Fate;
 
 pub(crate) struct TimedBody<B> {
     inner: B,
     idle_timeout: Duration,
     idle: Pin<Box<Sleep>>,
     deadline: Pin<Box<Sleep>>,
+    /// The connection's: a body timeout closes it.
+    fate: Arc<Fate>,
 }
 
 impl<B> TimedBody<B> {
-    pub(crate) fn new(inner: B, idle_timeout: Duration, total_timeout: Duration) -> TimedBody<B> {
+    pub(crate) fn new(
+        inner: B,
+        idle_timeout: Duration,
+        total_timeout: Duration,
+        fate: Arc<Fate>,
+    ) -> TimedBody<B> {
         TimedBody {
             inner,
             idle_timeout,
             idle: Box::pin(sleep(idle_timeout)),
             deadline: Box::pin(sleep_until(Instant::now() + total_timeout)),
+            fate,
         }
     }
 }
@@ -49,9 +60,11 @@ where
             }
             Poll::Pending => {
                 if this.deadline.as_mut().poll(cx).is_ready() {
+                    this.fate.set(CloseReason::BodyTimeout);
                     return Poll::Ready(Some(Err(Box::new(BodyTimeout::Total))));
                 }
                 if this.idle.as_mut().poll(cx).is_ready() {
+                    this.fate.set(CloseReason::BodyTimeout);
                     return Poll::Ready(Some(Err(Box::new(BodyTimeout::Idle))));
                 }
                 Poll::Pending

@@ -14,10 +14,14 @@ use super::layer::{LayerFn, RouteFilter, RouteService};
 use crate::Body;
 use crate::dispatch::{RouterConfig, run, validate};
 use crate::error::{BuildError, Problem, describe};
+use crate::observe::{Builtin, Observe, RouteMetrics};
+use crate::overlay::model::{Plan, key as overlay_key};
+use crate::overlay::split::Splitter;
 use crate::request::{RequestParts, StateMap};
-use crate::resilience::{Guard, Registry, ResilienceOverride, Settings};
+use crate::resilience::{Guard, Registry, Settings};
 use crate::route::Route;
 use crate::router::{ParamRanges, RouteTable, RouteTableBuilder};
+use std::collections::HashMap;
 
 /// One route of the live table: the descriptor with what the application adds to it.
 pub(crate) struct RouteEntry {
@@ -29,19 +33,25 @@ pub(crate) struct RouteEntry {
     pub(crate) layered: Option<RouteService>,
     /// The route's timeout, concurrency limit and breaker; `None` keeps the fast path.
     pub(crate) guard: Option<Arc<Guard>>,
-    // Metrics handles (issue 13) hang here.
+    /// The route's request metrics, resolved once (`None` when metrics are off).
+    pub(crate) metrics: Option<Arc<RouteMetrics>>,
+    /// The overlay's traffic splits, by method; empty (no allocation) without one.
+    pub(crate) splits: Box<[(Method, Arc<Splitter>)]>,
 }
 
 /// A service mounted under a prefix.
 pub(crate) struct NestedEntry {
     pub(crate) prefix: Arc<str>,
     pub(crate) service: RouteService,
+    pub(crate) metrics: Option<Arc<RouteMetrics>>,
 }
 
 /// What a path of the table leads to.
 pub(crate) enum Entry {
     Route(RouteEntry),
     Nested(NestedEntry),
+    /// A probe or `/metrics`, served by the framework.
+    Builtin(Builtin),
 }
 
 /// A built table: what one request is routed with from start to end.
@@ -72,36 +82,52 @@ pub(crate) struct Recipe {
     pub(crate) fallback: Option<RouteService>,
     /// What each route's resilience keeps across tables (in-flight count, breaker).
     pub(crate) resilience: Registry,
-    /// The overlay's resilience overrides, by route identity (`GET /users/<id>`).
-    pub(crate) overrides: std::sync::Mutex<std::collections::HashMap<String, ResilienceOverride>>,
+    /// Probes, metrics and where they are served.
+    pub(crate) observe: Arc<Observe>,
 }
 
 /// Who put a path into the table, to name both sides of a conflict.
 enum Origin {
     Route(&'static Route),
     Nest(usize),
+    Builtin(&'static str),
 }
 
 impl Recipe {
     /// Builds the table of `routes`, or reports every problem: paths that do not parse,
     /// conflicts (between routes, and with nested services), `State<T>` never provided.
     pub(crate) fn build(&self, routes: &[&'static Route]) -> Result<Table, BuildError> {
-        let overrides = self
-            .overrides
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone();
+        self.build_overlaid(routes, &Plan::default(), &mut HashMap::new())
+    }
+
+    /// [`build`](Self::build) with an overlay's plan: disabled methods left out, aliases
+    /// added, splits attached. `splitters` holds the live table's split choosers on the way
+    /// in (one whose weights did not change keeps its counters) and the new table's on the
+    /// way out.
+    pub(crate) fn build_overlaid(
+        &self,
+        routes: &[&'static Route],
+        plan: &Plan,
+        splitters: &mut HashMap<(usize, Method), Arc<Splitter>>,
+    ) -> Result<Table, BuildError> {
         let mut problems = Vec::new();
         let mut builder = RouteTableBuilder::new();
         let mut origins = Vec::new();
+        let mut kept = HashMap::new();
         for &route in routes {
+            let methods: MethodSet = route
+                .methods()
+                .iter()
+                .filter(|&m| !plan.disabled.contains(&overlay_key(route, m)))
+                .collect();
+            if methods.is_empty() {
+                continue;
+            }
             match PathTemplate::parse(route.path()) {
                 Ok(template) => {
-                    builder.insert_owned(
-                        route.methods(),
-                        template,
-                        Entry::Route(self.entry(route, &overrides)),
-                    );
+                    let mut entry = self.entry(route, plan);
+                    entry.splits = self.splits(route, plan, splitters, &mut kept);
+                    builder.insert_owned(methods, template, Entry::Route(entry));
                     origins.push(Origin::Route(route));
                 }
                 Err(errors) => problems.push(Problem::InvalidPath {
@@ -126,11 +152,40 @@ impl Recipe {
                 let entry = Entry::Nested(NestedEntry {
                     prefix: nest.prefix.as_str().into(),
                     service: nest.service.clone(),
+                    metrics: self
+                        .observe
+                        .metrics
+                        .as_ref()
+                        .map(|m| m.nested(&nest.prefix)),
                 });
                 // Every method: a nested service answers them all.
                 builder.insert_owned(Method::ALL.into_iter().collect(), template, entry);
                 origins.push(Origin::Nest(index));
             }
+        }
+        *splitters = kept;
+        for alias in &plan.aliases {
+            // Validated by the plan: it parses and binds the target's parameters.
+            if let Ok(template) = PathTemplate::parse(&alias.identity.template) {
+                builder.insert_owned(
+                    MethodSet::single(alias.identity.method),
+                    template,
+                    Entry::Route(self.entry(alias.target, plan)),
+                );
+                origins.push(Origin::Route(alias.target));
+            }
+        }
+        for (path, builtin) in self.observe.builtins_on_main() {
+            let Ok(template) = PathTemplate::parse(path) else {
+                unreachable!("the built-in paths parse");
+            };
+            // Every method, so that a user route of any method on the path is reported.
+            builder.insert_owned(
+                Method::ALL.into_iter().collect(),
+                template,
+                Entry::Builtin(builtin),
+            );
+            origins.push(Origin::Builtin(path));
         }
         let table = match builder.build() {
             Ok(table) => Some(table),
@@ -142,6 +197,7 @@ impl Recipe {
                     let party = |origin: &Origin| match origin {
                         Origin::Route(route) => (0, std::ptr::from_ref(*route) as usize),
                         Origin::Nest(n) => (1, *n),
+                        Origin::Builtin(path) => (2, path.as_ptr() as usize),
                     };
                     if !reported.insert((party(&origins[c.first]), party(&origins[c.second]))) {
                         continue;
@@ -164,6 +220,20 @@ impl Recipe {
                                 ),
                             ));
                         }
+                        (Origin::Builtin(path), Origin::Route(route))
+                        | (Origin::Route(route), Origin::Builtin(path)) => {
+                            problems.push(Problem::ReservedPath { route, path });
+                        }
+                        (Origin::Builtin(path), Origin::Nest(n))
+                        | (Origin::Nest(n), Origin::Builtin(path)) => {
+                            problems.push(nest_problem(
+                                &self.nested[*n],
+                                format!(
+                                    "the nested service covers `{path}`, which routemark serves; move the probes and metrics with `App::admin_addr`, or switch them off with `App::probes(false)` / `App::metrics(false)`"
+                                ),
+                            ));
+                        }
+                        (Origin::Builtin(_), Origin::Builtin(_)) => {}
                         (Origin::Nest(a), Origin::Nest(b)) if a == b => {}
                         (Origin::Nest(a), Origin::Nest(b)) => {
                             let other = &self.nested[*b];
@@ -200,18 +270,49 @@ impl Recipe {
         }
     }
 
-    /// The entry of `route`: its limits, its resilience and the route layers that select
-    /// it.
-    fn entry(
+    /// The split choosers of `route`'s methods in `plan`: the old one when its weights are
+    /// the same (its counters go on), else a new one.
+    fn splits(
         &self,
         route: &'static Route,
-        overrides: &std::collections::HashMap<String, ResilienceOverride>,
-    ) -> RouteEntry {
+        plan: &Plan,
+        old: &HashMap<(usize, Method), Arc<Splitter>>,
+        kept: &mut HashMap<(usize, Method), Arc<Splitter>>,
+    ) -> Box<[(Method, Arc<Splitter>)]> {
+        if plan.splits.is_empty() {
+            return Box::default();
+        }
+        route
+            .methods()
+            .iter()
+            .filter_map(|method| {
+                let key = overlay_key(route, method);
+                let split = plan.splits.get(&key)?;
+                let handle = |r: &'static Route| self.observe.metrics.as_ref().map(|m| m.route(r));
+                let fresh = Splitter::new(route, &split.targets, split.sticky.clone(), handle);
+                let splitter = match old.get(&key) {
+                    Some(old) if old.same_as(&fresh) => old.clone(),
+                    _ => Arc::new(fresh),
+                };
+                kept.insert(key, splitter.clone());
+                Some((method, splitter))
+            })
+            .collect()
+    }
+
+    /// The entry of `route`: its limits, its resilience (the attribute's options with the
+    /// overlay's over them) and the route layers that select it.
+    fn entry(&self, route: &'static Route, plan: &Plan) -> RouteEntry {
         let body_limit = route.body_limit().unwrap_or(self.config.body_limit);
-        let over = if overrides.is_empty() {
+        // The overlay addresses a route by method; an entry serves all of its methods, and
+        // takes the first override found (routes of several methods rarely get one).
+        let over = if plan.resilience.is_empty() {
             None
         } else {
-            route.identities().find_map(|id| overrides.get(&id))
+            route
+                .methods()
+                .iter()
+                .find_map(|method| plan.resilience.get(&overlay_key(route, method)))
         };
         let guard = Guard::new(route, Settings::of(route, over), &self.resilience);
         let mut selected = self
@@ -234,6 +335,8 @@ impl Recipe {
             body_limit,
             layered,
             guard,
+            metrics: self.observe.metrics.as_ref().map(|m| m.route(route)),
+            splits: Box::default(),
         }
     }
 }

@@ -18,7 +18,8 @@ use std::convert::Infallible;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, PoisonError};
 use std::task::{Context, Poll};
 
 use arc_swap::ArcSwap;
@@ -32,8 +33,9 @@ pub use layer::{HttpService, RouteFilter, RouteService};
 pub use matched::{MatchedRoute, OriginalUri};
 
 use crate::dispatch::RouterConfig;
-use crate::error::{BuildError, Problem};
-use crate::resilience::{BreakerState, ResilienceOverride};
+use crate::error::BuildError;
+use crate::overlay::OverlayProblem;
+use crate::resilience::BreakerState;
 use crate::response::Response;
 use crate::route::Route;
 use crate::{Body, BoxError};
@@ -98,6 +100,8 @@ pub(crate) struct Shared {
     /// Whether the application has any layer: only then is [`MatchedRoute`] put into the
     /// response extensions (an allocation per request).
     pub(crate) layered: bool,
+    /// The overlay in force, and what the last change did.
+    pub(crate) overlay: crate::overlay::Overlay,
 }
 
 impl fmt::Debug for Router {
@@ -116,6 +120,7 @@ impl Router {
             live: ArcSwap::from_pointee(table),
             layered: !global_layers.is_empty() || !recipe.route_layers.is_empty(),
             recipe,
+            overlay: crate::overlay::Overlay::default(),
         });
         let global = (!global_layers.is_empty()).then(|| {
             let routing = Router {
@@ -160,7 +165,7 @@ impl Router {
             nested: Vec::new(),
             fallback: None,
             resilience: Default::default(),
-            overrides: Default::default(),
+            observe: Arc::new(crate::observe::Observe::disabled()),
         };
         let Ok(table) = recipe.build(&[]) else {
             unreachable!("an empty table has no problems");
@@ -171,6 +176,7 @@ impl Router {
                     live: ArcSwap::from_pointee(table),
                     recipe,
                     layered: true,
+                    overlay: crate::overlay::Overlay::default(),
                 }),
                 global: slot.map(|service| (RouteService::new(service), "the served service")),
                 behind_layers: false,
@@ -229,91 +235,93 @@ impl Router {
         routes: impl IntoIterator<Item = &'static Route>,
     ) -> Result<(), BuildError> {
         let shared = &self.inner.shared;
-        let table = shared.recipe.build(&crate::app::sorted(routes))?;
+        let _rebuild = shared
+            .overlay
+            .rebuild
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        // The overlay in force applies to the new routes too (it must still fit them).
+        let mut state = shared.overlay.state();
+        let mut splitters = state.splitters.clone();
+        let table = shared.recipe.build_overlaid(
+            &crate::app::sorted(routes),
+            &state.plan,
+            &mut splitters,
+        )?;
+        state.splitters = splitters;
         shared.live.store(Arc::new(table));
         Ok(())
     }
 
-    /// Overrides the resilience options of routes (`timeout`, `concurrency`, `breaker`),
-    /// by route identity (`GET /reports/<id>`), as the overlay's resilience keys do, and
-    /// swaps in the table they make: the next request of any connection sees them. The
-    /// overrides replace the previous ones as a whole (a route left out is back to its
-    /// attribute's options). A route's breaker keeps its state and window unless its
-    /// thresholds change.
-    ///
-    /// ```
-    /// use routemark::{BreakerOverride, ResilienceOverride};
-    ///
-    /// #[routemark::route(POST "/payments", breaker)]
-    /// fn pay() -> &'static str { "paid" }
-    ///
-    /// let pay_route = routemark::routes().filter(|r| r.name() == "pay");
-    /// let router = routemark::App::with_routes(pay_route).build().unwrap();
-    /// let off = ResilienceOverride::new().breaker(BreakerOverride::ForceOpen);
-    /// router.override_resilience([("POST /payments".to_owned(), off)]).unwrap();
-    /// assert!(router.override_resilience([("POST /paymnts".to_owned(), off)]).is_err());
-    /// ```
+    /// Applies an overlay (JSON, see the README's "Changing routes at run time") to the
+    /// compiled routes: checks it as a whole, builds the table it describes with the same
+    /// checks as [`App::build`](crate::App::build), and swaps it in. `revision` names the
+    /// change in logs and in the admin view (a file's hash, an etcd revision). An empty
+    /// overlay (`{}` or `{"routes": {}}`) returns to the compiled table.
     ///
     /// # Errors
     ///
-    /// An identity that names no route of the table (with the closest one as a hint), a
-    /// zero limit or a percent outside 1–100: nothing of the change applies.
-    pub fn override_resilience(
-        &self,
-        overrides: impl IntoIterator<Item = (String, ResilienceOverride)>,
-    ) -> Result<(), BuildError> {
+    /// Every problem found; the table in force keeps serving. The rejection is logged with
+    /// every reason, counted in `routemark_overlay_reloads_total{result="rejected"}` and
+    /// shown in the admin view.
+    pub fn apply_overlay(&self, json: &str, revision: &str) -> Result<(), Vec<OverlayProblem>> {
         let shared = &self.inner.shared;
-        let overrides: std::collections::HashMap<String, ResilienceOverride> =
-            overrides.into_iter().collect();
-        let table = shared.live.load();
-        let known: Vec<String> = table
-            .descriptors
-            .iter()
-            .flat_map(|route| route.identities())
-            .collect();
-        let mut problems = Vec::new();
-        for (identity, over) in &overrides {
-            if !known.contains(identity) {
-                let hint =
-                    match routemark_path::closest_match(identity, known.iter().map(String::as_str))
-                    {
-                        Some(close) => format!("; did you mean `{close}`?"),
-                        None => String::new(),
-                    };
-                problems.push(Problem::InvalidOverride {
-                    identity: identity.clone(),
-                    message: format!("no route has this identity{hint}"),
-                });
-            } else if let Some(message) = over.problem() {
-                problems.push(Problem::InvalidOverride {
-                    identity: identity.clone(),
-                    message,
-                });
-            }
-        }
-        if !problems.is_empty() {
-            return Err(BuildError::new(problems));
-        }
-        let previous = std::mem::replace(
-            &mut *shared
-                .recipe
-                .overrides
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner),
-            overrides,
-        );
-        match shared.recipe.build(&table.descriptors) {
-            Ok(new) => {
-                shared.live.store(Arc::new(new));
+        let _rebuild = shared
+            .overlay
+            .rebuild
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let routes = shared.live.load().descriptors.clone();
+        let built = crate::overlay::model::parse(json)
+            .and_then(|doc| crate::overlay::model::plan(&routes, &doc))
+            .and_then(|plan| {
+                let mut splitters = shared.overlay.state().splitters.clone();
+                let table = shared
+                    .recipe
+                    .build_overlaid(&routes, &plan, &mut splitters)
+                    .map_err(|e| {
+                        e.problems()
+                            .iter()
+                            .map(|p| OverlayProblem::Invalid(p.to_string()))
+                            .collect::<Vec<_>>()
+                    })?;
+                Ok((plan, table, splitters))
+            });
+        let metrics = shared.recipe.observe.metrics.as_deref();
+        let mut state = shared.overlay.state();
+        match built {
+            Ok((plan, table, splitters)) => {
+                shared.live.store(Arc::new(table));
+                state.plan = Arc::new(plan);
+                state.splitters = splitters;
+                state.revision = Some(revision.to_owned());
+                state.applied_count += 1;
+                if let Some(metrics) = metrics {
+                    metrics
+                        .server
+                        .overlay_applied
+                        .fetch_add(1, Ordering::Relaxed);
+                }
+                tracing::info!(revision, "overlay applied");
                 Ok(())
             }
-            Err(e) => {
-                *shared
-                    .recipe
-                    .overrides
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner) = previous;
-                Err(e)
+            Err(problems) => {
+                let reasons: Vec<String> = problems.iter().map(ToString::to_string).collect();
+                tracing::warn!(
+                    revision,
+                    in_force = state.revision.as_deref().unwrap_or("none"),
+                    problems = %reasons.join("; "),
+                    "overlay rejected; the table in force keeps serving"
+                );
+                state.rejected = Some((revision.to_owned(), reasons));
+                state.rejected_count += 1;
+                if let Some(metrics) = metrics {
+                    metrics
+                        .server
+                        .overlay_rejected
+                        .fetch_add(1, Ordering::Relaxed);
+                }
+                Err(problems)
             }
         }
     }
@@ -327,6 +335,11 @@ impl Router {
             .iter()
             .find(|route| route.identities().any(|id| id == identity))?;
         self.inner.shared.recipe.resilience.breaker_state(route)
+    }
+
+    /// The revision of the overlay in force, if one was applied.
+    pub fn overlay_revision(&self) -> Option<String> {
+        self.inner.shared.overlay.state().revision.clone()
     }
 
     /// Answers one request.

@@ -1363,7 +1363,10 @@ fn main() -> Result<(), routemark::Error> {
         .build()
         .expect("runtime")
         .block_on(async move {
-            let router = routemark::App::new().build()?;
+            let app = routemark::App::new();
+            #[cfg(feature = "metrics-off")]
+            let app = app.metrics(false);
+            let router = app.build()?;
             let server = routemark::Server::bind(addr.as_str()).await?;
             eprintln!("routemark: {} routes on {}", router.routes().count(), server.local_addr());
             server.serve(router).await

@@ -1,7 +1,7 @@
 use std::borrow::Cow;
 
 use routemark::http::{self, HeaderMap, StatusCode};
-use routemark::{Html, HttpError, IntoResponse, Json, Text, route};
+use routemark::{Bytes, Html, HttpError, IntoResponse, Json, Text, route};
 
 #[derive(serde::Serialize)]
 struct User {
@@ -88,12 +88,34 @@ fn bytes() -> Vec<u8> {
     vec![1, 2, 3]
 }
 
+#[route(GET "/cover")]
+fn cover() -> ([(http::HeaderName, &'static str); 1], Bytes) {
+    (
+        [(http::header::CONTENT_TYPE, "image/png")],
+        Bytes::from_static(b"png"),
+    )
+}
+
+#[route(POST "/made")]
+fn made() -> (StatusCode, [(&'static str, String); 1], Json<User>) {
+    (
+        StatusCode::CREATED,
+        [("location", "/users/1".to_owned())],
+        Json(User { id: 1 }),
+    )
+}
+
+#[route(GET "/headers")]
+fn headers() -> (HeaderMap, &'static str) {
+    (HeaderMap::new(), "with headers")
+}
+
 fn main() {
     assert_eq!(status(), StatusCode::NO_CONTENT);
     assert_eq!(created().0, StatusCode::CREATED);
     assert_eq!(error().unwrap_err().status(), StatusCode::CONFLICT);
     assert_eq!(opaque_status(), StatusCode::IM_A_TEAPOT);
-    assert_eq!(routemark::routes().count(), 16);
+    assert_eq!(routemark::routes().count(), 19);
 }
 
 fn opaque_status() -> StatusCode {

@@ -1,0 +1,6 @@
+use routemark::scope;
+
+#[scope("/api")]
+fn handler() {}
+
+fn main() {}

@@ -409,6 +409,9 @@ impl App {
                 Health::new(self.readiness, self.liveness, self.check_timeout),
             )),
         };
+        if let Some(metrics) = &recipe.observe.metrics {
+            let _ = metrics.resilience.set(recipe.resilience.clone());
+        }
         let table = recipe.build(&self.routes)?;
         let router = Router::new(table, recipe, &self.layers);
         let overlay_file = self

@@ -614,3 +614,37 @@ async fn of_n_plus_one_simultaneous_requests_exactly_one_is_answered_503_at_once
     assert_eq!(rest, vec![(200, "done".to_owned()); 4]);
     server.shutdown().await;
 }
+
+// ---- metrics ----
+
+mod scraped {
+    use routemark::{http::StatusCode, route};
+
+    #[route(GET "/scraped/<id>", breaker(min_requests = 1, open_for = "60s"), concurrency = 8)]
+    fn scraped(id: u32) -> (StatusCode, String) {
+        (StatusCode::BAD_GATEWAY, format!("{id} failed"))
+    }
+}
+
+#[tokio::test]
+async fn metrics_show_the_breaker_state_transitions_and_refused_requests_per_route() {
+    let server = spawn(router_of("scraped")).await;
+    let client = reqwest::Client::new();
+    assert_eq!(get(&client, server.url("/scraped/1")).await.0, 502);
+    assert_eq!(get(&client, server.url("/scraped/2")).await.0, 503);
+    let (status, _, text) = get(&client, server.url("/metrics")).await;
+    assert_eq!(status, 200);
+    for line in [
+        r#"routemark_breaker_state{http_route="/scraped/<id>",state="closed"} 0"#,
+        r#"routemark_breaker_state{http_route="/scraped/<id>",state="open"} 1"#,
+        r#"routemark_breaker_state{http_route="/scraped/<id>",state="half_open"} 0"#,
+        r#"routemark_breaker_transitions_total{http_route="/scraped/<id>",to="open"} 1"#,
+        r#"routemark_breaker_transitions_total{http_route="/scraped/<id>",to="closed"} 0"#,
+        r#"routemark_breaker_rejected_requests_total{http_route="/scraped/<id>"} 1"#,
+        r#"routemark_shed_requests_total{http_route="/scraped/<id>"} 0"#,
+        r#"routemark_route_timeouts_total{http_route="/scraped/<id>"} 0"#,
+    ] {
+        assert!(text.lines().any(|l| l == line), "no `{line}` in\n{text}");
+    }
+    server.shutdown().await;
+}

@@ -131,7 +131,6 @@ pub(crate) struct RouteState {
 pub(crate) struct Registry(Mutex<HashMap<usize, (&'static Route, Arc<RouteState>)>>);
 
 /// A route's resilience as the metrics show it.
-#[allow(dead_code)] // read by the metrics registry (issue 13)
 #[derive(Debug)]
 pub(crate) struct Snapshot {
     pub(crate) route: &'static Route,
@@ -172,7 +171,6 @@ impl Registry {
 
     /// Every route that has had resilience options, for the metrics: breaker state per
     /// route (a gauge), transitions, shed, rejected and timed-out requests (counters).
-    #[allow(dead_code)] // read by the metrics registry (issue 13)
     pub(crate) fn snapshot(&self) -> Vec<Snapshot> {
         let states = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         states

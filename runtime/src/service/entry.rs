@@ -81,7 +81,7 @@ pub(crate) struct Recipe {
     pub(crate) nested: Vec<Nest>,
     pub(crate) fallback: Option<RouteService>,
     /// What each route's resilience keeps across tables (in-flight count, breaker).
-    pub(crate) resilience: Registry,
+    pub(crate) resilience: Arc<Registry>,
     /// Probes, metrics and where they are served.
     pub(crate) observe: Arc<Observe>,
 }

@@ -45,6 +45,8 @@ pub struct App {
     liveness: Vec<Check>,
     check_timeout: Duration,
     overlay_file: Option<std::path::PathBuf>,
+    #[cfg(feature = "etcd")]
+    overlay_etcd: Option<(Vec<String>, String)>,
 }
 
 impl std::fmt::Debug for App {
@@ -112,6 +114,8 @@ impl App {
             liveness: Vec::new(),
             check_timeout: Duration::from_secs(1),
             overlay_file: None,
+            #[cfg(feature = "etcd")]
+            overlay_etcd: None,
         }
     }
 
@@ -384,6 +388,28 @@ impl App {
         self
     }
 
+    /// Reads the overlay from etcd (feature `etcd`): one key per route identity under
+    /// `prefix` (`"/routemark/shop/"` + `GET /users/<id>`), whose value is that route's JSON
+    /// entry. `endpoints` are URLs (`http://127.0.0.1:2379`). While it serves, the app lists
+    /// the prefix and watches it: every key changed in one revision applies together, an
+    /// invalid change is rejected whole, and an etcd outage keeps the last table. Until the
+    /// first list, the readiness check `overlay` fails. `ROUTEMARK_ETCD_ENDPOINTS`
+    /// (comma-separated) and `ROUTEMARK_ETCD_PREFIX` (default `/routemark/`) do the same
+    /// without code (this call wins).
+    #[cfg(feature = "etcd")]
+    #[must_use]
+    pub fn overlay_etcd<E: Into<String>>(
+        mut self,
+        endpoints: impl IntoIterator<Item = E>,
+        prefix: impl Into<String>,
+    ) -> App {
+        self.overlay_etcd = Some((
+            endpoints.into_iter().map(Into::into).collect(),
+            prefix.into(),
+        ));
+        self
+    }
+
     /// The routes of the application, sorted by crate, path and location.
     pub fn routes(&self) -> &[&'static Route] {
         &self.routes
@@ -396,7 +422,10 @@ impl App {
     /// A [`BuildError`] listing **every** problem at once: each pair of conflicting routes
     /// (same method, same path shape) with both `file:line`, and each route whose
     /// `State<T>` was never provided.
-    pub fn build(self) -> Result<Router, BuildError> {
+    #[cfg_attr(not(feature = "etcd"), allow(unused_mut))]
+    pub fn build(mut self) -> Result<Router, BuildError> {
+        #[cfg(feature = "etcd")]
+        let etcd = self.etcd_source();
         let recipe = Recipe {
             state: Arc::new(self.state),
             config: self.config,
@@ -439,6 +468,16 @@ impl App {
                 .file
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner) = Some((path, content));
+        }
+        #[cfg(feature = "etcd")]
+        if let Some(source) = etcd {
+            *router
+                .inner
+                .shared
+                .overlay
+                .etcd
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(source);
         }
         Ok(router)
     }
@@ -487,6 +526,44 @@ impl App {
         let router = self.build()?;
         let admin = bind_admin(&router).await?;
         serve_with_admin(server, admin, router).await
+    }
+}
+
+#[cfg(feature = "etcd")]
+impl App {
+    /// The etcd source, from `overlay_etcd` or the environment, with its readiness check
+    /// `overlay` added (failing until the first list is applied).
+    fn etcd_source(&mut self) -> Option<crate::overlay::etcd::EtcdSource> {
+        let (endpoints, prefix) = self.overlay_etcd.take().or_else(|| {
+            let endpoints = std::env::var("ROUTEMARK_ETCD_ENDPOINTS").ok()?;
+            let endpoints: Vec<String> = endpoints
+                .split(',')
+                .map(str::trim)
+                .filter(|e| !e.is_empty())
+                .map(str::to_owned)
+                .collect();
+            let prefix =
+                std::env::var("ROUTEMARK_ETCD_PREFIX").unwrap_or_else(|_| "/routemark/".to_owned());
+            (!endpoints.is_empty()).then_some((endpoints, prefix))
+        })?;
+        let synced = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = synced.clone();
+        self.readiness.retain(|c| &*c.name != "overlay");
+        self.readiness.push(Check::new("overlay", move || {
+            let synced = flag.load(std::sync::atomic::Ordering::Acquire);
+            async move {
+                if synced {
+                    Ok(())
+                } else {
+                    Err("not yet synced with etcd")
+                }
+            }
+        }));
+        Some(crate::overlay::etcd::EtcdSource {
+            endpoints,
+            prefix,
+            synced,
+        })
     }
 }
 

@@ -27,7 +27,7 @@ pub(crate) struct Started {
 
 impl Started {
     /// Runs the handler in `span` when a subscriber wants it (an allocation then).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn in_span(mut self, span: &tracing::Span) -> Started {
         if !span.is_disabled() {
             use tracing::Instrument;

@@ -16,6 +16,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use routemark_path::Method;
 
+#[cfg(feature = "etcd")]
+pub(crate) mod etcd;
 pub(crate) mod file;
 pub(crate) mod model;
 pub(crate) mod split;
@@ -48,6 +50,9 @@ pub(crate) struct Overlay {
     pub(crate) rebuild: Mutex<()>,
     /// The overlay file to watch, with the content read when the app was built.
     pub(crate) file: Mutex<Option<(std::path::PathBuf, String)>>,
+    /// The etcd prefix to watch.
+    #[cfg(feature = "etcd")]
+    pub(crate) etcd: Mutex<Option<etcd::EtcdSource>>,
 }
 
 impl Overlay {

@@ -367,6 +367,21 @@ impl Server {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .clone();
+        #[cfg(feature = "etcd")]
+        let _etcd_watcher = router
+            .inner
+            .shared
+            .overlay
+            .etcd
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+            .map(|source| {
+                AbortOnDrop(tokio::spawn(crate::overlay::etcd::watch(
+                    router.clone(),
+                    source,
+                )))
+            });
         let _watcher = watched.map(|(path, seen)| {
             AbortOnDrop(tokio::spawn(crate::overlay::file::watch(
                 router.clone(),

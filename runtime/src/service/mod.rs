@@ -265,6 +265,16 @@ impl Router {
     /// every reason, counted in `routemark_overlay_reloads_total{result="rejected"}` and
     /// shown in the admin view.
     pub fn apply_overlay(&self, json: &str, revision: &str) -> Result<(), Vec<OverlayProblem>> {
+        self.apply_overlay_doc(crate::overlay::model::parse(json), revision)
+    }
+
+    /// [`apply_overlay`](Self::apply_overlay) of a document already read (or of the
+    /// problems reading it found, which are rejected the same way).
+    pub(crate) fn apply_overlay_doc(
+        &self,
+        doc: Result<crate::overlay::model::OverlayDoc, Vec<OverlayProblem>>,
+        revision: &str,
+    ) -> Result<(), Vec<OverlayProblem>> {
         let shared = &self.inner.shared;
         let _rebuild = shared
             .overlay
@@ -272,7 +282,7 @@ impl Router {
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
         let routes = shared.live.load().descriptors.clone();
-        let built = crate::overlay::model::parse(json)
+        let built = doc
             .and_then(|doc| crate::overlay::model::plan(&routes, &doc))
             .and_then(|plan| {
                 let mut splitters = shared.overlay.state().splitters.clone();
@@ -335,6 +345,11 @@ impl Router {
             .iter()
             .find(|route| route.identities().any(|id| id == identity))?;
         self.inner.shared.recipe.resilience.breaker_state(route)
+    }
+
+    /// The last overlay change rejected: its revision and every reason.
+    pub fn overlay_rejection(&self) -> Option<(String, Vec<String>)> {
+        self.inner.shared.overlay.state().rejected.clone()
     }
 
     /// The revision of the overlay in force, if one was applied.

@@ -3,6 +3,8 @@
 
 #![allow(dead_code, unreachable_pub)]
 
+pub mod etcd;
+
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -158,8 +160,14 @@ pub fn get(path: &str) -> Vec<u8> {
 /// Starts a probe server binary of this crate (`env!("CARGO_BIN_EXE_...")`), which prints its
 /// address on its first line of output; returns the process and that address.
 pub fn start_probe(binary: &str) -> (std::process::Child, SocketAddr) {
+    start_probe_with(binary, &[])
+}
+
+/// [`start_probe`] with environment variables set for the process.
+pub fn start_probe_with(binary: &str, env: &[(&str, &str)]) -> (std::process::Child, SocketAddr) {
     use std::io::BufRead;
     let mut child = std::process::Command::new(binary)
+        .envs(env.iter().copied())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
         .spawn()

@@ -208,7 +208,8 @@ impl App {
     ///
     /// The time counts from the end of the handler's first poll: a handler that finishes
     /// without waiting costs no timer, and no timer could interrupt a poll that blocks. Time
-    /// spent waiting for the request body is excluded; the body's own timeouts bound it.
+    /// spent waiting for the request body is excluded; the body's own timeouts bound it. A
+    /// route's `timeout = "2s"` option overrides it for that route.
     #[must_use]
     pub fn handler_timeout(mut self, timeout: Duration) -> App {
         self.config.handler_timeout = timeout;
@@ -261,7 +262,7 @@ impl App {
     /// Wraps **every request** in `layer`: matched routes, `404`, `405` and `OPTIONS`
     /// answers, nested and fallback services. It runs after the server's framing and `Host`
     /// checks and before routing, so it may rewrite the path. Any `tower::Layer` whose
-    /// service takes `http::Request<Body>` and answers anything [`IntoResponse`] works,
+    /// service takes `http::Request<Body>` and answers anything [`IntoResponse`](crate::IntoResponse) works,
     /// tower-http's included; the last layer added is the outermost. A panic in a layer is
     /// caught like a handler's (`500`, logged).
     ///
@@ -491,6 +492,7 @@ impl App {
             route_layers: self.route_layers,
             nested: self.nested,
             fallback: self.fallback,
+            resilience: Default::default(),
             observe: Arc::new(Observe::new(
                 self.observe,
                 Health::new(self.readiness, self.liveness, self.check_timeout),
@@ -504,6 +506,9 @@ impl App {
                     .collect(),
             },
         };
+        if let Some(metrics) = &recipe.observe.metrics {
+            let _ = metrics.resilience.set(recipe.resilience.clone());
+        }
         let table = recipe.build(&self.routes)?;
         let router = Router::new(table, recipe, &self.layers);
         let overlay_file = self

@@ -41,7 +41,18 @@
 //!   - `body_limit = BYTES`, the route's own request body limit;
 //!   - `tags = ["admin", "internal"]`, names that group routes, as in
 //!     `#[route(GET "/admin/stats", tags = ["admin"])]` ([`Route::tags`]). A tag is ASCII
-//!     letters, digits, `_` and `-`, starting with a letter, and a route lists it once.
+//!     letters, digits, `_` and `-`, starting with a letter, and a route lists it once;
+//!   - `timeout = "2s"`, the handler's own time limit, over
+//!     [`App::handler_timeout`] (durations are a whole number and a unit: `ms`, `s`, `m`,
+//!     `h`);
+//!   - `concurrency = N`, at most N requests in the handler, the next answered `503` at once;
+//!   - `breaker`, or `breaker(errors_percent = 50, min_requests = 20, window = "10s",
+//!     open_for = "5s")`, a circuit breaker ([`BreakerConfig`]; Hystrix's defaults);
+//!   - `fallback = f`, a function of no arguments or of the handler's own, which answers
+//!     while the breaker is open, while the route sheds, or when the handler times out.
+//!
+//!   The resilience options are overridable at run time by the overlay's resilience keys
+//!   ([`overlay::ResilienceOverride`]).
 //!
 //! # Binding arguments
 //!
@@ -80,7 +91,11 @@
 //!   function (Rocket's `get("/books")`, with the fix `GET "/books"`), missing or non-string
 //!   path, unknown option (with "did you mean"), an option given twice, a `body_limit`
 //!   that is not a `usize`, a `tags` value that is not a non-empty list of string literals,
-//!   a tag that is empty, not a valid name or listed twice;
+//!   a tag that is empty, not a valid name or listed twice; a duration that is not a
+//!   whole number with a unit (`"2 s"`, `"-1s"`, `"2sec"`), a zero limit, a percent outside
+//!   1–100, a `fallback` that is not a function name or has nothing to answer for;
+//! - a `fallback` whose arguments are neither none nor the handler's own, or that reads the
+//!   body: a type error at the fallback's name;
 //! - a malformed path: no leading `/`, an empty segment (`//`), unbalanced `<`/`>`, a
 //!   parameter that is not a whole segment, a parameter name that is not an identifier, a
 //!   parameter used twice, a catch-all that is not last, a query item that is not `<name>`,
@@ -140,6 +155,7 @@ pub mod extract;
 mod observe;
 pub mod overlay;
 mod request;
+mod resilience;
 mod response;
 mod route;
 pub mod router;
@@ -171,8 +187,12 @@ pub use extract::{
 };
 pub use http;
 pub use request::RequestParts;
+pub use resilience::BreakerState;
 pub use response::{Html, HttpError, IntoResponse, Response};
-pub use route::{HandlerFn, HandlerFuture, Route, RouteOptions, StateRequirement, routes};
+pub use route::{
+    BreakerConfig, FallbackFn, HandlerFn, HandlerFuture, Route, RouteOptions, StateRequirement,
+    routes,
+};
 pub use routemark_path::{Method, MethodSet, PathTemplate};
 pub use server::{Server, ServerConfig};
 pub use service::{HttpService, MatchedRoute, OriginalUri, RouteFilter, RouteService, Router};

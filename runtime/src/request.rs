@@ -35,6 +35,18 @@ impl RequestParts {
         }
     }
 
+    /// A copy of the request head with what routing found, for a fallback that answers
+    /// after the handler took the original.
+    pub(crate) fn snapshot(&self) -> RequestParts {
+        RequestParts {
+            head: self.head.clone(),
+            params: self.params.clone(),
+            state: self.state.clone(),
+            route: self.route,
+            body_limit: self.body_limit,
+        }
+    }
+
     /// A request without route that no handler shim runs: it answers with the state its
     /// extractors declare (see `Route::state`). Handlers always get a route.
     pub(crate) fn probe() -> RequestParts {

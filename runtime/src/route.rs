@@ -4,6 +4,7 @@ use std::any::TypeId;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
+use std::time::Duration;
 
 use routemark_path::MethodSet;
 
@@ -17,6 +18,10 @@ pub type HandlerFuture = Pin<Box<dyn Future<Output = Response> + Send + 'static>
 /// The type-erased entry point `#[route]` generates for each handler: it extracts the
 /// arguments, calls the handler and converts its result into a response.
 pub type HandlerFn = fn(RequestParts, Body) -> HandlerFuture;
+
+/// The type-erased entry point of a route's `fallback = f`: it extracts the handler's
+/// arguments from the request head when `f` takes them, calls `f` and converts its result.
+pub type FallbackFn = fn(RequestParts) -> HandlerFuture;
 
 /// The answer of a handler shim that was probed for the state its extractors declare.
 #[derive(Clone)]
@@ -125,6 +130,10 @@ pub struct OptionsDecl {
     pub body_limit: Option<usize>,
     pub tags: &'static [&'static str],
     pub tenant: Option<&'static str>,
+    pub timeout: Option<Duration>,
+    pub concurrency: Option<u32>,
+    pub breaker: Option<BreakerConfig>,
+    pub fallback: Option<FallbackFn>,
 }
 
 impl OptionsDecl {
@@ -133,6 +142,10 @@ impl OptionsDecl {
         body_limit: None,
         tags: &[],
         tenant: None,
+        timeout: None,
+        concurrency: None,
+        breaker: None,
+        fallback: None,
     };
 
     /// A route that sets only `tenant`.
@@ -141,6 +154,106 @@ impl OptionsDecl {
             tenant: Some(tenant),
             ..OptionsDecl::DEFAULT
         }
+    }
+}
+
+/// The thresholds of a route's circuit breaker (`breaker` or
+/// `breaker(errors_percent = 25, min_requests = 10, window = "30s", open_for = "10s")` in
+/// the attribute). The defaults are Hystrix's: a 10 s rolling window, at least 20 requests,
+/// 50 % failures, open for 5 s.
+///
+/// ```
+/// use std::time::Duration;
+/// use routemark::BreakerConfig;
+///
+/// let config = BreakerConfig::default();
+/// assert_eq!(config.errors_percent(), 50);
+/// assert_eq!(config.min_requests(), 20);
+/// assert_eq!(config.window(), Duration::from_secs(10));
+/// assert_eq!(config.open_for(), Duration::from_secs(5));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct BreakerConfig {
+    errors_percent: u8,
+    min_requests: u32,
+    window: Duration,
+    open_for: Duration,
+}
+
+impl BreakerConfig {
+    /// Hystrix's defaults.
+    pub const DEFAULT: BreakerConfig = BreakerConfig {
+        errors_percent: 50,
+        min_requests: 20,
+        window: Duration::from_secs(10),
+        open_for: Duration::from_secs(5),
+    };
+
+    /// Thresholds as the attribute checked them: `errors_percent` in 1–100, the others not
+    /// zero. Not public API: the macro's constructor.
+    #[doc(hidden)]
+    pub const fn __new(
+        errors_percent: u8,
+        min_requests: u32,
+        window: Duration,
+        open_for: Duration,
+    ) -> BreakerConfig {
+        BreakerConfig {
+            errors_percent,
+            min_requests,
+            window,
+            open_for,
+        }
+    }
+
+    #[doc(hidden)]
+    pub const fn __errors_percent(mut self, percent: u8) -> BreakerConfig {
+        self.errors_percent = percent;
+        self
+    }
+
+    #[doc(hidden)]
+    pub const fn __min_requests(mut self, min: u32) -> BreakerConfig {
+        self.min_requests = min;
+        self
+    }
+
+    #[doc(hidden)]
+    pub const fn __window(mut self, window: Duration) -> BreakerConfig {
+        self.window = window;
+        self
+    }
+
+    #[doc(hidden)]
+    pub const fn __open_for(mut self, open_for: Duration) -> BreakerConfig {
+        self.open_for = open_for;
+        self
+    }
+
+    /// The share of failed requests in the window, in percent, at which the breaker opens.
+    pub fn errors_percent(&self) -> u8 {
+        self.errors_percent
+    }
+
+    /// The fewest requests in the window before the breaker may open.
+    pub fn min_requests(&self) -> u32 {
+        self.min_requests
+    }
+
+    /// The rolling window the failures are counted over (ten buckets).
+    pub fn window(&self) -> Duration {
+        self.window
+    }
+
+    /// How long the breaker stays open before it lets one trial request through.
+    pub fn open_for(&self) -> Duration {
+        self.open_for
+    }
+}
+
+impl Default for BreakerConfig {
+    fn default() -> BreakerConfig {
+        BreakerConfig::DEFAULT
     }
 }
 
@@ -179,6 +292,34 @@ impl RouteOptions {
     pub fn tenant(&self) -> Option<&'static str> {
         self.0.tenant
     }
+
+    /// The handler's own time limit (`timeout = "2s"`), which overrides
+    /// [`App::handler_timeout`](crate::App::handler_timeout); `None` when the route does not
+    /// set one.
+    pub fn timeout(&self) -> Option<Duration> {
+        self.0.timeout
+    }
+
+    /// The most requests the handler runs at once (`concurrency = 32`); `None` for no limit.
+    pub fn concurrency(&self) -> Option<u32> {
+        self.0.concurrency
+    }
+
+    /// The route's circuit breaker (`breaker` or `breaker(...)`); `None` when it has none.
+    pub fn breaker(&self) -> Option<BreakerConfig> {
+        self.0.breaker
+    }
+
+    /// Whether the route names a `fallback` to answer while its breaker is open, while it
+    /// sheds requests, or when its handler times out.
+    pub fn has_fallback(&self) -> bool {
+        self.0.fallback.is_some()
+    }
+
+    /// The fallback's entry point.
+    pub(crate) fn fallback(&self) -> Option<FallbackFn> {
+        self.0.fallback
+    }
 }
 
 impl fmt::Debug for RouteOptions {
@@ -186,7 +327,11 @@ impl fmt::Debug for RouteOptions {
         let mut debug = f.debug_struct("RouteOptions");
         debug
             .field("body_limit", &self.0.body_limit)
-            .field("tags", &self.0.tags);
+            .field("tags", &self.0.tags)
+            .field("timeout", &self.0.timeout)
+            .field("concurrency", &self.0.concurrency)
+            .field("breaker", &self.0.breaker)
+            .field("fallback", &self.0.fallback.is_some());
         // Shown only when set: a shared route reads as it did before tenants existed.
         if let Some(tenant) = self.0.tenant {
             debug.field("tenant", &tenant);
@@ -334,6 +479,15 @@ impl Route {
     /// Every option the route's attribute sets.
     pub fn options(&self) -> RouteOptions {
         RouteOptions(self.decl.options)
+    }
+
+    /// The route's identity for each of its methods, as overlays address it:
+    /// `METHOD /template`, the template without its query part (`GET /users/<id>`).
+    pub fn identities(&self) -> impl Iterator<Item = String> + '_ {
+        self.decl
+            .methods
+            .iter()
+            .map(|m| format!("{} {}", m.as_str(), self.path_without_query()))
     }
 
     /// `file:line`, the way conflicts and the route table name a route.

@@ -24,15 +24,53 @@ pub(crate) struct RouteOptions {
     pub(crate) body_limit: Option<LitInt>,
     pub(crate) tags: Option<Vec<LitStr>>,
     pub(crate) tenant: Option<LitStr>,
+    /// `timeout = "2s"`, in milliseconds.
+    pub(crate) timeout: Option<u64>,
+    pub(crate) concurrency: Option<u32>,
+    pub(crate) breaker: Option<BreakerArgs>,
+    /// `fallback = f`: the option's name (where a fallback with nothing to serve is
+    /// reported) and the function's path.
+    pub(crate) fallback: Option<(Ident, syn::Path)>,
 }
 
 impl RouteOptions {
     pub(crate) fn is_empty(&self) -> bool {
-        self.body_limit.is_none() && self.tags.is_none() && self.tenant.is_none()
+        self.body_limit.is_none()
+            && self.tags.is_none()
+            && self.tenant.is_none()
+            && self.timeout.is_none()
+            && self.concurrency.is_none()
+            && self.breaker.is_none()
+            && self.fallback.is_none()
     }
 }
 
-const OPTIONS: [&str; 3] = ["body_limit", "tags", "tenant"];
+/// `breaker` or `breaker(errors_percent = 25, ...)`: the thresholds given, the others are
+/// the runtime's defaults.
+#[derive(Default)]
+pub(crate) struct BreakerArgs {
+    pub(crate) errors_percent: Option<u8>,
+    pub(crate) min_requests: Option<u32>,
+    /// In milliseconds.
+    pub(crate) window: Option<u64>,
+    /// In milliseconds.
+    pub(crate) open_for: Option<u64>,
+}
+
+const OPTIONS: [&str; 7] = [
+    "body_limit",
+    "tags",
+    "tenant",
+    "timeout",
+    "concurrency",
+    "breaker",
+    "fallback",
+];
+
+const BREAKER_OPTIONS: [&str; 4] = ["errors_percent", "min_requests", "window", "open_for"];
+
+/// The units a duration string may end with, and how many milliseconds each is.
+const UNITS: [(&str, u64); 4] = [("ms", 1), ("s", 1_000), ("m", 60_000), ("h", 3_600_000)];
 
 const EXAMPLE: &str = "as in `#[route(GET \"/users/<id>\")]`";
 
@@ -181,8 +219,9 @@ fn parse_path(input: ParseStream<'_>, methods: &[(Option<Method>, Span)]) -> syn
     ))
 }
 
-/// `, body_limit = 1024, tags = ["admin"]`. Rule: only known options, each at most once,
-/// each with a value of its shape. The rules on the tags themselves are in `valid.rs`.
+/// `, body_limit = 1024, tags = ["admin"], timeout = "2s", breaker(..)`. Rule: only known
+/// options, each at most once, each with a value of its shape. The rules on the tags
+/// themselves are in `valid.rs`.
 fn parse_options(input: ParseStream<'_>, errors: &mut Errors) -> syn::Result<RouteOptions> {
     let mut options = RouteOptions::default();
     while !input.is_empty() {
@@ -191,6 +230,21 @@ fn parse_options(input: ParseStream<'_>, errors: &mut Errors) -> syn::Result<Rou
             break;
         }
         let name: Ident = input.parse()?;
+        // `breaker` alone or with its thresholds in parentheses; every other option is
+        // `name = value`.
+        if name == "breaker" && !input.peek(Token![=]) {
+            let thresholds = if input.peek(syn::token::Paren) {
+                let content;
+                syn::parenthesized!(content in input);
+                parse_breaker(&name, &content, errors)?
+            } else {
+                BreakerArgs::default()
+            };
+            if options.breaker.replace(thresholds).is_some() {
+                errors.spanned(&name, "option `breaker` is given twice; remove one");
+            }
+            continue;
+        }
         input.parse::<Token![=]>()?;
         let value: Expr = input.parse()?;
         match name.to_string().as_str() {
@@ -228,6 +282,33 @@ fn parse_options(input: ParseStream<'_>, errors: &mut Errors) -> syn::Result<Rou
                 }
                 options.tenant = tenant;
             }
+            "timeout" => {
+                let timeout = parse_duration("timeout", &value, errors);
+                if options.timeout.is_some() {
+                    errors.spanned(&name, "option `timeout` is given twice; remove one");
+                }
+                options.timeout = options.timeout.or(timeout);
+            }
+            "concurrency" => {
+                let limit = parse_limit::<u32>("concurrency", "concurrency = 32", &value, errors);
+                if options.concurrency.is_some() {
+                    errors.spanned(&name, "option `concurrency` is given twice; remove one");
+                }
+                options.concurrency = options.concurrency.or(limit);
+            }
+            "breaker" => errors.spanned(
+                &value,
+                "`breaker` takes no value: write `breaker` alone for the defaults, or its thresholds in parentheses, as in `breaker(errors_percent = 25, open_for = \"10s\")`",
+            ),
+            "fallback" => {
+                let path = parse_fallback(&value, errors);
+                if options.fallback.is_some() {
+                    errors.spanned(&name, "option `fallback` is given twice; remove one");
+                }
+                if let (None, Some(path)) = (&options.fallback, path) {
+                    options.fallback = Some((name, path));
+                }
+            }
             other => {
                 let hint = match closest_match(other, OPTIONS) {
                     Some(close) => format!("did you mean `{close}`?"),
@@ -262,6 +343,252 @@ fn parse_tenant(value: Expr, errors: &mut Errors) -> Option<LitStr> {
     };
     errors.spanned(&value, message);
     None
+}
+
+/// `errors_percent = 25, min_requests = 10, window = "30s", open_for = "10s"`, inside
+/// `breaker(..)`. Rule: only these four, each at most once: `errors_percent` in 1–100,
+/// `min_requests` at least 1, the durations as for `timeout`.
+fn parse_breaker(
+    breaker: &Ident,
+    input: ParseStream<'_>,
+    errors: &mut Errors,
+) -> syn::Result<BreakerArgs> {
+    let mut args = BreakerArgs::default();
+    if input.is_empty() {
+        errors.spanned(
+            breaker,
+            "`breaker()` sets no threshold; write `breaker` alone for the defaults, or name a threshold such as `breaker(errors_percent = 25)`",
+        );
+    }
+    let mut seen: Vec<String> = Vec::new();
+    while !input.is_empty() {
+        let name: Ident = input.parse()?;
+        input.parse::<Token![=]>()?;
+        let value: Expr = input.parse()?;
+        let key = name.to_string();
+        if BREAKER_OPTIONS.contains(&key.as_str()) {
+            if seen.contains(&key) {
+                errors.spanned(
+                    &name,
+                    format!("breaker threshold `{key}` is given twice; remove one"),
+                );
+            }
+            seen.push(key.clone());
+        }
+        match key.as_str() {
+            "errors_percent" => {
+                let percent =
+                    parse_limit::<u64>("errors_percent", "errors_percent = 50", &value, errors);
+                match percent.map(u8::try_from) {
+                    Some(Ok(p)) if p <= 100 => {
+                        args.errors_percent = args.errors_percent.or(Some(p));
+                    }
+                    Some(_) => errors.spanned(
+                        &value,
+                        format!(
+                            "`errors_percent` must be a percentage between 1 and 100, found `{}`",
+                            tokens_text(&value)
+                        ),
+                    ),
+                    None => {}
+                }
+            }
+            "min_requests" => {
+                let min = parse_limit::<u32>("min_requests", "min_requests = 20", &value, errors);
+                args.min_requests = args.min_requests.or(min);
+            }
+            "window" => {
+                let window = parse_duration("window", &value, errors);
+                args.window = args.window.or(window);
+            }
+            "open_for" => {
+                let open_for = parse_duration("open_for", &value, errors);
+                args.open_for = args.open_for.or(open_for);
+            }
+            other => {
+                let hint = match closest_match(other, BREAKER_OPTIONS) {
+                    Some(close) => format!("did you mean `{close}`?"),
+                    None => format!("expected one of {}", code_list(BREAKER_OPTIONS)),
+                };
+                errors.spanned(
+                    &name,
+                    format!("unknown breaker threshold `{other}`; {hint}"),
+                );
+            }
+        }
+        if input.is_empty() {
+            break;
+        }
+        input.parse::<Token![,]>()?;
+    }
+    Ok(args)
+}
+
+/// Rule: a limit is a whole number of at least 1 that fits its type (`concurrency`,
+/// `min_requests`; `errors_percent` is further bounded by its caller). `None` when not,
+/// already reported.
+fn parse_limit<T>(option: &str, example: &str, value: &Expr, errors: &mut Errors) -> Option<T>
+where
+    T: std::str::FromStr + PartialEq + From<u8>,
+    T::Err: std::fmt::Display,
+{
+    let what = if option == "errors_percent" {
+        "a percentage between 1 and 100"
+    } else {
+        "a whole number of at least 1"
+    };
+    match value {
+        Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Int(lit),
+            ..
+        }) => match lit.base10_parse::<T>() {
+            Ok(n) if n == T::from(0) => {
+                errors.spanned(lit, format!("`{option}` must be {what}, found `0`"));
+                None
+            }
+            Ok(n) => Some(n),
+            Err(e) => {
+                errors.spanned(lit, format!("`{option}` must be {what}: {e}"));
+                None
+            }
+        },
+        Expr::Unary(syn::ExprUnary {
+            op: syn::UnOp::Neg(_),
+            expr,
+            ..
+        }) if matches!(&**expr, Expr::Lit(_)) => {
+            errors.spanned(
+                value,
+                format!("`{option}` must be {what}, found `{}`", tokens_text(value)),
+            );
+            None
+        }
+        _ => {
+            errors.spanned(value, format!("`{option}` takes {what}, as in `{example}`"));
+            None
+        }
+    }
+}
+
+/// Rule: a duration is a string of a whole number and a unit, without a space: `"300ms"`,
+/// `"2s"`, `"1m"`, `"1h"`; more than zero. Returns milliseconds; `None` when invalid,
+/// already reported.
+fn parse_duration(option: &str, value: &Expr, errors: &mut Errors) -> Option<u64> {
+    let units = code_list(UNITS.iter().map(|(unit, _)| *unit));
+    let Expr::Lit(syn::ExprLit {
+        lit: syn::Lit::Str(lit),
+        ..
+    }) = value
+    else {
+        let message = match value {
+            Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Int(n),
+                ..
+            }) => format!(
+                "`{option}` takes a duration string with a unit, found `{0}`; write `{option} = \"{0}s\"`",
+                n.base10_digits()
+            ),
+            _ => {
+                format!("`{option}` takes a duration string with a unit, as in `{option} = \"2s\"`")
+            }
+        };
+        errors.spanned(value, message);
+        return None;
+    };
+    let text = lit.value();
+    let invalid = |why: String| {
+        format!(
+            "invalid duration `{}` for `{option}`: {why}",
+            text.escape_debug()
+        )
+    };
+    let digits = text.bytes().take_while(u8::is_ascii_digit).count();
+    let (number, unit) = text.split_at(digits);
+    if text.starts_with('-') {
+        errors.spanned(lit, invalid("a duration cannot be negative".to_owned()));
+        return None;
+    }
+    if number.is_empty() {
+        errors.spanned(
+            lit,
+            invalid(format!(
+                "expected a whole number followed by a unit ({units}), as in `\"2s\"`"
+            )),
+        );
+        return None;
+    }
+    let per_unit = |unit: &str| UNITS.iter().find(|(u, _)| *u == unit).map(|&(_, ms)| ms);
+    let trimmed = unit.trim_start();
+    if trimmed.len() < unit.len() && per_unit(trimmed).is_some() {
+        errors.spanned(
+            lit,
+            invalid(format!("remove the space: `\"{number}{trimmed}\"`")),
+        );
+        return None;
+    }
+    let Some(per_unit) = per_unit(unit) else {
+        let hint = if trimmed.is_empty() {
+            format!("add a unit, one of {units}")
+        } else {
+            // `5S` for `5s`: the units are lowercase.
+            let lower = trimmed.to_ascii_lowercase();
+            let suggestion = match per_unit(&lower) {
+                Some(_) => format!("; did you mean `\"{number}{lower}\"`?"),
+                None => String::new(),
+            };
+            format!(
+                "unknown unit `{}`; expected one of {units}{suggestion}",
+                trimmed.escape_debug()
+            )
+        };
+        errors.spanned(lit, invalid(hint));
+        return None;
+    };
+    let millis = number
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(per_unit));
+    match millis {
+        Some(0) => {
+            errors.spanned(lit, invalid("it must be longer than zero".to_owned()));
+            None
+        }
+        Some(ms) => Some(ms),
+        None => {
+            errors.spanned(lit, invalid("too long".to_owned()));
+            None
+        }
+    }
+}
+
+/// Rule: `fallback` takes the path of a function (`cached_report`, `reports::cached`). Its
+/// arguments and return type are checked by rustc, at that path.
+fn parse_fallback(value: &Expr, errors: &mut Errors) -> Option<syn::Path> {
+    match value {
+        Expr::Path(syn::ExprPath {
+            qself: None, path, ..
+        }) => Some(path.clone()),
+        Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(name),
+            ..
+        }) => {
+            errors.spanned(
+                value,
+                format!(
+                    "`fallback` takes the name of a function, not a string; write `fallback = {}`",
+                    name.value()
+                ),
+            );
+            None
+        }
+        _ => {
+            errors.spanned(
+                value,
+                "`fallback` takes the name of a function, as in `fallback = cached_report`",
+            );
+            None
+        }
+    }
 }
 
 /// Rule: `tags` takes a non-empty bracketed list of string literals. `None` when the value has

@@ -19,7 +19,7 @@ use routemark_path::route_key;
 use syn::spanned::Spanned;
 use syn::{ReturnType, Type};
 
-use super::args::RouteOptions;
+use super::args::{BreakerArgs, RouteOptions};
 use super::ast::{Binding, Route, state_inner};
 use crate::private::Private;
 
@@ -62,7 +62,10 @@ pub(crate) fn route(route: &Route<'_>, item: TokenStream) -> TokenStream {
         .map(|&(method, _)| WithMethod(method));
     let path = syn::LitStr::new(&route.full_path, route.attr.path.span());
     let name = route.func.sig.ident.to_string();
-    let options = Options(&route.attr.options);
+    let options = Options {
+        options: &route.attr.options,
+        call: &call,
+    };
     let state = route.args.iter().filter_map(|arg| match &arg.binding {
         Binding::Extractor { ty } => state_inner(ty).map(StateRequirement),
         _ => None,
@@ -108,30 +111,104 @@ impl ToTokens for WithMethod {
 /// The route's `OptionsDecl`: `OptionsDecl::DEFAULT` as it is when the attribute sets no
 /// option, else the options set, by name, and `..OptionsDecl::DEFAULT` for the rest, so that
 /// an option added to the runtime needs no change here until the attribute can set it.
-struct Options<'a>(&'a RouteOptions);
+struct Options<'a> {
+    options: &'a RouteOptions,
+    call: &'a Call<'a>,
+}
 
 impl ToTokens for Options<'_> {
     fn to_tokens(&self, tokens: &mut TokenStream) {
-        let options = self.0;
+        let options = self.options;
         if options.is_empty() {
             tokens.extend(quote!(#Private::OptionsDecl::DEFAULT));
             return;
         }
         // The common case of a tenant route, in a call: cheaper to check than a struct
         // literal with its base (bench/README.md, section 3).
-        if let (Some(tenant), None, None) = (&options.tenant, &options.body_limit, &options.tags) {
+        let only_tenant = options.body_limit.is_none()
+            && options.tags.is_none()
+            && options.timeout.is_none()
+            && options.concurrency.is_none()
+            && options.breaker.is_none()
+            && options.fallback.is_none();
+        if let (Some(tenant), true) = (&options.tenant, only_tenant) {
             tokens.extend(quote!(#Private::OptionsDecl::tenant(#tenant)));
             return;
         }
         let body_limit = options.body_limit.iter();
         let tags = options.tags.iter();
         let tenant = options.tenant.iter();
+        let timeout = options.timeout.map(Millis).into_iter();
+        let concurrency = options
+            .concurrency
+            .map(proc_macro2::Literal::u32_unsuffixed)
+            .into_iter();
+        let breaker = options.breaker.as_ref().map(Breaker).into_iter();
+        let fallback = options.fallback.as_ref().map(|(_, path)| {
+            let parts = Ident::new("__routemark_parts", Span::call_site());
+            // The handler's argument types and specs, in its order, as `callN` takes them.
+            let (types, specs) = (&self.call.types, &self.call.specs);
+            // The call spanned at the fallback's name, where rustc reports a function that
+            // cannot be this route's fallback.
+            let span = path
+                .segments
+                .first()
+                .map_or_else(Span::call_site, |segment| segment.ident.span());
+            let private = Private::at(span);
+            let call = quote_spanned! {span=>
+                #private::fallback::<(#(#types,)*), _, _>(#parts, &[#(#specs),*], #path)
+            };
+            quote! {{
+                let fallback: #Private::FallbackFn = |#parts| #call;
+                fallback
+            }}
+        });
+        let fallback = fallback.into_iter();
         tokens.extend(quote!(#Private::OptionsDecl {
             #(body_limit: ::core::option::Option::Some(#body_limit),)*
             #(tags: &[#(#tags),*],)*
             #(tenant: ::core::option::Option::Some(#tenant),)*
+            #(timeout: ::core::option::Option::Some(#timeout),)*
+            #(concurrency: ::core::option::Option::Some(#concurrency),)*
+            #(breaker: ::core::option::Option::Some(#breaker),)*
+            #(fallback: ::core::option::Option::Some(#fallback),)*
             ..#Private::OptionsDecl::DEFAULT
         }));
+    }
+}
+
+/// `Duration::from_millis(N)`.
+struct Millis(u64);
+
+impl ToTokens for Millis {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        let ms = proc_macro2::Literal::u64_unsuffixed(self.0);
+        tokens.extend(quote!(#Private::Duration::from_millis(#ms)));
+    }
+}
+
+/// `BreakerConfig::DEFAULT` with the thresholds the attribute sets.
+struct Breaker<'a>(&'a BreakerArgs);
+
+impl ToTokens for Breaker<'_> {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        let args = self.0;
+        let percent = args
+            .errors_percent
+            .map(proc_macro2::Literal::u8_unsuffixed)
+            .into_iter();
+        let min = args
+            .min_requests
+            .map(proc_macro2::Literal::u32_unsuffixed)
+            .into_iter();
+        let window = args.window.map(Millis).into_iter();
+        let open_for = args.open_for.map(Millis).into_iter();
+        tokens.extend(quote!(#Private::BreakerConfig::DEFAULT
+            #(.__errors_percent(#percent))*
+            #(.__min_requests(#min))*
+            #(.__window(#window))*
+            #(.__open_for(#open_for))*
+        ));
     }
 }
 
@@ -277,6 +354,7 @@ impl<'a> Call<'a> {
 }
 
 /// An entry of the route's `ArgSpec` array, written straight into the output.
+#[derive(Clone, Copy)]
 enum Spec<'a> {
     Named(usize, &'a str),
     Extractor,

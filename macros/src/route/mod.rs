@@ -110,12 +110,36 @@ mod tests {
             ),
             "{out}"
         );
-        assert!(out.contains("__routemark_tenant_acme_route_GET_a"), "{out}");
+        assert!(out.contains("duplicate_route_tenant_acme_GET_a"), "{out}");
         let out = expand(r#"GET "/a", tenant = "acme", body_limit = 1"#);
         assert!(
             out.contains("tenant : :: core :: option :: Option :: Some (\"acme\") ,"),
             "{out}"
         );
+    }
+
+    #[test]
+    fn resilience_options_are_emitted_in_milliseconds_over_the_defaults() {
+        let out = expand(
+            r#"GET "/a", timeout = "1m", concurrency = 8, breaker(min_requests = 5, open_for = "250ms")"#,
+        );
+        for expected in [
+            "timeout : :: core :: option :: Option :: Some (:: routemark :: __private :: Duration :: from_millis (60000)) ,",
+            "concurrency : :: core :: option :: Option :: Some (8) ,",
+            "breaker : :: core :: option :: Option :: Some (:: routemark :: __private :: BreakerConfig :: DEFAULT . __min_requests (5) . __open_for (:: routemark :: __private :: Duration :: from_millis (250))) ,",
+        ] {
+            assert!(out.contains(expected), "{expected}\nnot in\n{out}");
+        }
+        assert!(!out.contains("fallback :"), "{out}");
+    }
+
+    #[test]
+    fn a_fallback_is_called_with_the_handler_argument_types_in_order() {
+        let item = "fn handler(id: u64, method: Method) {}".parse().unwrap();
+        let attr = r#"GET "/a/<id>", breaker, fallback = cached"#.parse().unwrap();
+        let out = super::expand(attr, item).to_string();
+        let call = ":: routemark :: __private :: fallback :: < (:: routemark :: __private :: PathParam < u64 > , :: routemark :: __private :: Extract < Method > ,) , _ , _ > (__routemark_parts , & [:: routemark :: __private :: ArgSpec { index : 0 , name : \"id\" } , :: routemark :: __private :: ArgSpec :: EXTRACTOR] , cached)";
+        assert!(out.contains(call), "{out}");
     }
 
     #[test]

@@ -7,6 +7,7 @@ use syn::ext::IdentExt;
 use syn::{FnArg, Pat};
 
 use super::Errors;
+use super::args::RouteOptions;
 use super::ast::{Arg, Binding, HandlerFn, Route, is_plain_value, lit_subspan, template_params};
 
 /// The checks that need the attribute.
@@ -20,6 +21,7 @@ pub(crate) fn check(route: &Route<'_>, errors: &mut Errors) {
     if let Some(tenant) = &route.attr.options.tenant {
         check_tenant(tenant, errors);
     }
+    check_fallback_has_work(&route.attr.options, errors);
 }
 
 /// Rule: a tenant is named like a tag (ASCII letters, digits, `_` and `-`, starting with a
@@ -39,6 +41,20 @@ fn check_tenant(lit: &syn::LitStr, errors: &mut Errors) {
                 "tenant `{}` is not a valid tenant name; {TAG_CHARS}",
                 tenant.escape_debug()
             ),
+        );
+    }
+}
+
+/// Rule: a `fallback` answers for the breaker, the concurrency limit or the route's timeout,
+/// so a route with a fallback sets at least one of them.
+fn check_fallback_has_work(options: &RouteOptions, errors: &mut Errors) {
+    let Some((name, _)) = &options.fallback else {
+        return;
+    };
+    if options.breaker.is_none() && options.concurrency.is_none() && options.timeout.is_none() {
+        errors.spanned(
+            name,
+            "`fallback` has nothing to answer for: it answers while the breaker is open, while the route sheds requests, or when its handler times out; add `breaker`, `concurrency = N` or `timeout = \"2s\"`",
         );
     }
 }

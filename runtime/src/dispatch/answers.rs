@@ -169,8 +169,7 @@ pub(crate) fn timed_out(
     client_id: Option<&HeaderValue>,
     timeout: Duration,
 ) -> Response {
-    let request_id = request_id(client_id);
-    tracing::warn!(route, %method, request_id, "handler timed out");
+    let request_id = log_timed_out(route, method, client_id);
     let mut response = HttpError::new(
         StatusCode::SERVICE_UNAVAILABLE,
         format!("the handler did not finish within {timeout:?} (request id {request_id})"),
@@ -178,6 +177,18 @@ pub(crate) fn timed_out(
     .into_response();
     response.extensions_mut().insert(Failure::Timeout);
     response
+}
+
+/// Logs a handler that ran past the handler timeout; returns the request id.
+#[cold]
+pub(crate) fn log_timed_out(
+    route: &'static str,
+    method: Method,
+    client_id: Option<&HeaderValue>,
+) -> String {
+    let request_id = request_id(client_id);
+    tracing::warn!(route, %method, request_id, "handler timed out");
+    request_id
 }
 
 /// `400` for `*` with another method than `OPTIONS`, `501` for `CONNECT`.

@@ -23,6 +23,7 @@ pub(crate) mod validate;
 use crate::Body;
 use crate::observe::{Builtin, Metrics, RouteMetrics, metrics, span};
 use crate::request::RequestParts;
+use crate::resilience::Guard;
 use crate::response::Response;
 use crate::route::Route;
 use crate::router::{Lookup, ParamRanges};
@@ -194,8 +195,85 @@ impl Router {
                 // future is wrapped, and the path without one stays as it was.
                 let started = run::start(route, parts, body).in_span(&request_span);
                 let timeout = shared.recipe.config.handler_timeout;
-                let mut response =
-                    run::finish(started, route, method, timeout, client_id.as_ref()).await;
+                let mut response = run::finish(
+                    started,
+                    route,
+                    method,
+                    timeout,
+                    client_id.as_ref(),
+                    run::Canned,
+                )
+                .await;
+                span::record_status(&request_span, response.status());
+                if let Some(matched) = matched {
+                    response.extensions_mut().insert(matched);
+                }
+                (response, handle)
+            }
+            Routed::Guarded {
+                route,
+                method,
+                params,
+                body_limit,
+                guard,
+                metrics: handle,
+                tenant,
+            } => {
+                let request_span = span::request_span(
+                    &head.method,
+                    Some(route),
+                    &head.uri,
+                    &head.headers,
+                    client_id.as_ref(),
+                );
+                span::record_tenant(&request_span, tenant.as_ref());
+                if inner.behind_layers {
+                    span::name_current(&head.method, route);
+                }
+                let matched = shared
+                    .layered
+                    .then(|| MatchedRoute::new(route, tenant.as_ref()));
+                let timeout = guard.timeout(shared.recipe.config.handler_timeout);
+                let state = &match tenant {
+                    Some(tenant) => tenant.state,
+                    None => shared.recipe.state.clone(),
+                };
+                // The guard decides at once; the handler then runs as on the fast path, its
+                // request built in place.
+                let mut response = match guard.enter() {
+                    Ok(mut ticket) => {
+                        ticket.keep_for_fallback(|| RequestParts {
+                            head: head.clone(),
+                            params: params.clone(),
+                            state: state.clone(),
+                            route: Some(route),
+                            body_limit,
+                        });
+                        let parts = RequestParts {
+                            head,
+                            params,
+                            state: state.clone(),
+                            route: Some(route),
+                            body_limit,
+                        };
+                        let started = run::start(route, parts, body).in_span(&request_span);
+                        let id = client_id.as_ref();
+                        let response =
+                            run::finish(started, route, method, timeout, id, &mut ticket).await;
+                        ticket.leave(&response);
+                        response
+                    }
+                    Err(refusal) => {
+                        let parts = RequestParts {
+                            head,
+                            params,
+                            state: state.clone(),
+                            route: Some(route),
+                            body_limit,
+                        };
+                        Box::pin(refusal.answer(parts, method, client_id)).await
+                    }
+                };
                 span::record_status(&request_span, response.status());
                 if let Some(matched) = matched {
                     response.extensions_mut().insert(matched);
@@ -357,6 +435,16 @@ enum Routed {
         /// The request's tenant, under tenancy.
         tenant: Option<TenantContext>,
     },
+    /// A route with a timeout, concurrency limit or breaker of its own, without layers.
+    Guarded {
+        route: &'static Route,
+        method: Method,
+        params: ParamRanges,
+        body_limit: usize,
+        guard: Arc<Guard>,
+        metrics: Option<Arc<RouteMetrics>>,
+        tenant: Option<TenantContext>,
+    },
     /// A route with its layers.
     Layered {
         route: &'static Route,
@@ -421,7 +509,10 @@ fn find_tenant(
     };
     // For the `Tenant` and `MatchedRoute` extractors, and the route's layers.
     head.extensions.insert(context.clone());
-    if let Routed::Handler { tenant, .. } | Routed::Layered { tenant, .. } = &mut routed {
+    if let Routed::Handler { tenant, .. }
+    | Routed::Guarded { tenant, .. }
+    | Routed::Layered { tenant, .. } = &mut routed
+    {
         *tenant = Some(context);
     }
     routed
@@ -468,8 +559,8 @@ fn find_in(
             } else {
                 split(entry, method, &head.headers)
             };
-            match &entry.layered {
-                None => Routed::Handler {
+            match (&entry.layered, &entry.guard) {
+                (None, None) => Routed::Handler {
                     route,
                     method,
                     params: params.into_ranges(),
@@ -477,7 +568,16 @@ fn find_in(
                     metrics,
                     tenant: None,
                 },
-                Some(service) => Routed::Layered {
+                (None, Some(guard)) => Routed::Guarded {
+                    route,
+                    method,
+                    params: params.into_ranges(),
+                    body_limit: entry.body_limit,
+                    guard: guard.clone(),
+                    metrics,
+                    tenant: None,
+                },
+                (Some(service), _) => Routed::Layered {
                     route,
                     method,
                     params: params.into_ranges(),

@@ -58,17 +58,34 @@ pub(crate) fn start(route: &'static Route, parts: RequestParts, body: Body) -> S
     }
 }
 
+/// What answers a handler that ran past its timeout instead of the canned `503`.
+pub(crate) trait OnTimeout {
+    /// The fallback's answer, or `None` for the canned `503`.
+    fn fallback(self) -> Option<HandlerFuture>;
+}
+
+/// The canned `503`: a route without a fallback.
+pub(crate) struct Canned;
+
+impl OnTimeout for Canned {
+    #[inline(always)]
+    fn fallback(self) -> Option<HandlerFuture> {
+        None
+    }
+}
+
 /// Runs a started handler to its answer.
 ///
 /// A panic is caught (`500`, logged, `connection: close`); a handler that runs past
-/// `timeout` is answered `503`; a `HEAD` request keeps the `GET` answer's headers and drops
-/// its body.
+/// `timeout` is answered `503` (or by `on_timeout`); a `HEAD` request keeps the `GET`
+/// answer's headers and drops its body.
 pub(crate) async fn finish(
     started: Started,
     route: &'static Route,
     method: Method,
     timeout: Duration,
     client_id: Option<&HeaderValue>,
+    on_timeout: impl OnTimeout,
 ) -> Response {
     let Started { handler, progress } = started;
     let handler = AssertUnwindSafe(handler).catch_unwind();
@@ -107,8 +124,25 @@ pub(crate) async fn finish(
             client_id,
             &*panic,
         ),
-        None => answers::timed_out(route.path(), method, client_id, timeout),
+        None => match on_timeout.fallback() {
+            None => answers::timed_out(route.path(), method, client_id, timeout),
+            Some(fallback) => {
+                answers::log_timed_out(route.path(), method, client_id);
+                let mut response = caught(fallback, route, method, client_id).await;
+                // Counted as a timeout, whatever the fallback answered.
+                response.extensions_mut().insert(answers::Failure::Timeout);
+                response
+            }
+        },
     };
+    head_only(method, &mut response);
+    response
+}
+
+/// A `HEAD` request answered by a `GET` route: the headers of the `GET` answer, with its
+/// length, and no body.
+#[inline]
+pub(crate) fn head_only(method: Method, response: &mut Response) {
     if method == Method::Head {
         // Keep the length the GET would have sent, drop the bytes.
         let length = http_body::Body::size_hint(response.body()).exact();
@@ -120,7 +154,27 @@ pub(crate) async fn finish(
         }
         *response.body_mut() = Body::empty();
     }
-    response
+}
+
+/// Runs a route's fallback with the panic guard of its handler.
+pub(crate) async fn caught(
+    fallback: HandlerFuture,
+    route: &'static Route,
+    method: Method,
+    client_id: Option<&HeaderValue>,
+) -> Response {
+    match AssertUnwindSafe(fallback).catch_unwind().await {
+        Ok(response) => response,
+        Err(panic) => answers::panicked(
+            Failed::Route {
+                path: route.path(),
+                handler: route.name(),
+            },
+            &method,
+            client_id,
+            &*panic,
+        ),
+    }
 }
 
 /// Where the handler is with the request body: the handler timeout pauses while it reads.

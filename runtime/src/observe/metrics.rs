@@ -302,6 +302,9 @@ pub(crate) struct Metrics {
     named: Mutex<HashMap<String, Arc<RouteMetrics>>>,
     pub(crate) unmatched: Arc<RouteMetrics>,
     pub(crate) server: ServerMetrics,
+    /// The routes' resilience state (breakers, shed and timed-out requests), set when the
+    /// application is built.
+    pub(crate) resilience: OnceLock<Arc<crate::resilience::Registry>>,
 }
 
 impl Default for Metrics {
@@ -311,6 +314,7 @@ impl Default for Metrics {
             named: Mutex::default(),
             unmatched: Arc::new(RouteMetrics::new("", 0..METHOD_LABELS.len())),
             server: ServerMetrics::default(),
+            resilience: OnceLock::new(),
         }
     }
 }
@@ -476,8 +480,93 @@ impl Collector for MetricsCollector {
                 counter.metric_type(),
             )?)?;
         }
+        if let Some(resilience) = metrics.resilience.get() {
+            encode_resilience(resilience, &mut encoder)?;
+        }
         Ok(())
     }
+}
+
+/// Per route with resilience options: the breaker's state (a gauge per state, 1 for the
+/// current one), its transitions by the state entered, and the requests shed, refused by
+/// the breaker and timed out. Series exist only for routes that declare (or were given)
+/// these options: no request adds one.
+fn encode_resilience(
+    registry: &crate::resilience::Registry,
+    encoder: &mut DescriptorEncoder<'_>,
+) -> fmt::Result {
+    use crate::resilience::{BreakerState, Counters};
+
+    let mut routes = registry.snapshot();
+    routes.sort_by_key(|r| (r.route.path_without_query(), r.route.line()));
+    let states = [
+        BreakerState::Closed,
+        BreakerState::Open,
+        BreakerState::HalfOpen,
+    ];
+    {
+        let mut family = encoder.encode_descriptor(
+            "routemark_breaker_state",
+            "State of each route's circuit breaker: 1 for the state it is in.",
+            None,
+            MetricType::Gauge,
+        )?;
+        for route in routes.iter().filter(|r| r.breaker.is_some()) {
+            for state in states {
+                let labels = [
+                    ("http_route", route.route.path_without_query()),
+                    ("state", state.as_str()),
+                ];
+                let value = i64::from(route.breaker == Some(state));
+                ConstGauge::new(value).encode(family.encode_family(&labels)?)?;
+            }
+        }
+    }
+    {
+        let mut family = encoder.encode_descriptor(
+            "routemark_breaker_transitions",
+            "Circuit breaker transitions, by the state entered.",
+            None,
+            MetricType::Counter,
+        )?;
+        for route in routes.iter().filter(|r| r.breaker.is_some()) {
+            for (state, count) in states.iter().zip(&route.state.counters.transitions) {
+                let labels = [
+                    ("http_route", route.route.path_without_query()),
+                    ("to", state.as_str()),
+                ];
+                ConstCounter::new(count.load(Relaxed)).encode(family.encode_family(&labels)?)?;
+            }
+        }
+    }
+    /// A counter of a route's resilience state.
+    type Read = fn(&Counters) -> &AtomicU64;
+    let counters: [(&str, &str, Read); 3] = [
+        (
+            "routemark_shed_requests",
+            "Requests answered at once because the route's concurrency limit was reached.",
+            |c| &c.shed,
+        ),
+        (
+            "routemark_breaker_rejected_requests",
+            "Requests answered without calling the handler: breaker open or forced open.",
+            |c| &c.rejected,
+        ),
+        (
+            "routemark_route_timeouts",
+            "Requests whose handler ran past the route's own timeout option.",
+            |c| &c.timed_out,
+        ),
+    ];
+    for (name, help, read) in counters {
+        let mut family = encoder.encode_descriptor(name, help, None, MetricType::Counter)?;
+        for route in &routes {
+            let labels = [("http_route", route.route.path_without_query())];
+            let value = read(&route.state.counters).load(Relaxed);
+            ConstCounter::new(value).encode(family.encode_family(&labels)?)?;
+        }
+    }
+    Ok(())
 }
 
 /// The registry in OpenMetrics text (`prometheus-client`'s own encoding).

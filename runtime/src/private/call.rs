@@ -56,6 +56,32 @@ pub struct QueryParamOpt<T>(pub Option<T>);
 #[derive(Debug)]
 pub struct Extract<T>(pub T);
 
+/// A wrapper's value, as the handler (or its fallback) receives it.
+pub trait Unwrapped {
+    /// The argument's own type.
+    type Inner;
+    /// The value.
+    fn into_inner(self) -> Self::Inner;
+}
+
+macro_rules! unwrapped {
+    ($($wrapper:ident => $inner:ty;)*) => {$(
+        impl<T> Unwrapped for $wrapper<T> {
+            type Inner = $inner;
+            fn into_inner(self) -> $inner {
+                self.0
+            }
+        }
+    )*};
+}
+
+unwrapped! {
+    PathParam => T;
+    QueryParam => T;
+    QueryParamOpt => Option<T>;
+    Extract => T;
+}
+
 /// An argument extracted from the request head. `M` is the marker of the extractor's
 /// [`FromRequest`] impl, inferred.
 pub trait HeadArg<M>: Sized {

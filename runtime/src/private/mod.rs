@@ -8,16 +8,21 @@
 
 mod call;
 mod call_n;
+mod fallback;
 
 pub use core::any::{TypeId, type_name};
 pub use inventory;
 pub use routemark_path::{Method, MethodSet};
 
 pub use crate::extract::marker::{HeadPosition, ViaBody, ViaParts};
-pub use crate::route::{HandlerFuture, OptionsDecl, Route, RouteDecl, StateRequirement};
+pub use crate::route::{
+    BreakerConfig, FallbackFn, HandlerFuture, OptionsDecl, Route, RouteDecl, StateRequirement,
+};
 pub use crate::{Body, RequestParts, Response};
 pub use call::*;
 pub use call_n::*;
+pub use core::time::Duration;
+pub use fallback::*;
 
 use crate::extract::{FromParam, decode_param, type_label, unsafe_path};
 use crate::response::{HttpError, IntoResponse};

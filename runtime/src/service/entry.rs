@@ -6,6 +6,8 @@ use std::panic::Location;
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures_util::future::Either;
+
 use routemark_path::{Method, MethodSet, PathTemplate};
 
 use super::layer::{LayerFn, RouteFilter, RouteService};
@@ -16,6 +18,7 @@ use crate::observe::{Builtin, Observe, RouteMetrics};
 use crate::overlay::model::{Plan, key as overlay_key};
 use crate::overlay::split::Splitter;
 use crate::request::{RequestParts, StateMap};
+use crate::resilience::{Guard, Registry, Settings};
 use crate::route::Route;
 use crate::router::{ParamRanges, RouteTable, RouteTableBuilder};
 use crate::tenant::{TenantConfig, Tenants, scoped_segments};
@@ -29,6 +32,8 @@ pub(crate) struct RouteEntry {
     /// The route layers that select this route, around its handler; `None` keeps the fast
     /// path (the handler called directly, nothing boxed).
     pub(crate) layered: Option<RouteService>,
+    /// The route's timeout, concurrency limit and breaker; `None` keeps the fast path.
+    pub(crate) guard: Option<Arc<Guard>>,
     /// The route's request metrics, resolved once (`None` when metrics are off).
     pub(crate) metrics: Option<Arc<RouteMetrics>>,
     /// The overlay's traffic splits, by method; empty (no allocation) without one.
@@ -81,6 +86,8 @@ pub(crate) struct Recipe {
     pub(crate) route_layers: Vec<(RouteFilter, LayerFn)>,
     pub(crate) nested: Vec<Nest>,
     pub(crate) fallback: Option<RouteService>,
+    /// What each route's resilience keeps across tables (in-flight count, breaker).
+    pub(crate) resilience: Arc<Registry>,
     /// Probes, metrics and where they are served.
     pub(crate) observe: Arc<Observe>,
     /// `App::tenancy` and `App::tenant_state`.
@@ -129,7 +136,7 @@ impl Recipe {
             }
             match PathTemplate::parse(route.path()) {
                 Ok(template) => {
-                    let mut entry = self.entry(route);
+                    let mut entry = self.entry(route, plan);
                     entry.splits = self.splits(route, plan, splitters, &mut kept);
                     let entry = Entry::Route(entry);
                     match route.tenant() {
@@ -180,11 +187,11 @@ impl Recipe {
             // Validated by the plan: it parses and binds the target's parameters.
             if let Ok(template) = PathTemplate::parse(&alias.identity.template) {
                 let methods = MethodSet::single(alias.identity.method);
-                let entry = Entry::Route(self.entry(alias.target));
+                let entry = Entry::Route(self.entry(alias.target, plan));
                 match &alias.identity.tenant {
                     None => builder.insert_owned(methods, template, entry),
                     Some(tenant) => {
-                        builder.insert_segments(methods, scoped_segments(tenant, template), entry)
+                        builder.insert_segments(methods, scoped_segments(tenant, template), entry);
                     }
                 }
                 origins.push(Origin::Route(alias.target));
@@ -323,9 +330,21 @@ impl Recipe {
             .collect()
     }
 
-    /// The entry of `route`: its limits and the route layers that select it.
-    fn entry(&self, route: &'static Route) -> RouteEntry {
+    /// The entry of `route`: its limits, its resilience (the attribute's options with the
+    /// overlay's over them) and the route layers that select it.
+    fn entry(&self, route: &'static Route, plan: &Plan) -> RouteEntry {
         let body_limit = route.body_limit().unwrap_or(self.config.body_limit);
+        // The overlay addresses a route by method; an entry serves all of its methods, and
+        // takes the first override found (routes of several methods rarely get one).
+        let over = if plan.resilience.is_empty() {
+            None
+        } else {
+            route
+                .methods()
+                .iter()
+                .find_map(|method| plan.resilience.get(&overlay_key(route, method)))
+        };
+        let guard = Guard::new(route, Settings::of(route, over), &self.resilience);
         let mut selected = self
             .route_layers
             .iter()
@@ -337,6 +356,7 @@ impl Recipe {
                 self.state.clone(),
                 body_limit,
                 self.config.handler_timeout,
+                guard.clone(),
             );
             selected.fold(handler, |inner, (_, layer)| layer(inner))
         });
@@ -344,6 +364,7 @@ impl Recipe {
             route,
             body_limit,
             layered,
+            guard,
             metrics: self.observe.metrics.as_ref().map(|m| m.route(route)),
             splits: Box::default(),
         }
@@ -456,7 +477,8 @@ fn handler_service(
     route: &'static Route,
     state: Arc<StateMap>,
     body_limit: usize,
-    timeout: Duration,
+    app_timeout: Duration,
+    guard: Option<Arc<Guard>>,
 ) -> RouteService {
     RouteService::new(tower::service_fn(move |request: http::Request<Body>| {
         let (mut head, body) = request.into_parts();
@@ -472,10 +494,28 @@ fn handler_service(
         let mut parts = RequestParts::new(head, state, body_limit);
         parts.params = params;
         parts.route = Some(route);
-        let started = run::start(route, parts, body);
-        async move {
-            let response = run::finish(started, route, method, timeout, client_id.as_ref());
-            Ok::<_, Infallible>(response.await)
-        }
+        let timeout = guard
+            .as_ref()
+            .map_or(app_timeout, |guard| guard.timeout(app_timeout));
+        // Either way, the future is boxed once, by `RouteService`.
+        let answer = match guard.clone().map(Guard::enter) {
+            None => Either::Left(async move {
+                let started = run::start(route, parts, body);
+                let id = client_id.as_ref();
+                run::finish(started, route, method, timeout, id, run::Canned).await
+            }),
+            Some(Ok(mut ticket)) => Either::Right(Either::Left(async move {
+                ticket.keep_for_fallback(|| parts.snapshot());
+                let started = run::start(route, parts, body);
+                let id = client_id.as_ref();
+                let response = run::finish(started, route, method, timeout, id, &mut ticket).await;
+                ticket.leave(&response);
+                response
+            })),
+            Some(Err(refusal)) => {
+                Either::Right(Either::Right(refusal.answer(parts, method, client_id)))
+            }
+        };
+        async move { Ok::<_, Infallible>(answer.await) }
     }))
 }

@@ -35,6 +35,7 @@ pub use matched::{MatchedRoute, OriginalUri};
 use crate::dispatch::RouterConfig;
 use crate::error::BuildError;
 use crate::overlay::OverlayProblem;
+use crate::resilience::BreakerState;
 use crate::response::Response;
 use crate::route::Route;
 use crate::{Body, BoxError};
@@ -166,6 +167,7 @@ impl Router {
             route_layers: Vec::new(),
             nested: Vec::new(),
             fallback: None,
+            resilience: Default::default(),
             observe: Arc::new(crate::observe::Observe::disabled()),
             tenants: crate::tenant::TenantConfig::default(),
         };
@@ -349,6 +351,17 @@ impl Router {
                 Err(problems)
             }
         }
+    }
+
+    /// The state of the circuit breaker of the route with this identity
+    /// (`GET /reports/<id>`), or `None` when it has none.
+    pub fn breaker_state(&self, identity: &str) -> Option<BreakerState> {
+        let table = self.inner.shared.live.load();
+        let route = table
+            .descriptors
+            .iter()
+            .find(|route| route.identities().any(|id| id == identity))?;
+        self.inner.shared.recipe.resilience.breaker_state(route)
     }
 
     /// The last overlay change rejected: its revision and every reason.

@@ -43,7 +43,7 @@ fn main() {
     let debug = format!("{:?}", route("create_user").options());
     assert_eq!(
         debug,
-        r#"RouteOptions { body_limit: Some(1024), tags: ["admin", "write-ops", "v2_api"] }"#
+        r#"RouteOptions { body_limit: Some(1024), tags: ["admin", "write-ops", "v2_api"], timeout: None, concurrency: None, breaker: None, fallback: false }"#
     );
 
     let mut admin: Vec<&str> = routemark::routes()

@@ -57,11 +57,11 @@ fn main() {
     assert_eq!(route("shared_orders").identity(), "GET /orders");
     assert_eq!(
         format!("{:?}", route("acme_orders").options()),
-        r#"RouteOptions { body_limit: None, tags: [], tenant: "acme" }"#
+        r#"RouteOptions { body_limit: None, tags: [], timeout: None, concurrency: None, breaker: None, fallback: false, tenant: "acme" }"#
     );
     assert_eq!(
         format!("{:?}", route("shared_orders").options()),
-        "RouteOptions { body_limit: None, tags: [] }"
+        "RouteOptions { body_limit: None, tags: [], timeout: None, concurrency: None, breaker: None, fallback: false }"
     );
     assert_eq!(route("acme_dash_order").tenant(), Some("acme-1"));
     assert_eq!(route("acme_underscore_order").tenant(), Some("acme_1"));

@@ -48,7 +48,9 @@ def h2load(port, duration, uri_file):
 
 
 def one(name, binary, port, duration):
-    proc = subprocess.Popen(["taskset", "-c", "0", str(binary), f"127.0.0.1:{port}"],
+    # Bare hyper serves HTTP/1.1 unless told `h2` (its HTTP/1 baseline stays untouched).
+    extra = ["h2"] if name == "hyper" else []
+    proc = subprocess.Popen(["taskset", "-c", "0", str(binary), f"127.0.0.1:{port}", *extra],
                             stderr=subprocess.DEVNULL)
     try:
         wait_port(port)

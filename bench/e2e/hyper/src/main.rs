@@ -11,6 +11,7 @@ use hyper::header::{CONTENT_TYPE, HeaderValue};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::TokioExecutor;
 use hyper_util::rt::TokioIo;
 
 /// The route a request goes to, if any.
@@ -24,209 +25,873 @@ fn route(method: &Method, path: &str) -> Option<usize> {
     }
     #[allow(unused_variables)]
     match (method.as_str(), &segs[..n]) {
-        ("GET", ["authorizations"]) => {  Some(0) }
-        ("POST", ["authorizations"]) => {  Some(2) }
-        ("GET", ["events"]) => {  Some(7) }
-        ("GET", ["feeds"]) => {  Some(16) }
-        ("GET", ["notifications"]) => {  Some(17) }
-        ("PUT", ["notifications"]) => {  Some(19) }
-        ("GET", ["gists"]) => {  Some(41) }
-        ("POST", ["gists"]) => {  Some(43) }
-        ("GET", ["issues"]) => {  Some(59) }
-        ("GET", ["emojis"]) => {  Some(84) }
-        ("POST", ["markdown"]) => {  Some(87) }
-        ("GET", ["meta"]) => {  Some(89) }
-        ("GET", ["rate_limit"]) => {  Some(90) }
-        ("GET", ["repositories"]) => {  Some(126) }
-        ("GET", ["user"]) => {  Some(185) }
-        ("GET", ["users"]) => {  Some(186) }
-        ("GET", ["user", "starred"]) => {  Some(27) }
-        ("GET", ["user", "subscriptions"]) => {  Some(33) }
-        ("GET", ["user", "issues"]) => {  Some(60) }
-        ("GET", ["gitignore", "templates"]) => {  Some(85) }
-        ("POST", ["markdown", "raw"]) => {  Some(88) }
-        ("GET", ["user", "orgs"]) => {  Some(92) }
-        ("GET", ["user", "teams"]) => {  Some(113) }
-        ("GET", ["user", "repos"]) => {  Some(123) }
-        ("POST", ["user", "repos"]) => {  Some(127) }
-        ("GET", ["search", "repositories"]) => {  Some(176) }
-        ("GET", ["search", "code"]) => {  Some(177) }
-        ("GET", ["search", "issues"]) => {  Some(178) }
-        ("GET", ["search", "users"]) => {  Some(179) }
-        ("GET", ["user", "emails"]) => {  Some(187) }
-        ("POST", ["user", "emails"]) => {  Some(188) }
-        ("DELETE", ["user", "emails"]) => {  Some(189) }
-        ("GET", ["user", "followers"]) => {  Some(191) }
-        ("GET", ["user", "following"]) => {  Some(193) }
-        ("GET", ["user", "keys"]) => {  Some(199) }
-        ("POST", ["user", "keys"]) => {  Some(201) }
-        ("GET", ["legacy", "repos", "search", keyword]) if !keyword.is_empty() => { std::hint::black_box((keyword,)); Some(181) }
-        ("GET", ["legacy", "user", "search", keyword]) if !keyword.is_empty() => { std::hint::black_box((keyword,)); Some(182) }
-        ("GET", ["legacy", "user", "email", email]) if !email.is_empty() => { std::hint::black_box((email,)); Some(183) }
-        ("GET", ["legacy", "issues", "search", owner, repository, state, keyword]) if !owner.is_empty() && !repository.is_empty() && !state.is_empty() && !keyword.is_empty() => { std::hint::black_box((owner, repository, state, keyword)); Some(180) }
-        ("GET", ["notifications", "threads", id]) if !id.is_empty() => { std::hint::black_box((id,)); Some(21) }
-        ("GET", ["gitignore", "templates", name]) if !name.is_empty() => { std::hint::black_box((name,)); Some(86) }
-        ("GET", ["user", "following", user]) if !user.is_empty() => { std::hint::black_box((user,)); Some(194) }
-        ("PUT", ["user", "following", user]) if !user.is_empty() => { std::hint::black_box((user,)); Some(196) }
-        ("DELETE", ["user", "following", user]) if !user.is_empty() => { std::hint::black_box((user,)); Some(197) }
-        ("GET", ["user", "keys", id]) if !id.is_empty() => { std::hint::black_box((id,)); Some(200) }
-        ("DELETE", ["user", "keys", id]) if !id.is_empty() => { std::hint::black_box((id,)); Some(202) }
-        ("GET", ["notifications", "threads", id, "subscription"]) if !id.is_empty() => { std::hint::black_box((id,)); Some(22) }
-        ("PUT", ["notifications", "threads", id, "subscription"]) if !id.is_empty() => { std::hint::black_box((id,)); Some(23) }
-        ("DELETE", ["notifications", "threads", id, "subscription"]) if !id.is_empty() => { std::hint::black_box((id,)); Some(24) }
-        ("GET", ["user", "starred", owner, repo]) if !owner.is_empty() && !repo.is_empty() => { std::hint::black_box((owner, repo)); Some(28) }
-        ("PUT", ["user", "starred", owner, repo]) if !owner.is_empty() && !repo.is_empty() => { std::hint::black_box((owner, repo)); Some(29) }
-        ("DELETE", ["user", "starred", owner, repo]) if !owner.is_empty() && !repo.is_empty() => { std::hint::black_box((owner, repo)); Some(30) }
-        ("GET", ["user", "subscriptions", owner, repo]) if !owner.is_empty() && !repo.is_empty() => { std::hint::black_box((owner, repo)); Some(37) }
-        ("PUT", ["user", "subscriptions", owner, repo]) if !owner.is_empty() && !repo.is_empty() => { std::hint::black_box((owner, repo)); Some(38) }
-        ("DELETE", ["user", "subscriptions", owner, repo]) if !owner.is_empty() && !repo.is_empty() => { std::hint::black_box((owner, repo)); Some(39) }
-        ("GET", ["authorizations", id]) if !id.is_empty() => { std::hint::black_box((id,)); Some(1) }
-        ("DELETE", ["authorizations", id]) if !id.is_empty() => { std::hint::black_box((id,)); Some(3) }
-        ("GET", ["gists", id]) if !id.is_empty() => { std::hint::black_box((id,)); Some(42) }
-        ("DELETE", ["gists", id]) if !id.is_empty() => { std::hint::black_box((id,)); Some(48) }
-        ("GET", ["orgs", org]) if !org.is_empty() => { std::hint::black_box((org,)); Some(93) }
-        ("GET", ["teams", id]) if !id.is_empty() => { std::hint::black_box((id,)); Some(102) }
-        ("DELETE", ["teams", id]) if !id.is_empty() => { std::hint::black_box((id,)); Some(104) }
-        ("GET", ["users", user]) if !user.is_empty() => { std::hint::black_box((user,)); Some(184) }
-        ("DELETE", ["applications", client_id, "tokens"]) if !client_id.is_empty() => { std::hint::black_box((client_id,)); Some(5) }
-        ("GET", ["orgs", org, "events"]) if !org.is_empty() => { std::hint::black_box((org,)); Some(10) }
-        ("GET", ["users", user, "received_events"]) if !user.is_empty() => { std::hint::black_box((user,)); Some(11) }
-        ("GET", ["users", user, "events"]) if !user.is_empty() => { std::hint::black_box((user,)); Some(13) }
-        ("GET", ["users", user, "starred"]) if !user.is_empty() => { std::hint::black_box((user,)); Some(26) }
-        ("GET", ["users", user, "subscriptions"]) if !user.is_empty() => { std::hint::black_box((user,)); Some(32) }
-        ("GET", ["users", user, "gists"]) if !user.is_empty() => { std::hint::black_box((user,)); Some(40) }
-        ("PUT", ["gists", id, "star"]) if !id.is_empty() => { std::hint::black_box((id,)); Some(44) }
-        ("DELETE", ["gists", id, "star"]) if !id.is_empty() => { std::hint::black_box((id,)); Some(45) }
-        ("GET", ["gists", id, "star"]) if !id.is_empty() => { std::hint::black_box((id,)); Some(46) }
-        ("POST", ["gists", id, "forks"]) if !id.is_empty() => { std::hint::black_box((id,)); Some(47) }
-        ("GET", ["orgs", org, "issues"]) if !org.is_empty() => { std::hint::black_box((org,)); Some(61) }
-        ("GET", ["users", user, "orgs"]) if !user.is_empty() => { std::hint::black_box((user,)); Some(91) }
-        ("GET", ["orgs", org, "members"]) if !org.is_empty() => { std::hint::black_box((org,)); Some(94) }
-        ("GET", ["orgs", org, "public_members"]) if !org.is_empty() => { std::hint::black_box((org,)); Some(97) }
-        ("GET", ["orgs", org, "teams"]) if !org.is_empty() => { std::hint::black_box((org,)); Some(101) }
-        ("POST", ["orgs", org, "teams"]) if !org.is_empty() => { std::hint::black_box((org,)); Some(103) }
-        ("GET", ["teams", id, "members"]) if !id.is_empty() => { std::hint::black_box((id,)); Some(105) }
-        ("GET", ["teams", id, "repos"]) if !id.is_empty() => { std::hint::black_box((id,)); Some(109) }
-        ("GET", ["users", user, "repos"]) if !user.is_empty() => { std::hint::black_box((user,)); Some(124) }
-        ("GET", ["orgs", org, "repos"]) if !org.is_empty() => { std::hint::black_box((org,)); Some(125) }
-        ("POST", ["orgs", org, "repos"]) if !org.is_empty() => { std::hint::black_box((org,)); Some(128) }
-        ("GET", ["users", user, "followers"]) if !user.is_empty() => { std::hint::black_box((user,)); Some(190) }
-        ("GET", ["users", user, "following"]) if !user.is_empty() => { std::hint::black_box((user,)); Some(192) }
-        ("GET", ["users", user, "keys"]) if !user.is_empty() => { std::hint::black_box((user,)); Some(198) }
-        ("GET", ["users", user, "received_events", "public"]) if !user.is_empty() => { std::hint::black_box((user,)); Some(12) }
-        ("GET", ["users", user, "events", "public"]) if !user.is_empty() => { std::hint::black_box((user,)); Some(14) }
-        ("GET", ["users", user, "events", "orgs", org]) if !user.is_empty() && !org.is_empty() => { std::hint::black_box((user, org)); Some(15) }
-        ("GET", ["applications", client_id, "tokens", access_token]) if !client_id.is_empty() && !access_token.is_empty() => { std::hint::black_box((client_id, access_token)); Some(4) }
-        ("DELETE", ["applications", client_id, "tokens", access_token]) if !client_id.is_empty() && !access_token.is_empty() => { std::hint::black_box((client_id, access_token)); Some(6) }
-        ("GET", ["orgs", org, "members", user]) if !org.is_empty() && !user.is_empty() => { std::hint::black_box((org, user)); Some(95) }
-        ("DELETE", ["orgs", org, "members", user]) if !org.is_empty() && !user.is_empty() => { std::hint::black_box((org, user)); Some(96) }
-        ("GET", ["orgs", org, "public_members", user]) if !org.is_empty() && !user.is_empty() => { std::hint::black_box((org, user)); Some(98) }
-        ("PUT", ["orgs", org, "public_members", user]) if !org.is_empty() && !user.is_empty() => { std::hint::black_box((org, user)); Some(99) }
-        ("DELETE", ["orgs", org, "public_members", user]) if !org.is_empty() && !user.is_empty() => { std::hint::black_box((org, user)); Some(100) }
-        ("GET", ["teams", id, "members", user]) if !id.is_empty() && !user.is_empty() => { std::hint::black_box((id, user)); Some(106) }
-        ("PUT", ["teams", id, "members", user]) if !id.is_empty() && !user.is_empty() => { std::hint::black_box((id, user)); Some(107) }
-        ("DELETE", ["teams", id, "members", user]) if !id.is_empty() && !user.is_empty() => { std::hint::black_box((id, user)); Some(108) }
-        ("GET", ["users", user, "following", target_user]) if !user.is_empty() && !target_user.is_empty() => { std::hint::black_box((user, target_user)); Some(195) }
-        ("GET", ["teams", id, "repos", owner, repo]) if !id.is_empty() && !owner.is_empty() && !repo.is_empty() => { std::hint::black_box((id, owner, repo)); Some(110) }
-        ("PUT", ["teams", id, "repos", owner, repo]) if !id.is_empty() && !owner.is_empty() && !repo.is_empty() => { std::hint::black_box((id, owner, repo)); Some(111) }
-        ("DELETE", ["teams", id, "repos", owner, repo]) if !id.is_empty() && !owner.is_empty() && !repo.is_empty() => { std::hint::black_box((id, owner, repo)); Some(112) }
-        ("GET", ["repos", owner, repo]) if !owner.is_empty() && !repo.is_empty() => { std::hint::black_box((owner, repo)); Some(129) }
-        ("DELETE", ["repos", owner, repo]) if !owner.is_empty() && !repo.is_empty() => { std::hint::black_box((owner, repo)); Some(136) }
-        ("GET", ["repos", owner, repo, "events"]) if !owner.is_empty() && !repo.is_empty() => { std::hint::black_box((owner, repo)); Some(8) }
-        ("GET", ["networks", owner, repo, "events"]) if !owner.is_empty() && !repo.is_empty() => { std::hint::black_box((owner, repo)); Some(9) }
-        ("GET", ["repos", owner, repo, "notifications"]) if !owner.is_empty() && !repo.is_empty() => { std::hint::black_box((owner, repo)); Some(18) }
-        ("PUT", ["repos", owner, repo, "notifications"]) if !owner.is_empty() && !repo.is_empty() => { std::hint::black_box((owner, repo)); Some(20) }
-        ("GET", ["repos", owner, repo, "stargazers"]) if !owner.is_empty() && !repo.is_empty() => { std::hint::black_box((owner, repo)); Some(25) }
-        ("GET", ["repos", owner, repo, "subscribers"]) if !owner.is_empty() && !repo.is_empty() => { std::hint::black_box((owner, repo)); Some(31) }
-        ("GET", ["repos", owner, repo, "subscription"]) if !owner.is_empty() && !repo.is_empty() => { std::hint::black_box((owner, repo)); Some(34) }
-        ("PUT", ["repos", owner, repo, "subscription"]) if !owner.is_empty() && !repo.is_empty() => { std::hint::black_box((owner, repo)); Some(35) }
-        ("DELETE", ["repos", owner, repo, "subscription"]) if !owner.is_empty() && !repo.is_empty() => { std::hint::black_box((owner, repo)); Some(36) }
-        ("GET", ["repos", owner, repo, "issues"]) if !owner.is_empty() && !repo.is_empty() => { std::hint::black_box((owner, repo)); Some(62) }
-        ("POST", ["repos", owner, repo, "issues"]) if !owner.is_empty() && !repo.is_empty() => { std::hint::black_box((owner, repo)); Some(64) }
-        ("GET", ["repos", owner, repo, "assignees"]) if !owner.is_empty() && !repo.is_empty() => { std::hint::black_box((owner, repo)); Some(65) }
-        ("GET", ["repos", owner, repo, "labels"]) if !owner.is_empty() && !repo.is_empty() => { std::hint::black_box((owner, repo)); Some(70) }
-        ("POST", ["repos", owner, repo, "labels"]) if !owner.is_empty() && !repo.is_empty() => { std::hint::black_box((owner, repo)); Some(72) }
-        ("GET", ["repos", owner, repo, "milestones"]) if !owner.is_empty() && !repo.is_empty() => { std::hint::black_box((owner, repo)); Some(80) }
-        ("POST", ["repos", owner, repo, "milestones"]) if !owner.is_empty() && !repo.is_empty() => { std::hint::black_box((owner, repo)); Some(82) }
-        ("GET", ["repos", owner, repo, "pulls"]) if !owner.is_empty() && !repo.is_empty() => { std::hint::black_box((owner, repo)); Some(114) }
-        ("POST", ["repos", owner, repo, "pulls"]) if !owner.is_empty() && !repo.is_empty() => { std::hint::black_box((owner, repo)); Some(116) }
-        ("GET", ["repos", owner, repo, "contributors"]) if !owner.is_empty() && !repo.is_empty() => { std::hint::black_box((owner, repo)); Some(130) }
-        ("GET", ["repos", owner, repo, "languages"]) if !owner.is_empty() && !repo.is_empty() => { std::hint::black_box((owner, repo)); Some(131) }
-        ("GET", ["repos", owner, repo, "teams"]) if !owner.is_empty() && !repo.is_empty() => { std::hint::black_box((owner, repo)); Some(132) }
-        ("GET", ["repos", owner, repo, "tags"]) if !owner.is_empty() && !repo.is_empty() => { std::hint::black_box((owner, repo)); Some(133) }
-        ("GET", ["repos", owner, repo, "branches"]) if !owner.is_empty() && !repo.is_empty() => { std::hint::black_box((owner, repo)); Some(134) }
-        ("GET", ["repos", owner, repo, "collaborators"]) if !owner.is_empty() && !repo.is_empty() => { std::hint::black_box((owner, repo)); Some(137) }
-        ("GET", ["repos", owner, repo, "comments"]) if !owner.is_empty() && !repo.is_empty() => { std::hint::black_box((owner, repo)); Some(141) }
-        ("GET", ["repos", owner, repo, "commits"]) if !owner.is_empty() && !repo.is_empty() => { std::hint::black_box((owner, repo)); Some(146) }
-        ("GET", ["repos", owner, repo, "readme"]) if !owner.is_empty() && !repo.is_empty() => { std::hint::black_box((owner, repo)); Some(148) }
-        ("GET", ["repos", owner, repo, "keys"]) if !owner.is_empty() && !repo.is_empty() => { std::hint::black_box((owner, repo)); Some(149) }
-        ("POST", ["repos", owner, repo, "keys"]) if !owner.is_empty() && !repo.is_empty() => { std::hint::black_box((owner, repo)); Some(151) }
-        ("GET", ["repos", owner, repo, "downloads"]) if !owner.is_empty() && !repo.is_empty() => { std::hint::black_box((owner, repo)); Some(153) }
-        ("GET", ["repos", owner, repo, "forks"]) if !owner.is_empty() && !repo.is_empty() => { std::hint::black_box((owner, repo)); Some(156) }
-        ("POST", ["repos", owner, repo, "forks"]) if !owner.is_empty() && !repo.is_empty() => { std::hint::black_box((owner, repo)); Some(157) }
-        ("GET", ["repos", owner, repo, "hooks"]) if !owner.is_empty() && !repo.is_empty() => { std::hint::black_box((owner, repo)); Some(158) }
-        ("POST", ["repos", owner, repo, "hooks"]) if !owner.is_empty() && !repo.is_empty() => { std::hint::black_box((owner, repo)); Some(160) }
-        ("POST", ["repos", owner, repo, "merges"]) if !owner.is_empty() && !repo.is_empty() => { std::hint::black_box((owner, repo)); Some(163) }
-        ("GET", ["repos", owner, repo, "releases"]) if !owner.is_empty() && !repo.is_empty() => { std::hint::black_box((owner, repo)); Some(164) }
-        ("POST", ["repos", owner, repo, "releases"]) if !owner.is_empty() && !repo.is_empty() => { std::hint::black_box((owner, repo)); Some(166) }
-        ("POST", ["repos", owner, repo, "git", "blobs"]) if !owner.is_empty() && !repo.is_empty() => { std::hint::black_box((owner, repo)); Some(50) }
-        ("POST", ["repos", owner, repo, "git", "commits"]) if !owner.is_empty() && !repo.is_empty() => { std::hint::black_box((owner, repo)); Some(52) }
-        ("GET", ["repos", owner, repo, "git", "refs"]) if !owner.is_empty() && !repo.is_empty() => { std::hint::black_box((owner, repo)); Some(53) }
-        ("POST", ["repos", owner, repo, "git", "refs"]) if !owner.is_empty() && !repo.is_empty() => { std::hint::black_box((owner, repo)); Some(54) }
-        ("POST", ["repos", owner, repo, "git", "tags"]) if !owner.is_empty() && !repo.is_empty() => { std::hint::black_box((owner, repo)); Some(56) }
-        ("POST", ["repos", owner, repo, "git", "trees"]) if !owner.is_empty() && !repo.is_empty() => { std::hint::black_box((owner, repo)); Some(58) }
-        ("GET", ["repos", owner, repo, "stats", "contributors"]) if !owner.is_empty() && !repo.is_empty() => { std::hint::black_box((owner, repo)); Some(169) }
-        ("GET", ["repos", owner, repo, "stats", "commit_activity"]) if !owner.is_empty() && !repo.is_empty() => { std::hint::black_box((owner, repo)); Some(170) }
-        ("GET", ["repos", owner, repo, "stats", "code_frequency"]) if !owner.is_empty() && !repo.is_empty() => { std::hint::black_box((owner, repo)); Some(171) }
-        ("GET", ["repos", owner, repo, "stats", "participation"]) if !owner.is_empty() && !repo.is_empty() => { std::hint::black_box((owner, repo)); Some(172) }
-        ("GET", ["repos", owner, repo, "stats", "punch_card"]) if !owner.is_empty() && !repo.is_empty() => { std::hint::black_box((owner, repo)); Some(173) }
-        ("GET", ["repos", owner, repo, "git", "blobs", sha]) if !owner.is_empty() && !repo.is_empty() && !sha.is_empty() => { std::hint::black_box((owner, repo, sha)); Some(49) }
-        ("GET", ["repos", owner, repo, "git", "commits", sha]) if !owner.is_empty() && !repo.is_empty() && !sha.is_empty() => { std::hint::black_box((owner, repo, sha)); Some(51) }
-        ("GET", ["repos", owner, repo, "git", "tags", sha]) if !owner.is_empty() && !repo.is_empty() && !sha.is_empty() => { std::hint::black_box((owner, repo, sha)); Some(55) }
-        ("GET", ["repos", owner, repo, "git", "trees", sha]) if !owner.is_empty() && !repo.is_empty() && !sha.is_empty() => { std::hint::black_box((owner, repo, sha)); Some(57) }
-        ("GET", ["repos", owner, repo, "issues", number]) if !owner.is_empty() && !repo.is_empty() && !number.is_empty() => { std::hint::black_box((owner, repo, number)); Some(63) }
-        ("GET", ["repos", owner, repo, "assignees", assignee]) if !owner.is_empty() && !repo.is_empty() && !assignee.is_empty() => { std::hint::black_box((owner, repo, assignee)); Some(66) }
-        ("GET", ["repos", owner, repo, "labels", name]) if !owner.is_empty() && !repo.is_empty() && !name.is_empty() => { std::hint::black_box((owner, repo, name)); Some(71) }
-        ("DELETE", ["repos", owner, repo, "labels", name]) if !owner.is_empty() && !repo.is_empty() && !name.is_empty() => { std::hint::black_box((owner, repo, name)); Some(73) }
-        ("GET", ["repos", owner, repo, "milestones", number]) if !owner.is_empty() && !repo.is_empty() && !number.is_empty() => { std::hint::black_box((owner, repo, number)); Some(81) }
-        ("DELETE", ["repos", owner, repo, "milestones", number]) if !owner.is_empty() && !repo.is_empty() && !number.is_empty() => { std::hint::black_box((owner, repo, number)); Some(83) }
-        ("GET", ["repos", owner, repo, "pulls", number]) if !owner.is_empty() && !repo.is_empty() && !number.is_empty() => { std::hint::black_box((owner, repo, number)); Some(115) }
-        ("GET", ["repos", owner, repo, "branches", branch]) if !owner.is_empty() && !repo.is_empty() && !branch.is_empty() => { std::hint::black_box((owner, repo, branch)); Some(135) }
-        ("GET", ["repos", owner, repo, "collaborators", user]) if !owner.is_empty() && !repo.is_empty() && !user.is_empty() => { std::hint::black_box((owner, repo, user)); Some(138) }
-        ("PUT", ["repos", owner, repo, "collaborators", user]) if !owner.is_empty() && !repo.is_empty() && !user.is_empty() => { std::hint::black_box((owner, repo, user)); Some(139) }
-        ("DELETE", ["repos", owner, repo, "collaborators", user]) if !owner.is_empty() && !repo.is_empty() && !user.is_empty() => { std::hint::black_box((owner, repo, user)); Some(140) }
-        ("GET", ["repos", owner, repo, "comments", id]) if !owner.is_empty() && !repo.is_empty() && !id.is_empty() => { std::hint::black_box((owner, repo, id)); Some(144) }
-        ("DELETE", ["repos", owner, repo, "comments", id]) if !owner.is_empty() && !repo.is_empty() && !id.is_empty() => { std::hint::black_box((owner, repo, id)); Some(145) }
-        ("GET", ["repos", owner, repo, "commits", sha]) if !owner.is_empty() && !repo.is_empty() && !sha.is_empty() => { std::hint::black_box((owner, repo, sha)); Some(147) }
-        ("GET", ["repos", owner, repo, "keys", id]) if !owner.is_empty() && !repo.is_empty() && !id.is_empty() => { std::hint::black_box((owner, repo, id)); Some(150) }
-        ("DELETE", ["repos", owner, repo, "keys", id]) if !owner.is_empty() && !repo.is_empty() && !id.is_empty() => { std::hint::black_box((owner, repo, id)); Some(152) }
-        ("GET", ["repos", owner, repo, "downloads", id]) if !owner.is_empty() && !repo.is_empty() && !id.is_empty() => { std::hint::black_box((owner, repo, id)); Some(154) }
-        ("DELETE", ["repos", owner, repo, "downloads", id]) if !owner.is_empty() && !repo.is_empty() && !id.is_empty() => { std::hint::black_box((owner, repo, id)); Some(155) }
-        ("GET", ["repos", owner, repo, "hooks", id]) if !owner.is_empty() && !repo.is_empty() && !id.is_empty() => { std::hint::black_box((owner, repo, id)); Some(159) }
-        ("DELETE", ["repos", owner, repo, "hooks", id]) if !owner.is_empty() && !repo.is_empty() && !id.is_empty() => { std::hint::black_box((owner, repo, id)); Some(162) }
-        ("GET", ["repos", owner, repo, "releases", id]) if !owner.is_empty() && !repo.is_empty() && !id.is_empty() => { std::hint::black_box((owner, repo, id)); Some(165) }
-        ("DELETE", ["repos", owner, repo, "releases", id]) if !owner.is_empty() && !repo.is_empty() && !id.is_empty() => { std::hint::black_box((owner, repo, id)); Some(167) }
-        ("GET", ["repos", owner, repo, "statuses", ref_name]) if !owner.is_empty() && !repo.is_empty() && !ref_name.is_empty() => { std::hint::black_box((owner, repo, ref_name)); Some(174) }
-        ("POST", ["repos", owner, repo, "statuses", ref_name]) if !owner.is_empty() && !repo.is_empty() && !ref_name.is_empty() => { std::hint::black_box((owner, repo, ref_name)); Some(175) }
-        ("GET", ["repos", owner, repo, "issues", number, "comments"]) if !owner.is_empty() && !repo.is_empty() && !number.is_empty() => { std::hint::black_box((owner, repo, number)); Some(67) }
-        ("POST", ["repos", owner, repo, "issues", number, "comments"]) if !owner.is_empty() && !repo.is_empty() && !number.is_empty() => { std::hint::black_box((owner, repo, number)); Some(68) }
-        ("GET", ["repos", owner, repo, "issues", number, "events"]) if !owner.is_empty() && !repo.is_empty() && !number.is_empty() => { std::hint::black_box((owner, repo, number)); Some(69) }
-        ("GET", ["repos", owner, repo, "issues", number, "labels"]) if !owner.is_empty() && !repo.is_empty() && !number.is_empty() => { std::hint::black_box((owner, repo, number)); Some(74) }
-        ("POST", ["repos", owner, repo, "issues", number, "labels"]) if !owner.is_empty() && !repo.is_empty() && !number.is_empty() => { std::hint::black_box((owner, repo, number)); Some(75) }
-        ("PUT", ["repos", owner, repo, "issues", number, "labels"]) if !owner.is_empty() && !repo.is_empty() && !number.is_empty() => { std::hint::black_box((owner, repo, number)); Some(77) }
-        ("DELETE", ["repos", owner, repo, "issues", number, "labels"]) if !owner.is_empty() && !repo.is_empty() && !number.is_empty() => { std::hint::black_box((owner, repo, number)); Some(78) }
-        ("GET", ["repos", owner, repo, "milestones", number, "labels"]) if !owner.is_empty() && !repo.is_empty() && !number.is_empty() => { std::hint::black_box((owner, repo, number)); Some(79) }
-        ("GET", ["repos", owner, repo, "pulls", number, "commits"]) if !owner.is_empty() && !repo.is_empty() && !number.is_empty() => { std::hint::black_box((owner, repo, number)); Some(117) }
-        ("GET", ["repos", owner, repo, "pulls", number, "files"]) if !owner.is_empty() && !repo.is_empty() && !number.is_empty() => { std::hint::black_box((owner, repo, number)); Some(118) }
-        ("GET", ["repos", owner, repo, "pulls", number, "merge"]) if !owner.is_empty() && !repo.is_empty() && !number.is_empty() => { std::hint::black_box((owner, repo, number)); Some(119) }
-        ("PUT", ["repos", owner, repo, "pulls", number, "merge"]) if !owner.is_empty() && !repo.is_empty() && !number.is_empty() => { std::hint::black_box((owner, repo, number)); Some(120) }
-        ("GET", ["repos", owner, repo, "pulls", number, "comments"]) if !owner.is_empty() && !repo.is_empty() && !number.is_empty() => { std::hint::black_box((owner, repo, number)); Some(121) }
-        ("PUT", ["repos", owner, repo, "pulls", number, "comments"]) if !owner.is_empty() && !repo.is_empty() && !number.is_empty() => { std::hint::black_box((owner, repo, number)); Some(122) }
-        ("GET", ["repos", owner, repo, "commits", sha, "comments"]) if !owner.is_empty() && !repo.is_empty() && !sha.is_empty() => { std::hint::black_box((owner, repo, sha)); Some(142) }
-        ("POST", ["repos", owner, repo, "commits", sha, "comments"]) if !owner.is_empty() && !repo.is_empty() && !sha.is_empty() => { std::hint::black_box((owner, repo, sha)); Some(143) }
-        ("POST", ["repos", owner, repo, "hooks", id, "tests"]) if !owner.is_empty() && !repo.is_empty() && !id.is_empty() => { std::hint::black_box((owner, repo, id)); Some(161) }
-        ("GET", ["repos", owner, repo, "releases", id, "assets"]) if !owner.is_empty() && !repo.is_empty() && !id.is_empty() => { std::hint::black_box((owner, repo, id)); Some(168) }
-        ("DELETE", ["repos", owner, repo, "issues", number, "labels", name]) if !owner.is_empty() && !repo.is_empty() && !number.is_empty() && !name.is_empty() => { std::hint::black_box((owner, repo, number, name)); Some(76) }
+        ("GET", ["authorizations"]) => Some(0),
+        ("POST", ["authorizations"]) => Some(2),
+        ("GET", ["events"]) => Some(7),
+        ("GET", ["feeds"]) => Some(16),
+        ("GET", ["notifications"]) => Some(17),
+        ("PUT", ["notifications"]) => Some(19),
+        ("GET", ["gists"]) => Some(41),
+        ("POST", ["gists"]) => Some(43),
+        ("GET", ["issues"]) => Some(59),
+        ("GET", ["emojis"]) => Some(84),
+        ("POST", ["markdown"]) => Some(87),
+        ("GET", ["meta"]) => Some(89),
+        ("GET", ["rate_limit"]) => Some(90),
+        ("GET", ["repositories"]) => Some(126),
+        ("GET", ["user"]) => Some(185),
+        ("GET", ["users"]) => Some(186),
+        ("GET", ["user", "starred"]) => Some(27),
+        ("GET", ["user", "subscriptions"]) => Some(33),
+        ("GET", ["user", "issues"]) => Some(60),
+        ("GET", ["gitignore", "templates"]) => Some(85),
+        ("POST", ["markdown", "raw"]) => Some(88),
+        ("GET", ["user", "orgs"]) => Some(92),
+        ("GET", ["user", "teams"]) => Some(113),
+        ("GET", ["user", "repos"]) => Some(123),
+        ("POST", ["user", "repos"]) => Some(127),
+        ("GET", ["search", "repositories"]) => Some(176),
+        ("GET", ["search", "code"]) => Some(177),
+        ("GET", ["search", "issues"]) => Some(178),
+        ("GET", ["search", "users"]) => Some(179),
+        ("GET", ["user", "emails"]) => Some(187),
+        ("POST", ["user", "emails"]) => Some(188),
+        ("DELETE", ["user", "emails"]) => Some(189),
+        ("GET", ["user", "followers"]) => Some(191),
+        ("GET", ["user", "following"]) => Some(193),
+        ("GET", ["user", "keys"]) => Some(199),
+        ("POST", ["user", "keys"]) => Some(201),
+        ("GET", ["legacy", "repos", "search", keyword]) if !keyword.is_empty() => {
+            std::hint::black_box((keyword,));
+            Some(181)
+        }
+        ("GET", ["legacy", "user", "search", keyword]) if !keyword.is_empty() => {
+            std::hint::black_box((keyword,));
+            Some(182)
+        }
+        ("GET", ["legacy", "user", "email", email]) if !email.is_empty() => {
+            std::hint::black_box((email,));
+            Some(183)
+        }
+        (
+            "GET",
+            [
+                "legacy",
+                "issues",
+                "search",
+                owner,
+                repository,
+                state,
+                keyword,
+            ],
+        ) if !owner.is_empty()
+            && !repository.is_empty()
+            && !state.is_empty()
+            && !keyword.is_empty() =>
+        {
+            std::hint::black_box((owner, repository, state, keyword));
+            Some(180)
+        }
+        ("GET", ["notifications", "threads", id]) if !id.is_empty() => {
+            std::hint::black_box((id,));
+            Some(21)
+        }
+        ("GET", ["gitignore", "templates", name]) if !name.is_empty() => {
+            std::hint::black_box((name,));
+            Some(86)
+        }
+        ("GET", ["user", "following", user]) if !user.is_empty() => {
+            std::hint::black_box((user,));
+            Some(194)
+        }
+        ("PUT", ["user", "following", user]) if !user.is_empty() => {
+            std::hint::black_box((user,));
+            Some(196)
+        }
+        ("DELETE", ["user", "following", user]) if !user.is_empty() => {
+            std::hint::black_box((user,));
+            Some(197)
+        }
+        ("GET", ["user", "keys", id]) if !id.is_empty() => {
+            std::hint::black_box((id,));
+            Some(200)
+        }
+        ("DELETE", ["user", "keys", id]) if !id.is_empty() => {
+            std::hint::black_box((id,));
+            Some(202)
+        }
+        ("GET", ["notifications", "threads", id, "subscription"]) if !id.is_empty() => {
+            std::hint::black_box((id,));
+            Some(22)
+        }
+        ("PUT", ["notifications", "threads", id, "subscription"]) if !id.is_empty() => {
+            std::hint::black_box((id,));
+            Some(23)
+        }
+        ("DELETE", ["notifications", "threads", id, "subscription"]) if !id.is_empty() => {
+            std::hint::black_box((id,));
+            Some(24)
+        }
+        ("GET", ["user", "starred", owner, repo]) if !owner.is_empty() && !repo.is_empty() => {
+            std::hint::black_box((owner, repo));
+            Some(28)
+        }
+        ("PUT", ["user", "starred", owner, repo]) if !owner.is_empty() && !repo.is_empty() => {
+            std::hint::black_box((owner, repo));
+            Some(29)
+        }
+        ("DELETE", ["user", "starred", owner, repo]) if !owner.is_empty() && !repo.is_empty() => {
+            std::hint::black_box((owner, repo));
+            Some(30)
+        }
+        ("GET", ["user", "subscriptions", owner, repo])
+            if !owner.is_empty() && !repo.is_empty() =>
+        {
+            std::hint::black_box((owner, repo));
+            Some(37)
+        }
+        ("PUT", ["user", "subscriptions", owner, repo])
+            if !owner.is_empty() && !repo.is_empty() =>
+        {
+            std::hint::black_box((owner, repo));
+            Some(38)
+        }
+        ("DELETE", ["user", "subscriptions", owner, repo])
+            if !owner.is_empty() && !repo.is_empty() =>
+        {
+            std::hint::black_box((owner, repo));
+            Some(39)
+        }
+        ("GET", ["authorizations", id]) if !id.is_empty() => {
+            std::hint::black_box((id,));
+            Some(1)
+        }
+        ("DELETE", ["authorizations", id]) if !id.is_empty() => {
+            std::hint::black_box((id,));
+            Some(3)
+        }
+        ("GET", ["gists", id]) if !id.is_empty() => {
+            std::hint::black_box((id,));
+            Some(42)
+        }
+        ("DELETE", ["gists", id]) if !id.is_empty() => {
+            std::hint::black_box((id,));
+            Some(48)
+        }
+        ("GET", ["orgs", org]) if !org.is_empty() => {
+            std::hint::black_box((org,));
+            Some(93)
+        }
+        ("GET", ["teams", id]) if !id.is_empty() => {
+            std::hint::black_box((id,));
+            Some(102)
+        }
+        ("DELETE", ["teams", id]) if !id.is_empty() => {
+            std::hint::black_box((id,));
+            Some(104)
+        }
+        ("GET", ["users", user]) if !user.is_empty() => {
+            std::hint::black_box((user,));
+            Some(184)
+        }
+        ("DELETE", ["applications", client_id, "tokens"]) if !client_id.is_empty() => {
+            std::hint::black_box((client_id,));
+            Some(5)
+        }
+        ("GET", ["orgs", org, "events"]) if !org.is_empty() => {
+            std::hint::black_box((org,));
+            Some(10)
+        }
+        ("GET", ["users", user, "received_events"]) if !user.is_empty() => {
+            std::hint::black_box((user,));
+            Some(11)
+        }
+        ("GET", ["users", user, "events"]) if !user.is_empty() => {
+            std::hint::black_box((user,));
+            Some(13)
+        }
+        ("GET", ["users", user, "starred"]) if !user.is_empty() => {
+            std::hint::black_box((user,));
+            Some(26)
+        }
+        ("GET", ["users", user, "subscriptions"]) if !user.is_empty() => {
+            std::hint::black_box((user,));
+            Some(32)
+        }
+        ("GET", ["users", user, "gists"]) if !user.is_empty() => {
+            std::hint::black_box((user,));
+            Some(40)
+        }
+        ("PUT", ["gists", id, "star"]) if !id.is_empty() => {
+            std::hint::black_box((id,));
+            Some(44)
+        }
+        ("DELETE", ["gists", id, "star"]) if !id.is_empty() => {
+            std::hint::black_box((id,));
+            Some(45)
+        }
+        ("GET", ["gists", id, "star"]) if !id.is_empty() => {
+            std::hint::black_box((id,));
+            Some(46)
+        }
+        ("POST", ["gists", id, "forks"]) if !id.is_empty() => {
+            std::hint::black_box((id,));
+            Some(47)
+        }
+        ("GET", ["orgs", org, "issues"]) if !org.is_empty() => {
+            std::hint::black_box((org,));
+            Some(61)
+        }
+        ("GET", ["users", user, "orgs"]) if !user.is_empty() => {
+            std::hint::black_box((user,));
+            Some(91)
+        }
+        ("GET", ["orgs", org, "members"]) if !org.is_empty() => {
+            std::hint::black_box((org,));
+            Some(94)
+        }
+        ("GET", ["orgs", org, "public_members"]) if !org.is_empty() => {
+            std::hint::black_box((org,));
+            Some(97)
+        }
+        ("GET", ["orgs", org, "teams"]) if !org.is_empty() => {
+            std::hint::black_box((org,));
+            Some(101)
+        }
+        ("POST", ["orgs", org, "teams"]) if !org.is_empty() => {
+            std::hint::black_box((org,));
+            Some(103)
+        }
+        ("GET", ["teams", id, "members"]) if !id.is_empty() => {
+            std::hint::black_box((id,));
+            Some(105)
+        }
+        ("GET", ["teams", id, "repos"]) if !id.is_empty() => {
+            std::hint::black_box((id,));
+            Some(109)
+        }
+        ("GET", ["users", user, "repos"]) if !user.is_empty() => {
+            std::hint::black_box((user,));
+            Some(124)
+        }
+        ("GET", ["orgs", org, "repos"]) if !org.is_empty() => {
+            std::hint::black_box((org,));
+            Some(125)
+        }
+        ("POST", ["orgs", org, "repos"]) if !org.is_empty() => {
+            std::hint::black_box((org,));
+            Some(128)
+        }
+        ("GET", ["users", user, "followers"]) if !user.is_empty() => {
+            std::hint::black_box((user,));
+            Some(190)
+        }
+        ("GET", ["users", user, "following"]) if !user.is_empty() => {
+            std::hint::black_box((user,));
+            Some(192)
+        }
+        ("GET", ["users", user, "keys"]) if !user.is_empty() => {
+            std::hint::black_box((user,));
+            Some(198)
+        }
+        ("GET", ["users", user, "received_events", "public"]) if !user.is_empty() => {
+            std::hint::black_box((user,));
+            Some(12)
+        }
+        ("GET", ["users", user, "events", "public"]) if !user.is_empty() => {
+            std::hint::black_box((user,));
+            Some(14)
+        }
+        ("GET", ["users", user, "events", "orgs", org]) if !user.is_empty() && !org.is_empty() => {
+            std::hint::black_box((user, org));
+            Some(15)
+        }
+        ("GET", ["applications", client_id, "tokens", access_token])
+            if !client_id.is_empty() && !access_token.is_empty() =>
+        {
+            std::hint::black_box((client_id, access_token));
+            Some(4)
+        }
+        ("DELETE", ["applications", client_id, "tokens", access_token])
+            if !client_id.is_empty() && !access_token.is_empty() =>
+        {
+            std::hint::black_box((client_id, access_token));
+            Some(6)
+        }
+        ("GET", ["orgs", org, "members", user]) if !org.is_empty() && !user.is_empty() => {
+            std::hint::black_box((org, user));
+            Some(95)
+        }
+        ("DELETE", ["orgs", org, "members", user]) if !org.is_empty() && !user.is_empty() => {
+            std::hint::black_box((org, user));
+            Some(96)
+        }
+        ("GET", ["orgs", org, "public_members", user]) if !org.is_empty() && !user.is_empty() => {
+            std::hint::black_box((org, user));
+            Some(98)
+        }
+        ("PUT", ["orgs", org, "public_members", user]) if !org.is_empty() && !user.is_empty() => {
+            std::hint::black_box((org, user));
+            Some(99)
+        }
+        ("DELETE", ["orgs", org, "public_members", user])
+            if !org.is_empty() && !user.is_empty() =>
+        {
+            std::hint::black_box((org, user));
+            Some(100)
+        }
+        ("GET", ["teams", id, "members", user]) if !id.is_empty() && !user.is_empty() => {
+            std::hint::black_box((id, user));
+            Some(106)
+        }
+        ("PUT", ["teams", id, "members", user]) if !id.is_empty() && !user.is_empty() => {
+            std::hint::black_box((id, user));
+            Some(107)
+        }
+        ("DELETE", ["teams", id, "members", user]) if !id.is_empty() && !user.is_empty() => {
+            std::hint::black_box((id, user));
+            Some(108)
+        }
+        ("GET", ["users", user, "following", target_user])
+            if !user.is_empty() && !target_user.is_empty() =>
+        {
+            std::hint::black_box((user, target_user));
+            Some(195)
+        }
+        ("GET", ["teams", id, "repos", owner, repo])
+            if !id.is_empty() && !owner.is_empty() && !repo.is_empty() =>
+        {
+            std::hint::black_box((id, owner, repo));
+            Some(110)
+        }
+        ("PUT", ["teams", id, "repos", owner, repo])
+            if !id.is_empty() && !owner.is_empty() && !repo.is_empty() =>
+        {
+            std::hint::black_box((id, owner, repo));
+            Some(111)
+        }
+        ("DELETE", ["teams", id, "repos", owner, repo])
+            if !id.is_empty() && !owner.is_empty() && !repo.is_empty() =>
+        {
+            std::hint::black_box((id, owner, repo));
+            Some(112)
+        }
+        ("GET", ["repos", owner, repo]) if !owner.is_empty() && !repo.is_empty() => {
+            std::hint::black_box((owner, repo));
+            Some(129)
+        }
+        ("DELETE", ["repos", owner, repo]) if !owner.is_empty() && !repo.is_empty() => {
+            std::hint::black_box((owner, repo));
+            Some(136)
+        }
+        ("GET", ["repos", owner, repo, "events"]) if !owner.is_empty() && !repo.is_empty() => {
+            std::hint::black_box((owner, repo));
+            Some(8)
+        }
+        ("GET", ["networks", owner, repo, "events"]) if !owner.is_empty() && !repo.is_empty() => {
+            std::hint::black_box((owner, repo));
+            Some(9)
+        }
+        ("GET", ["repos", owner, repo, "notifications"])
+            if !owner.is_empty() && !repo.is_empty() =>
+        {
+            std::hint::black_box((owner, repo));
+            Some(18)
+        }
+        ("PUT", ["repos", owner, repo, "notifications"])
+            if !owner.is_empty() && !repo.is_empty() =>
+        {
+            std::hint::black_box((owner, repo));
+            Some(20)
+        }
+        ("GET", ["repos", owner, repo, "stargazers"]) if !owner.is_empty() && !repo.is_empty() => {
+            std::hint::black_box((owner, repo));
+            Some(25)
+        }
+        ("GET", ["repos", owner, repo, "subscribers"]) if !owner.is_empty() && !repo.is_empty() => {
+            std::hint::black_box((owner, repo));
+            Some(31)
+        }
+        ("GET", ["repos", owner, repo, "subscription"])
+            if !owner.is_empty() && !repo.is_empty() =>
+        {
+            std::hint::black_box((owner, repo));
+            Some(34)
+        }
+        ("PUT", ["repos", owner, repo, "subscription"])
+            if !owner.is_empty() && !repo.is_empty() =>
+        {
+            std::hint::black_box((owner, repo));
+            Some(35)
+        }
+        ("DELETE", ["repos", owner, repo, "subscription"])
+            if !owner.is_empty() && !repo.is_empty() =>
+        {
+            std::hint::black_box((owner, repo));
+            Some(36)
+        }
+        ("GET", ["repos", owner, repo, "issues"]) if !owner.is_empty() && !repo.is_empty() => {
+            std::hint::black_box((owner, repo));
+            Some(62)
+        }
+        ("POST", ["repos", owner, repo, "issues"]) if !owner.is_empty() && !repo.is_empty() => {
+            std::hint::black_box((owner, repo));
+            Some(64)
+        }
+        ("GET", ["repos", owner, repo, "assignees"]) if !owner.is_empty() && !repo.is_empty() => {
+            std::hint::black_box((owner, repo));
+            Some(65)
+        }
+        ("GET", ["repos", owner, repo, "labels"]) if !owner.is_empty() && !repo.is_empty() => {
+            std::hint::black_box((owner, repo));
+            Some(70)
+        }
+        ("POST", ["repos", owner, repo, "labels"]) if !owner.is_empty() && !repo.is_empty() => {
+            std::hint::black_box((owner, repo));
+            Some(72)
+        }
+        ("GET", ["repos", owner, repo, "milestones"]) if !owner.is_empty() && !repo.is_empty() => {
+            std::hint::black_box((owner, repo));
+            Some(80)
+        }
+        ("POST", ["repos", owner, repo, "milestones"]) if !owner.is_empty() && !repo.is_empty() => {
+            std::hint::black_box((owner, repo));
+            Some(82)
+        }
+        ("GET", ["repos", owner, repo, "pulls"]) if !owner.is_empty() && !repo.is_empty() => {
+            std::hint::black_box((owner, repo));
+            Some(114)
+        }
+        ("POST", ["repos", owner, repo, "pulls"]) if !owner.is_empty() && !repo.is_empty() => {
+            std::hint::black_box((owner, repo));
+            Some(116)
+        }
+        ("GET", ["repos", owner, repo, "contributors"])
+            if !owner.is_empty() && !repo.is_empty() =>
+        {
+            std::hint::black_box((owner, repo));
+            Some(130)
+        }
+        ("GET", ["repos", owner, repo, "languages"]) if !owner.is_empty() && !repo.is_empty() => {
+            std::hint::black_box((owner, repo));
+            Some(131)
+        }
+        ("GET", ["repos", owner, repo, "teams"]) if !owner.is_empty() && !repo.is_empty() => {
+            std::hint::black_box((owner, repo));
+            Some(132)
+        }
+        ("GET", ["repos", owner, repo, "tags"]) if !owner.is_empty() && !repo.is_empty() => {
+            std::hint::black_box((owner, repo));
+            Some(133)
+        }
+        ("GET", ["repos", owner, repo, "branches"]) if !owner.is_empty() && !repo.is_empty() => {
+            std::hint::black_box((owner, repo));
+            Some(134)
+        }
+        ("GET", ["repos", owner, repo, "collaborators"])
+            if !owner.is_empty() && !repo.is_empty() =>
+        {
+            std::hint::black_box((owner, repo));
+            Some(137)
+        }
+        ("GET", ["repos", owner, repo, "comments"]) if !owner.is_empty() && !repo.is_empty() => {
+            std::hint::black_box((owner, repo));
+            Some(141)
+        }
+        ("GET", ["repos", owner, repo, "commits"]) if !owner.is_empty() && !repo.is_empty() => {
+            std::hint::black_box((owner, repo));
+            Some(146)
+        }
+        ("GET", ["repos", owner, repo, "readme"]) if !owner.is_empty() && !repo.is_empty() => {
+            std::hint::black_box((owner, repo));
+            Some(148)
+        }
+        ("GET", ["repos", owner, repo, "keys"]) if !owner.is_empty() && !repo.is_empty() => {
+            std::hint::black_box((owner, repo));
+            Some(149)
+        }
+        ("POST", ["repos", owner, repo, "keys"]) if !owner.is_empty() && !repo.is_empty() => {
+            std::hint::black_box((owner, repo));
+            Some(151)
+        }
+        ("GET", ["repos", owner, repo, "downloads"]) if !owner.is_empty() && !repo.is_empty() => {
+            std::hint::black_box((owner, repo));
+            Some(153)
+        }
+        ("GET", ["repos", owner, repo, "forks"]) if !owner.is_empty() && !repo.is_empty() => {
+            std::hint::black_box((owner, repo));
+            Some(156)
+        }
+        ("POST", ["repos", owner, repo, "forks"]) if !owner.is_empty() && !repo.is_empty() => {
+            std::hint::black_box((owner, repo));
+            Some(157)
+        }
+        ("GET", ["repos", owner, repo, "hooks"]) if !owner.is_empty() && !repo.is_empty() => {
+            std::hint::black_box((owner, repo));
+            Some(158)
+        }
+        ("POST", ["repos", owner, repo, "hooks"]) if !owner.is_empty() && !repo.is_empty() => {
+            std::hint::black_box((owner, repo));
+            Some(160)
+        }
+        ("POST", ["repos", owner, repo, "merges"]) if !owner.is_empty() && !repo.is_empty() => {
+            std::hint::black_box((owner, repo));
+            Some(163)
+        }
+        ("GET", ["repos", owner, repo, "releases"]) if !owner.is_empty() && !repo.is_empty() => {
+            std::hint::black_box((owner, repo));
+            Some(164)
+        }
+        ("POST", ["repos", owner, repo, "releases"]) if !owner.is_empty() && !repo.is_empty() => {
+            std::hint::black_box((owner, repo));
+            Some(166)
+        }
+        ("POST", ["repos", owner, repo, "git", "blobs"])
+            if !owner.is_empty() && !repo.is_empty() =>
+        {
+            std::hint::black_box((owner, repo));
+            Some(50)
+        }
+        ("POST", ["repos", owner, repo, "git", "commits"])
+            if !owner.is_empty() && !repo.is_empty() =>
+        {
+            std::hint::black_box((owner, repo));
+            Some(52)
+        }
+        ("GET", ["repos", owner, repo, "git", "refs"]) if !owner.is_empty() && !repo.is_empty() => {
+            std::hint::black_box((owner, repo));
+            Some(53)
+        }
+        ("POST", ["repos", owner, repo, "git", "refs"])
+            if !owner.is_empty() && !repo.is_empty() =>
+        {
+            std::hint::black_box((owner, repo));
+            Some(54)
+        }
+        ("POST", ["repos", owner, repo, "git", "tags"])
+            if !owner.is_empty() && !repo.is_empty() =>
+        {
+            std::hint::black_box((owner, repo));
+            Some(56)
+        }
+        ("POST", ["repos", owner, repo, "git", "trees"])
+            if !owner.is_empty() && !repo.is_empty() =>
+        {
+            std::hint::black_box((owner, repo));
+            Some(58)
+        }
+        ("GET", ["repos", owner, repo, "stats", "contributors"])
+            if !owner.is_empty() && !repo.is_empty() =>
+        {
+            std::hint::black_box((owner, repo));
+            Some(169)
+        }
+        ("GET", ["repos", owner, repo, "stats", "commit_activity"])
+            if !owner.is_empty() && !repo.is_empty() =>
+        {
+            std::hint::black_box((owner, repo));
+            Some(170)
+        }
+        ("GET", ["repos", owner, repo, "stats", "code_frequency"])
+            if !owner.is_empty() && !repo.is_empty() =>
+        {
+            std::hint::black_box((owner, repo));
+            Some(171)
+        }
+        ("GET", ["repos", owner, repo, "stats", "participation"])
+            if !owner.is_empty() && !repo.is_empty() =>
+        {
+            std::hint::black_box((owner, repo));
+            Some(172)
+        }
+        ("GET", ["repos", owner, repo, "stats", "punch_card"])
+            if !owner.is_empty() && !repo.is_empty() =>
+        {
+            std::hint::black_box((owner, repo));
+            Some(173)
+        }
+        ("GET", ["repos", owner, repo, "git", "blobs", sha])
+            if !owner.is_empty() && !repo.is_empty() && !sha.is_empty() =>
+        {
+            std::hint::black_box((owner, repo, sha));
+            Some(49)
+        }
+        ("GET", ["repos", owner, repo, "git", "commits", sha])
+            if !owner.is_empty() && !repo.is_empty() && !sha.is_empty() =>
+        {
+            std::hint::black_box((owner, repo, sha));
+            Some(51)
+        }
+        ("GET", ["repos", owner, repo, "git", "tags", sha])
+            if !owner.is_empty() && !repo.is_empty() && !sha.is_empty() =>
+        {
+            std::hint::black_box((owner, repo, sha));
+            Some(55)
+        }
+        ("GET", ["repos", owner, repo, "git", "trees", sha])
+            if !owner.is_empty() && !repo.is_empty() && !sha.is_empty() =>
+        {
+            std::hint::black_box((owner, repo, sha));
+            Some(57)
+        }
+        ("GET", ["repos", owner, repo, "issues", number])
+            if !owner.is_empty() && !repo.is_empty() && !number.is_empty() =>
+        {
+            std::hint::black_box((owner, repo, number));
+            Some(63)
+        }
+        ("GET", ["repos", owner, repo, "assignees", assignee])
+            if !owner.is_empty() && !repo.is_empty() && !assignee.is_empty() =>
+        {
+            std::hint::black_box((owner, repo, assignee));
+            Some(66)
+        }
+        ("GET", ["repos", owner, repo, "labels", name])
+            if !owner.is_empty() && !repo.is_empty() && !name.is_empty() =>
+        {
+            std::hint::black_box((owner, repo, name));
+            Some(71)
+        }
+        ("DELETE", ["repos", owner, repo, "labels", name])
+            if !owner.is_empty() && !repo.is_empty() && !name.is_empty() =>
+        {
+            std::hint::black_box((owner, repo, name));
+            Some(73)
+        }
+        ("GET", ["repos", owner, repo, "milestones", number])
+            if !owner.is_empty() && !repo.is_empty() && !number.is_empty() =>
+        {
+            std::hint::black_box((owner, repo, number));
+            Some(81)
+        }
+        ("DELETE", ["repos", owner, repo, "milestones", number])
+            if !owner.is_empty() && !repo.is_empty() && !number.is_empty() =>
+        {
+            std::hint::black_box((owner, repo, number));
+            Some(83)
+        }
+        ("GET", ["repos", owner, repo, "pulls", number])
+            if !owner.is_empty() && !repo.is_empty() && !number.is_empty() =>
+        {
+            std::hint::black_box((owner, repo, number));
+            Some(115)
+        }
+        ("GET", ["repos", owner, repo, "branches", branch])
+            if !owner.is_empty() && !repo.is_empty() && !branch.is_empty() =>
+        {
+            std::hint::black_box((owner, repo, branch));
+            Some(135)
+        }
+        ("GET", ["repos", owner, repo, "collaborators", user])
+            if !owner.is_empty() && !repo.is_empty() && !user.is_empty() =>
+        {
+            std::hint::black_box((owner, repo, user));
+            Some(138)
+        }
+        ("PUT", ["repos", owner, repo, "collaborators", user])
+            if !owner.is_empty() && !repo.is_empty() && !user.is_empty() =>
+        {
+            std::hint::black_box((owner, repo, user));
+            Some(139)
+        }
+        ("DELETE", ["repos", owner, repo, "collaborators", user])
+            if !owner.is_empty() && !repo.is_empty() && !user.is_empty() =>
+        {
+            std::hint::black_box((owner, repo, user));
+            Some(140)
+        }
+        ("GET", ["repos", owner, repo, "comments", id])
+            if !owner.is_empty() && !repo.is_empty() && !id.is_empty() =>
+        {
+            std::hint::black_box((owner, repo, id));
+            Some(144)
+        }
+        ("DELETE", ["repos", owner, repo, "comments", id])
+            if !owner.is_empty() && !repo.is_empty() && !id.is_empty() =>
+        {
+            std::hint::black_box((owner, repo, id));
+            Some(145)
+        }
+        ("GET", ["repos", owner, repo, "commits", sha])
+            if !owner.is_empty() && !repo.is_empty() && !sha.is_empty() =>
+        {
+            std::hint::black_box((owner, repo, sha));
+            Some(147)
+        }
+        ("GET", ["repos", owner, repo, "keys", id])
+            if !owner.is_empty() && !repo.is_empty() && !id.is_empty() =>
+        {
+            std::hint::black_box((owner, repo, id));
+            Some(150)
+        }
+        ("DELETE", ["repos", owner, repo, "keys", id])
+            if !owner.is_empty() && !repo.is_empty() && !id.is_empty() =>
+        {
+            std::hint::black_box((owner, repo, id));
+            Some(152)
+        }
+        ("GET", ["repos", owner, repo, "downloads", id])
+            if !owner.is_empty() && !repo.is_empty() && !id.is_empty() =>
+        {
+            std::hint::black_box((owner, repo, id));
+            Some(154)
+        }
+        ("DELETE", ["repos", owner, repo, "downloads", id])
+            if !owner.is_empty() && !repo.is_empty() && !id.is_empty() =>
+        {
+            std::hint::black_box((owner, repo, id));
+            Some(155)
+        }
+        ("GET", ["repos", owner, repo, "hooks", id])
+            if !owner.is_empty() && !repo.is_empty() && !id.is_empty() =>
+        {
+            std::hint::black_box((owner, repo, id));
+            Some(159)
+        }
+        ("DELETE", ["repos", owner, repo, "hooks", id])
+            if !owner.is_empty() && !repo.is_empty() && !id.is_empty() =>
+        {
+            std::hint::black_box((owner, repo, id));
+            Some(162)
+        }
+        ("GET", ["repos", owner, repo, "releases", id])
+            if !owner.is_empty() && !repo.is_empty() && !id.is_empty() =>
+        {
+            std::hint::black_box((owner, repo, id));
+            Some(165)
+        }
+        ("DELETE", ["repos", owner, repo, "releases", id])
+            if !owner.is_empty() && !repo.is_empty() && !id.is_empty() =>
+        {
+            std::hint::black_box((owner, repo, id));
+            Some(167)
+        }
+        ("GET", ["repos", owner, repo, "statuses", ref_name])
+            if !owner.is_empty() && !repo.is_empty() && !ref_name.is_empty() =>
+        {
+            std::hint::black_box((owner, repo, ref_name));
+            Some(174)
+        }
+        ("POST", ["repos", owner, repo, "statuses", ref_name])
+            if !owner.is_empty() && !repo.is_empty() && !ref_name.is_empty() =>
+        {
+            std::hint::black_box((owner, repo, ref_name));
+            Some(175)
+        }
+        ("GET", ["repos", owner, repo, "issues", number, "comments"])
+            if !owner.is_empty() && !repo.is_empty() && !number.is_empty() =>
+        {
+            std::hint::black_box((owner, repo, number));
+            Some(67)
+        }
+        ("POST", ["repos", owner, repo, "issues", number, "comments"])
+            if !owner.is_empty() && !repo.is_empty() && !number.is_empty() =>
+        {
+            std::hint::black_box((owner, repo, number));
+            Some(68)
+        }
+        ("GET", ["repos", owner, repo, "issues", number, "events"])
+            if !owner.is_empty() && !repo.is_empty() && !number.is_empty() =>
+        {
+            std::hint::black_box((owner, repo, number));
+            Some(69)
+        }
+        ("GET", ["repos", owner, repo, "issues", number, "labels"])
+            if !owner.is_empty() && !repo.is_empty() && !number.is_empty() =>
+        {
+            std::hint::black_box((owner, repo, number));
+            Some(74)
+        }
+        ("POST", ["repos", owner, repo, "issues", number, "labels"])
+            if !owner.is_empty() && !repo.is_empty() && !number.is_empty() =>
+        {
+            std::hint::black_box((owner, repo, number));
+            Some(75)
+        }
+        ("PUT", ["repos", owner, repo, "issues", number, "labels"])
+            if !owner.is_empty() && !repo.is_empty() && !number.is_empty() =>
+        {
+            std::hint::black_box((owner, repo, number));
+            Some(77)
+        }
+        ("DELETE", ["repos", owner, repo, "issues", number, "labels"])
+            if !owner.is_empty() && !repo.is_empty() && !number.is_empty() =>
+        {
+            std::hint::black_box((owner, repo, number));
+            Some(78)
+        }
+        ("GET", ["repos", owner, repo, "milestones", number, "labels"])
+            if !owner.is_empty() && !repo.is_empty() && !number.is_empty() =>
+        {
+            std::hint::black_box((owner, repo, number));
+            Some(79)
+        }
+        ("GET", ["repos", owner, repo, "pulls", number, "commits"])
+            if !owner.is_empty() && !repo.is_empty() && !number.is_empty() =>
+        {
+            std::hint::black_box((owner, repo, number));
+            Some(117)
+        }
+        ("GET", ["repos", owner, repo, "pulls", number, "files"])
+            if !owner.is_empty() && !repo.is_empty() && !number.is_empty() =>
+        {
+            std::hint::black_box((owner, repo, number));
+            Some(118)
+        }
+        ("GET", ["repos", owner, repo, "pulls", number, "merge"])
+            if !owner.is_empty() && !repo.is_empty() && !number.is_empty() =>
+        {
+            std::hint::black_box((owner, repo, number));
+            Some(119)
+        }
+        ("PUT", ["repos", owner, repo, "pulls", number, "merge"])
+            if !owner.is_empty() && !repo.is_empty() && !number.is_empty() =>
+        {
+            std::hint::black_box((owner, repo, number));
+            Some(120)
+        }
+        ("GET", ["repos", owner, repo, "pulls", number, "comments"])
+            if !owner.is_empty() && !repo.is_empty() && !number.is_empty() =>
+        {
+            std::hint::black_box((owner, repo, number));
+            Some(121)
+        }
+        ("PUT", ["repos", owner, repo, "pulls", number, "comments"])
+            if !owner.is_empty() && !repo.is_empty() && !number.is_empty() =>
+        {
+            std::hint::black_box((owner, repo, number));
+            Some(122)
+        }
+        ("GET", ["repos", owner, repo, "commits", sha, "comments"])
+            if !owner.is_empty() && !repo.is_empty() && !sha.is_empty() =>
+        {
+            std::hint::black_box((owner, repo, sha));
+            Some(142)
+        }
+        ("POST", ["repos", owner, repo, "commits", sha, "comments"])
+            if !owner.is_empty() && !repo.is_empty() && !sha.is_empty() =>
+        {
+            std::hint::black_box((owner, repo, sha));
+            Some(143)
+        }
+        ("POST", ["repos", owner, repo, "hooks", id, "tests"])
+            if !owner.is_empty() && !repo.is_empty() && !id.is_empty() =>
+        {
+            std::hint::black_box((owner, repo, id));
+            Some(161)
+        }
+        ("GET", ["repos", owner, repo, "releases", id, "assets"])
+            if !owner.is_empty() && !repo.is_empty() && !id.is_empty() =>
+        {
+            std::hint::black_box((owner, repo, id));
+            Some(168)
+        }
+        ("DELETE", ["repos", owner, repo, "issues", number, "labels", name])
+            if !owner.is_empty() && !repo.is_empty() && !number.is_empty() && !name.is_empty() =>
+        {
+            std::hint::black_box((owner, repo, number, name));
+            Some(76)
+        }
         _ => None,
     }
 }
@@ -241,25 +906,61 @@ async fn handle(req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infalli
             r
         }
     };
-    res.headers_mut()
-        .insert(CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+    res.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
     Ok(res)
 }
 
 fn main() {
-    let addr = std::env::args().nth(1).unwrap_or_else(|| "127.0.0.1:8080".to_owned());
+    let addr = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "127.0.0.1:8080".to_owned());
+    // `h2`: HTTP/2 with prior knowledge (h2c) instead of HTTP/1.1, for bench/e2e/h2.py; the
+    // HTTP/1.1 accept loop below stays as it was.
+    if std::env::args().nth(2).as_deref() == Some("h2") {
+        return serve_h2(&addr);
+    }
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("runtime")
         .block_on(async move {
-            let listener = tokio::net::TcpListener::bind(addr.as_str()).await.expect("bind");
+            let listener = tokio::net::TcpListener::bind(addr.as_str())
+                .await
+                .expect("bind");
             eprintln!("hyper: on {}", listener.local_addr().expect("addr"));
             loop {
-                let Ok((stream, _)) = listener.accept().await else { continue };
+                let Ok((stream, _)) = listener.accept().await else {
+                    continue;
+                };
                 let _ = stream.set_nodelay(true);
                 tokio::spawn(async move {
                     let _ = http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service_fn(handle))
+                        .await;
+                });
+            }
+        });
+}
+
+/// The same service over HTTP/2 with prior knowledge, hyper's defaults.
+fn serve_h2(addr: &str) {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+        .block_on(async move {
+            let listener = tokio::net::TcpListener::bind(addr).await.expect("bind");
+            eprintln!("hyper h2c: on {}", listener.local_addr().expect("addr"));
+            loop {
+                let Ok((stream, _)) = listener.accept().await else {
+                    continue;
+                };
+                let _ = stream.set_nodelay(true);
+                tokio::spawn(async move {
+                    let _ = hyper::server::conn::http2::Builder::new(TokioExecutor::new())
                         .serve_connection(TokioIo::new(stream), service_fn(handle))
                         .await;
                 });

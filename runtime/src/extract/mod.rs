@@ -59,7 +59,7 @@ pub use body::{Json, Text};
 pub use extension::{AddExtension, Extension};
 pub use head::{Query, State};
 pub use param::FromParam;
-pub(crate) use param::{decode_param, type_label, unsafe_path};
+pub(crate) use param::{DecodeError, decode_param, type_label, unsafe_path};
 pub use trace::TraceContext;
 
 use crate::Body;

@@ -205,7 +205,7 @@ where
 /// The answer to a probe (a request without route, from `Route::state`): the state the
 /// arguments' extractors declare, in the response extensions. Nothing is extracted or run.
 #[cold]
-pub(super) fn declared(states: &[&'static [StateRequirement]]) -> HandlerFuture {
+pub fn declared(states: &[&'static [StateRequirement]]) -> HandlerFuture {
     let mut response = Response::new(Body::empty());
     let needs = states.iter().flat_map(|s| s.iter().copied()).collect();
     response.extensions_mut().insert(DeclaredState(needs));

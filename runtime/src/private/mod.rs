@@ -6,6 +6,7 @@
 // allocation on a path that is already an error.
 #![allow(clippy::result_large_err)]
 
+mod borrowed;
 mod call;
 mod call_n;
 mod fallback;
@@ -19,12 +20,15 @@ pub use crate::route::{
     BreakerConfig, FallbackFn, HandlerFuture, OptionsDecl, Route, RouteDecl, StateRequirement,
 };
 pub use crate::{Body, RequestParts, Response};
+pub use borrowed::*;
 pub use call::*;
 pub use call_n::*;
 pub use core::time::Duration;
 pub use fallback::*;
 
-use crate::extract::{FromParam, decode_param, type_label, unsafe_path};
+use std::borrow::Cow;
+
+use crate::extract::{DecodeError, FromParam, decode_param, type_label, unsafe_path};
 use crate::response::{HttpError, IntoResponse};
 
 fn parse_param<T: FromParam>(kind: &str, name: &str, decoded: &str) -> Result<T, Response> {
@@ -60,16 +64,19 @@ pub fn path_param<T: FromParam + 'static>(
     parse_param("path", name, &decoded)
 }
 
-/// The first value of query parameter `name`, decoded with form rules (`+` is a space).
-fn find_query(parts: &RequestParts, name: &str) -> Result<Option<String>, Response> {
-    let Some(query) = parts.uri().query() else {
+/// The first value of query parameter `name` in `query`, decoded with form rules (`+` is a
+/// space); borrowed from `query` when it needs no decoding.
+pub(super) fn find_query<'q>(
+    query: Option<&'q str>,
+    name: &str,
+) -> Result<Option<Cow<'q, str>>, Response> {
+    let Some(query) = query else {
         return Ok(None);
     };
     for pair in query.split('&') {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-        let decode = |s: &str| decode_param(&s.replace('+', " ")).map(std::borrow::Cow::into_owned);
-        if decode(key).as_deref() == Ok(name) {
-            return decode(value).map(Some).map_err(|e| {
+        if matches!(decode_form(key), Ok(key) if key == name) {
+            return decode_form(value).map(Some).map_err(|e| {
                 HttpError::bad_request(format!("query parameter `{name}` {e}")).into_response()
             });
         }
@@ -77,9 +84,18 @@ fn find_query(parts: &RequestParts, name: &str) -> Result<Option<String>, Respon
     Ok(None)
 }
 
+/// A query key or value decoded with form rules: `+` is a space, then percent-decoding.
+fn decode_form(text: &str) -> Result<Cow<'_, str>, DecodeError> {
+    if text.contains('+') {
+        decode_param(&text.replace('+', " ")).map(|decoded| Cow::Owned(decoded.into_owned()))
+    } else {
+        decode_param(text)
+    }
+}
+
 /// A required query parameter: `400` when it is missing or does not parse.
 pub fn query_param<T: FromParam>(parts: &RequestParts, name: &'static str) -> Result<T, Response> {
-    match find_query(parts, name)? {
+    match find_query(parts.uri().query(), name)? {
         Some(value) => parse_param("query", name, &value),
         None => Err(HttpError::bad_request(format!(
             "missing query parameter `{name}` of type `{}`",
@@ -96,7 +112,7 @@ pub fn query_param_opt<T: FromParam>(
     parts: &RequestParts,
     name: &'static str,
 ) -> Result<Option<T>, Response> {
-    match find_query(parts, name)? {
+    match find_query(parts.uri().query(), name)? {
         None => Ok(None),
         Some(value) if value.is_empty() => Ok(T::from_param("").ok()),
         Some(value) => parse_param("query", name, &value).map(Some),

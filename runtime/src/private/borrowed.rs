@@ -1,0 +1,90 @@
+//! What the shim of a route with borrowed parameters (`id: &str`, `q: Cow<'_, str>`,
+//! `page: Option<&str>`) calls.
+//!
+//! A generic `callN` cannot call such a handler: its future borrows the arguments, which
+//! needs a higher-ranked bound on the future that stable Rust cannot state with `Send`. So
+//! `#[route]` emits the route's own `async` block instead, which owns the request and
+//! extracts the arguments in order, the extractors through [`HeadArg`](super::HeadArg) and
+//! [`LastArg`](super::LastArg) as `callN` does, the borrowed parameters through the
+//! functions below. These borrow a clone of the request's `Uri` ([`borrowed_target`]) that
+//! the block owns, not the `RequestParts`, which later extractors take by `&mut` or by
+//! value. Only such routes pay for a state machine of their own.
+
+// A failed extraction hands its `Response` back in `Err`, moved once per failed request.
+#![allow(clippy::result_large_err)]
+
+use std::borrow::Cow;
+use std::future::Future;
+
+use http::Uri;
+
+use super::call::HandlerReturn;
+use super::find_query;
+use crate::extract::decode_param;
+use crate::response::{HttpError, IntoResponse};
+use crate::route::HandlerFuture;
+use crate::{RequestParts, Response};
+
+/// The text borrowed parameters point into: the request's `Uri`, cloned. Its parts are
+/// reference-counted, so the clone copies no text, and a parameter that needs no decoding
+/// is a slice of the request line as received.
+pub fn borrowed_target(parts: &RequestParts) -> Uri {
+    parts.uri().clone()
+}
+
+/// The `index`-th path parameter of `parts`, in `target` (its `Uri`), percent-decoded:
+/// borrowed when it has no `%`, else decoded into a buffer of its own. The same `400` as
+/// [`path_param`](super::path_param) when it does not decode.
+pub fn path_str<'t>(
+    target: &'t Uri,
+    parts: &RequestParts,
+    index: usize,
+    name: &'static str,
+) -> Result<Cow<'t, str>, Response> {
+    let raw = parts
+        .params
+        .get(index)
+        .and_then(|range| target.path().get(range))
+        .unwrap_or_default();
+    decode_param(raw)
+        .map_err(|e| HttpError::bad_request(format!("path parameter `{name}` {e}")).into_response())
+}
+
+/// A required query parameter, borrowed from `target` when it needs no decoding: `400` when
+/// it is missing (naming `label`, the argument's type) or does not decode.
+pub fn query_str<'t>(
+    target: &'t Uri,
+    name: &'static str,
+    label: &'static str,
+) -> Result<Cow<'t, str>, Response> {
+    find_query(target.query(), name)?.ok_or_else(|| {
+        HttpError::bad_request(format!(
+            "missing query parameter `{name}` of type `{label}`"
+        ))
+        .into_response()
+    })
+}
+
+/// An optional query parameter, borrowed from `target` when it needs no decoding: `None`
+/// when absent, `Some("")` when empty (as an `Option<String>`), `400` when it does not
+/// decode.
+pub fn query_str_opt<'t>(
+    target: &'t Uri,
+    name: &'static str,
+) -> Result<Option<Cow<'t, str>>, Response> {
+    find_query(target.query(), name)
+}
+
+/// The handler's output as a response. `Ret` is spelled at the user's return type, where a
+/// type that is not a response is reported, as by `callN`.
+pub fn respond<Ret: HandlerReturn>(output: Ret) -> Response {
+    output.into_response()
+}
+
+/// The shim's `async` block, boxed; the bound reports a handler future that is not `Send`.
+pub fn shim<Fut>(future: Fut) -> HandlerFuture
+where
+    Fut: Future<Output = Response> + Send + 'static,
+{
+    Box::pin(future)
+}

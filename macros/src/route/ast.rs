@@ -58,15 +58,26 @@ pub(crate) enum Binding<'a> {
         index: usize,
         param: String,
         ty: &'a Type,
+        borrow: Option<Borrow>,
     },
     /// A query parameter; `optional` holds `T` of an `Option<T>` argument.
     Query {
         param: String,
         ty: &'a Type,
         optional: Option<&'a Type>,
+        borrow: Option<Borrow>,
     },
     /// Anything else: an extractor, found by type.
     Extractor { ty: &'a Type },
+}
+
+/// How a parameter borrows the request (of an `Option`, how its value does).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Borrow {
+    /// `&str`, with any lifetime but `'static`.
+    Str,
+    /// `Cow<'_, str>`, with any lifetime but `'static`.
+    Cow,
 }
 
 impl<'a> Route<'a> {
@@ -113,6 +124,11 @@ impl<'a> Route<'a> {
             func,
             args,
         }
+    }
+
+    /// Whether a parameter borrows the request: the route then gets a shim of its own.
+    pub(crate) fn borrows(&self) -> bool {
+        self.args.iter().any(|arg| arg.borrow().is_some())
     }
 
     /// The last argument, the only one allowed to read the body.
@@ -193,6 +209,14 @@ impl<'a> Arg<'a> {
         }
     }
 
+    /// How the argument borrows the request, if it is a borrowed parameter.
+    pub(crate) fn borrow(&self) -> Option<Borrow> {
+        match &self.binding {
+            Binding::Path { borrow, .. } | Binding::Query { borrow, .. } => *borrow,
+            Binding::Extractor { .. } | Binding::Receiver => None,
+        }
+    }
+
     pub(crate) fn pat(&self) -> Option<&'a Pat> {
         match self.arg {
             FnArg::Typed(t) => Some(&t.pat),
@@ -207,17 +231,74 @@ fn param_binding<'a>(template: &PathTemplate, name: &str, ty: &'a Type) -> Optio
             index,
             param: name.to_owned(),
             ty,
+            borrow: borrow_of(ty),
         });
     }
-    template
-        .query()
-        .iter()
-        .any(|q| q == name)
-        .then(|| Binding::Query {
+    template.query().iter().any(|q| q == name).then(|| {
+        let optional = option_inner(ty);
+        Binding::Query {
             param: name.to_owned(),
             ty,
-            optional: option_inner(ty),
-        })
+            optional,
+            borrow: borrow_of(optional.unwrap_or(ty)),
+        }
+    })
+}
+
+/// How a parameter of type `ty` borrows the request, by syntax, if it is one of the borrowed
+/// forms the shim supports; other references are reported by `valid.rs`.
+pub(crate) fn borrow_of(ty: &Type) -> Option<Borrow> {
+    match ty {
+        Type::Reference(r) if r.mutability.is_none() && !is_static(r.lifetime.as_ref()) => {
+            is_str(&r.elem).then_some(Borrow::Str)
+        }
+        Type::Paren(p) => borrow_of(&p.elem),
+        _ => {
+            let (lifetime, inner) = cow_args(ty)?;
+            (!is_static(lifetime) && is_str(inner)).then_some(Borrow::Cow)
+        }
+    }
+}
+
+/// The lifetime (if written) and the type of a `Cow<'a, T>`, by syntax.
+pub(crate) fn cow_args(ty: &Type) -> Option<(Option<&syn::Lifetime>, &Type)> {
+    let Type::Path(path) = ty else { return None };
+    let last = path.path.segments.last()?;
+    if path.qself.is_some() || last.ident != "Cow" {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    let mut lifetime = None;
+    let mut inner = None;
+    for arg in &args.args {
+        match arg {
+            syn::GenericArgument::Lifetime(l) if lifetime.is_none() && inner.is_none() => {
+                lifetime = Some(l);
+            }
+            syn::GenericArgument::Type(t) if inner.is_none() => inner = Some(t),
+            _ => return None,
+        }
+    }
+    Some((lifetime, inner?))
+}
+
+pub(crate) fn is_static(lifetime: Option<&syn::Lifetime>) -> bool {
+    lifetime.is_some_and(|l| l.ident == "static")
+}
+
+/// Whether `ty` is `str` (also `core::primitive::str`), by syntax.
+pub(crate) fn is_str(ty: &Type) -> bool {
+    match ty {
+        Type::Path(p) if p.qself.is_none() => p
+            .path
+            .segments
+            .last()
+            .is_some_and(|last| last.ident == "str" && last.arguments.is_none()),
+        Type::Paren(p) => is_str(&p.elem),
+        _ => false,
+    }
 }
 
 /// `T` of `Option<T>` (also `std::option::Option<T>`), by syntax.

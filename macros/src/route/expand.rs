@@ -20,7 +20,7 @@ use syn::spanned::Spanned;
 use syn::{ReturnType, Type};
 
 use super::args::{BreakerArgs, RouteOptions};
-use super::ast::{Binding, Route, state_inner};
+use super::ast::{Binding, Borrow, Route, state_inner};
 use crate::private::Private;
 
 /// `item` is the handler exactly as written.
@@ -72,6 +72,30 @@ pub(crate) fn route(route: &Route<'_>, item: TokenStream) -> TokenStream {
     });
     // The handler is a closure without captures, which the descriptor coerces to a `fn`
     // pointer: no named function with a spelled-out signature per route.
+    if route.borrows() {
+        // Its own `async` block: `callN` cannot call a handler whose future borrows its
+        // arguments. Only these routes pay for a state machine of their own.
+        let shim = Shim { route, call: &call };
+        return quote! {
+            #item
+            #Private::inventory::submit! {
+                #Private::Route::__new(#Private::RouteDecl {
+                    methods: #Private::MethodSet::EMPTY #(#methods)*,
+                    path: #path,
+                    handler: |#parts, #body| {
+                        #guards
+                        #shim
+                    },
+                    name: #name,
+                    module_path: ::core::module_path!(),
+                    file: ::core::file!(),
+                    line: ::core::line!(),
+                    state: &[#(#state),*],
+                    options: #options,
+                })
+            }
+        };
+    }
     quote! {
         #item
         #Private::inventory::submit! {
@@ -95,6 +119,137 @@ pub(crate) fn route(route: &Route<'_>, item: TokenStream) -> TokenStream {
                 options: #options,
             })
         }
+    }
+}
+
+/// The handler closure's body for a route with a borrowed parameter: the route's own
+/// `async` block, which does what `callN` does in the same order with the same answers (the
+/// probe for declared state, extractors through `HeadArg` and the last through `LastArg`,
+/// `NoBody` in effect when the last argument is no extractor), and extracts each borrowed
+/// parameter from a clone of the request's `Uri` that the block owns, so that extractors
+/// after it may still take the request by `&mut` or by value.
+struct Shim<'a> {
+    route: &'a Route<'a>,
+    call: &'a Call<'a>,
+}
+
+impl ToTokens for Shim<'_> {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        let parts = Ident::new("__routemark_parts", Span::call_site());
+        let body = Ident::new("__routemark_body", Span::call_site());
+        let target = Ident::new("__routemark_target", Span::call_site());
+        let Call {
+            types,
+            specs,
+            vars,
+            ret,
+            ..
+        } = self.call;
+        let last_extractor = self.route.last_extractor();
+        let mut states = Vec::new();
+        let mut extractions = TokenStream::new();
+        let mut call_args = Vec::with_capacity(vars.len());
+        let mut reads_head_mut = false;
+        for (i, arg) in self.route.args.iter().enumerate() {
+            let (var, spec, ty) = (&vars[i], &specs[i], &types[i]);
+            let extracted = match (&arg.binding, arg.borrow()) {
+                (Binding::Path { index, param, .. }, Some(_)) => {
+                    let index = proc_macro2::Literal::usize_unsuffixed(*index);
+                    quote!(#Private::path_str(&#target, &#parts, #index, #param))
+                }
+                (
+                    Binding::Query {
+                        param,
+                        optional: Some(_),
+                        ..
+                    },
+                    Some(_),
+                ) => quote!(#Private::query_str_opt(&#target, #param)),
+                (
+                    Binding::Query {
+                        param,
+                        optional: None,
+                        ..
+                    },
+                    Some(borrow),
+                ) => {
+                    let label = match borrow {
+                        Borrow::Str => "&str",
+                        Borrow::Cow => "Cow<str>",
+                    };
+                    quote!(#Private::query_str(&#target, #param, #label))
+                }
+                _ => {
+                    // As `callN`: the wrapper's trait, at the user's type, where a type
+                    // that cannot be extracted is reported.
+                    let span = ty
+                        .clone()
+                        .into_iter()
+                        .next()
+                        .map_or_else(Span::call_site, |t| t.span());
+                    let private = Private::at(span);
+                    let (extract, state) = if last_extractor == Some(i) {
+                        (
+                            quote_spanned!(span=> <#ty as #private::LastArg<_>>::extract(#parts, #body, &#spec).await),
+                            quote_spanned!(span=> <#ty as #private::LastArg<_>>::STATE),
+                        )
+                    } else {
+                        reads_head_mut = true;
+                        (
+                            quote_spanned!(span=> <#ty as #private::HeadArg<_>>::extract(&mut #parts, &#spec).await),
+                            quote_spanned!(span=> <#ty as #private::HeadArg<_>>::STATE),
+                        )
+                    };
+                    if matches!(arg.binding, Binding::Extractor { .. }) {
+                        states.push(state);
+                    }
+                    extractions.extend(quote! {
+                        let #var = match #extract {
+                            ::core::result::Result::Ok(value) => value.0,
+                            ::core::result::Result::Err(response) => return response,
+                        };
+                    });
+                    call_args.push(quote!(#var));
+                    continue;
+                }
+            };
+            extractions.extend(quote! {
+                let #var = match #extracted {
+                    ::core::result::Result::Ok(value) => value,
+                    ::core::result::Result::Err(response) => return response,
+                };
+            });
+            let optional = matches!(
+                arg.binding,
+                Binding::Query {
+                    optional: Some(_),
+                    ..
+                }
+            );
+            call_args.push(match (arg.borrow(), optional) {
+                (Some(Borrow::Str), false) => quote!(&*#var),
+                (Some(Borrow::Str), true) => quote!(#var.as_deref()),
+                _ => quote!(#var),
+            });
+        }
+        let func_name = &self.route.func.sig.ident;
+        let output = if self.route.func.sig.asyncness.is_some() {
+            quote!(#func_name(#(#call_args),*).await)
+        } else {
+            quote!(#func_name(#(#call_args),*))
+        };
+        let rebind_mut = reads_head_mut.then(|| quote!(let mut #parts = #parts;));
+        tokens.extend(quote! {
+            if #parts.route().is_none() {
+                return #Private::declared(&[#(#states),*]);
+            }
+            #Private::shim(async move {
+                #rebind_mut
+                let #target = #Private::borrowed_target(&#parts);
+                #extractions
+                #Private::respond::<#ret>(#output)
+            })
+        });
     }
 }
 
@@ -308,19 +463,35 @@ impl<'a> Call<'a> {
     fn new(route: &'a Route<'_>) -> Call<'a> {
         let mut types = Vec::with_capacity(route.args.len());
         let mut specs = Vec::with_capacity(route.args.len());
+        // A borrowed parameter, as its fallback receives it: owned (a fallback cannot borrow
+        // the request either: it is called through the generic `fallback`).
+        let string: Option<Type> = route
+            .borrows()
+            .then(|| syn::parse_quote!(::std::string::String));
+        let owned = |ty| string.as_ref().unwrap_or(ty);
         for arg in &route.args {
             let (ty, spec) = match &arg.binding {
-                Binding::Path { index, param, ty } => {
-                    (wrapped(ty, "PathParam", ty), Spec::Named(*index, param))
+                Binding::Path {
+                    index, param, ty, ..
+                } => {
+                    let inner = if arg.borrow().is_some() {
+                        owned(ty)
+                    } else {
+                        ty
+                    };
+                    (wrapped(ty, "PathParam", inner), Spec::Named(*index, param))
                 }
                 Binding::Query {
                     param,
                     ty,
                     optional,
+                    borrow,
                 } => {
-                    let wrapper = match optional {
-                        Some(inner) => wrapped(ty, "QueryParamOpt", inner),
-                        None => wrapped(ty, "QueryParam", ty),
+                    let wrapper = match (optional, borrow) {
+                        (Some(inner), Some(_)) => wrapped(ty, "QueryParamOpt", owned(inner)),
+                        (Some(inner), None) => wrapped(ty, "QueryParamOpt", inner),
+                        (None, Some(_)) => wrapped(ty, "QueryParam", owned(ty)),
+                        (None, None) => wrapped(ty, "QueryParam", ty),
                     };
                     (wrapper, Spec::Named(0, param))
                 }

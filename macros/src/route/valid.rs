@@ -8,7 +8,10 @@ use syn::{FnArg, Pat};
 
 use super::Errors;
 use super::args::RouteOptions;
-use super::ast::{Arg, Binding, HandlerFn, Route, is_plain_value, lit_subspan, template_params};
+use super::ast::{
+    Arg, Binding, HandlerFn, Route, borrow_of, cow_args, is_plain_value, is_static, is_str,
+    lit_subspan, template_params,
+};
 
 /// The checks that need the attribute.
 pub(crate) fn check(route: &Route<'_>, errors: &mut Errors) {
@@ -277,6 +280,7 @@ fn check_params_have_arguments(route: &Route<'_>, errors: &mut Errors) -> Vec<us
 /// Rules for arguments:
 /// - a parameter is received by a plain name (`id: u64`, `mut id: u64`), not by reference
 ///   (`ref id`);
+/// - a parameter borrows only as `&str` or `Cow<'_, str>` (see [`check_borrowed_param`]);
 /// - an argument whose type is a plain value (`String`, a number …) but binds no parameter
 ///   would be a misspelt parameter, never an extractor, so it is an error naming the closest
 ///   parameter.
@@ -292,7 +296,19 @@ fn check_arguments(route: &Route<'_>, explained: &[usize], errors: &mut Errors) 
             continue;
         }
         match &arg.binding {
-            Binding::Path { .. } | Binding::Query { .. } => {
+            Binding::Path { param, ty, .. }
+            | Binding::Query {
+                param,
+                optional: None,
+                ty,
+                ..
+            }
+            | Binding::Query {
+                param,
+                optional: Some(ty),
+                ..
+            } => {
+                check_borrowed_param(param, ty, errors);
                 if let Pat::Ident(ident) = pat {
                     if let Some(by_ref) = &ident.by_ref {
                         errors.spanned(
@@ -325,6 +341,65 @@ fn check_arguments(route: &Route<'_>, explained: &[usize], errors: &mut Errors) 
             }
             Binding::Extractor { .. } | Binding::Receiver => {}
         }
+    }
+}
+
+/// Rule: a parameter borrows the request only as `&str` or `Cow<'_, str>`, the decoded
+/// text, for as long as the handler runs. Any other reference has no text of the request
+/// to point into (`&u64`, `&Path`), could only be a copy (`&String`), or would outlive the
+/// request (`'static`); each is reported at the type with the type to take instead.
+fn check_borrowed_param(param: &str, ty: &syn::Type, errors: &mut Errors) {
+    if borrow_of(ty).is_some() {
+        return;
+    }
+    let name = raw_ident(param);
+    let (message, elem, form) = match ty {
+        syn::Type::Reference(r) if r.mutability.is_some() => {
+            errors.spanned(
+                ty,
+                format!("parameter `{name}` cannot be borrowed mutably; take `&str` or `String`"),
+            );
+            return;
+        }
+        syn::Type::Reference(r) if is_static(r.lifetime.as_ref()) => {
+            errors.spanned(
+                ty,
+                format!("parameter `{name}` cannot borrow the request for `'static`, which ends before the handler does; take `&str` or `String`"),
+            );
+            return;
+        }
+        syn::Type::Reference(r) => ("borrow", &*r.elem, "&str"),
+        _ => match cow_args(ty) {
+            Some((lifetime, _)) if is_static(lifetime) => {
+                errors.spanned(
+                    ty,
+                    format!("parameter `{name}` cannot borrow the request for `'static`, which ends before the handler does; take `Cow<'_, str>` or `String`"),
+                );
+                return;
+            }
+            Some((_, inner)) if !is_str(inner) => ("be a `Cow` of", inner, "Cow<'_, str>"),
+            _ => return,
+        },
+    };
+    let elem_text = tokens_text(elem);
+    let hint = if elem_text == "String" {
+        format!("parameter `{name}` borrows its text as `str`, not `String`; take `{form}`")
+    } else {
+        format!(
+            "parameter `{name}` cannot {message} `{elem_text}`: only `&str` and `Cow<'_, str>` borrow the request; take `{}`",
+            owned_of(elem, &elem_text)
+        )
+    };
+    errors.spanned(ty, hint);
+}
+
+/// The owned type a parameter of a borrowed `elem` takes instead.
+fn owned_of(elem: &syn::Type, elem_text: &str) -> String {
+    match elem {
+        syn::Type::Slice(_) => "String".to_owned(),
+        _ if elem_text == "Path" || elem_text.ends_with("::Path") => "PathBuf".to_owned(),
+        _ if elem_text == "OsStr" || elem_text.ends_with("::OsStr") => "String".to_owned(),
+        _ => elem_text.to_owned(),
     }
 }
 

@@ -364,7 +364,7 @@ fn check_borrowed_param(param: &str, ty: &syn::Type, errors: &mut Errors) {
         syn::Type::Reference(r) if is_static(r.lifetime.as_ref()) => {
             errors.spanned(
                 ty,
-                format!("parameter `{name}` cannot borrow the request for `'static`, which ends before the handler does; take `&str` or `String`"),
+                format!("parameter `{name}` cannot borrow the request for `'static`, and the request lives only while its handler runs; take `&str` or `String`"),
             );
             return;
         }
@@ -373,7 +373,7 @@ fn check_borrowed_param(param: &str, ty: &syn::Type, errors: &mut Errors) {
             Some((lifetime, _)) if is_static(lifetime) => {
                 errors.spanned(
                     ty,
-                    format!("parameter `{name}` cannot borrow the request for `'static`, which ends before the handler does; take `Cow<'_, str>` or `String`"),
+                    format!("parameter `{name}` cannot borrow the request for `'static`, and the request lives only while its handler runs; take `Cow<'_, str>` or `String`"),
                 );
                 return;
             }

@@ -3,8 +3,9 @@
 
 The same 203 GitHub API routes with their methods (GET, POST, PUT, DELETE; one handler per
 route) in routemark, axum, actix-web and bare hyper (a hand-written `match` over the method
-and the path's segments). Every handler binds its path parameters (as `String` in the
-frameworks, as `&str` in bare hyper) and answers the same fixed body with the same headers
+and the path's segments). Every handler binds its path parameters (as `&str` in
+routemark and bare hyper, as `String` in axum and actix-web, whose path extractors own their
+values) and answers the same fixed body with the same headers
 (`content-type: text/plain; charset=utf-8`, `content-length`, `date`). requests.lua sends
 each route's method to one path per route, parameter `i` given the value `v{i}` (as the
 router benchmark's github-203 set does); bodiless, with `content-length: 0` on the methods
@@ -62,7 +63,7 @@ def routemark():
     for i, (method, path) in enumerate(routes()):
         ps = params(path)
         tpl = re.sub(r"\{(\w+)\}", r"<\1>", path)
-        args = ", ".join(f"{p}: String" for p in ps)
+        args = ", ".join(f"{p}: &str" for p in ps)
         uses = "".join(f"    std::hint::black_box({p});\n" for p in ps)
         out.append(f'\n#[route({method} "{tpl}")]\nasync fn h{i}({args}) -> &\'static str {{\n{uses}    "{BODY}"\n}}\n')
     out.append('''
@@ -73,7 +74,10 @@ fn main() -> Result<(), routemark::Error> {
         .build()
         .expect("runtime")
         .block_on(async move {
-            let router = routemark::App::new().build()?;
+            let app = routemark::App::new();
+            #[cfg(feature = "metrics-off")]
+            let app = app.metrics(false);
+            let router = app.build()?;
             let server = routemark::Server::bind(addr.as_str()).await?;
             eprintln!("routemark: {} routes on {}", router.routes().count(), server.local_addr());
             server.serve(router).await

@@ -86,8 +86,8 @@ fn cached_report(
 }
 
 #[route(POST "/warehouse/<state>")]
-fn switch_warehouse(state: String, State(warehouse): State<Warehouse>) -> (StatusCode, String) {
-    let value = match state.as_str() {
+fn switch_warehouse(state: &str, State(warehouse): State<Warehouse>) -> (StatusCode, String) {
+    let value = match state {
         "up" => UP,
         "down" => DOWN,
         "slow" => SLOW,

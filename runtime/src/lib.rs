@@ -48,8 +48,9 @@
 //!   - `concurrency = N`, at most N requests in the handler, the next answered `503` at once;
 //!   - `breaker`, or `breaker(errors_percent = 50, min_requests = 20, window = "10s",
 //!     open_for = "5s")`, a circuit breaker ([`BreakerConfig`]; Hystrix's defaults);
-//!   - `fallback = f`, a function of no arguments or of the handler's own, which answers
-//!     while the breaker is open, while the route sheds, or when the handler times out.
+//!   - `fallback = f`, a function of no arguments or of the handler's own (a borrowed
+//!     parameter taken as `String`), which answers while the breaker is open, while the
+//!     route sheds, or when the handler times out.
 //!
 //!   The resilience options are overridable at run time by the overlay's resilience keys
 //!   ([`overlay::ResilienceOverride`]).
@@ -64,6 +65,12 @@
 //! - an argument named like a query parameter receives it: `T` is required (400 when
 //!   missing), `Option<T>` optional (`None` when absent, or empty as in `?page=` for a type
 //!   that cannot parse `""`);
+//! - a path or query parameter may also **borrow the request** as `&str` or `Cow<'_, str>`
+//!   (and `Option<&str>`, `Option<Cow<'_, str>>` for a query parameter): the text as sent
+//!   when it needs no decoding, without a copy, else decoded into a buffer the borrow points
+//!   into; a value that does not decode is `400` as for a `String`. Other references are
+//!   compile errors that name the type to take instead: `&mut str`, `&String` (take `&str`),
+//!   `&'static str`, `&u64`, `&Path` (take `PathBuf`) and the like;
 //! - a raw identifier binds the parameter without `r#`: `<ref>` binds `r#ref`;
 //! - every other argument is an extractor, found by type and written with any pattern
 //!   (`State(db): State<Db>`); see [`extract`]. At most one extractor reads the body, and it
@@ -102,6 +109,9 @@
 //!   a parameter in braces (`{id}`, with the fix `<id>`);
 //! - a parameter with no argument of that name (with the closest argument as a hint), and a
 //!   plain-value argument that names no parameter;
+//! - a parameter that borrows other than as `&str` or `Cow<'_, str>`: mutably, for
+//!   `'static`, as `&String`, or a type with no text to point into (`&u64`, `&Path`), with
+//!   the type to take instead;
 //! - a handler that is not a free function: `self`, generics, `const`, `unsafe`, `extern`,
 //!   variadic, more than 16 arguments, or not a function at all;
 //! - two arguments that read the body (`Json`, `Text`, `Bytes`, `Body`, `Request`), at the
@@ -205,7 +215,7 @@ pub use tenant::{Tenancy, Tenant};
 /// use routemark::route;
 ///
 /// #[route(GET | HEAD "/users/<id>/files/<path..>?<download>")]
-/// async fn file(id: u64, path: String, download: Option<bool>) -> String {
+/// async fn file(id: u64, path: &str, download: Option<bool>) -> String {
 ///     format!("user {id}, file {path}, download {download:?}")
 /// }
 /// ```

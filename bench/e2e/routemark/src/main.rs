@@ -8,7 +8,7 @@ async fn h0() -> &'static str {
 }
 
 #[route(GET "/authorizations/<id>")]
-async fn h1(id: String) -> &'static str {
+async fn h1(id: &str) -> &'static str {
     std::hint::black_box(id);
     "Hello, world!"
 }
@@ -19,26 +19,26 @@ async fn h2() -> &'static str {
 }
 
 #[route(DELETE "/authorizations/<id>")]
-async fn h3(id: String) -> &'static str {
+async fn h3(id: &str) -> &'static str {
     std::hint::black_box(id);
     "Hello, world!"
 }
 
 #[route(GET "/applications/<client_id>/tokens/<access_token>")]
-async fn h4(client_id: String, access_token: String) -> &'static str {
+async fn h4(client_id: &str, access_token: &str) -> &'static str {
     std::hint::black_box(client_id);
     std::hint::black_box(access_token);
     "Hello, world!"
 }
 
 #[route(DELETE "/applications/<client_id>/tokens")]
-async fn h5(client_id: String) -> &'static str {
+async fn h5(client_id: &str) -> &'static str {
     std::hint::black_box(client_id);
     "Hello, world!"
 }
 
 #[route(DELETE "/applications/<client_id>/tokens/<access_token>")]
-async fn h6(client_id: String, access_token: String) -> &'static str {
+async fn h6(client_id: &str, access_token: &str) -> &'static str {
     std::hint::black_box(client_id);
     std::hint::black_box(access_token);
     "Hello, world!"
@@ -50,51 +50,51 @@ async fn h7() -> &'static str {
 }
 
 #[route(GET "/repos/<owner>/<repo>/events")]
-async fn h8(owner: String, repo: String) -> &'static str {
+async fn h8(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
 #[route(GET "/networks/<owner>/<repo>/events")]
-async fn h9(owner: String, repo: String) -> &'static str {
+async fn h9(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
 #[route(GET "/orgs/<org>/events")]
-async fn h10(org: String) -> &'static str {
+async fn h10(org: &str) -> &'static str {
     std::hint::black_box(org);
     "Hello, world!"
 }
 
 #[route(GET "/users/<user>/received_events")]
-async fn h11(user: String) -> &'static str {
+async fn h11(user: &str) -> &'static str {
     std::hint::black_box(user);
     "Hello, world!"
 }
 
 #[route(GET "/users/<user>/received_events/public")]
-async fn h12(user: String) -> &'static str {
+async fn h12(user: &str) -> &'static str {
     std::hint::black_box(user);
     "Hello, world!"
 }
 
 #[route(GET "/users/<user>/events")]
-async fn h13(user: String) -> &'static str {
+async fn h13(user: &str) -> &'static str {
     std::hint::black_box(user);
     "Hello, world!"
 }
 
 #[route(GET "/users/<user>/events/public")]
-async fn h14(user: String) -> &'static str {
+async fn h14(user: &str) -> &'static str {
     std::hint::black_box(user);
     "Hello, world!"
 }
 
 #[route(GET "/users/<user>/events/orgs/<org>")]
-async fn h15(user: String, org: String) -> &'static str {
+async fn h15(user: &str, org: &str) -> &'static str {
     std::hint::black_box(user);
     std::hint::black_box(org);
     "Hello, world!"
@@ -111,7 +111,7 @@ async fn h17() -> &'static str {
 }
 
 #[route(GET "/repos/<owner>/<repo>/notifications")]
-async fn h18(owner: String, repo: String) -> &'static str {
+async fn h18(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
@@ -123,45 +123,45 @@ async fn h19() -> &'static str {
 }
 
 #[route(PUT "/repos/<owner>/<repo>/notifications")]
-async fn h20(owner: String, repo: String) -> &'static str {
+async fn h20(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
 #[route(GET "/notifications/threads/<id>")]
-async fn h21(id: String) -> &'static str {
+async fn h21(id: &str) -> &'static str {
     std::hint::black_box(id);
     "Hello, world!"
 }
 
 #[route(GET "/notifications/threads/<id>/subscription")]
-async fn h22(id: String) -> &'static str {
+async fn h22(id: &str) -> &'static str {
     std::hint::black_box(id);
     "Hello, world!"
 }
 
 #[route(PUT "/notifications/threads/<id>/subscription")]
-async fn h23(id: String) -> &'static str {
+async fn h23(id: &str) -> &'static str {
     std::hint::black_box(id);
     "Hello, world!"
 }
 
 #[route(DELETE "/notifications/threads/<id>/subscription")]
-async fn h24(id: String) -> &'static str {
+async fn h24(id: &str) -> &'static str {
     std::hint::black_box(id);
     "Hello, world!"
 }
 
 #[route(GET "/repos/<owner>/<repo>/stargazers")]
-async fn h25(owner: String, repo: String) -> &'static str {
+async fn h25(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
 #[route(GET "/users/<user>/starred")]
-async fn h26(user: String) -> &'static str {
+async fn h26(user: &str) -> &'static str {
     std::hint::black_box(user);
     "Hello, world!"
 }
@@ -172,35 +172,35 @@ async fn h27() -> &'static str {
 }
 
 #[route(GET "/user/starred/<owner>/<repo>")]
-async fn h28(owner: String, repo: String) -> &'static str {
+async fn h28(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
 #[route(PUT "/user/starred/<owner>/<repo>")]
-async fn h29(owner: String, repo: String) -> &'static str {
+async fn h29(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
 #[route(DELETE "/user/starred/<owner>/<repo>")]
-async fn h30(owner: String, repo: String) -> &'static str {
+async fn h30(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
 #[route(GET "/repos/<owner>/<repo>/subscribers")]
-async fn h31(owner: String, repo: String) -> &'static str {
+async fn h31(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
 #[route(GET "/users/<user>/subscriptions")]
-async fn h32(user: String) -> &'static str {
+async fn h32(user: &str) -> &'static str {
     std::hint::black_box(user);
     "Hello, world!"
 }
@@ -211,49 +211,49 @@ async fn h33() -> &'static str {
 }
 
 #[route(GET "/repos/<owner>/<repo>/subscription")]
-async fn h34(owner: String, repo: String) -> &'static str {
+async fn h34(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
 #[route(PUT "/repos/<owner>/<repo>/subscription")]
-async fn h35(owner: String, repo: String) -> &'static str {
+async fn h35(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
 #[route(DELETE "/repos/<owner>/<repo>/subscription")]
-async fn h36(owner: String, repo: String) -> &'static str {
+async fn h36(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
 #[route(GET "/user/subscriptions/<owner>/<repo>")]
-async fn h37(owner: String, repo: String) -> &'static str {
+async fn h37(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
 #[route(PUT "/user/subscriptions/<owner>/<repo>")]
-async fn h38(owner: String, repo: String) -> &'static str {
+async fn h38(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
 #[route(DELETE "/user/subscriptions/<owner>/<repo>")]
-async fn h39(owner: String, repo: String) -> &'static str {
+async fn h39(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
 #[route(GET "/users/<user>/gists")]
-async fn h40(user: String) -> &'static str {
+async fn h40(user: &str) -> &'static str {
     std::hint::black_box(user);
     "Hello, world!"
 }
@@ -264,7 +264,7 @@ async fn h41() -> &'static str {
 }
 
 #[route(GET "/gists/<id>")]
-async fn h42(id: String) -> &'static str {
+async fn h42(id: &str) -> &'static str {
     std::hint::black_box(id);
     "Hello, world!"
 }
@@ -275,37 +275,37 @@ async fn h43() -> &'static str {
 }
 
 #[route(PUT "/gists/<id>/star")]
-async fn h44(id: String) -> &'static str {
+async fn h44(id: &str) -> &'static str {
     std::hint::black_box(id);
     "Hello, world!"
 }
 
 #[route(DELETE "/gists/<id>/star")]
-async fn h45(id: String) -> &'static str {
+async fn h45(id: &str) -> &'static str {
     std::hint::black_box(id);
     "Hello, world!"
 }
 
 #[route(GET "/gists/<id>/star")]
-async fn h46(id: String) -> &'static str {
+async fn h46(id: &str) -> &'static str {
     std::hint::black_box(id);
     "Hello, world!"
 }
 
 #[route(POST "/gists/<id>/forks")]
-async fn h47(id: String) -> &'static str {
+async fn h47(id: &str) -> &'static str {
     std::hint::black_box(id);
     "Hello, world!"
 }
 
 #[route(DELETE "/gists/<id>")]
-async fn h48(id: String) -> &'static str {
+async fn h48(id: &str) -> &'static str {
     std::hint::black_box(id);
     "Hello, world!"
 }
 
 #[route(GET "/repos/<owner>/<repo>/git/blobs/<sha>")]
-async fn h49(owner: String, repo: String, sha: String) -> &'static str {
+async fn h49(owner: &str, repo: &str, sha: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     std::hint::black_box(sha);
@@ -313,14 +313,14 @@ async fn h49(owner: String, repo: String, sha: String) -> &'static str {
 }
 
 #[route(POST "/repos/<owner>/<repo>/git/blobs")]
-async fn h50(owner: String, repo: String) -> &'static str {
+async fn h50(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
 #[route(GET "/repos/<owner>/<repo>/git/commits/<sha>")]
-async fn h51(owner: String, repo: String, sha: String) -> &'static str {
+async fn h51(owner: &str, repo: &str, sha: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     std::hint::black_box(sha);
@@ -328,28 +328,28 @@ async fn h51(owner: String, repo: String, sha: String) -> &'static str {
 }
 
 #[route(POST "/repos/<owner>/<repo>/git/commits")]
-async fn h52(owner: String, repo: String) -> &'static str {
+async fn h52(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
 #[route(GET "/repos/<owner>/<repo>/git/refs")]
-async fn h53(owner: String, repo: String) -> &'static str {
+async fn h53(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
 #[route(POST "/repos/<owner>/<repo>/git/refs")]
-async fn h54(owner: String, repo: String) -> &'static str {
+async fn h54(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
 #[route(GET "/repos/<owner>/<repo>/git/tags/<sha>")]
-async fn h55(owner: String, repo: String, sha: String) -> &'static str {
+async fn h55(owner: &str, repo: &str, sha: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     std::hint::black_box(sha);
@@ -357,14 +357,14 @@ async fn h55(owner: String, repo: String, sha: String) -> &'static str {
 }
 
 #[route(POST "/repos/<owner>/<repo>/git/tags")]
-async fn h56(owner: String, repo: String) -> &'static str {
+async fn h56(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
 #[route(GET "/repos/<owner>/<repo>/git/trees/<sha>")]
-async fn h57(owner: String, repo: String, sha: String) -> &'static str {
+async fn h57(owner: &str, repo: &str, sha: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     std::hint::black_box(sha);
@@ -372,7 +372,7 @@ async fn h57(owner: String, repo: String, sha: String) -> &'static str {
 }
 
 #[route(POST "/repos/<owner>/<repo>/git/trees")]
-async fn h58(owner: String, repo: String) -> &'static str {
+async fn h58(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
@@ -389,20 +389,20 @@ async fn h60() -> &'static str {
 }
 
 #[route(GET "/orgs/<org>/issues")]
-async fn h61(org: String) -> &'static str {
+async fn h61(org: &str) -> &'static str {
     std::hint::black_box(org);
     "Hello, world!"
 }
 
 #[route(GET "/repos/<owner>/<repo>/issues")]
-async fn h62(owner: String, repo: String) -> &'static str {
+async fn h62(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
 #[route(GET "/repos/<owner>/<repo>/issues/<number>")]
-async fn h63(owner: String, repo: String, number: String) -> &'static str {
+async fn h63(owner: &str, repo: &str, number: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     std::hint::black_box(number);
@@ -410,21 +410,21 @@ async fn h63(owner: String, repo: String, number: String) -> &'static str {
 }
 
 #[route(POST "/repos/<owner>/<repo>/issues")]
-async fn h64(owner: String, repo: String) -> &'static str {
+async fn h64(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
 #[route(GET "/repos/<owner>/<repo>/assignees")]
-async fn h65(owner: String, repo: String) -> &'static str {
+async fn h65(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
 #[route(GET "/repos/<owner>/<repo>/assignees/<assignee>")]
-async fn h66(owner: String, repo: String, assignee: String) -> &'static str {
+async fn h66(owner: &str, repo: &str, assignee: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     std::hint::black_box(assignee);
@@ -432,7 +432,7 @@ async fn h66(owner: String, repo: String, assignee: String) -> &'static str {
 }
 
 #[route(GET "/repos/<owner>/<repo>/issues/<number>/comments")]
-async fn h67(owner: String, repo: String, number: String) -> &'static str {
+async fn h67(owner: &str, repo: &str, number: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     std::hint::black_box(number);
@@ -440,7 +440,7 @@ async fn h67(owner: String, repo: String, number: String) -> &'static str {
 }
 
 #[route(POST "/repos/<owner>/<repo>/issues/<number>/comments")]
-async fn h68(owner: String, repo: String, number: String) -> &'static str {
+async fn h68(owner: &str, repo: &str, number: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     std::hint::black_box(number);
@@ -448,7 +448,7 @@ async fn h68(owner: String, repo: String, number: String) -> &'static str {
 }
 
 #[route(GET "/repos/<owner>/<repo>/issues/<number>/events")]
-async fn h69(owner: String, repo: String, number: String) -> &'static str {
+async fn h69(owner: &str, repo: &str, number: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     std::hint::black_box(number);
@@ -456,14 +456,14 @@ async fn h69(owner: String, repo: String, number: String) -> &'static str {
 }
 
 #[route(GET "/repos/<owner>/<repo>/labels")]
-async fn h70(owner: String, repo: String) -> &'static str {
+async fn h70(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
 #[route(GET "/repos/<owner>/<repo>/labels/<name>")]
-async fn h71(owner: String, repo: String, name: String) -> &'static str {
+async fn h71(owner: &str, repo: &str, name: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     std::hint::black_box(name);
@@ -471,14 +471,14 @@ async fn h71(owner: String, repo: String, name: String) -> &'static str {
 }
 
 #[route(POST "/repos/<owner>/<repo>/labels")]
-async fn h72(owner: String, repo: String) -> &'static str {
+async fn h72(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
 #[route(DELETE "/repos/<owner>/<repo>/labels/<name>")]
-async fn h73(owner: String, repo: String, name: String) -> &'static str {
+async fn h73(owner: &str, repo: &str, name: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     std::hint::black_box(name);
@@ -486,7 +486,7 @@ async fn h73(owner: String, repo: String, name: String) -> &'static str {
 }
 
 #[route(GET "/repos/<owner>/<repo>/issues/<number>/labels")]
-async fn h74(owner: String, repo: String, number: String) -> &'static str {
+async fn h74(owner: &str, repo: &str, number: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     std::hint::black_box(number);
@@ -494,7 +494,7 @@ async fn h74(owner: String, repo: String, number: String) -> &'static str {
 }
 
 #[route(POST "/repos/<owner>/<repo>/issues/<number>/labels")]
-async fn h75(owner: String, repo: String, number: String) -> &'static str {
+async fn h75(owner: &str, repo: &str, number: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     std::hint::black_box(number);
@@ -502,7 +502,7 @@ async fn h75(owner: String, repo: String, number: String) -> &'static str {
 }
 
 #[route(DELETE "/repos/<owner>/<repo>/issues/<number>/labels/<name>")]
-async fn h76(owner: String, repo: String, number: String, name: String) -> &'static str {
+async fn h76(owner: &str, repo: &str, number: &str, name: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     std::hint::black_box(number);
@@ -511,7 +511,7 @@ async fn h76(owner: String, repo: String, number: String, name: String) -> &'sta
 }
 
 #[route(PUT "/repos/<owner>/<repo>/issues/<number>/labels")]
-async fn h77(owner: String, repo: String, number: String) -> &'static str {
+async fn h77(owner: &str, repo: &str, number: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     std::hint::black_box(number);
@@ -519,7 +519,7 @@ async fn h77(owner: String, repo: String, number: String) -> &'static str {
 }
 
 #[route(DELETE "/repos/<owner>/<repo>/issues/<number>/labels")]
-async fn h78(owner: String, repo: String, number: String) -> &'static str {
+async fn h78(owner: &str, repo: &str, number: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     std::hint::black_box(number);
@@ -527,7 +527,7 @@ async fn h78(owner: String, repo: String, number: String) -> &'static str {
 }
 
 #[route(GET "/repos/<owner>/<repo>/milestones/<number>/labels")]
-async fn h79(owner: String, repo: String, number: String) -> &'static str {
+async fn h79(owner: &str, repo: &str, number: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     std::hint::black_box(number);
@@ -535,14 +535,14 @@ async fn h79(owner: String, repo: String, number: String) -> &'static str {
 }
 
 #[route(GET "/repos/<owner>/<repo>/milestones")]
-async fn h80(owner: String, repo: String) -> &'static str {
+async fn h80(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
 #[route(GET "/repos/<owner>/<repo>/milestones/<number>")]
-async fn h81(owner: String, repo: String, number: String) -> &'static str {
+async fn h81(owner: &str, repo: &str, number: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     std::hint::black_box(number);
@@ -550,14 +550,14 @@ async fn h81(owner: String, repo: String, number: String) -> &'static str {
 }
 
 #[route(POST "/repos/<owner>/<repo>/milestones")]
-async fn h82(owner: String, repo: String) -> &'static str {
+async fn h82(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
 #[route(DELETE "/repos/<owner>/<repo>/milestones/<number>")]
-async fn h83(owner: String, repo: String, number: String) -> &'static str {
+async fn h83(owner: &str, repo: &str, number: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     std::hint::black_box(number);
@@ -575,7 +575,7 @@ async fn h85() -> &'static str {
 }
 
 #[route(GET "/gitignore/templates/<name>")]
-async fn h86(name: String) -> &'static str {
+async fn h86(name: &str) -> &'static str {
     std::hint::black_box(name);
     "Hello, world!"
 }
@@ -601,7 +601,7 @@ async fn h90() -> &'static str {
 }
 
 #[route(GET "/users/<user>/orgs")]
-async fn h91(user: String) -> &'static str {
+async fn h91(user: &str) -> &'static str {
     std::hint::black_box(user);
     "Hello, world!"
 }
@@ -612,117 +612,117 @@ async fn h92() -> &'static str {
 }
 
 #[route(GET "/orgs/<org>")]
-async fn h93(org: String) -> &'static str {
+async fn h93(org: &str) -> &'static str {
     std::hint::black_box(org);
     "Hello, world!"
 }
 
 #[route(GET "/orgs/<org>/members")]
-async fn h94(org: String) -> &'static str {
+async fn h94(org: &str) -> &'static str {
     std::hint::black_box(org);
     "Hello, world!"
 }
 
 #[route(GET "/orgs/<org>/members/<user>")]
-async fn h95(org: String, user: String) -> &'static str {
+async fn h95(org: &str, user: &str) -> &'static str {
     std::hint::black_box(org);
     std::hint::black_box(user);
     "Hello, world!"
 }
 
 #[route(DELETE "/orgs/<org>/members/<user>")]
-async fn h96(org: String, user: String) -> &'static str {
+async fn h96(org: &str, user: &str) -> &'static str {
     std::hint::black_box(org);
     std::hint::black_box(user);
     "Hello, world!"
 }
 
 #[route(GET "/orgs/<org>/public_members")]
-async fn h97(org: String) -> &'static str {
+async fn h97(org: &str) -> &'static str {
     std::hint::black_box(org);
     "Hello, world!"
 }
 
 #[route(GET "/orgs/<org>/public_members/<user>")]
-async fn h98(org: String, user: String) -> &'static str {
+async fn h98(org: &str, user: &str) -> &'static str {
     std::hint::black_box(org);
     std::hint::black_box(user);
     "Hello, world!"
 }
 
 #[route(PUT "/orgs/<org>/public_members/<user>")]
-async fn h99(org: String, user: String) -> &'static str {
+async fn h99(org: &str, user: &str) -> &'static str {
     std::hint::black_box(org);
     std::hint::black_box(user);
     "Hello, world!"
 }
 
 #[route(DELETE "/orgs/<org>/public_members/<user>")]
-async fn h100(org: String, user: String) -> &'static str {
+async fn h100(org: &str, user: &str) -> &'static str {
     std::hint::black_box(org);
     std::hint::black_box(user);
     "Hello, world!"
 }
 
 #[route(GET "/orgs/<org>/teams")]
-async fn h101(org: String) -> &'static str {
+async fn h101(org: &str) -> &'static str {
     std::hint::black_box(org);
     "Hello, world!"
 }
 
 #[route(GET "/teams/<id>")]
-async fn h102(id: String) -> &'static str {
+async fn h102(id: &str) -> &'static str {
     std::hint::black_box(id);
     "Hello, world!"
 }
 
 #[route(POST "/orgs/<org>/teams")]
-async fn h103(org: String) -> &'static str {
+async fn h103(org: &str) -> &'static str {
     std::hint::black_box(org);
     "Hello, world!"
 }
 
 #[route(DELETE "/teams/<id>")]
-async fn h104(id: String) -> &'static str {
+async fn h104(id: &str) -> &'static str {
     std::hint::black_box(id);
     "Hello, world!"
 }
 
 #[route(GET "/teams/<id>/members")]
-async fn h105(id: String) -> &'static str {
+async fn h105(id: &str) -> &'static str {
     std::hint::black_box(id);
     "Hello, world!"
 }
 
 #[route(GET "/teams/<id>/members/<user>")]
-async fn h106(id: String, user: String) -> &'static str {
+async fn h106(id: &str, user: &str) -> &'static str {
     std::hint::black_box(id);
     std::hint::black_box(user);
     "Hello, world!"
 }
 
 #[route(PUT "/teams/<id>/members/<user>")]
-async fn h107(id: String, user: String) -> &'static str {
+async fn h107(id: &str, user: &str) -> &'static str {
     std::hint::black_box(id);
     std::hint::black_box(user);
     "Hello, world!"
 }
 
 #[route(DELETE "/teams/<id>/members/<user>")]
-async fn h108(id: String, user: String) -> &'static str {
+async fn h108(id: &str, user: &str) -> &'static str {
     std::hint::black_box(id);
     std::hint::black_box(user);
     "Hello, world!"
 }
 
 #[route(GET "/teams/<id>/repos")]
-async fn h109(id: String) -> &'static str {
+async fn h109(id: &str) -> &'static str {
     std::hint::black_box(id);
     "Hello, world!"
 }
 
 #[route(GET "/teams/<id>/repos/<owner>/<repo>")]
-async fn h110(id: String, owner: String, repo: String) -> &'static str {
+async fn h110(id: &str, owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(id);
     std::hint::black_box(owner);
     std::hint::black_box(repo);
@@ -730,7 +730,7 @@ async fn h110(id: String, owner: String, repo: String) -> &'static str {
 }
 
 #[route(PUT "/teams/<id>/repos/<owner>/<repo>")]
-async fn h111(id: String, owner: String, repo: String) -> &'static str {
+async fn h111(id: &str, owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(id);
     std::hint::black_box(owner);
     std::hint::black_box(repo);
@@ -738,7 +738,7 @@ async fn h111(id: String, owner: String, repo: String) -> &'static str {
 }
 
 #[route(DELETE "/teams/<id>/repos/<owner>/<repo>")]
-async fn h112(id: String, owner: String, repo: String) -> &'static str {
+async fn h112(id: &str, owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(id);
     std::hint::black_box(owner);
     std::hint::black_box(repo);
@@ -751,14 +751,14 @@ async fn h113() -> &'static str {
 }
 
 #[route(GET "/repos/<owner>/<repo>/pulls")]
-async fn h114(owner: String, repo: String) -> &'static str {
+async fn h114(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
 #[route(GET "/repos/<owner>/<repo>/pulls/<number>")]
-async fn h115(owner: String, repo: String, number: String) -> &'static str {
+async fn h115(owner: &str, repo: &str, number: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     std::hint::black_box(number);
@@ -766,14 +766,14 @@ async fn h115(owner: String, repo: String, number: String) -> &'static str {
 }
 
 #[route(POST "/repos/<owner>/<repo>/pulls")]
-async fn h116(owner: String, repo: String) -> &'static str {
+async fn h116(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
 #[route(GET "/repos/<owner>/<repo>/pulls/<number>/commits")]
-async fn h117(owner: String, repo: String, number: String) -> &'static str {
+async fn h117(owner: &str, repo: &str, number: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     std::hint::black_box(number);
@@ -781,7 +781,7 @@ async fn h117(owner: String, repo: String, number: String) -> &'static str {
 }
 
 #[route(GET "/repos/<owner>/<repo>/pulls/<number>/files")]
-async fn h118(owner: String, repo: String, number: String) -> &'static str {
+async fn h118(owner: &str, repo: &str, number: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     std::hint::black_box(number);
@@ -789,7 +789,7 @@ async fn h118(owner: String, repo: String, number: String) -> &'static str {
 }
 
 #[route(GET "/repos/<owner>/<repo>/pulls/<number>/merge")]
-async fn h119(owner: String, repo: String, number: String) -> &'static str {
+async fn h119(owner: &str, repo: &str, number: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     std::hint::black_box(number);
@@ -797,7 +797,7 @@ async fn h119(owner: String, repo: String, number: String) -> &'static str {
 }
 
 #[route(PUT "/repos/<owner>/<repo>/pulls/<number>/merge")]
-async fn h120(owner: String, repo: String, number: String) -> &'static str {
+async fn h120(owner: &str, repo: &str, number: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     std::hint::black_box(number);
@@ -805,7 +805,7 @@ async fn h120(owner: String, repo: String, number: String) -> &'static str {
 }
 
 #[route(GET "/repos/<owner>/<repo>/pulls/<number>/comments")]
-async fn h121(owner: String, repo: String, number: String) -> &'static str {
+async fn h121(owner: &str, repo: &str, number: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     std::hint::black_box(number);
@@ -813,7 +813,7 @@ async fn h121(owner: String, repo: String, number: String) -> &'static str {
 }
 
 #[route(PUT "/repos/<owner>/<repo>/pulls/<number>/comments")]
-async fn h122(owner: String, repo: String, number: String) -> &'static str {
+async fn h122(owner: &str, repo: &str, number: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     std::hint::black_box(number);
@@ -826,13 +826,13 @@ async fn h123() -> &'static str {
 }
 
 #[route(GET "/users/<user>/repos")]
-async fn h124(user: String) -> &'static str {
+async fn h124(user: &str) -> &'static str {
     std::hint::black_box(user);
     "Hello, world!"
 }
 
 #[route(GET "/orgs/<org>/repos")]
-async fn h125(org: String) -> &'static str {
+async fn h125(org: &str) -> &'static str {
     std::hint::black_box(org);
     "Hello, world!"
 }
@@ -848,55 +848,55 @@ async fn h127() -> &'static str {
 }
 
 #[route(POST "/orgs/<org>/repos")]
-async fn h128(org: String) -> &'static str {
+async fn h128(org: &str) -> &'static str {
     std::hint::black_box(org);
     "Hello, world!"
 }
 
 #[route(GET "/repos/<owner>/<repo>")]
-async fn h129(owner: String, repo: String) -> &'static str {
+async fn h129(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
 #[route(GET "/repos/<owner>/<repo>/contributors")]
-async fn h130(owner: String, repo: String) -> &'static str {
+async fn h130(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
 #[route(GET "/repos/<owner>/<repo>/languages")]
-async fn h131(owner: String, repo: String) -> &'static str {
+async fn h131(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
 #[route(GET "/repos/<owner>/<repo>/teams")]
-async fn h132(owner: String, repo: String) -> &'static str {
+async fn h132(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
 #[route(GET "/repos/<owner>/<repo>/tags")]
-async fn h133(owner: String, repo: String) -> &'static str {
+async fn h133(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
 #[route(GET "/repos/<owner>/<repo>/branches")]
-async fn h134(owner: String, repo: String) -> &'static str {
+async fn h134(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
 #[route(GET "/repos/<owner>/<repo>/branches/<branch>")]
-async fn h135(owner: String, repo: String, branch: String) -> &'static str {
+async fn h135(owner: &str, repo: &str, branch: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     std::hint::black_box(branch);
@@ -904,21 +904,21 @@ async fn h135(owner: String, repo: String, branch: String) -> &'static str {
 }
 
 #[route(DELETE "/repos/<owner>/<repo>")]
-async fn h136(owner: String, repo: String) -> &'static str {
+async fn h136(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
 #[route(GET "/repos/<owner>/<repo>/collaborators")]
-async fn h137(owner: String, repo: String) -> &'static str {
+async fn h137(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
 #[route(GET "/repos/<owner>/<repo>/collaborators/<user>")]
-async fn h138(owner: String, repo: String, user: String) -> &'static str {
+async fn h138(owner: &str, repo: &str, user: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     std::hint::black_box(user);
@@ -926,7 +926,7 @@ async fn h138(owner: String, repo: String, user: String) -> &'static str {
 }
 
 #[route(PUT "/repos/<owner>/<repo>/collaborators/<user>")]
-async fn h139(owner: String, repo: String, user: String) -> &'static str {
+async fn h139(owner: &str, repo: &str, user: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     std::hint::black_box(user);
@@ -934,7 +934,7 @@ async fn h139(owner: String, repo: String, user: String) -> &'static str {
 }
 
 #[route(DELETE "/repos/<owner>/<repo>/collaborators/<user>")]
-async fn h140(owner: String, repo: String, user: String) -> &'static str {
+async fn h140(owner: &str, repo: &str, user: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     std::hint::black_box(user);
@@ -942,14 +942,14 @@ async fn h140(owner: String, repo: String, user: String) -> &'static str {
 }
 
 #[route(GET "/repos/<owner>/<repo>/comments")]
-async fn h141(owner: String, repo: String) -> &'static str {
+async fn h141(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
 #[route(GET "/repos/<owner>/<repo>/commits/<sha>/comments")]
-async fn h142(owner: String, repo: String, sha: String) -> &'static str {
+async fn h142(owner: &str, repo: &str, sha: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     std::hint::black_box(sha);
@@ -957,7 +957,7 @@ async fn h142(owner: String, repo: String, sha: String) -> &'static str {
 }
 
 #[route(POST "/repos/<owner>/<repo>/commits/<sha>/comments")]
-async fn h143(owner: String, repo: String, sha: String) -> &'static str {
+async fn h143(owner: &str, repo: &str, sha: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     std::hint::black_box(sha);
@@ -965,7 +965,7 @@ async fn h143(owner: String, repo: String, sha: String) -> &'static str {
 }
 
 #[route(GET "/repos/<owner>/<repo>/comments/<id>")]
-async fn h144(owner: String, repo: String, id: String) -> &'static str {
+async fn h144(owner: &str, repo: &str, id: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     std::hint::black_box(id);
@@ -973,7 +973,7 @@ async fn h144(owner: String, repo: String, id: String) -> &'static str {
 }
 
 #[route(DELETE "/repos/<owner>/<repo>/comments/<id>")]
-async fn h145(owner: String, repo: String, id: String) -> &'static str {
+async fn h145(owner: &str, repo: &str, id: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     std::hint::black_box(id);
@@ -981,14 +981,14 @@ async fn h145(owner: String, repo: String, id: String) -> &'static str {
 }
 
 #[route(GET "/repos/<owner>/<repo>/commits")]
-async fn h146(owner: String, repo: String) -> &'static str {
+async fn h146(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
 #[route(GET "/repos/<owner>/<repo>/commits/<sha>")]
-async fn h147(owner: String, repo: String, sha: String) -> &'static str {
+async fn h147(owner: &str, repo: &str, sha: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     std::hint::black_box(sha);
@@ -996,21 +996,21 @@ async fn h147(owner: String, repo: String, sha: String) -> &'static str {
 }
 
 #[route(GET "/repos/<owner>/<repo>/readme")]
-async fn h148(owner: String, repo: String) -> &'static str {
+async fn h148(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
 #[route(GET "/repos/<owner>/<repo>/keys")]
-async fn h149(owner: String, repo: String) -> &'static str {
+async fn h149(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
 #[route(GET "/repos/<owner>/<repo>/keys/<id>")]
-async fn h150(owner: String, repo: String, id: String) -> &'static str {
+async fn h150(owner: &str, repo: &str, id: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     std::hint::black_box(id);
@@ -1018,14 +1018,14 @@ async fn h150(owner: String, repo: String, id: String) -> &'static str {
 }
 
 #[route(POST "/repos/<owner>/<repo>/keys")]
-async fn h151(owner: String, repo: String) -> &'static str {
+async fn h151(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
 #[route(DELETE "/repos/<owner>/<repo>/keys/<id>")]
-async fn h152(owner: String, repo: String, id: String) -> &'static str {
+async fn h152(owner: &str, repo: &str, id: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     std::hint::black_box(id);
@@ -1033,14 +1033,14 @@ async fn h152(owner: String, repo: String, id: String) -> &'static str {
 }
 
 #[route(GET "/repos/<owner>/<repo>/downloads")]
-async fn h153(owner: String, repo: String) -> &'static str {
+async fn h153(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
 #[route(GET "/repos/<owner>/<repo>/downloads/<id>")]
-async fn h154(owner: String, repo: String, id: String) -> &'static str {
+async fn h154(owner: &str, repo: &str, id: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     std::hint::black_box(id);
@@ -1048,7 +1048,7 @@ async fn h154(owner: String, repo: String, id: String) -> &'static str {
 }
 
 #[route(DELETE "/repos/<owner>/<repo>/downloads/<id>")]
-async fn h155(owner: String, repo: String, id: String) -> &'static str {
+async fn h155(owner: &str, repo: &str, id: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     std::hint::black_box(id);
@@ -1056,28 +1056,28 @@ async fn h155(owner: String, repo: String, id: String) -> &'static str {
 }
 
 #[route(GET "/repos/<owner>/<repo>/forks")]
-async fn h156(owner: String, repo: String) -> &'static str {
+async fn h156(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
 #[route(POST "/repos/<owner>/<repo>/forks")]
-async fn h157(owner: String, repo: String) -> &'static str {
+async fn h157(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
 #[route(GET "/repos/<owner>/<repo>/hooks")]
-async fn h158(owner: String, repo: String) -> &'static str {
+async fn h158(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
 #[route(GET "/repos/<owner>/<repo>/hooks/<id>")]
-async fn h159(owner: String, repo: String, id: String) -> &'static str {
+async fn h159(owner: &str, repo: &str, id: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     std::hint::black_box(id);
@@ -1085,14 +1085,14 @@ async fn h159(owner: String, repo: String, id: String) -> &'static str {
 }
 
 #[route(POST "/repos/<owner>/<repo>/hooks")]
-async fn h160(owner: String, repo: String) -> &'static str {
+async fn h160(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
 #[route(POST "/repos/<owner>/<repo>/hooks/<id>/tests")]
-async fn h161(owner: String, repo: String, id: String) -> &'static str {
+async fn h161(owner: &str, repo: &str, id: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     std::hint::black_box(id);
@@ -1100,7 +1100,7 @@ async fn h161(owner: String, repo: String, id: String) -> &'static str {
 }
 
 #[route(DELETE "/repos/<owner>/<repo>/hooks/<id>")]
-async fn h162(owner: String, repo: String, id: String) -> &'static str {
+async fn h162(owner: &str, repo: &str, id: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     std::hint::black_box(id);
@@ -1108,21 +1108,21 @@ async fn h162(owner: String, repo: String, id: String) -> &'static str {
 }
 
 #[route(POST "/repos/<owner>/<repo>/merges")]
-async fn h163(owner: String, repo: String) -> &'static str {
+async fn h163(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
 #[route(GET "/repos/<owner>/<repo>/releases")]
-async fn h164(owner: String, repo: String) -> &'static str {
+async fn h164(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
 #[route(GET "/repos/<owner>/<repo>/releases/<id>")]
-async fn h165(owner: String, repo: String, id: String) -> &'static str {
+async fn h165(owner: &str, repo: &str, id: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     std::hint::black_box(id);
@@ -1130,14 +1130,14 @@ async fn h165(owner: String, repo: String, id: String) -> &'static str {
 }
 
 #[route(POST "/repos/<owner>/<repo>/releases")]
-async fn h166(owner: String, repo: String) -> &'static str {
+async fn h166(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
 #[route(DELETE "/repos/<owner>/<repo>/releases/<id>")]
-async fn h167(owner: String, repo: String, id: String) -> &'static str {
+async fn h167(owner: &str, repo: &str, id: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     std::hint::black_box(id);
@@ -1145,7 +1145,7 @@ async fn h167(owner: String, repo: String, id: String) -> &'static str {
 }
 
 #[route(GET "/repos/<owner>/<repo>/releases/<id>/assets")]
-async fn h168(owner: String, repo: String, id: String) -> &'static str {
+async fn h168(owner: &str, repo: &str, id: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     std::hint::black_box(id);
@@ -1153,42 +1153,42 @@ async fn h168(owner: String, repo: String, id: String) -> &'static str {
 }
 
 #[route(GET "/repos/<owner>/<repo>/stats/contributors")]
-async fn h169(owner: String, repo: String) -> &'static str {
+async fn h169(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
 #[route(GET "/repos/<owner>/<repo>/stats/commit_activity")]
-async fn h170(owner: String, repo: String) -> &'static str {
+async fn h170(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
 #[route(GET "/repos/<owner>/<repo>/stats/code_frequency")]
-async fn h171(owner: String, repo: String) -> &'static str {
+async fn h171(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
 #[route(GET "/repos/<owner>/<repo>/stats/participation")]
-async fn h172(owner: String, repo: String) -> &'static str {
+async fn h172(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
 #[route(GET "/repos/<owner>/<repo>/stats/punch_card")]
-async fn h173(owner: String, repo: String) -> &'static str {
+async fn h173(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
 #[route(GET "/repos/<owner>/<repo>/statuses/<ref_name>")]
-async fn h174(owner: String, repo: String, ref_name: String) -> &'static str {
+async fn h174(owner: &str, repo: &str, ref_name: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     std::hint::black_box(ref_name);
@@ -1196,7 +1196,7 @@ async fn h174(owner: String, repo: String, ref_name: String) -> &'static str {
 }
 
 #[route(POST "/repos/<owner>/<repo>/statuses/<ref_name>")]
-async fn h175(owner: String, repo: String, ref_name: String) -> &'static str {
+async fn h175(owner: &str, repo: &str, ref_name: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     std::hint::black_box(ref_name);
@@ -1224,7 +1224,7 @@ async fn h179() -> &'static str {
 }
 
 #[route(GET "/legacy/issues/search/<owner>/<repository>/<state>/<keyword>")]
-async fn h180(owner: String, repository: String, state: String, keyword: String) -> &'static str {
+async fn h180(owner: &str, repository: &str, state: &str, keyword: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repository);
     std::hint::black_box(state);
@@ -1233,25 +1233,25 @@ async fn h180(owner: String, repository: String, state: String, keyword: String)
 }
 
 #[route(GET "/legacy/repos/search/<keyword>")]
-async fn h181(keyword: String) -> &'static str {
+async fn h181(keyword: &str) -> &'static str {
     std::hint::black_box(keyword);
     "Hello, world!"
 }
 
 #[route(GET "/legacy/user/search/<keyword>")]
-async fn h182(keyword: String) -> &'static str {
+async fn h182(keyword: &str) -> &'static str {
     std::hint::black_box(keyword);
     "Hello, world!"
 }
 
 #[route(GET "/legacy/user/email/<email>")]
-async fn h183(email: String) -> &'static str {
+async fn h183(email: &str) -> &'static str {
     std::hint::black_box(email);
     "Hello, world!"
 }
 
 #[route(GET "/users/<user>")]
-async fn h184(user: String) -> &'static str {
+async fn h184(user: &str) -> &'static str {
     std::hint::black_box(user);
     "Hello, world!"
 }
@@ -1282,7 +1282,7 @@ async fn h189() -> &'static str {
 }
 
 #[route(GET "/users/<user>/followers")]
-async fn h190(user: String) -> &'static str {
+async fn h190(user: &str) -> &'static str {
     std::hint::black_box(user);
     "Hello, world!"
 }
@@ -1293,7 +1293,7 @@ async fn h191() -> &'static str {
 }
 
 #[route(GET "/users/<user>/following")]
-async fn h192(user: String) -> &'static str {
+async fn h192(user: &str) -> &'static str {
     std::hint::black_box(user);
     "Hello, world!"
 }
@@ -1304,32 +1304,32 @@ async fn h193() -> &'static str {
 }
 
 #[route(GET "/user/following/<user>")]
-async fn h194(user: String) -> &'static str {
+async fn h194(user: &str) -> &'static str {
     std::hint::black_box(user);
     "Hello, world!"
 }
 
 #[route(GET "/users/<user>/following/<target_user>")]
-async fn h195(user: String, target_user: String) -> &'static str {
+async fn h195(user: &str, target_user: &str) -> &'static str {
     std::hint::black_box(user);
     std::hint::black_box(target_user);
     "Hello, world!"
 }
 
 #[route(PUT "/user/following/<user>")]
-async fn h196(user: String) -> &'static str {
+async fn h196(user: &str) -> &'static str {
     std::hint::black_box(user);
     "Hello, world!"
 }
 
 #[route(DELETE "/user/following/<user>")]
-async fn h197(user: String) -> &'static str {
+async fn h197(user: &str) -> &'static str {
     std::hint::black_box(user);
     "Hello, world!"
 }
 
 #[route(GET "/users/<user>/keys")]
-async fn h198(user: String) -> &'static str {
+async fn h198(user: &str) -> &'static str {
     std::hint::black_box(user);
     "Hello, world!"
 }
@@ -1340,7 +1340,7 @@ async fn h199() -> &'static str {
 }
 
 #[route(GET "/user/keys/<id>")]
-async fn h200(id: String) -> &'static str {
+async fn h200(id: &str) -> &'static str {
     std::hint::black_box(id);
     "Hello, world!"
 }
@@ -1351,7 +1351,7 @@ async fn h201() -> &'static str {
 }
 
 #[route(DELETE "/user/keys/<id>")]
-async fn h202(id: String) -> &'static str {
+async fn h202(id: &str) -> &'static str {
     std::hint::black_box(id);
     "Hello, world!"
 }

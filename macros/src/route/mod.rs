@@ -143,6 +143,32 @@ mod tests {
     }
 
     #[test]
+    fn only_a_route_with_a_borrowed_parameter_gets_a_shim_of_its_own() {
+        let expand = |attr: &str, item: &str| {
+            super::expand(attr.parse().unwrap(), item.parse().unwrap()).to_string()
+        };
+        let owned = expand(r#"GET "/a/<id>?<q>""#, "fn h(id: String, q: Option<u8>) {}");
+        assert!(owned.contains("__private :: call3 ::"), "{owned}");
+        assert!(!owned.contains("shim"), "{owned}");
+        let borrowed = expand(
+            r#"GET "/a/<id>?<q>&<r>""#,
+            "async fn h(id: &str, q: Option<&str>, r: Cow<'_, str>, m: Method) {}",
+        );
+        assert!(!borrowed.contains("call"), "{borrowed}");
+        for expected in [
+            ":: routemark :: __private :: path_str (& __routemark_target , & __routemark_parts , 0 , \"id\")",
+            ":: routemark :: __private :: query_str_opt (& __routemark_target , \"q\")",
+            ":: routemark :: __private :: query_str (& __routemark_target , \"r\" , \"Cow<str>\")",
+            "h (& * __routemark_arg0 , __routemark_arg1 . as_deref () , __routemark_arg2 , __routemark_arg3) . await",
+        ] {
+            assert!(
+                borrowed.contains(expected),
+                "{expected}\nnot in\n{borrowed}"
+            );
+        }
+    }
+
+    #[test]
     fn every_method_is_emitted_as_its_own_variant() {
         for method in Method::ALL {
             let out = expand(&format!(r#"{method} "/a""#));

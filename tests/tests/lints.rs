@@ -23,6 +23,8 @@
     non_local_definitions
 )]
 
+use std::borrow::Cow;
+
 use routemark::http::{HeaderMap, StatusCode};
 use routemark::{Json, Query, State, Text, route};
 
@@ -79,6 +81,26 @@ fn update_ref(r#ref: String, Text(body): Text) -> String {
     r#ref + &body
 }
 
+/// Borrowed parameters, an extractor between them and a body last: a shim of its own.
+#[route(POST "/lints/borrowed/<name>/<rest..>?<lang>&<tag>")]
+async fn borrowed(
+    name: &str,
+    State(_db): State<Db>,
+    rest: Cow<'_, str>,
+    lang: Option<&str>,
+    tag: Option<Cow<'_, str>>,
+    Text(body): Text,
+) -> String {
+    let (rest, tag) = (rest.into_owned(), tag.map(Cow::into_owned));
+    format!("{name} {rest} {lang:?} {tag:?} {body}")
+}
+
+/// A sync handler of one borrowed parameter.
+#[route(GET "/lints/borrowed/<name>")]
+fn borrowed_sync(name: &str) -> String {
+    name.to_uppercase()
+}
+
 /// Routes in a module.
 mod nested {
     /// A route in a module.
@@ -99,9 +121,10 @@ fn generated_code_raises_no_lint() {
     assert_eq!(nested::nested(), "nested");
     assert_eq!(local(), StatusCode::NO_CONTENT);
     assert_eq!(update_ref("a".to_owned(), Text("b".to_owned())), "ab");
-    let _ = (get_user, create_user, clear_cache);
+    assert_eq!(borrowed_sync("a"), "A");
+    let _ = (get_user, create_user, clear_cache, borrowed);
     let count = routemark::routes()
         .filter(|r| r.path().starts_with("/lints/"))
         .count();
-    assert_eq!(count, 6);
+    assert_eq!(count, 8);
 }

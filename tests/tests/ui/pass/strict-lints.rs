@@ -45,6 +45,12 @@ async fn get_user(
     }
 }
 
+/// Borrowed parameters: a shim of its own.
+#[route(GET "/names/<name>?<lang>")]
+fn name(name: &str, lang: Option<std::borrow::Cow<'_, str>>, State(_db): State<Db>) -> String {
+    format!("{name} {lang:?}")
+}
+
 /// Routes in a module.
 mod api {
     use routemark::route;
@@ -62,5 +68,6 @@ fn main() {
     fn local() {}
 
     assert_eq!(api::files("a".into(), HeaderMap::new()), "a 0");
-    assert_eq!(routemark::routes().count(), 3);
+    assert_eq!(name("a", None, State(Db)), "a None");
+    assert_eq!(routemark::routes().count(), 4);
 }

@@ -150,6 +150,9 @@ impl ToTokens for Shim<'_> {
         let mut extractions = TokenStream::new();
         let mut call_args = Vec::with_capacity(vars.len());
         let mut reads_head_mut = false;
+        // One `Extractor` value per argument extracted as by `callN`, which the probe and
+        // the extraction share.
+        let mut steps = TokenStream::new();
         for (i, arg) in self.route.args.iter().enumerate() {
             let (var, spec, ty) = (&vars[i], &specs[i], &types[i]);
             let extracted = match (&arg.binding, arg.borrow()) {
@@ -188,20 +191,19 @@ impl ToTokens for Shim<'_> {
                         .next()
                         .map_or_else(Span::call_site, |t| t.span());
                     let private = Private::at(span);
-                    let (extract, state) = if last_extractor == Some(i) {
-                        (
-                            quote_spanned!(span=> <#ty as #private::LastArg<_>>::extract(#parts, #body, &#spec).await),
-                            quote_spanned!(span=> <#ty as #private::LastArg<_>>::STATE),
-                        )
+                    // At the user's type, where the bound it fails is reported.
+                    let step = Ident::new(&format!("__routemark_step{i}"), span);
+                    let extract = if last_extractor == Some(i) {
+                        quote_spanned!(span=> #private::last(#step, #parts, #body, &#spec).await)
                     } else {
                         reads_head_mut = true;
-                        (
-                            quote_spanned!(span=> <#ty as #private::HeadArg<_>>::extract(&mut #parts, &#spec).await),
-                            quote_spanned!(span=> <#ty as #private::HeadArg<_>>::STATE),
-                        )
+                        quote_spanned!(span=> #private::head(#step, &mut #parts, &#spec).await)
                     };
+                    steps.extend(quote_spanned!(span=>
+                        let #step = #private::Extractor::<#ty, _>::NEW;
+                    ));
                     if matches!(arg.binding, Binding::Extractor { .. }) {
-                        states.push(state);
+                        states.push(quote_spanned!(span=> #private::state(&#step)));
                     }
                     extractions.extend(quote! {
                         let #var = match #extract {
@@ -240,6 +242,7 @@ impl ToTokens for Shim<'_> {
         };
         let rebind_mut = reads_head_mut.then(|| quote!(let mut #parts = #parts;));
         tokens.extend(quote! {
+            #steps
             if #parts.route().is_none() {
                 return #Private::declared(&[#(#states),*]);
             }

@@ -4,9 +4,9 @@
 //! A generic `callN` cannot call such a handler: its future borrows the arguments, which
 //! needs a higher-ranked bound on the future that stable Rust cannot state with `Send`. So
 //! `#[route]` emits the route's own `async` block instead, which owns the request and
-//! extracts the arguments in order, the extractors through [`HeadArg`](super::HeadArg) and
-//! [`LastArg`](super::LastArg) as `callN` does, the borrowed parameters through the
-//! functions below. These borrow a clone of the request's `Uri` ([`borrowed_target`]) that
+//! extracts the arguments in order: extractors and owned parameters through [`head`] and
+//! [`last`] ([`HeadArg`](super::HeadArg) and [`LastArg`](super::LastArg), as `callN`),
+//! borrowed parameters through [`path_str`], [`query_str`] and [`query_str_opt`]. These borrow a clone of the request's `Uri` ([`borrowed_target`]) that
 //! the block owns, not the `RequestParts`, which later extractors take by `&mut` or by
 //! value. Only such routes pay for a state machine of their own.
 
@@ -15,15 +15,16 @@
 
 use std::borrow::Cow;
 use std::future::Future;
+use std::marker::PhantomData;
 
 use http::Uri;
 
-use super::call::HandlerReturn;
+use super::call::{ArgSpec, HandlerReturn, HeadArg, LastArg};
 use super::find_query;
 use crate::extract::decode_param;
 use crate::response::{HttpError, IntoResponse};
-use crate::route::HandlerFuture;
-use crate::{RequestParts, Response};
+use crate::route::{HandlerFuture, StateRequirement};
+use crate::{Body, RequestParts, Response};
 
 /// The text borrowed parameters point into: the request's `Uri`, cloned. Its parts are
 /// reference-counted, so the clone copies no text, and a parameter that needs no decoding
@@ -73,6 +74,49 @@ pub fn query_str_opt<'t>(
     name: &'static str,
 ) -> Result<Option<Cow<'t, str>>, Response> {
     find_query(target.query(), name)
+}
+
+/// An argument the shim extracts as `callN` does (an extractor, or an owned parameter): `A`
+/// the wrapped type, `M` the marker of its impl, inferred once for the probe and the
+/// extraction, so that a type that is no extractor is reported once, at the user's type.
+pub struct Extractor<A, M>(PhantomData<fn() -> (A, M)>);
+
+impl<A, M> Extractor<A, M> {
+    /// The argument of type `A`.
+    pub const NEW: Self = Extractor(PhantomData);
+}
+
+// Free functions rather than methods: a bound a method fails is reported as "the method
+// exists but its trait bounds were not satisfied", without the `on_unimplemented` wording.
+
+/// The state the argument's extractor declares, for the probe.
+pub fn state<A: LastArg<M>, M>(_: &Extractor<A, M>) -> &'static [StateRequirement] {
+    A::STATE
+}
+
+/// Extracts the last argument, which may read the body.
+pub fn last<A: LastArg<M>, M>(
+    _: Extractor<A, M>,
+    parts: RequestParts,
+    body: Body,
+    spec: &'static ArgSpec,
+) -> impl Future<Output = Result<A, Response>> + Send {
+    A::extract(parts, body, spec)
+}
+
+/// Extracts an argument before the last, from the request head.
+pub fn head<A: HeadArg<M>, M>(
+    _: Extractor<A, M>,
+    parts: &mut RequestParts,
+    spec: &'static ArgSpec,
+) -> impl Future<Output = Result<A, Response>> + Send {
+    A::extract(parts, spec)
+}
+
+impl<A, M> std::fmt::Debug for Extractor<A, M> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Extractor")
+    }
 }
 
 /// The handler's output as a response. `Ret` is spelled at the user's return type, where a

@@ -76,13 +76,17 @@ pub(crate) fn route(route: &Route<'_>, item: TokenStream) -> TokenStream {
         // Its own `async` block: `callN` cannot call a handler whose future borrows its
         // arguments. Only these routes pay for a state machine of their own.
         let shim = Shim { route, call: &call };
+        // `mut` on the closure's parameter, which the `async move` block captures, rather than
+        // a `let mut` in the block: a rebinding would be a second copy of the request in the
+        // handler's future.
+        let parts_mut = shim.reads_head().then(|| quote!(mut));
         return quote! {
             #item
             #Private::inventory::submit! {
                 #Private::Route::__new(#Private::RouteDecl {
                     methods: #Private::MethodSet::EMPTY #(#methods)*,
                     path: #path,
-                    handler: |#parts, #body| {
+                    handler: |#parts_mut #parts, #body| {
                         #guards
                         #shim
                     },
@@ -133,6 +137,19 @@ struct Shim<'a> {
     call: &'a Call<'a>,
 }
 
+impl Shim<'_> {
+    /// Whether an argument is extracted from the head by `&mut` (every argument before the
+    /// last that is no borrowed parameter).
+    fn reads_head(&self) -> bool {
+        let last = self.route.last_extractor();
+        self.route
+            .args
+            .iter()
+            .enumerate()
+            .any(|(i, arg)| arg.borrow().is_none() && Some(i) != last)
+    }
+}
+
 impl ToTokens for Shim<'_> {
     fn to_tokens(&self, tokens: &mut TokenStream) {
         let parts = Ident::new("__routemark_parts", Span::call_site());
@@ -149,7 +166,6 @@ impl ToTokens for Shim<'_> {
         let mut states = Vec::new();
         let mut extractions = TokenStream::new();
         let mut call_args = Vec::with_capacity(vars.len());
-        let mut reads_head_mut = false;
         // One `Extractor` value per argument extracted as by `callN`, which the probe and
         // the extraction share.
         let mut steps = TokenStream::new();
@@ -196,7 +212,6 @@ impl ToTokens for Shim<'_> {
                     let extract = if last_extractor == Some(i) {
                         quote_spanned!(span=> #private::last(#step, #parts, #body, &#spec).await)
                     } else {
-                        reads_head_mut = true;
                         quote_spanned!(span=> #private::head(#step, &mut #parts, &#spec).await)
                     };
                     steps.extend(quote_spanned!(span=>
@@ -240,14 +255,12 @@ impl ToTokens for Shim<'_> {
         } else {
             quote!(#func_name(#(#call_args),*))
         };
-        let rebind_mut = reads_head_mut.then(|| quote!(let mut #parts = #parts;));
         tokens.extend(quote! {
             #steps
             if #parts.route().is_none() {
                 return #Private::declared(&[#(#states),*]);
             }
             #Private::shim(async move {
-                #rebind_mut
                 let #target = #Private::borrowed_target(&#parts);
                 #extractions
                 #Private::respond::<#ret>(#output)

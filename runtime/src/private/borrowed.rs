@@ -77,8 +77,10 @@ pub fn query_str_opt<'t>(
 }
 
 /// An argument the shim extracts as `callN` does (an extractor, or an owned parameter): `A`
-/// the wrapped type, `M` the marker of its impl, inferred once for the probe and the
-/// extraction, so that a type that is no extractor is reported once, at the user's type.
+/// the wrapped type, `M` the marker of its impl, inferred once for the probe ([`state`]) and
+/// the extraction ([`head`], [`last`]). Each bound is checked by a generic function, at the
+/// user's type: a body extractor that is not last is reported once, as by `callN` (the probe
+/// asks only `LastArg`); a type that is no extractor at all, once by each.
 pub struct Extractor<A, M>(PhantomData<fn() -> (A, M)>);
 
 impl<A, M> Extractor<A, M> {

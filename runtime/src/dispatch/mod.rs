@@ -163,58 +163,6 @@ impl Router {
                 method,
                 params,
                 body_limit,
-                metrics: handle,
-                tenant,
-            } => {
-                let request_span = span::request_span(
-                    &head.method,
-                    Some(route),
-                    &head.uri,
-                    &head.headers,
-                    client_id.as_ref(),
-                );
-                span::record_tenant(&request_span, tenant.as_ref());
-                if inner.behind_layers {
-                    span::name_current(&head.method, route);
-                }
-                let matched = shared
-                    .layered
-                    .then(|| MatchedRoute::new(route, tenant.as_ref()));
-                // Built whole, in place: the parameters are not written twice.
-                let parts = RequestParts {
-                    head,
-                    params,
-                    state: match tenant {
-                        Some(tenant) => tenant.state,
-                        None => shared.recipe.state.clone(),
-                    },
-                    route: Some(route),
-                    body_limit,
-                };
-                // In the span only when a subscriber wants it: then the handler's boxed
-                // future is wrapped, and the path without one stays as it was.
-                let started = run::start(route, parts, body).in_span(&request_span);
-                let timeout = shared.recipe.config.handler_timeout;
-                let mut response = run::finish(
-                    started,
-                    route,
-                    method,
-                    timeout,
-                    client_id.as_ref(),
-                    run::Canned,
-                )
-                .await;
-                span::record_status(&request_span, response.status());
-                if let Some(matched) = matched {
-                    response.extensions_mut().insert(matched);
-                }
-                (response, handle)
-            }
-            Routed::Guarded {
-                route,
-                method,
-                params,
-                body_limit,
                 guard,
                 metrics: handle,
                 tenant,
@@ -233,46 +181,51 @@ impl Router {
                 let matched = shared
                     .layered
                     .then(|| MatchedRoute::new(route, tenant.as_ref()));
-                let timeout = guard.timeout(shared.recipe.config.handler_timeout);
-                let state = &match tenant {
+                let state = match tenant {
                     Some(tenant) => tenant.state,
                     None => shared.recipe.state.clone(),
                 };
-                // The guard decides at once; the handler then runs as on the fast path, its
-                // request built in place.
-                let mut response = match guard.enter() {
+                // A guarded route's guard decides at once; the handler then runs as on the
+                // unguarded path. One path for both: a second copy of the handler's run in
+                // this future made every request's future larger and slower to move.
+                let mut timeout = shared.recipe.config.handler_timeout;
+                let mut admitted = Ok(None);
+                if let Some(guard) = guard {
+                    timeout = guard.timeout(timeout);
+                    admitted = guard.enter().map(Some);
+                }
+                if let Ok(Some(ticket)) = &mut admitted {
+                    ticket.keep_for_fallback(|| RequestParts {
+                        head: head.clone(),
+                        params: params.clone(),
+                        state: state.clone(),
+                        route: Some(route),
+                        body_limit,
+                    });
+                }
+                // Built whole, in place: the parameters are not written twice.
+                let parts = RequestParts {
+                    head,
+                    params,
+                    state,
+                    route: Some(route),
+                    body_limit,
+                };
+                let mut response = match admitted {
                     Ok(mut ticket) => {
-                        ticket.keep_for_fallback(|| RequestParts {
-                            head: head.clone(),
-                            params: params.clone(),
-                            state: state.clone(),
-                            route: Some(route),
-                            body_limit,
-                        });
-                        let parts = RequestParts {
-                            head,
-                            params,
-                            state: state.clone(),
-                            route: Some(route),
-                            body_limit,
-                        };
+                        // In the span only when a subscriber wants it: then the handler's
+                        // boxed future is wrapped, and the path without one stays as it was.
                         let started = run::start(route, parts, body).in_span(&request_span);
                         let id = client_id.as_ref();
+                        let on_timeout = ticket.as_mut();
                         let response =
-                            run::finish(started, route, method, timeout, id, &mut ticket).await;
-                        ticket.leave(&response);
+                            run::finish(started, route, method, timeout, id, on_timeout).await;
+                        if let Some(ticket) = ticket {
+                            ticket.leave(&response);
+                        }
                         response
                     }
-                    Err(refusal) => {
-                        let parts = RequestParts {
-                            head,
-                            params,
-                            state: state.clone(),
-                            route: Some(route),
-                            body_limit,
-                        };
-                        Box::pin(refusal.answer(parts, method, client_id)).await
-                    }
+                    Err(refusal) => Box::pin(refusal.answer(parts, method, client_id)).await,
                 };
                 span::record_status(&request_span, response.status());
                 if let Some(matched) = matched {
@@ -431,18 +384,10 @@ enum Routed {
         method: Method,
         params: ParamRanges,
         body_limit: usize,
+        /// Its timeout, concurrency limit or breaker, when it has any.
+        guard: Option<Arc<Guard>>,
         metrics: Option<Arc<RouteMetrics>>,
         /// The request's tenant, under tenancy.
-        tenant: Option<TenantContext>,
-    },
-    /// A route with a timeout, concurrency limit or breaker of its own, without layers.
-    Guarded {
-        route: &'static Route,
-        method: Method,
-        params: ParamRanges,
-        body_limit: usize,
-        guard: Arc<Guard>,
-        metrics: Option<Arc<RouteMetrics>>,
         tenant: Option<TenantContext>,
     },
     /// A route with its layers.
@@ -509,10 +454,7 @@ fn find_tenant(
     };
     // For the `Tenant` and `MatchedRoute` extractors, and the route's layers.
     head.extensions.insert(context.clone());
-    if let Routed::Handler { tenant, .. }
-    | Routed::Guarded { tenant, .. }
-    | Routed::Layered { tenant, .. } = &mut routed
-    {
+    if let Routed::Handler { tenant, .. } | Routed::Layered { tenant, .. } = &mut routed {
         *tenant = Some(context);
     }
     routed
@@ -560,15 +502,7 @@ fn find_in(
                 split(entry, method, &head.headers)
             };
             match (&entry.layered, &entry.guard) {
-                (None, None) => Routed::Handler {
-                    route,
-                    method,
-                    params: params.into_ranges(),
-                    body_limit: entry.body_limit,
-                    metrics,
-                    tenant: None,
-                },
-                (None, Some(guard)) => Routed::Guarded {
+                (None, guard) => Routed::Handler {
                     route,
                     method,
                     params: params.into_ranges(),

@@ -1357,7 +1357,9 @@ async fn h202(id: String) -> &'static str {
 }
 
 fn main() -> Result<(), routemark::Error> {
-    let addr = std::env::args().nth(1).unwrap_or_else(|| "127.0.0.1:8080".to_owned());
+    let addr = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "127.0.0.1:8080".to_owned());
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -1368,7 +1370,11 @@ fn main() -> Result<(), routemark::Error> {
             let app = app.metrics(false);
             let router = app.build()?;
             let server = routemark::Server::bind(addr.as_str()).await?;
-            eprintln!("routemark: {} routes on {}", router.routes().count(), server.local_addr());
+            eprintln!(
+                "routemark: {} routes on {}",
+                router.routes().count(),
+                server.local_addr()
+            );
             server.serve(router).await
         })
 }

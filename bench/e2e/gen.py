@@ -67,7 +67,10 @@ def routemark():
         tpl = re.sub(r"\{(\w+)\}", r"<\1>", path)
         args = ", ".join(f"{p}: String" for p in ps)
         uses = "".join(f"    std::hint::black_box({p});\n" for p in ps)
-        out.append(f'\n#[route({method} "{tpl}")]\nasync fn h{i}({args}) -> &\'static str {{\n{uses}    "{BODY}"\n}}\n')
+        # `guarded`: every route with a closed breaker and a concurrency limit (issue 16).
+        out.append(f'\n#[cfg_attr(not(feature = "guarded"), route({method} "{tpl}"))]'
+                   f'\n#[cfg_attr(feature = "guarded", route({method} "{tpl}", breaker, concurrency = 1024))]'
+                   f'\nasync fn h{i}({args}) -> &\'static str {{\n{uses}    "{BODY}"\n}}\n')
     out.append('''
 fn main() -> Result<(), routemark::Error> {
     let addr = std::env::args().nth(1).unwrap_or_else(|| "127.0.0.1:8080".to_owned());
@@ -76,9 +79,20 @@ fn main() -> Result<(), routemark::Error> {
         .build()
         .expect("runtime")
         .block_on(async move {
+            // The variants of bench/e2e/layers.sh, one cargo feature each.
+            #[cfg(feature = "otel")]
+            {
+                use tracing_subscriber::layer::SubscriberExt;
+                use tracing_subscriber::util::SubscriberInitExt;
+                tracing_subscriber::registry()
+                    .with(routemark::otel::layer())
+                    .init();
+            }
             let app = routemark::App::new();
             #[cfg(feature = "metrics-off")]
             let app = app.metrics(false);
+            #[cfg(feature = "layer")]
+            let app = app.layer(tower::util::MapRequestLayer::new(|request| request));
             let router = app.build()?;
             let server = routemark::Server::bind(addr.as_str()).await?;
             eprintln!("routemark: {} routes on {}", router.routes().count(), server.local_addr());
@@ -112,11 +126,6 @@ def axum():
     out.append('''
 fn main() {
     let addr = std::env::args().nth(1).unwrap_or_else(|| "127.0.0.1:8080".to_owned());
-    // `h2`: HTTP/2 with prior knowledge (h2c) instead of HTTP/1.1, for bench/e2e/h2.py; the
-    // HTTP/1.1 accept loop below stays as it was.
-    if std::env::args().nth(2).as_deref() == Some("h2") {
-        return serve_h2(&addr);
-    }
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

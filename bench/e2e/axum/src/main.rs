@@ -1372,11 +1372,6 @@ fn main() {
     let addr = std::env::args()
         .nth(1)
         .unwrap_or_else(|| "127.0.0.1:8080".to_owned());
-    // `h2`: HTTP/2 with prior knowledge (h2c) instead of HTTP/1.1, for bench/e2e/h2.py; the
-    // HTTP/1.1 accept loop below stays as it was.
-    if std::env::args().nth(2).as_deref() == Some("h2") {
-        return serve_h2(&addr);
-    }
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

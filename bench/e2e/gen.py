@@ -11,10 +11,13 @@ each route's method to one path per route, parameter `i` given the value `v{i}` 
 router benchmark's github-203 set does); bodiless, with `content-length: 0` on the methods
 that take a body.
 
-    python3 bench/e2e/gen.py      # rewrites */src/main.rs and requests.lua
+    python3 bench/e2e/gen.py          # rewrites */src/main.rs (through rustfmt) and requests.lua
+    python3 bench/e2e/gen.py --check  # fails when a committed file differs (run by .ci/run)
 """
 import os
 import re
+import subprocess
+import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DATA = os.path.join(HERE, "..", "data")
@@ -65,7 +68,10 @@ def routemark():
         tpl = re.sub(r"\{(\w+)\}", r"<\1>", path)
         args = ", ".join(f"{p}: &str" for p in ps)
         uses = "".join(f"    std::hint::black_box({p});\n" for p in ps)
-        out.append(f'\n#[route({method} "{tpl}")]\nasync fn h{i}({args}) -> &\'static str {{\n{uses}    "{BODY}"\n}}\n')
+        # `guarded`: every route with a closed breaker and a concurrency limit (issue 16).
+        out.append(f'\n#[cfg_attr(not(feature = "guarded"), route({method} "{tpl}"))]'
+                   f'\n#[cfg_attr(feature = "guarded", route({method} "{tpl}", breaker, concurrency = 1024))]'
+                   f'\nasync fn h{i}({args}) -> &\'static str {{\n{uses}    "{BODY}"\n}}\n')
     out.append('''
 fn main() -> Result<(), routemark::Error> {
     let addr = std::env::args().nth(1).unwrap_or_else(|| "127.0.0.1:8080".to_owned());
@@ -74,9 +80,20 @@ fn main() -> Result<(), routemark::Error> {
         .build()
         .expect("runtime")
         .block_on(async move {
+            // The variants of bench/e2e/layers.sh, one cargo feature each.
+            #[cfg(feature = "otel")]
+            {
+                use tracing_subscriber::layer::SubscriberExt;
+                use tracing_subscriber::util::SubscriberInitExt;
+                tracing_subscriber::registry()
+                    .with(routemark::otel::layer())
+                    .init();
+            }
             let app = routemark::App::new();
             #[cfg(feature = "metrics-off")]
             let app = app.metrics(false);
+            #[cfg(feature = "layer")]
+            let app = app.layer(tower::util::MapRequestLayer::new(|request| request));
             let router = app.build()?;
             let server = routemark::Server::bind(addr.as_str()).await?;
             eprintln!("routemark: {} routes on {}", router.routes().count(), server.local_addr());
@@ -195,6 +212,7 @@ use hyper::header::{CONTENT_TYPE, HeaderValue};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::TokioExecutor;
 use hyper_util::rt::TokioIo;
 
 /// The route a request goes to, if any.
@@ -229,6 +247,11 @@ async fn handle(req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infalli
 
 fn main() {
     let addr = std::env::args().nth(1).unwrap_or_else(|| "127.0.0.1:8080".to_owned());
+    // `h2`: HTTP/2 with prior knowledge (h2c) instead of HTTP/1.1, for bench/e2e/h2.py; the
+    // HTTP/1.1 accept loop below stays as it was.
+    if std::env::args().nth(2).as_deref() == Some("h2") {
+        return serve_h2(&addr);
+    }
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -241,6 +264,27 @@ fn main() {
                 let _ = stream.set_nodelay(true);
                 tokio::spawn(async move {
                     let _ = http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service_fn(handle))
+                        .await;
+                });
+            }
+        });
+}
+
+/// The same service over HTTP/2 with prior knowledge, hyper's defaults.
+fn serve_h2(addr: &str) {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+        .block_on(async move {
+            let listener = tokio::net::TcpListener::bind(addr).await.expect("bind");
+            eprintln!("hyper h2c: on {}", listener.local_addr().expect("addr"));
+            loop {
+                let Ok((stream, _)) = listener.accept().await else { continue };
+                let _ = stream.set_nodelay(true);
+                tokio::spawn(async move {
+                    let _ = hyper::server::conn::http2::Builder::new(TokioExecutor::new())
                         .serve_connection(TokioIo::new(stream), service_fn(handle))
                         .await;
                 });
@@ -278,16 +322,45 @@ def lua():
             "end\n")
 
 
-def write(rel, text):
-    path = os.path.join(HERE, rel)
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "w") as f:
-        f.write(text)
+def rustfmt(text):
+    """The Rust source as `cargo fmt` leaves it, so that formatting bench/e2e changes nothing."""
+    return subprocess.run(["rustfmt", "--edition", "2024"], input=text, capture_output=True,
+                          text=True, check=True).stdout
+
+
+def generated():
+    """Each generated file, by its path under bench/e2e/, with its text."""
+    return {
+        "routemark/src/main.rs": rustfmt(routemark()),
+        "axum/src/main.rs": rustfmt(axum()),
+        "actix/src/main.rs": rustfmt(actix()),
+        "hyper/src/main.rs": rustfmt(hyper_bare()),
+        "requests.lua": lua(),
+    }
+
+
+def check():
+    """Exit status 1, naming the files, when a committed file is not what this script makes."""
+    stale = []
+    for rel, text in generated().items():
+        with open(os.path.join(HERE, rel)) as f:
+            if f.read() != text:
+                stale.append(rel)
+    for rel in stale:
+        print(f"bench/e2e/{rel} differs from what bench/e2e/gen.py generates")
+    if stale:
+        print("edit bench/e2e/gen.py, not the generated files, and run `python3 bench/e2e/gen.py`")
+        sys.exit(1)
+    print("bench/e2e: the generated apps match bench/e2e/gen.py")
+
+
+def write():
+    for rel, text in generated().items():
+        path = os.path.join(HERE, rel)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w") as f:
+            f.write(text)
 
 
 if __name__ == "__main__":
-    write("routemark/src/main.rs", routemark())
-    write("axum/src/main.rs", axum())
-    write("actix/src/main.rs", actix())
-    write("hyper/src/main.rs", hyper_bare())
-    write("requests.lua", lua())
+    check() if sys.argv[1:] == ["--check"] else write()

@@ -13,6 +13,10 @@ come from the same dump (calls of `malloc`). The kernel's share (one `recvfrom` 
     python3 bench/e2e/instructions.py [NAME ...]          default: routemark hyper axum
     E2E_EXTRA=name=/path/to/binary python3 bench/e2e/instructions.py routemark name
 
+E2E_H2=1 drives the servers with h2load over h2c instead (16 connections x 32 streams, the GET
+routes, as bench/e2e/h2.py; bare hyper is started with `h2`): the HTTP/2 path's instructions
+per request, which a loaded machine cannot blur as it blurs req/s.
+
 E2E_PROFILE=1 also prints each server's most expensive functions; E2E_KEEP=DIR keeps the
 counted dumps (DIR/callgrind.BINARY) for callgrind_annotate; E2E_CACHE=1 adds simulated
 cache misses per request (see CACHE_SIM).
@@ -54,19 +58,38 @@ def control(pid, *args):
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def measure(binary, port):
+H2 = bool(os.environ.get("E2E_H2"))
+
+
+def h2(port, duration):
+    """Requests that h2load completed (every one a 2xx, else an error)."""
+    from h2 import h2load, uris
+    with tempfile.NamedTemporaryFile("w", suffix=".txt") as f:
+        f.write("\n".join(uris(port)) + "\n")
+        f.flush()
+        _, succeeded, bad, ok = h2load(port, duration, f.name)
+    if succeeded == 0 or bad or ok != succeeded:
+        raise RuntimeError(f"h2load: {succeeded} succeeded, {bad} failed, {ok} 2xx")
+    return succeeded
+
+
+def measure(binary, port, name):
+    load = h2 if H2 else wrk
+    # Bare hyper serves HTTP/1.1 unless told `h2`.
+    extra = ["h2"] if H2 and name == "hyper" else []
     with tempfile.TemporaryDirectory() as tmp:
         out = pathlib.Path(tmp) / "callgrind.out"
         proc = subprocess.Popen(
             ["taskset", "-c", "0", "valgrind", "--tool=callgrind", "--instr-atstart=no", "-q",
-             *CACHE_SIM, f"--callgrind-out-file={out}.%p", str(binary), f"127.0.0.1:{port}"],
+             *CACHE_SIM, f"--callgrind-out-file={out}.%p", str(binary), f"127.0.0.1:{port}",
+             *extra],
             stderr=subprocess.DEVNULL)
         try:
             wait_port(port)
             control(proc.pid, "-i", "on")
-            wrk(port, WARM_UP_S)
+            load(port, WARM_UP_S)
             control(proc.pid, "-z")
-            requests = wrk(port, COUNTED_S)
+            requests = load(port, COUNTED_S)
             control(proc.pid, "-d")
             time.sleep(0.5)
         finally:
@@ -124,7 +147,7 @@ def main():
     port = 19080
     for name in names:
         port += 1
-        per_request, allocs, requests, annotated, misses = measure(binaries[name], port)
+        per_request, allocs, requests, annotated, misses = measure(binaries[name], port, name)
         print(f"{name}: {per_request:,.0f} instructions, {allocs:.1f} mallocs per request "
               f"({requests:,} requests)", file=sys.stderr)
         if os.environ.get("E2E_PROFILE"):

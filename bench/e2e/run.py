@@ -10,7 +10,10 @@ actix-web and bare hyper, driven by wrk, per ../../../shared/BENCHMARKS.md secti
   bottleneck), then a fixed-rate run (16 connections, 1 ms pause before each request, the
   same offered load for every server) giving server CPU time per request (utime + stime
   from /proc/PID/stat, all threads) and p99 latency;
-- prints the medians and the ratios to axum, actix-web and bare hyper as a Markdown table.
+- prints the medians and the ratios to axum, actix-web and bare hyper as a Markdown table,
+  then the median of the rounds' own ratios with their range (BENCHMARKS.md: a ratio is
+  taken within a round, where the machine's state is shared), req/s and CPU per request
+  over the saturated run (utime + stime / requests) and at the fixed rate.
 
     python3 bench/e2e/run.py [ROUNDS] [DURATION_S]
 
@@ -105,8 +108,9 @@ def one(name, binary, port, duration, first):
         wrk(port, 2, 64)  # warm-up
         c0, t0 = cpu_seconds(proc.pid), time.monotonic()
         n, rps, p99_max = wrk(port, duration, 64)
-        busy = (cpu_seconds(proc.pid) - c0) / (time.monotonic() - t0)
         c1 = cpu_seconds(proc.pid)
+        busy = (c1 - c0) / (time.monotonic() - t0)
+        saturated_cpu_us = (c1 - c0) / n * 1e6
         fixed_n, fixed_rps, p99 = wrk(port, duration, FIXED_CONNECTIONS, FIXED_DELAY_MS)
         cpu_us = (cpu_seconds(proc.pid) - c1) / fixed_n * 1e6
     finally:
@@ -114,7 +118,18 @@ def one(name, binary, port, duration, first):
         proc.wait()
     print(f"  {name}: {rps:,.0f} req/s (server core {busy:.0%} busy, p99 {p99_max:.2f} ms); "
           f"fixed {fixed_rps:,.0f} req/s: {cpu_us:.1f} us CPU/req, p99 {p99:.3f} ms", file=sys.stderr)
-    return {"rps": rps, "busy": busy, "cpu_us": cpu_us, "p99": p99, "fixed_rps": fixed_rps}
+    return {"rps": rps, "busy": busy, "cpu_us": cpu_us, "p99": p99, "fixed_rps": fixed_rps,
+            "sat_cpu_us": saturated_cpu_us}
+
+
+def spread(values):
+    """`median (min–max)` of per-round ratios: the median of the rounds' own ratios, never
+    a ratio of medians, with every round shown by its range."""
+    return f"{statistics.median(values):.3f} ({min(values):.3f}–{max(values):.3f})"
+
+
+def round_ratios(results, name, peer, key):
+    return [a[key] / b[key] for a, b in zip(results[name], results[peer])]
 
 
 def main():
@@ -147,6 +162,17 @@ def main():
         print(f"| {name} | {rps:,.0f} | {rps / med('axum', 'rps'):.3f} | {rps / med('actix-web', 'rps'):.3f} "
               f"| {rps / med('hyper', 'rps'):.3f} | {med(name, 'busy'):.0%} | {cpu:.2f} us "
               f"| {cpu / med('axum', 'cpu_us'):.3f} | {p99:.3f} ms | {p99 / med('axum', 'p99'):.3f} |")
+    print(f"\nPer-round ratios, median (range) of {rounds} rounds; CPU per request over the "
+          "saturated run (utime + stime / requests):\n")
+    print("| server | vs | req/s ratio | saturated CPU per request ratio | fixed-rate CPU per request ratio |")
+    print("|---|---|---:|---:|---:|")
+    for name, _ in servers:
+        for peer, _ in servers:
+            if peer == name or peer not in ("axum", "actix-web", "hyper"):
+                continue
+            print(f"| {name} | {peer} | {spread(round_ratios(results, name, peer, 'rps'))} "
+                  f"| {spread(round_ratios(results, name, peer, 'sat_cpu_us'))} "
+                  f"| {spread(round_ratios(results, name, peer, 'cpu_us'))} |")
     print("\nper round (req/s; CPU us/req):", file=sys.stderr)
     for name, _ in servers:
         print(f"  {name}: " + ", ".join(f"{x['rps']:,.0f}; {x['cpu_us']:.1f}" for x in results[name]),

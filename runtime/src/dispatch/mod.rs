@@ -86,264 +86,64 @@ impl Router {
 impl Router {
     /// [`handle`](Self::handle) for the server and the tower `Service`: the request's body
     /// becomes a [`Body`] through `into_body`, and the answer comes in the `Result` hyper's
-    /// service wants. One `async fn` from the request to the handler's answer, owning its
+    /// service wants. One future from the request to the handler's answer, owning its
     /// router, so the server's service returns this future itself: each wrapping future
     /// would move the request in and the response out once more (a `memcpy` of a few hundred
     /// bytes each).
-    pub(crate) async fn dispatch<B>(
+    ///
+    /// Not an `async fn`: its arguments would stay in the future beside the locals made of
+    /// them, and the request would take its space twice. The request is split here, and the
+    /// `async` block owns the parts. The future is moved once per request over HTTP/2 (a task
+    /// per stream): its size is paid per request (`bench/src/bin/future_size.rs`).
+    pub(crate) fn dispatch<B>(
         self,
         request: http::Request<B>,
         into_body: impl FnOnce(B) -> Body,
-    ) -> Result<Response, Infallible> {
-        let (mut head, body) = request.into_parts();
+    ) -> impl Future<Output = Result<Response, Infallible>> + Send {
+        let (head, body) = request.into_parts();
         let body = into_body(body);
-        let inner = &*self.inner;
-        let shared = &*inner.shared;
-        let observe = &*shared.recipe.observe;
-        // The router behind the `App::layer` stack leaves the counting to the one in front,
-        // which times the layers too; it hands over the route's handle with the answer.
-        let metrics = if inner.behind_layers {
-            None
-        } else {
-            observe.metrics.as_deref()
-        };
-        let started = metrics.map(|_| Instant::now());
-        let method_index = match metrics {
-            Some(_) => metrics::method_index(&head.method),
-            None => 0,
-        };
-        let active = metrics.map(|m| m.server.active(method_index));
-        let client_id = if inner.behind_layers {
-            // Checked before the layers; what they changed since is theirs.
-            validate::request_id(&head.headers)
-        } else {
-            match validate::check(&head, shared.recipe.config.max_uri_len) {
-                Ok(client_id) => client_id,
-                Err(rejected) => {
-                    let response = self.caught(rejected.answer());
-                    span::answered(&head, None, response.status());
-                    record(metrics, started, None, method_index, &response);
-                    return Ok(response);
-                }
-            }
-        };
-        if let Some((layers, what)) = &inner.global {
-            let request_span = span::request_span(
-                &head.method,
-                None,
-                &head.uri,
-                &head.headers,
-                client_id.as_ref(),
-            );
-            let request = http::Request::from_parts(head, body);
-            let call = layers.clone().call_caught(request, Failed::Service(what));
-            let mut response = if request_span.is_disabled() {
-                call.await
+        self.dispatch_parts(head, body)
+    }
+
+    // Not an `async fn`, for the reason `dispatch` gives: the parts are the block's own.
+    #[allow(clippy::manual_async_fn)]
+    fn dispatch_parts(
+        self,
+        mut head: Parts,
+        body: Body,
+    ) -> impl Future<Output = Result<Response, Infallible>> + Send {
+        async move {
+            let inner = &*self.inner;
+            let shared = &*inner.shared;
+            let observe = &*shared.recipe.observe;
+            // The router behind the `App::layer` stack leaves the counting to the one in front,
+            // which times the layers too; it hands over the route's handle with the answer.
+            let metrics = if inner.behind_layers {
+                None
             } else {
-                call.instrument(request_span.clone()).await
+                observe.metrics.as_deref()
             };
-            let handle = response.extensions_mut().remove::<MetricsHandle>();
-            let response = self.caught(response);
-            span::record_status(&request_span, response.status());
-            record(
-                metrics,
-                started,
-                handle.as_ref().map(|h| &*h.0),
-                method_index,
-                &response,
-            );
-            return Ok(response);
-        }
-        // Routing and what follows, inline: each `async fn` called here would move the
-        // request into its own future once more.
-        let routed = find(&shared.live.load(), &mut head, &shared.recipe.config);
-        let (response, handle) = match routed {
-            Routed::Handler {
-                route,
-                method,
-                params,
-                body_limit,
-                metrics: handle,
-                tenant,
-            } => {
-                let request_span = span::request_span(
-                    &head.method,
-                    Some(route),
-                    &head.uri,
-                    &head.headers,
-                    client_id.as_ref(),
-                );
-                span::record_tenant(&request_span, tenant.as_ref());
-                if inner.behind_layers {
-                    span::name_current(&head.method, route);
-                }
-                let matched = shared
-                    .layered
-                    .then(|| MatchedRoute::new(route, tenant.as_ref()));
-                // Built whole, in place: the parameters are not written twice.
-                let parts = RequestParts {
-                    head,
-                    params,
-                    state: match tenant {
-                        Some(tenant) => tenant.state,
-                        None => shared.recipe.state.clone(),
-                    },
-                    route: Some(route),
-                    body_limit,
-                };
-                // In the span only when a subscriber wants it: then the handler's boxed
-                // future is wrapped, and the path without one stays as it was.
-                let started = run::start(route, parts, body).in_span(&request_span);
-                let timeout = shared.recipe.config.handler_timeout;
-                let mut response = run::finish(
-                    started,
-                    route,
-                    method,
-                    timeout,
-                    client_id.as_ref(),
-                    run::Canned,
-                )
-                .await;
-                span::record_status(&request_span, response.status());
-                if let Some(matched) = matched {
-                    response.extensions_mut().insert(matched);
-                }
-                (response, handle)
-            }
-            Routed::Guarded {
-                route,
-                method,
-                params,
-                body_limit,
-                guard,
-                metrics: handle,
-                tenant,
-            } => {
-                let request_span = span::request_span(
-                    &head.method,
-                    Some(route),
-                    &head.uri,
-                    &head.headers,
-                    client_id.as_ref(),
-                );
-                span::record_tenant(&request_span, tenant.as_ref());
-                if inner.behind_layers {
-                    span::name_current(&head.method, route);
-                }
-                let matched = shared
-                    .layered
-                    .then(|| MatchedRoute::new(route, tenant.as_ref()));
-                let timeout = guard.timeout(shared.recipe.config.handler_timeout);
-                let state = &match tenant {
-                    Some(tenant) => tenant.state,
-                    None => shared.recipe.state.clone(),
-                };
-                // The guard decides at once; the handler then runs as on the fast path, its
-                // request built in place.
-                let mut response = match guard.enter() {
-                    Ok(mut ticket) => {
-                        ticket.keep_for_fallback(|| RequestParts {
-                            head: head.clone(),
-                            params: params.clone(),
-                            state: state.clone(),
-                            route: Some(route),
-                            body_limit,
-                        });
-                        let parts = RequestParts {
-                            head,
-                            params,
-                            state: state.clone(),
-                            route: Some(route),
-                            body_limit,
-                        };
-                        let started = run::start(route, parts, body).in_span(&request_span);
-                        let id = client_id.as_ref();
-                        let response =
-                            run::finish(started, route, method, timeout, id, &mut ticket).await;
-                        ticket.leave(&response);
-                        response
+            let started = metrics.map(|_| Instant::now());
+            let method_index = match metrics {
+                Some(_) => metrics::method_index(&head.method),
+                None => 0,
+            };
+            let active = metrics.map(|m| m.server.active(method_index));
+            let client_id = if inner.behind_layers {
+                // Checked before the layers; what they changed since is theirs.
+                validate::request_id(&head.headers)
+            } else {
+                match validate::check(&head, shared.recipe.config.max_uri_len) {
+                    Ok(client_id) => client_id,
+                    Err(rejected) => {
+                        let response = self.caught(rejected.answer());
+                        span::answered(&head, None, response.status());
+                        record(metrics, started, None, method_index, &response);
+                        return Ok(response);
                     }
-                    Err(refusal) => {
-                        let parts = RequestParts {
-                            head,
-                            params,
-                            state: state.clone(),
-                            route: Some(route),
-                            body_limit,
-                        };
-                        Box::pin(refusal.answer(parts, method, client_id)).await
-                    }
-                };
-                span::record_status(&request_span, response.status());
-                if let Some(matched) = matched {
-                    response.extensions_mut().insert(matched);
                 }
-                (response, handle)
-            }
-            Routed::Layered {
-                route,
-                method,
-                params,
-                service,
-                metrics: handle,
-                tenant,
-            } => {
-                let request_span = span::request_span(
-                    &head.method,
-                    Some(route),
-                    &head.uri,
-                    &head.headers,
-                    client_id.as_ref(),
-                );
-                span::record_tenant(&request_span, tenant.as_ref());
-                if inner.behind_layers {
-                    span::name_current(&head.method, route);
-                }
-                let matched = MatchedRoute::new(route, tenant.as_ref());
-                let mut request = http::Request::from_parts(head, body);
-                let extensions = request.extensions_mut();
-                extensions.insert(RouteMatch {
-                    method,
-                    params,
-                    state: tenant.map(|tenant| tenant.state),
-                });
-                extensions.insert(matched);
-                let failed = Failed::Route {
-                    path: route.path(),
-                    handler: route.name(),
-                };
-                let call = service.call_caught(request, failed);
-                let mut response = if request_span.is_disabled() {
-                    call.await
-                } else {
-                    call.instrument(request_span.clone()).await
-                };
-                span::record_status(&request_span, response.status());
-                response.extensions_mut().insert(matched);
-                (response, handle)
-            }
-            Routed::Nested {
-                prefix_len,
-                service,
-                metrics: handle,
-            } => {
-                let request_span = span::request_span(
-                    &head.method,
-                    None,
-                    &head.uri,
-                    &head.headers,
-                    client_id.as_ref(),
-                );
-                let mut request = http::Request::from_parts(head, body);
-                let original = request.uri().clone();
-                *request.uri_mut() = strip_prefix(&original, prefix_len);
-                request.extensions_mut().insert(OriginalUri(original));
-                let call = service.call_caught(request, Failed::Service("a nested service"));
-                let response = call.instrument(request_span.clone()).await;
-                span::record_status(&request_span, response.status());
-                (response, handle)
-            }
-            Routed::Fallback(service) => {
+            };
+            if let Some((layers, what)) = &inner.global {
                 let request_span = span::request_span(
                     &head.method,
                     None,
@@ -352,47 +152,220 @@ impl Router {
                     client_id.as_ref(),
                 );
                 let request = http::Request::from_parts(head, body);
-                let call = service.call_caught(request, Failed::Service("the fallback service"));
-                let response = call.instrument(request_span.clone()).await;
+                let call = Box::pin(layers.clone().call_caught(request, Failed::Service(what)));
+                let mut response = if request_span.is_disabled() {
+                    call.await
+                } else {
+                    call.instrument(request_span.clone()).await
+                };
+                let handle = response.extensions_mut().remove::<MetricsHandle>();
+                let response = self.caught(response);
                 span::record_status(&request_span, response.status());
-                (response, None)
-            }
-            Routed::Builtin { builtin, check } => {
-                // Probes and scrapes are not the application's traffic: not counted.
-                drop(active);
-                let check = check.map(|range| &head.uri.path()[range]);
-                let response = observe
-                    .answer(
-                        builtin,
-                        &head.method,
-                        head.uri.query(),
-                        head.headers.get(http::header::ACCEPT),
-                        check,
-                        None,
-                    )
-                    .await;
+                record(
+                    metrics,
+                    started,
+                    handle.as_ref().map(|h| &*h.0),
+                    method_index,
+                    &response,
+                );
                 return Ok(response);
             }
-            Routed::Answer(answer) => {
-                if !inner.behind_layers {
-                    span::answered(&head, client_id.as_ref(), answer.status());
+            // Routing and what follows, inline: each `async fn` called here would move the
+            // request into its own future once more.
+            let routed = find(&shared.live.load(), &mut head, &shared.recipe.config);
+            let (response, handle) = match routed {
+                Routed::Handler {
+                    route,
+                    method,
+                    params,
+                    body_limit,
+                    guard,
+                    metrics: handle,
+                    tenant,
+                } => {
+                    let request_span = span::request_span(
+                        &head.method,
+                        Some(route),
+                        &head.uri,
+                        &head.headers,
+                        client_id.as_ref(),
+                    );
+                    span::record_tenant(&request_span, tenant.as_ref());
+                    if inner.behind_layers {
+                        span::name_current(&head.method, route);
+                    }
+                    let matched = shared
+                        .layered
+                        .then(|| MatchedRoute::new(route, tenant.as_ref()));
+                    let state = match tenant {
+                        Some(tenant) => tenant.state,
+                        None => shared.recipe.state.clone(),
+                    };
+                    // A guarded route's guard decides at once; the handler then runs as on the
+                    // unguarded path. One path for both: a second copy of the handler's run in
+                    // this future made every request's future larger and slower to move.
+                    let mut timeout = shared.recipe.config.handler_timeout;
+                    let mut admitted = Ok(None);
+                    if let Some(guard) = guard {
+                        timeout = guard.timeout(timeout);
+                        admitted = guard.enter().map(Some);
+                    }
+                    if let Ok(Some(ticket)) = &mut admitted {
+                        ticket.keep_for_fallback(|| RequestParts {
+                            head: head.clone(),
+                            params: params.clone(),
+                            state: state.clone(),
+                            route: Some(route),
+                            body_limit,
+                        });
+                    }
+                    // Built whole, in place: the parameters are not written twice.
+                    let parts = RequestParts {
+                        head,
+                        params,
+                        state,
+                        route: Some(route),
+                        body_limit,
+                    };
+                    let mut response = match admitted {
+                        Ok(mut ticket) => {
+                            // In the span only when a subscriber wants it: then the handler's
+                            // boxed future is wrapped, and the path without one stays as it was.
+                            let started = run::start(route, parts, body).in_span(&request_span);
+                            let id = client_id.as_ref();
+                            let on_timeout = ticket.as_mut();
+                            let response =
+                                run::finish(started, route, method, timeout, id, on_timeout).await;
+                            if let Some(ticket) = ticket {
+                                ticket.leave(&response);
+                            }
+                            response
+                        }
+                        Err(refusal) => Box::pin(refusal.answer(parts, method, client_id)).await,
+                    };
+                    span::record_status(&request_span, response.status());
+                    if let Some(matched) = matched {
+                        response.extensions_mut().insert(matched);
+                    }
+                    (response, handle)
                 }
-                (answer, None)
+                Routed::Layered {
+                    route,
+                    method,
+                    params,
+                    service,
+                    metrics: handle,
+                    tenant,
+                } => {
+                    let request_span = span::request_span(
+                        &head.method,
+                        Some(route),
+                        &head.uri,
+                        &head.headers,
+                        client_id.as_ref(),
+                    );
+                    span::record_tenant(&request_span, tenant.as_ref());
+                    if inner.behind_layers {
+                        span::name_current(&head.method, route);
+                    }
+                    let matched = MatchedRoute::new(route, tenant.as_ref());
+                    let mut request = http::Request::from_parts(head, body);
+                    let extensions = request.extensions_mut();
+                    extensions.insert(RouteMatch {
+                        method,
+                        params,
+                        state: tenant.map(|tenant| tenant.state),
+                    });
+                    extensions.insert(matched);
+                    let failed = Failed::Route {
+                        path: route.path(),
+                        handler: route.name(),
+                    };
+                    let call = Box::pin(service.call_caught(request, failed));
+                    let mut response = if request_span.is_disabled() {
+                        call.await
+                    } else {
+                        call.instrument(request_span.clone()).await
+                    };
+                    span::record_status(&request_span, response.status());
+                    response.extensions_mut().insert(matched);
+                    (response, handle)
+                }
+                Routed::Nested {
+                    prefix_len,
+                    service,
+                    metrics: handle,
+                } => {
+                    let request_span = span::request_span(
+                        &head.method,
+                        None,
+                        &head.uri,
+                        &head.headers,
+                        client_id.as_ref(),
+                    );
+                    let mut request = http::Request::from_parts(head, body);
+                    let original = request.uri().clone();
+                    *request.uri_mut() = strip_prefix(&original, prefix_len);
+                    request.extensions_mut().insert(OriginalUri(original));
+                    let call =
+                        Box::pin(service.call_caught(request, Failed::Service("a nested service")));
+                    let response = call.instrument(request_span.clone()).await;
+                    span::record_status(&request_span, response.status());
+                    (response, handle)
+                }
+                Routed::Fallback(service) => {
+                    let request_span = span::request_span(
+                        &head.method,
+                        None,
+                        &head.uri,
+                        &head.headers,
+                        client_id.as_ref(),
+                    );
+                    let request = http::Request::from_parts(head, body);
+                    let call = Box::pin(
+                        service.call_caught(request, Failed::Service("the fallback service")),
+                    );
+                    let response = call.instrument(request_span.clone()).await;
+                    span::record_status(&request_span, response.status());
+                    (response, None)
+                }
+                Routed::Builtin { builtin, check } => {
+                    // Probes and scrapes are not the application's traffic: not counted.
+                    drop(active);
+                    let check = check.map(|range| &head.uri.path()[range]);
+                    let response = observe
+                        .answer(
+                            builtin,
+                            &head.method,
+                            head.uri.query(),
+                            head.headers.get(http::header::ACCEPT),
+                            check,
+                            None,
+                        )
+                        .await;
+                    return Ok(response);
+                }
+                Routed::Answer(answer) => {
+                    if !inner.behind_layers {
+                        span::answered(&head, client_id.as_ref(), answer.status());
+                    }
+                    (answer, None)
+                }
+            };
+            drop(active);
+            // The catcher first: the metrics count the status the client gets.
+            let mut response = self.caught(response);
+            if inner.behind_layers {
+                if let Some(handle) = handle
+                    && observe.metrics.is_some()
+                {
+                    response.extensions_mut().insert(MetricsHandle(handle));
+                }
+            } else {
+                record(metrics, started, handle.as_deref(), method_index, &response);
             }
-        };
-        drop(active);
-        // The catcher first: the metrics count the status the client gets.
-        let mut response = self.caught(response);
-        if inner.behind_layers {
-            if let Some(handle) = handle
-                && observe.metrics.is_some()
-            {
-                response.extensions_mut().insert(MetricsHandle(handle));
-            }
-        } else {
-            record(metrics, started, handle.as_deref(), method_index, &response);
+            Ok(response)
         }
-        Ok(response)
     }
 }
 
@@ -431,18 +404,10 @@ enum Routed {
         method: Method,
         params: ParamRanges,
         body_limit: usize,
+        /// Its timeout, concurrency limit or breaker, when it has any.
+        guard: Option<Arc<Guard>>,
         metrics: Option<Arc<RouteMetrics>>,
         /// The request's tenant, under tenancy.
-        tenant: Option<TenantContext>,
-    },
-    /// A route with a timeout, concurrency limit or breaker of its own, without layers.
-    Guarded {
-        route: &'static Route,
-        method: Method,
-        params: ParamRanges,
-        body_limit: usize,
-        guard: Arc<Guard>,
-        metrics: Option<Arc<RouteMetrics>>,
         tenant: Option<TenantContext>,
     },
     /// A route with its layers.
@@ -509,10 +474,7 @@ fn find_tenant(
     };
     // For the `Tenant` and `MatchedRoute` extractors, and the route's layers.
     head.extensions.insert(context.clone());
-    if let Routed::Handler { tenant, .. }
-    | Routed::Guarded { tenant, .. }
-    | Routed::Layered { tenant, .. } = &mut routed
-    {
+    if let Routed::Handler { tenant, .. } | Routed::Layered { tenant, .. } = &mut routed {
         *tenant = Some(context);
     }
     routed
@@ -560,15 +522,7 @@ fn find_in(
                 split(entry, method, &head.headers)
             };
             match (&entry.layered, &entry.guard) {
-                (None, None) => Routed::Handler {
-                    route,
-                    method,
-                    params: params.into_ranges(),
-                    body_limit: entry.body_limit,
-                    metrics,
-                    tenant: None,
-                },
-                (None, Some(guard)) => Routed::Guarded {
+                (None, guard) => Routed::Handler {
                     route,
                     method,
                     params: params.into_ranges(),

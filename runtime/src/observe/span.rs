@@ -21,6 +21,13 @@ pub(crate) fn request_span(
     headers: &http::HeaderMap,
     request_id: Option<&HeaderValue>,
 ) -> Span {
+    // No subscriber wants `INFO`: no span. The macro would decide the same, except that
+    // with `tracing`'s `log` feature on (any crate of the program may turn it on; actix-web
+    // does) and no subscriber installed, it builds every field for a `log` record anyway:
+    // about 1,600 instructions per request (bench/README.md, "Layers").
+    if tracing::Level::INFO > tracing::level_filters::LevelFilter::current() {
+        return Span::none();
+    }
     // The field values are computed only when a subscriber wants the span.
     let template = || route.map(crate::route::Route::path_without_query);
     let span = tracing::info_span!(

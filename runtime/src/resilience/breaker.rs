@@ -112,8 +112,13 @@ impl std::fmt::Debug for Breaker {
     }
 }
 
+/// Whole milliseconds, without `as_millis`' 128-bit arithmetic (read once per request).
 fn millis(duration: Duration) -> u64 {
-    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX >> 2)
+    duration
+        .as_secs()
+        .saturating_mul(1000)
+        .saturating_add(u64::from(duration.subsec_millis()))
+        .min(u64::MAX >> 2)
 }
 
 impl Breaker {
@@ -134,6 +139,7 @@ impl Breaker {
         self.config
     }
 
+    #[inline(always)]
     fn ms(&self, now: Instant) -> u64 {
         millis(now.saturating_duration_since(self.base))
     }
@@ -151,7 +157,7 @@ impl Breaker {
     /// Whether a request may reach the handler, and as what. The request that finds the
     /// breaker open past `open_for` becomes the one trial (a transition, returned). The
     /// clock is read only when the breaker is open.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn admit(&self, now: impl Fn() -> Instant) -> (Admission, Option<Transition>) {
         let mut word = self.state.load(Ordering::Acquire);
         loop {
@@ -189,7 +195,28 @@ impl Breaker {
     /// Rule: the breaker opens as soon as a completed request brings the window to at least
     /// `min_requests` requests with at least `errors_percent` % failures; a trial's success
     /// closes it and clears the window, its failure opens it again.
+    #[inline(always)]
     pub(crate) fn record(
+        &self,
+        now: Instant,
+        admission: Admission,
+        failed: bool,
+    ) -> Option<Transition> {
+        // The common case inline: a success while closed, with no failure in the window.
+        if admission == Admission::Pass && !failed {
+            let epoch = self.ms(now) / self.bucket_ms;
+            self.count(epoch, false);
+            let last = self.last_failure.load(Ordering::Relaxed);
+            if last == 0 || last + BUCKETS <= epoch + 1 {
+                return None;
+            }
+        }
+        self.record_counted(now, admission, failed)
+    }
+
+    /// [`Breaker::record`] past its common case. A success while closed is already counted.
+    #[inline(never)]
+    fn record_counted(
         &self,
         now: Instant,
         admission: Admission,
@@ -212,16 +239,11 @@ impl Breaker {
             Admission::Pass => {
                 let now_ms = self.ms(now);
                 let epoch = now_ms / self.bucket_ms;
-                self.count(epoch, failed);
                 if failed {
+                    self.count(epoch, true);
                     self.last_failure.fetch_max(epoch + 1, Ordering::Relaxed);
-                } else {
-                    let last = self.last_failure.load(Ordering::Relaxed);
-                    if last == 0 || last + BUCKETS <= epoch + 1 {
-                        // No failure in the window: it cannot open.
-                        return None;
-                    }
                 }
+                // A success was counted by `record`, which found a failure in the window.
                 if self.state.load(Ordering::Acquire) != CLOSED {
                     // Opened meanwhile by another request: this one is counted, nothing more.
                     return None;
@@ -259,6 +281,7 @@ impl Breaker {
 
     /// Counts one request in the bucket of `epoch`, resetting the bucket first when it last
     /// counted an older period.
+    #[inline(always)]
     fn count(&self, epoch: u64, failed: bool) {
         let tag = epoch & EPOCH_MASK;
         let bucket = &self.buckets[(epoch % BUCKETS) as usize];

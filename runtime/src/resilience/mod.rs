@@ -269,7 +269,7 @@ impl Guard {
     /// breaker (or the operator's switch), then a place among the `concurrency` allowed.
     /// A request let through gets a [`Ticket`], to be [`Ticket::leave`]d with its answer;
     /// one refused gets a [`Refusal`], which answers it.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn enter(self: Arc<Self>) -> Result<Ticket, Refusal> {
         let admission = match (self.switch, &self.breaker) {
             (Some(Switch::ForceOpen), breaker) => Admission::Reject(
@@ -294,7 +294,7 @@ impl Guard {
             });
         }
         let mut ticket = Ticket {
-            admission,
+            trial: admission == Admission::Trial,
             permit: false,
             recorded: false,
             timed_out: false,
@@ -417,7 +417,8 @@ impl Refused {
 /// back, and a trial lets the next request be the trial.
 pub(crate) struct Ticket {
     guard: Arc<Guard>,
-    admission: Admission,
+    /// The breaker's one trial request (else a request it let through closed).
+    trial: bool,
     permit: bool,
     recorded: bool,
     timed_out: bool,
@@ -430,7 +431,7 @@ impl Ticket {
     /// Keeps a copy of the request for the fallback, which answers a timeout with the
     /// request as the handler got it. Borrows the parts before they are put together, so
     /// that the request is still built in place for the handler.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn keep_for_fallback(&mut self, copy: impl FnOnce() -> RequestParts) {
         if let Some(fallback) = self.guard.fallback {
             self.fallback = Some(Box::new((fallback, copy())));
@@ -439,7 +440,7 @@ impl Ticket {
 
     /// Records the handler's answer: a failure when it is a 5xx (a panic's 500 included) or
     /// the handler timed out.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn leave(mut self, response: &Response) {
         if self.timed_out {
             let counters = &self.guard.state.counters;
@@ -449,7 +450,7 @@ impl Ticket {
         self.record(failed);
     }
 
-    #[inline]
+    #[inline(always)]
     fn record(&mut self, failed: bool) {
         self.recorded = true;
         let guard = &*self.guard;
@@ -459,7 +460,12 @@ impl Ticket {
         if guard.switch.is_some() {
             return;
         }
-        if let Some(transition) = breaker.record(Instant::now(), self.admission, failed) {
+        let admission = if self.trial {
+            Admission::Trial
+        } else {
+            Admission::Pass
+        };
+        if let Some(transition) = breaker.record(Instant::now(), admission, failed) {
             guard.log(transition);
         }
     }
@@ -470,7 +476,7 @@ impl Drop for Ticket {
         if self.permit {
             self.guard.state.in_flight.fetch_sub(1, Ordering::Release);
         }
-        if self.recorded || self.admission != Admission::Trial {
+        if self.recorded || !self.trial {
             return;
         }
         if let Some(transition) = self.guard.breaker.as_ref().and_then(|b| b.abandon_trial()) {
@@ -499,10 +505,13 @@ fn acquire(in_flight: &AtomicUsize, limit: usize) -> bool {
 }
 
 /// A guarded handler's timeout: noted, and answered by the fallback when there is one.
-impl OnTimeout for &mut Ticket {
+/// `None`: the route has no guard, and its timeout gets the canned `503`.
+impl OnTimeout for Option<&mut Ticket> {
     fn fallback(self) -> Option<crate::route::HandlerFuture> {
-        self.timed_out = true;
-        self.fallback
+        let ticket = self?;
+        ticket.timed_out = true;
+        ticket
+            .fallback
             .take()
             .map(|fallback| (fallback.0)(fallback.1))
     }

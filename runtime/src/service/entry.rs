@@ -508,7 +508,8 @@ fn handler_service(
                 ticket.keep_for_fallback(|| parts.snapshot());
                 let started = run::start(route, parts, body);
                 let id = client_id.as_ref();
-                let response = run::finish(started, route, method, timeout, id, &mut ticket).await;
+                let response =
+                    run::finish(started, route, method, timeout, id, Some(&mut ticket)).await;
                 ticket.leave(&response);
                 response
             })),

@@ -374,11 +374,20 @@ impl Router {
         self.inner.shared.overlay.state().revision.clone()
     }
 
-    /// Answers one request.
-    pub async fn handle(&self, request: http::Request<Body>) -> Response {
-        match self.clone().dispatch(request, std::convert::identity).await {
-            Ok(response) => response,
-        }
+    /// Answers one request. The future owns what it needs (`'static`), and holds the
+    /// request once: it is split before the future is made.
+    pub fn handle(
+        &self,
+        request: http::Request<Body>,
+    ) -> impl Future<Output = Response> + Send + 'static {
+        // A combinator, not an `async` block: awaiting the future from inside one would hold
+        // it twice (the captured future and the one being polled).
+        futures_util::FutureExt::map(
+            self.clone().dispatch(request, std::convert::identity),
+            |answer| match answer {
+                Ok(response) => response,
+            },
+        )
     }
 }
 

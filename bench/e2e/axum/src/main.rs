@@ -427,7 +427,9 @@ async fn h75(Path((owner, repo, number)): Path<(String, String, String)>) -> &'s
     "Hello, world!"
 }
 
-async fn h76(Path((owner, repo, number, name)): Path<(String, String, String, String)>) -> &'static str {
+async fn h76(
+    Path((owner, repo, number, name)): Path<(String, String, String, String)>,
+) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     std::hint::black_box(number);
@@ -1045,7 +1047,9 @@ async fn h179() -> &'static str {
     "Hello, world!"
 }
 
-async fn h180(Path((owner, repository, state, keyword)): Path<(String, String, String, String)>) -> &'static str {
+async fn h180(
+    Path((owner, repository, state, keyword)): Path<(String, String, String, String)>,
+) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repository);
     std::hint::black_box(state);
@@ -1159,7 +1163,10 @@ fn app() -> Router {
     Router::new()
         .route("/authorizations", get(h0).post(h2))
         .route("/authorizations/{id}", get(h1).delete(h3))
-        .route("/applications/{client_id}/tokens/{access_token}", get(h4).delete(h6))
+        .route(
+            "/applications/{client_id}/tokens/{access_token}",
+            get(h4).delete(h6),
+        )
         .route("/applications/{client_id}/tokens", delete(h5))
         .route("/events", get(h7))
         .route("/repos/{owner}/{repo}/events", get(h8))
@@ -1174,16 +1181,28 @@ fn app() -> Router {
         .route("/notifications", get(h17).put(h19))
         .route("/repos/{owner}/{repo}/notifications", get(h18).put(h20))
         .route("/notifications/threads/{id}", get(h21))
-        .route("/notifications/threads/{id}/subscription", get(h22).put(h23).delete(h24))
+        .route(
+            "/notifications/threads/{id}/subscription",
+            get(h22).put(h23).delete(h24),
+        )
         .route("/repos/{owner}/{repo}/stargazers", get(h25))
         .route("/users/{user}/starred", get(h26))
         .route("/user/starred", get(h27))
-        .route("/user/starred/{owner}/{repo}", get(h28).put(h29).delete(h30))
+        .route(
+            "/user/starred/{owner}/{repo}",
+            get(h28).put(h29).delete(h30),
+        )
         .route("/repos/{owner}/{repo}/subscribers", get(h31))
         .route("/users/{user}/subscriptions", get(h32))
         .route("/user/subscriptions", get(h33))
-        .route("/repos/{owner}/{repo}/subscription", get(h34).put(h35).delete(h36))
-        .route("/user/subscriptions/{owner}/{repo}", get(h37).put(h38).delete(h39))
+        .route(
+            "/repos/{owner}/{repo}/subscription",
+            get(h34).put(h35).delete(h36),
+        )
+        .route(
+            "/user/subscriptions/{owner}/{repo}",
+            get(h37).put(h38).delete(h39),
+        )
         .route("/users/{user}/gists", get(h40))
         .route("/gists", get(h41).post(h43))
         .route("/gists/{id}", get(h42).delete(h48))
@@ -1205,15 +1224,27 @@ fn app() -> Router {
         .route("/repos/{owner}/{repo}/issues/{number}", get(h63))
         .route("/repos/{owner}/{repo}/assignees", get(h65))
         .route("/repos/{owner}/{repo}/assignees/{assignee}", get(h66))
-        .route("/repos/{owner}/{repo}/issues/{number}/comments", get(h67).post(h68))
+        .route(
+            "/repos/{owner}/{repo}/issues/{number}/comments",
+            get(h67).post(h68),
+        )
         .route("/repos/{owner}/{repo}/issues/{number}/events", get(h69))
         .route("/repos/{owner}/{repo}/labels", get(h70).post(h72))
         .route("/repos/{owner}/{repo}/labels/{name}", get(h71).delete(h73))
-        .route("/repos/{owner}/{repo}/issues/{number}/labels", get(h74).post(h75).put(h77).delete(h78))
-        .route("/repos/{owner}/{repo}/issues/{number}/labels/{name}", delete(h76))
+        .route(
+            "/repos/{owner}/{repo}/issues/{number}/labels",
+            get(h74).post(h75).put(h77).delete(h78),
+        )
+        .route(
+            "/repos/{owner}/{repo}/issues/{number}/labels/{name}",
+            delete(h76),
+        )
         .route("/repos/{owner}/{repo}/milestones/{number}/labels", get(h79))
         .route("/repos/{owner}/{repo}/milestones", get(h80).post(h82))
-        .route("/repos/{owner}/{repo}/milestones/{number}", get(h81).delete(h83))
+        .route(
+            "/repos/{owner}/{repo}/milestones/{number}",
+            get(h81).delete(h83),
+        )
         .route("/emojis", get(h84))
         .route("/gitignore/templates", get(h85))
         .route("/gitignore/templates/{name}", get(h86))
@@ -1227,20 +1258,35 @@ fn app() -> Router {
         .route("/orgs/{org}/members", get(h94))
         .route("/orgs/{org}/members/{user}", get(h95).delete(h96))
         .route("/orgs/{org}/public_members", get(h97))
-        .route("/orgs/{org}/public_members/{user}", get(h98).put(h99).delete(h100))
+        .route(
+            "/orgs/{org}/public_members/{user}",
+            get(h98).put(h99).delete(h100),
+        )
         .route("/orgs/{org}/teams", get(h101).post(h103))
         .route("/teams/{id}", get(h102).delete(h104))
         .route("/teams/{id}/members", get(h105))
-        .route("/teams/{id}/members/{user}", get(h106).put(h107).delete(h108))
+        .route(
+            "/teams/{id}/members/{user}",
+            get(h106).put(h107).delete(h108),
+        )
         .route("/teams/{id}/repos", get(h109))
-        .route("/teams/{id}/repos/{owner}/{repo}", get(h110).put(h111).delete(h112))
+        .route(
+            "/teams/{id}/repos/{owner}/{repo}",
+            get(h110).put(h111).delete(h112),
+        )
         .route("/user/teams", get(h113))
         .route("/repos/{owner}/{repo}/pulls", get(h114).post(h116))
         .route("/repos/{owner}/{repo}/pulls/{number}", get(h115))
         .route("/repos/{owner}/{repo}/pulls/{number}/commits", get(h117))
         .route("/repos/{owner}/{repo}/pulls/{number}/files", get(h118))
-        .route("/repos/{owner}/{repo}/pulls/{number}/merge", get(h119).put(h120))
-        .route("/repos/{owner}/{repo}/pulls/{number}/comments", get(h121).put(h122))
+        .route(
+            "/repos/{owner}/{repo}/pulls/{number}/merge",
+            get(h119).put(h120),
+        )
+        .route(
+            "/repos/{owner}/{repo}/pulls/{number}/comments",
+            get(h121).put(h122),
+        )
         .route("/user/repos", get(h123).post(h127))
         .route("/users/{user}/repos", get(h124))
         .route("/orgs/{org}/repos", get(h125).post(h128))
@@ -1253,36 +1299,57 @@ fn app() -> Router {
         .route("/repos/{owner}/{repo}/branches", get(h134))
         .route("/repos/{owner}/{repo}/branches/{branch}", get(h135))
         .route("/repos/{owner}/{repo}/collaborators", get(h137))
-        .route("/repos/{owner}/{repo}/collaborators/{user}", get(h138).put(h139).delete(h140))
+        .route(
+            "/repos/{owner}/{repo}/collaborators/{user}",
+            get(h138).put(h139).delete(h140),
+        )
         .route("/repos/{owner}/{repo}/comments", get(h141))
-        .route("/repos/{owner}/{repo}/commits/{sha}/comments", get(h142).post(h143))
-        .route("/repos/{owner}/{repo}/comments/{id}", get(h144).delete(h145))
+        .route(
+            "/repos/{owner}/{repo}/commits/{sha}/comments",
+            get(h142).post(h143),
+        )
+        .route(
+            "/repos/{owner}/{repo}/comments/{id}",
+            get(h144).delete(h145),
+        )
         .route("/repos/{owner}/{repo}/commits", get(h146))
         .route("/repos/{owner}/{repo}/commits/{sha}", get(h147))
         .route("/repos/{owner}/{repo}/readme", get(h148))
         .route("/repos/{owner}/{repo}/keys", get(h149).post(h151))
         .route("/repos/{owner}/{repo}/keys/{id}", get(h150).delete(h152))
         .route("/repos/{owner}/{repo}/downloads", get(h153))
-        .route("/repos/{owner}/{repo}/downloads/{id}", get(h154).delete(h155))
+        .route(
+            "/repos/{owner}/{repo}/downloads/{id}",
+            get(h154).delete(h155),
+        )
         .route("/repos/{owner}/{repo}/forks", get(h156).post(h157))
         .route("/repos/{owner}/{repo}/hooks", get(h158).post(h160))
         .route("/repos/{owner}/{repo}/hooks/{id}", get(h159).delete(h162))
         .route("/repos/{owner}/{repo}/hooks/{id}/tests", post(h161))
         .route("/repos/{owner}/{repo}/merges", post(h163))
         .route("/repos/{owner}/{repo}/releases", get(h164).post(h166))
-        .route("/repos/{owner}/{repo}/releases/{id}", get(h165).delete(h167))
+        .route(
+            "/repos/{owner}/{repo}/releases/{id}",
+            get(h165).delete(h167),
+        )
         .route("/repos/{owner}/{repo}/releases/{id}/assets", get(h168))
         .route("/repos/{owner}/{repo}/stats/contributors", get(h169))
         .route("/repos/{owner}/{repo}/stats/commit_activity", get(h170))
         .route("/repos/{owner}/{repo}/stats/code_frequency", get(h171))
         .route("/repos/{owner}/{repo}/stats/participation", get(h172))
         .route("/repos/{owner}/{repo}/stats/punch_card", get(h173))
-        .route("/repos/{owner}/{repo}/statuses/{ref_name}", get(h174).post(h175))
+        .route(
+            "/repos/{owner}/{repo}/statuses/{ref_name}",
+            get(h174).post(h175),
+        )
         .route("/search/repositories", get(h176))
         .route("/search/code", get(h177))
         .route("/search/issues", get(h178))
         .route("/search/users", get(h179))
-        .route("/legacy/issues/search/{owner}/{repository}/{state}/{keyword}", get(h180))
+        .route(
+            "/legacy/issues/search/{owner}/{repository}/{state}/{keyword}",
+            get(h180),
+        )
         .route("/legacy/repos/search/{keyword}", get(h181))
         .route("/legacy/user/search/{keyword}", get(h182))
         .route("/legacy/user/email/{email}", get(h183))
@@ -1302,13 +1369,17 @@ fn app() -> Router {
 }
 
 fn main() {
-    let addr = std::env::args().nth(1).unwrap_or_else(|| "127.0.0.1:8080".to_owned());
+    let addr = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "127.0.0.1:8080".to_owned());
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("runtime")
         .block_on(async move {
-            let listener = tokio::net::TcpListener::bind(addr.as_str()).await.expect("bind");
+            let listener = tokio::net::TcpListener::bind(addr.as_str())
+                .await
+                .expect("bind");
             eprintln!("axum: on {}", listener.local_addr().expect("addr"));
             axum::serve(listener, app()).await.expect("serve");
         });

@@ -2,309 +2,359 @@
 //! The 203 GitHub API routes in routemark.
 use routemark::route;
 
-#[route(GET "/authorizations")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/authorizations"))]
+#[cfg_attr(feature = "guarded", route(GET "/authorizations", breaker, concurrency = 1024))]
 async fn h0() -> &'static str {
     "Hello, world!"
 }
 
-#[route(GET "/authorizations/<id>")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/authorizations/<id>"))]
+#[cfg_attr(feature = "guarded", route(GET "/authorizations/<id>", breaker, concurrency = 1024))]
 async fn h1(id: &str) -> &'static str {
     std::hint::black_box(id);
     "Hello, world!"
 }
 
-#[route(POST "/authorizations")]
+#[cfg_attr(not(feature = "guarded"), route(POST "/authorizations"))]
+#[cfg_attr(feature = "guarded", route(POST "/authorizations", breaker, concurrency = 1024))]
 async fn h2() -> &'static str {
     "Hello, world!"
 }
 
-#[route(DELETE "/authorizations/<id>")]
+#[cfg_attr(not(feature = "guarded"), route(DELETE "/authorizations/<id>"))]
+#[cfg_attr(feature = "guarded", route(DELETE "/authorizations/<id>", breaker, concurrency = 1024))]
 async fn h3(id: &str) -> &'static str {
     std::hint::black_box(id);
     "Hello, world!"
 }
 
-#[route(GET "/applications/<client_id>/tokens/<access_token>")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/applications/<client_id>/tokens/<access_token>"))]
+#[cfg_attr(feature = "guarded", route(GET "/applications/<client_id>/tokens/<access_token>", breaker, concurrency = 1024))]
 async fn h4(client_id: &str, access_token: &str) -> &'static str {
     std::hint::black_box(client_id);
     std::hint::black_box(access_token);
     "Hello, world!"
 }
 
-#[route(DELETE "/applications/<client_id>/tokens")]
+#[cfg_attr(not(feature = "guarded"), route(DELETE "/applications/<client_id>/tokens"))]
+#[cfg_attr(feature = "guarded", route(DELETE "/applications/<client_id>/tokens", breaker, concurrency = 1024))]
 async fn h5(client_id: &str) -> &'static str {
     std::hint::black_box(client_id);
     "Hello, world!"
 }
 
-#[route(DELETE "/applications/<client_id>/tokens/<access_token>")]
+#[cfg_attr(not(feature = "guarded"), route(DELETE "/applications/<client_id>/tokens/<access_token>"))]
+#[cfg_attr(feature = "guarded", route(DELETE "/applications/<client_id>/tokens/<access_token>", breaker, concurrency = 1024))]
 async fn h6(client_id: &str, access_token: &str) -> &'static str {
     std::hint::black_box(client_id);
     std::hint::black_box(access_token);
     "Hello, world!"
 }
 
-#[route(GET "/events")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/events"))]
+#[cfg_attr(feature = "guarded", route(GET "/events", breaker, concurrency = 1024))]
 async fn h7() -> &'static str {
     "Hello, world!"
 }
 
-#[route(GET "/repos/<owner>/<repo>/events")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/events"))]
+#[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/events", breaker, concurrency = 1024))]
 async fn h8(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
-#[route(GET "/networks/<owner>/<repo>/events")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/networks/<owner>/<repo>/events"))]
+#[cfg_attr(feature = "guarded", route(GET "/networks/<owner>/<repo>/events", breaker, concurrency = 1024))]
 async fn h9(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
-#[route(GET "/orgs/<org>/events")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/orgs/<org>/events"))]
+#[cfg_attr(feature = "guarded", route(GET "/orgs/<org>/events", breaker, concurrency = 1024))]
 async fn h10(org: &str) -> &'static str {
     std::hint::black_box(org);
     "Hello, world!"
 }
 
-#[route(GET "/users/<user>/received_events")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/users/<user>/received_events"))]
+#[cfg_attr(feature = "guarded", route(GET "/users/<user>/received_events", breaker, concurrency = 1024))]
 async fn h11(user: &str) -> &'static str {
     std::hint::black_box(user);
     "Hello, world!"
 }
 
-#[route(GET "/users/<user>/received_events/public")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/users/<user>/received_events/public"))]
+#[cfg_attr(feature = "guarded", route(GET "/users/<user>/received_events/public", breaker, concurrency = 1024))]
 async fn h12(user: &str) -> &'static str {
     std::hint::black_box(user);
     "Hello, world!"
 }
 
-#[route(GET "/users/<user>/events")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/users/<user>/events"))]
+#[cfg_attr(feature = "guarded", route(GET "/users/<user>/events", breaker, concurrency = 1024))]
 async fn h13(user: &str) -> &'static str {
     std::hint::black_box(user);
     "Hello, world!"
 }
 
-#[route(GET "/users/<user>/events/public")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/users/<user>/events/public"))]
+#[cfg_attr(feature = "guarded", route(GET "/users/<user>/events/public", breaker, concurrency = 1024))]
 async fn h14(user: &str) -> &'static str {
     std::hint::black_box(user);
     "Hello, world!"
 }
 
-#[route(GET "/users/<user>/events/orgs/<org>")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/users/<user>/events/orgs/<org>"))]
+#[cfg_attr(feature = "guarded", route(GET "/users/<user>/events/orgs/<org>", breaker, concurrency = 1024))]
 async fn h15(user: &str, org: &str) -> &'static str {
     std::hint::black_box(user);
     std::hint::black_box(org);
     "Hello, world!"
 }
 
-#[route(GET "/feeds")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/feeds"))]
+#[cfg_attr(feature = "guarded", route(GET "/feeds", breaker, concurrency = 1024))]
 async fn h16() -> &'static str {
     "Hello, world!"
 }
 
-#[route(GET "/notifications")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/notifications"))]
+#[cfg_attr(feature = "guarded", route(GET "/notifications", breaker, concurrency = 1024))]
 async fn h17() -> &'static str {
     "Hello, world!"
 }
 
-#[route(GET "/repos/<owner>/<repo>/notifications")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/notifications"))]
+#[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/notifications", breaker, concurrency = 1024))]
 async fn h18(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
-#[route(PUT "/notifications")]
+#[cfg_attr(not(feature = "guarded"), route(PUT "/notifications"))]
+#[cfg_attr(feature = "guarded", route(PUT "/notifications", breaker, concurrency = 1024))]
 async fn h19() -> &'static str {
     "Hello, world!"
 }
 
-#[route(PUT "/repos/<owner>/<repo>/notifications")]
+#[cfg_attr(not(feature = "guarded"), route(PUT "/repos/<owner>/<repo>/notifications"))]
+#[cfg_attr(feature = "guarded", route(PUT "/repos/<owner>/<repo>/notifications", breaker, concurrency = 1024))]
 async fn h20(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
-#[route(GET "/notifications/threads/<id>")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/notifications/threads/<id>"))]
+#[cfg_attr(feature = "guarded", route(GET "/notifications/threads/<id>", breaker, concurrency = 1024))]
 async fn h21(id: &str) -> &'static str {
     std::hint::black_box(id);
     "Hello, world!"
 }
 
-#[route(GET "/notifications/threads/<id>/subscription")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/notifications/threads/<id>/subscription"))]
+#[cfg_attr(feature = "guarded", route(GET "/notifications/threads/<id>/subscription", breaker, concurrency = 1024))]
 async fn h22(id: &str) -> &'static str {
     std::hint::black_box(id);
     "Hello, world!"
 }
 
-#[route(PUT "/notifications/threads/<id>/subscription")]
+#[cfg_attr(not(feature = "guarded"), route(PUT "/notifications/threads/<id>/subscription"))]
+#[cfg_attr(feature = "guarded", route(PUT "/notifications/threads/<id>/subscription", breaker, concurrency = 1024))]
 async fn h23(id: &str) -> &'static str {
     std::hint::black_box(id);
     "Hello, world!"
 }
 
-#[route(DELETE "/notifications/threads/<id>/subscription")]
+#[cfg_attr(not(feature = "guarded"), route(DELETE "/notifications/threads/<id>/subscription"))]
+#[cfg_attr(feature = "guarded", route(DELETE "/notifications/threads/<id>/subscription", breaker, concurrency = 1024))]
 async fn h24(id: &str) -> &'static str {
     std::hint::black_box(id);
     "Hello, world!"
 }
 
-#[route(GET "/repos/<owner>/<repo>/stargazers")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/stargazers"))]
+#[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/stargazers", breaker, concurrency = 1024))]
 async fn h25(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
-#[route(GET "/users/<user>/starred")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/users/<user>/starred"))]
+#[cfg_attr(feature = "guarded", route(GET "/users/<user>/starred", breaker, concurrency = 1024))]
 async fn h26(user: &str) -> &'static str {
     std::hint::black_box(user);
     "Hello, world!"
 }
 
-#[route(GET "/user/starred")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/user/starred"))]
+#[cfg_attr(feature = "guarded", route(GET "/user/starred", breaker, concurrency = 1024))]
 async fn h27() -> &'static str {
     "Hello, world!"
 }
 
-#[route(GET "/user/starred/<owner>/<repo>")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/user/starred/<owner>/<repo>"))]
+#[cfg_attr(feature = "guarded", route(GET "/user/starred/<owner>/<repo>", breaker, concurrency = 1024))]
 async fn h28(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
-#[route(PUT "/user/starred/<owner>/<repo>")]
+#[cfg_attr(not(feature = "guarded"), route(PUT "/user/starred/<owner>/<repo>"))]
+#[cfg_attr(feature = "guarded", route(PUT "/user/starred/<owner>/<repo>", breaker, concurrency = 1024))]
 async fn h29(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
-#[route(DELETE "/user/starred/<owner>/<repo>")]
+#[cfg_attr(not(feature = "guarded"), route(DELETE "/user/starred/<owner>/<repo>"))]
+#[cfg_attr(feature = "guarded", route(DELETE "/user/starred/<owner>/<repo>", breaker, concurrency = 1024))]
 async fn h30(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
-#[route(GET "/repos/<owner>/<repo>/subscribers")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/subscribers"))]
+#[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/subscribers", breaker, concurrency = 1024))]
 async fn h31(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
-#[route(GET "/users/<user>/subscriptions")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/users/<user>/subscriptions"))]
+#[cfg_attr(feature = "guarded", route(GET "/users/<user>/subscriptions", breaker, concurrency = 1024))]
 async fn h32(user: &str) -> &'static str {
     std::hint::black_box(user);
     "Hello, world!"
 }
 
-#[route(GET "/user/subscriptions")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/user/subscriptions"))]
+#[cfg_attr(feature = "guarded", route(GET "/user/subscriptions", breaker, concurrency = 1024))]
 async fn h33() -> &'static str {
     "Hello, world!"
 }
 
-#[route(GET "/repos/<owner>/<repo>/subscription")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/subscription"))]
+#[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/subscription", breaker, concurrency = 1024))]
 async fn h34(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
-#[route(PUT "/repos/<owner>/<repo>/subscription")]
+#[cfg_attr(not(feature = "guarded"), route(PUT "/repos/<owner>/<repo>/subscription"))]
+#[cfg_attr(feature = "guarded", route(PUT "/repos/<owner>/<repo>/subscription", breaker, concurrency = 1024))]
 async fn h35(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
-#[route(DELETE "/repos/<owner>/<repo>/subscription")]
+#[cfg_attr(not(feature = "guarded"), route(DELETE "/repos/<owner>/<repo>/subscription"))]
+#[cfg_attr(feature = "guarded", route(DELETE "/repos/<owner>/<repo>/subscription", breaker, concurrency = 1024))]
 async fn h36(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
-#[route(GET "/user/subscriptions/<owner>/<repo>")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/user/subscriptions/<owner>/<repo>"))]
+#[cfg_attr(feature = "guarded", route(GET "/user/subscriptions/<owner>/<repo>", breaker, concurrency = 1024))]
 async fn h37(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
-#[route(PUT "/user/subscriptions/<owner>/<repo>")]
+#[cfg_attr(not(feature = "guarded"), route(PUT "/user/subscriptions/<owner>/<repo>"))]
+#[cfg_attr(feature = "guarded", route(PUT "/user/subscriptions/<owner>/<repo>", breaker, concurrency = 1024))]
 async fn h38(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
-#[route(DELETE "/user/subscriptions/<owner>/<repo>")]
+#[cfg_attr(not(feature = "guarded"), route(DELETE "/user/subscriptions/<owner>/<repo>"))]
+#[cfg_attr(feature = "guarded", route(DELETE "/user/subscriptions/<owner>/<repo>", breaker, concurrency = 1024))]
 async fn h39(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
-#[route(GET "/users/<user>/gists")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/users/<user>/gists"))]
+#[cfg_attr(feature = "guarded", route(GET "/users/<user>/gists", breaker, concurrency = 1024))]
 async fn h40(user: &str) -> &'static str {
     std::hint::black_box(user);
     "Hello, world!"
 }
 
-#[route(GET "/gists")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/gists"))]
+#[cfg_attr(feature = "guarded", route(GET "/gists", breaker, concurrency = 1024))]
 async fn h41() -> &'static str {
     "Hello, world!"
 }
 
-#[route(GET "/gists/<id>")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/gists/<id>"))]
+#[cfg_attr(feature = "guarded", route(GET "/gists/<id>", breaker, concurrency = 1024))]
 async fn h42(id: &str) -> &'static str {
     std::hint::black_box(id);
     "Hello, world!"
 }
 
-#[route(POST "/gists")]
+#[cfg_attr(not(feature = "guarded"), route(POST "/gists"))]
+#[cfg_attr(feature = "guarded", route(POST "/gists", breaker, concurrency = 1024))]
 async fn h43() -> &'static str {
     "Hello, world!"
 }
 
-#[route(PUT "/gists/<id>/star")]
+#[cfg_attr(not(feature = "guarded"), route(PUT "/gists/<id>/star"))]
+#[cfg_attr(feature = "guarded", route(PUT "/gists/<id>/star", breaker, concurrency = 1024))]
 async fn h44(id: &str) -> &'static str {
     std::hint::black_box(id);
     "Hello, world!"
 }
 
-#[route(DELETE "/gists/<id>/star")]
+#[cfg_attr(not(feature = "guarded"), route(DELETE "/gists/<id>/star"))]
+#[cfg_attr(feature = "guarded", route(DELETE "/gists/<id>/star", breaker, concurrency = 1024))]
 async fn h45(id: &str) -> &'static str {
     std::hint::black_box(id);
     "Hello, world!"
 }
 
-#[route(GET "/gists/<id>/star")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/gists/<id>/star"))]
+#[cfg_attr(feature = "guarded", route(GET "/gists/<id>/star", breaker, concurrency = 1024))]
 async fn h46(id: &str) -> &'static str {
     std::hint::black_box(id);
     "Hello, world!"
 }
 
-#[route(POST "/gists/<id>/forks")]
+#[cfg_attr(not(feature = "guarded"), route(POST "/gists/<id>/forks"))]
+#[cfg_attr(feature = "guarded", route(POST "/gists/<id>/forks", breaker, concurrency = 1024))]
 async fn h47(id: &str) -> &'static str {
     std::hint::black_box(id);
     "Hello, world!"
 }
 
-#[route(DELETE "/gists/<id>")]
+#[cfg_attr(not(feature = "guarded"), route(DELETE "/gists/<id>"))]
+#[cfg_attr(feature = "guarded", route(DELETE "/gists/<id>", breaker, concurrency = 1024))]
 async fn h48(id: &str) -> &'static str {
     std::hint::black_box(id);
     "Hello, world!"
 }
 
-#[route(GET "/repos/<owner>/<repo>/git/blobs/<sha>")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/git/blobs/<sha>"))]
+#[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/git/blobs/<sha>", breaker, concurrency = 1024))]
 async fn h49(owner: &str, repo: &str, sha: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
@@ -312,14 +362,16 @@ async fn h49(owner: &str, repo: &str, sha: &str) -> &'static str {
     "Hello, world!"
 }
 
-#[route(POST "/repos/<owner>/<repo>/git/blobs")]
+#[cfg_attr(not(feature = "guarded"), route(POST "/repos/<owner>/<repo>/git/blobs"))]
+#[cfg_attr(feature = "guarded", route(POST "/repos/<owner>/<repo>/git/blobs", breaker, concurrency = 1024))]
 async fn h50(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
-#[route(GET "/repos/<owner>/<repo>/git/commits/<sha>")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/git/commits/<sha>"))]
+#[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/git/commits/<sha>", breaker, concurrency = 1024))]
 async fn h51(owner: &str, repo: &str, sha: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
@@ -327,28 +379,32 @@ async fn h51(owner: &str, repo: &str, sha: &str) -> &'static str {
     "Hello, world!"
 }
 
-#[route(POST "/repos/<owner>/<repo>/git/commits")]
+#[cfg_attr(not(feature = "guarded"), route(POST "/repos/<owner>/<repo>/git/commits"))]
+#[cfg_attr(feature = "guarded", route(POST "/repos/<owner>/<repo>/git/commits", breaker, concurrency = 1024))]
 async fn h52(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
-#[route(GET "/repos/<owner>/<repo>/git/refs")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/git/refs"))]
+#[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/git/refs", breaker, concurrency = 1024))]
 async fn h53(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
-#[route(POST "/repos/<owner>/<repo>/git/refs")]
+#[cfg_attr(not(feature = "guarded"), route(POST "/repos/<owner>/<repo>/git/refs"))]
+#[cfg_attr(feature = "guarded", route(POST "/repos/<owner>/<repo>/git/refs", breaker, concurrency = 1024))]
 async fn h54(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
-#[route(GET "/repos/<owner>/<repo>/git/tags/<sha>")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/git/tags/<sha>"))]
+#[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/git/tags/<sha>", breaker, concurrency = 1024))]
 async fn h55(owner: &str, repo: &str, sha: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
@@ -356,14 +412,16 @@ async fn h55(owner: &str, repo: &str, sha: &str) -> &'static str {
     "Hello, world!"
 }
 
-#[route(POST "/repos/<owner>/<repo>/git/tags")]
+#[cfg_attr(not(feature = "guarded"), route(POST "/repos/<owner>/<repo>/git/tags"))]
+#[cfg_attr(feature = "guarded", route(POST "/repos/<owner>/<repo>/git/tags", breaker, concurrency = 1024))]
 async fn h56(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
-#[route(GET "/repos/<owner>/<repo>/git/trees/<sha>")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/git/trees/<sha>"))]
+#[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/git/trees/<sha>", breaker, concurrency = 1024))]
 async fn h57(owner: &str, repo: &str, sha: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
@@ -371,37 +429,43 @@ async fn h57(owner: &str, repo: &str, sha: &str) -> &'static str {
     "Hello, world!"
 }
 
-#[route(POST "/repos/<owner>/<repo>/git/trees")]
+#[cfg_attr(not(feature = "guarded"), route(POST "/repos/<owner>/<repo>/git/trees"))]
+#[cfg_attr(feature = "guarded", route(POST "/repos/<owner>/<repo>/git/trees", breaker, concurrency = 1024))]
 async fn h58(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
-#[route(GET "/issues")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/issues"))]
+#[cfg_attr(feature = "guarded", route(GET "/issues", breaker, concurrency = 1024))]
 async fn h59() -> &'static str {
     "Hello, world!"
 }
 
-#[route(GET "/user/issues")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/user/issues"))]
+#[cfg_attr(feature = "guarded", route(GET "/user/issues", breaker, concurrency = 1024))]
 async fn h60() -> &'static str {
     "Hello, world!"
 }
 
-#[route(GET "/orgs/<org>/issues")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/orgs/<org>/issues"))]
+#[cfg_attr(feature = "guarded", route(GET "/orgs/<org>/issues", breaker, concurrency = 1024))]
 async fn h61(org: &str) -> &'static str {
     std::hint::black_box(org);
     "Hello, world!"
 }
 
-#[route(GET "/repos/<owner>/<repo>/issues")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/issues"))]
+#[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/issues", breaker, concurrency = 1024))]
 async fn h62(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
-#[route(GET "/repos/<owner>/<repo>/issues/<number>")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/issues/<number>"))]
+#[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/issues/<number>", breaker, concurrency = 1024))]
 async fn h63(owner: &str, repo: &str, number: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
@@ -409,21 +473,24 @@ async fn h63(owner: &str, repo: &str, number: &str) -> &'static str {
     "Hello, world!"
 }
 
-#[route(POST "/repos/<owner>/<repo>/issues")]
+#[cfg_attr(not(feature = "guarded"), route(POST "/repos/<owner>/<repo>/issues"))]
+#[cfg_attr(feature = "guarded", route(POST "/repos/<owner>/<repo>/issues", breaker, concurrency = 1024))]
 async fn h64(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
-#[route(GET "/repos/<owner>/<repo>/assignees")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/assignees"))]
+#[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/assignees", breaker, concurrency = 1024))]
 async fn h65(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
-#[route(GET "/repos/<owner>/<repo>/assignees/<assignee>")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/assignees/<assignee>"))]
+#[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/assignees/<assignee>", breaker, concurrency = 1024))]
 async fn h66(owner: &str, repo: &str, assignee: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
@@ -431,7 +498,8 @@ async fn h66(owner: &str, repo: &str, assignee: &str) -> &'static str {
     "Hello, world!"
 }
 
-#[route(GET "/repos/<owner>/<repo>/issues/<number>/comments")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/issues/<number>/comments"))]
+#[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/issues/<number>/comments", breaker, concurrency = 1024))]
 async fn h67(owner: &str, repo: &str, number: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
@@ -439,7 +507,8 @@ async fn h67(owner: &str, repo: &str, number: &str) -> &'static str {
     "Hello, world!"
 }
 
-#[route(POST "/repos/<owner>/<repo>/issues/<number>/comments")]
+#[cfg_attr(not(feature = "guarded"), route(POST "/repos/<owner>/<repo>/issues/<number>/comments"))]
+#[cfg_attr(feature = "guarded", route(POST "/repos/<owner>/<repo>/issues/<number>/comments", breaker, concurrency = 1024))]
 async fn h68(owner: &str, repo: &str, number: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
@@ -447,7 +516,8 @@ async fn h68(owner: &str, repo: &str, number: &str) -> &'static str {
     "Hello, world!"
 }
 
-#[route(GET "/repos/<owner>/<repo>/issues/<number>/events")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/issues/<number>/events"))]
+#[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/issues/<number>/events", breaker, concurrency = 1024))]
 async fn h69(owner: &str, repo: &str, number: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
@@ -455,14 +525,16 @@ async fn h69(owner: &str, repo: &str, number: &str) -> &'static str {
     "Hello, world!"
 }
 
-#[route(GET "/repos/<owner>/<repo>/labels")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/labels"))]
+#[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/labels", breaker, concurrency = 1024))]
 async fn h70(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
-#[route(GET "/repos/<owner>/<repo>/labels/<name>")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/labels/<name>"))]
+#[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/labels/<name>", breaker, concurrency = 1024))]
 async fn h71(owner: &str, repo: &str, name: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
@@ -470,14 +542,16 @@ async fn h71(owner: &str, repo: &str, name: &str) -> &'static str {
     "Hello, world!"
 }
 
-#[route(POST "/repos/<owner>/<repo>/labels")]
+#[cfg_attr(not(feature = "guarded"), route(POST "/repos/<owner>/<repo>/labels"))]
+#[cfg_attr(feature = "guarded", route(POST "/repos/<owner>/<repo>/labels", breaker, concurrency = 1024))]
 async fn h72(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
-#[route(DELETE "/repos/<owner>/<repo>/labels/<name>")]
+#[cfg_attr(not(feature = "guarded"), route(DELETE "/repos/<owner>/<repo>/labels/<name>"))]
+#[cfg_attr(feature = "guarded", route(DELETE "/repos/<owner>/<repo>/labels/<name>", breaker, concurrency = 1024))]
 async fn h73(owner: &str, repo: &str, name: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
@@ -485,7 +559,8 @@ async fn h73(owner: &str, repo: &str, name: &str) -> &'static str {
     "Hello, world!"
 }
 
-#[route(GET "/repos/<owner>/<repo>/issues/<number>/labels")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/issues/<number>/labels"))]
+#[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/issues/<number>/labels", breaker, concurrency = 1024))]
 async fn h74(owner: &str, repo: &str, number: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
@@ -493,7 +568,8 @@ async fn h74(owner: &str, repo: &str, number: &str) -> &'static str {
     "Hello, world!"
 }
 
-#[route(POST "/repos/<owner>/<repo>/issues/<number>/labels")]
+#[cfg_attr(not(feature = "guarded"), route(POST "/repos/<owner>/<repo>/issues/<number>/labels"))]
+#[cfg_attr(feature = "guarded", route(POST "/repos/<owner>/<repo>/issues/<number>/labels", breaker, concurrency = 1024))]
 async fn h75(owner: &str, repo: &str, number: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
@@ -501,7 +577,8 @@ async fn h75(owner: &str, repo: &str, number: &str) -> &'static str {
     "Hello, world!"
 }
 
-#[route(DELETE "/repos/<owner>/<repo>/issues/<number>/labels/<name>")]
+#[cfg_attr(not(feature = "guarded"), route(DELETE "/repos/<owner>/<repo>/issues/<number>/labels/<name>"))]
+#[cfg_attr(feature = "guarded", route(DELETE "/repos/<owner>/<repo>/issues/<number>/labels/<name>", breaker, concurrency = 1024))]
 async fn h76(owner: &str, repo: &str, number: &str, name: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
@@ -510,7 +587,8 @@ async fn h76(owner: &str, repo: &str, number: &str, name: &str) -> &'static str 
     "Hello, world!"
 }
 
-#[route(PUT "/repos/<owner>/<repo>/issues/<number>/labels")]
+#[cfg_attr(not(feature = "guarded"), route(PUT "/repos/<owner>/<repo>/issues/<number>/labels"))]
+#[cfg_attr(feature = "guarded", route(PUT "/repos/<owner>/<repo>/issues/<number>/labels", breaker, concurrency = 1024))]
 async fn h77(owner: &str, repo: &str, number: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
@@ -518,7 +596,8 @@ async fn h77(owner: &str, repo: &str, number: &str) -> &'static str {
     "Hello, world!"
 }
 
-#[route(DELETE "/repos/<owner>/<repo>/issues/<number>/labels")]
+#[cfg_attr(not(feature = "guarded"), route(DELETE "/repos/<owner>/<repo>/issues/<number>/labels"))]
+#[cfg_attr(feature = "guarded", route(DELETE "/repos/<owner>/<repo>/issues/<number>/labels", breaker, concurrency = 1024))]
 async fn h78(owner: &str, repo: &str, number: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
@@ -526,7 +605,8 @@ async fn h78(owner: &str, repo: &str, number: &str) -> &'static str {
     "Hello, world!"
 }
 
-#[route(GET "/repos/<owner>/<repo>/milestones/<number>/labels")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/milestones/<number>/labels"))]
+#[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/milestones/<number>/labels", breaker, concurrency = 1024))]
 async fn h79(owner: &str, repo: &str, number: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
@@ -534,14 +614,16 @@ async fn h79(owner: &str, repo: &str, number: &str) -> &'static str {
     "Hello, world!"
 }
 
-#[route(GET "/repos/<owner>/<repo>/milestones")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/milestones"))]
+#[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/milestones", breaker, concurrency = 1024))]
 async fn h80(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
-#[route(GET "/repos/<owner>/<repo>/milestones/<number>")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/milestones/<number>"))]
+#[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/milestones/<number>", breaker, concurrency = 1024))]
 async fn h81(owner: &str, repo: &str, number: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
@@ -549,14 +631,16 @@ async fn h81(owner: &str, repo: &str, number: &str) -> &'static str {
     "Hello, world!"
 }
 
-#[route(POST "/repos/<owner>/<repo>/milestones")]
+#[cfg_attr(not(feature = "guarded"), route(POST "/repos/<owner>/<repo>/milestones"))]
+#[cfg_attr(feature = "guarded", route(POST "/repos/<owner>/<repo>/milestones", breaker, concurrency = 1024))]
 async fn h82(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
-#[route(DELETE "/repos/<owner>/<repo>/milestones/<number>")]
+#[cfg_attr(not(feature = "guarded"), route(DELETE "/repos/<owner>/<repo>/milestones/<number>"))]
+#[cfg_attr(feature = "guarded", route(DELETE "/repos/<owner>/<repo>/milestones/<number>", breaker, concurrency = 1024))]
 async fn h83(owner: &str, repo: &str, number: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
@@ -564,164 +648,191 @@ async fn h83(owner: &str, repo: &str, number: &str) -> &'static str {
     "Hello, world!"
 }
 
-#[route(GET "/emojis")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/emojis"))]
+#[cfg_attr(feature = "guarded", route(GET "/emojis", breaker, concurrency = 1024))]
 async fn h84() -> &'static str {
     "Hello, world!"
 }
 
-#[route(GET "/gitignore/templates")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/gitignore/templates"))]
+#[cfg_attr(feature = "guarded", route(GET "/gitignore/templates", breaker, concurrency = 1024))]
 async fn h85() -> &'static str {
     "Hello, world!"
 }
 
-#[route(GET "/gitignore/templates/<name>")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/gitignore/templates/<name>"))]
+#[cfg_attr(feature = "guarded", route(GET "/gitignore/templates/<name>", breaker, concurrency = 1024))]
 async fn h86(name: &str) -> &'static str {
     std::hint::black_box(name);
     "Hello, world!"
 }
 
-#[route(POST "/markdown")]
+#[cfg_attr(not(feature = "guarded"), route(POST "/markdown"))]
+#[cfg_attr(feature = "guarded", route(POST "/markdown", breaker, concurrency = 1024))]
 async fn h87() -> &'static str {
     "Hello, world!"
 }
 
-#[route(POST "/markdown/raw")]
+#[cfg_attr(not(feature = "guarded"), route(POST "/markdown/raw"))]
+#[cfg_attr(feature = "guarded", route(POST "/markdown/raw", breaker, concurrency = 1024))]
 async fn h88() -> &'static str {
     "Hello, world!"
 }
 
-#[route(GET "/meta")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/meta"))]
+#[cfg_attr(feature = "guarded", route(GET "/meta", breaker, concurrency = 1024))]
 async fn h89() -> &'static str {
     "Hello, world!"
 }
 
-#[route(GET "/rate_limit")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/rate_limit"))]
+#[cfg_attr(feature = "guarded", route(GET "/rate_limit", breaker, concurrency = 1024))]
 async fn h90() -> &'static str {
     "Hello, world!"
 }
 
-#[route(GET "/users/<user>/orgs")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/users/<user>/orgs"))]
+#[cfg_attr(feature = "guarded", route(GET "/users/<user>/orgs", breaker, concurrency = 1024))]
 async fn h91(user: &str) -> &'static str {
     std::hint::black_box(user);
     "Hello, world!"
 }
 
-#[route(GET "/user/orgs")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/user/orgs"))]
+#[cfg_attr(feature = "guarded", route(GET "/user/orgs", breaker, concurrency = 1024))]
 async fn h92() -> &'static str {
     "Hello, world!"
 }
 
-#[route(GET "/orgs/<org>")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/orgs/<org>"))]
+#[cfg_attr(feature = "guarded", route(GET "/orgs/<org>", breaker, concurrency = 1024))]
 async fn h93(org: &str) -> &'static str {
     std::hint::black_box(org);
     "Hello, world!"
 }
 
-#[route(GET "/orgs/<org>/members")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/orgs/<org>/members"))]
+#[cfg_attr(feature = "guarded", route(GET "/orgs/<org>/members", breaker, concurrency = 1024))]
 async fn h94(org: &str) -> &'static str {
     std::hint::black_box(org);
     "Hello, world!"
 }
 
-#[route(GET "/orgs/<org>/members/<user>")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/orgs/<org>/members/<user>"))]
+#[cfg_attr(feature = "guarded", route(GET "/orgs/<org>/members/<user>", breaker, concurrency = 1024))]
 async fn h95(org: &str, user: &str) -> &'static str {
     std::hint::black_box(org);
     std::hint::black_box(user);
     "Hello, world!"
 }
 
-#[route(DELETE "/orgs/<org>/members/<user>")]
+#[cfg_attr(not(feature = "guarded"), route(DELETE "/orgs/<org>/members/<user>"))]
+#[cfg_attr(feature = "guarded", route(DELETE "/orgs/<org>/members/<user>", breaker, concurrency = 1024))]
 async fn h96(org: &str, user: &str) -> &'static str {
     std::hint::black_box(org);
     std::hint::black_box(user);
     "Hello, world!"
 }
 
-#[route(GET "/orgs/<org>/public_members")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/orgs/<org>/public_members"))]
+#[cfg_attr(feature = "guarded", route(GET "/orgs/<org>/public_members", breaker, concurrency = 1024))]
 async fn h97(org: &str) -> &'static str {
     std::hint::black_box(org);
     "Hello, world!"
 }
 
-#[route(GET "/orgs/<org>/public_members/<user>")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/orgs/<org>/public_members/<user>"))]
+#[cfg_attr(feature = "guarded", route(GET "/orgs/<org>/public_members/<user>", breaker, concurrency = 1024))]
 async fn h98(org: &str, user: &str) -> &'static str {
     std::hint::black_box(org);
     std::hint::black_box(user);
     "Hello, world!"
 }
 
-#[route(PUT "/orgs/<org>/public_members/<user>")]
+#[cfg_attr(not(feature = "guarded"), route(PUT "/orgs/<org>/public_members/<user>"))]
+#[cfg_attr(feature = "guarded", route(PUT "/orgs/<org>/public_members/<user>", breaker, concurrency = 1024))]
 async fn h99(org: &str, user: &str) -> &'static str {
     std::hint::black_box(org);
     std::hint::black_box(user);
     "Hello, world!"
 }
 
-#[route(DELETE "/orgs/<org>/public_members/<user>")]
+#[cfg_attr(not(feature = "guarded"), route(DELETE "/orgs/<org>/public_members/<user>"))]
+#[cfg_attr(feature = "guarded", route(DELETE "/orgs/<org>/public_members/<user>", breaker, concurrency = 1024))]
 async fn h100(org: &str, user: &str) -> &'static str {
     std::hint::black_box(org);
     std::hint::black_box(user);
     "Hello, world!"
 }
 
-#[route(GET "/orgs/<org>/teams")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/orgs/<org>/teams"))]
+#[cfg_attr(feature = "guarded", route(GET "/orgs/<org>/teams", breaker, concurrency = 1024))]
 async fn h101(org: &str) -> &'static str {
     std::hint::black_box(org);
     "Hello, world!"
 }
 
-#[route(GET "/teams/<id>")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/teams/<id>"))]
+#[cfg_attr(feature = "guarded", route(GET "/teams/<id>", breaker, concurrency = 1024))]
 async fn h102(id: &str) -> &'static str {
     std::hint::black_box(id);
     "Hello, world!"
 }
 
-#[route(POST "/orgs/<org>/teams")]
+#[cfg_attr(not(feature = "guarded"), route(POST "/orgs/<org>/teams"))]
+#[cfg_attr(feature = "guarded", route(POST "/orgs/<org>/teams", breaker, concurrency = 1024))]
 async fn h103(org: &str) -> &'static str {
     std::hint::black_box(org);
     "Hello, world!"
 }
 
-#[route(DELETE "/teams/<id>")]
+#[cfg_attr(not(feature = "guarded"), route(DELETE "/teams/<id>"))]
+#[cfg_attr(feature = "guarded", route(DELETE "/teams/<id>", breaker, concurrency = 1024))]
 async fn h104(id: &str) -> &'static str {
     std::hint::black_box(id);
     "Hello, world!"
 }
 
-#[route(GET "/teams/<id>/members")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/teams/<id>/members"))]
+#[cfg_attr(feature = "guarded", route(GET "/teams/<id>/members", breaker, concurrency = 1024))]
 async fn h105(id: &str) -> &'static str {
     std::hint::black_box(id);
     "Hello, world!"
 }
 
-#[route(GET "/teams/<id>/members/<user>")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/teams/<id>/members/<user>"))]
+#[cfg_attr(feature = "guarded", route(GET "/teams/<id>/members/<user>", breaker, concurrency = 1024))]
 async fn h106(id: &str, user: &str) -> &'static str {
     std::hint::black_box(id);
     std::hint::black_box(user);
     "Hello, world!"
 }
 
-#[route(PUT "/teams/<id>/members/<user>")]
+#[cfg_attr(not(feature = "guarded"), route(PUT "/teams/<id>/members/<user>"))]
+#[cfg_attr(feature = "guarded", route(PUT "/teams/<id>/members/<user>", breaker, concurrency = 1024))]
 async fn h107(id: &str, user: &str) -> &'static str {
     std::hint::black_box(id);
     std::hint::black_box(user);
     "Hello, world!"
 }
 
-#[route(DELETE "/teams/<id>/members/<user>")]
+#[cfg_attr(not(feature = "guarded"), route(DELETE "/teams/<id>/members/<user>"))]
+#[cfg_attr(feature = "guarded", route(DELETE "/teams/<id>/members/<user>", breaker, concurrency = 1024))]
 async fn h108(id: &str, user: &str) -> &'static str {
     std::hint::black_box(id);
     std::hint::black_box(user);
     "Hello, world!"
 }
 
-#[route(GET "/teams/<id>/repos")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/teams/<id>/repos"))]
+#[cfg_attr(feature = "guarded", route(GET "/teams/<id>/repos", breaker, concurrency = 1024))]
 async fn h109(id: &str) -> &'static str {
     std::hint::black_box(id);
     "Hello, world!"
 }
 
-#[route(GET "/teams/<id>/repos/<owner>/<repo>")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/teams/<id>/repos/<owner>/<repo>"))]
+#[cfg_attr(feature = "guarded", route(GET "/teams/<id>/repos/<owner>/<repo>", breaker, concurrency = 1024))]
 async fn h110(id: &str, owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(id);
     std::hint::black_box(owner);
@@ -729,7 +840,8 @@ async fn h110(id: &str, owner: &str, repo: &str) -> &'static str {
     "Hello, world!"
 }
 
-#[route(PUT "/teams/<id>/repos/<owner>/<repo>")]
+#[cfg_attr(not(feature = "guarded"), route(PUT "/teams/<id>/repos/<owner>/<repo>"))]
+#[cfg_attr(feature = "guarded", route(PUT "/teams/<id>/repos/<owner>/<repo>", breaker, concurrency = 1024))]
 async fn h111(id: &str, owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(id);
     std::hint::black_box(owner);
@@ -737,7 +849,8 @@ async fn h111(id: &str, owner: &str, repo: &str) -> &'static str {
     "Hello, world!"
 }
 
-#[route(DELETE "/teams/<id>/repos/<owner>/<repo>")]
+#[cfg_attr(not(feature = "guarded"), route(DELETE "/teams/<id>/repos/<owner>/<repo>"))]
+#[cfg_attr(feature = "guarded", route(DELETE "/teams/<id>/repos/<owner>/<repo>", breaker, concurrency = 1024))]
 async fn h112(id: &str, owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(id);
     std::hint::black_box(owner);
@@ -745,19 +858,22 @@ async fn h112(id: &str, owner: &str, repo: &str) -> &'static str {
     "Hello, world!"
 }
 
-#[route(GET "/user/teams")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/user/teams"))]
+#[cfg_attr(feature = "guarded", route(GET "/user/teams", breaker, concurrency = 1024))]
 async fn h113() -> &'static str {
     "Hello, world!"
 }
 
-#[route(GET "/repos/<owner>/<repo>/pulls")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/pulls"))]
+#[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/pulls", breaker, concurrency = 1024))]
 async fn h114(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
-#[route(GET "/repos/<owner>/<repo>/pulls/<number>")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/pulls/<number>"))]
+#[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/pulls/<number>", breaker, concurrency = 1024))]
 async fn h115(owner: &str, repo: &str, number: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
@@ -765,14 +881,16 @@ async fn h115(owner: &str, repo: &str, number: &str) -> &'static str {
     "Hello, world!"
 }
 
-#[route(POST "/repos/<owner>/<repo>/pulls")]
+#[cfg_attr(not(feature = "guarded"), route(POST "/repos/<owner>/<repo>/pulls"))]
+#[cfg_attr(feature = "guarded", route(POST "/repos/<owner>/<repo>/pulls", breaker, concurrency = 1024))]
 async fn h116(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
-#[route(GET "/repos/<owner>/<repo>/pulls/<number>/commits")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/pulls/<number>/commits"))]
+#[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/pulls/<number>/commits", breaker, concurrency = 1024))]
 async fn h117(owner: &str, repo: &str, number: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
@@ -780,7 +898,8 @@ async fn h117(owner: &str, repo: &str, number: &str) -> &'static str {
     "Hello, world!"
 }
 
-#[route(GET "/repos/<owner>/<repo>/pulls/<number>/files")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/pulls/<number>/files"))]
+#[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/pulls/<number>/files", breaker, concurrency = 1024))]
 async fn h118(owner: &str, repo: &str, number: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
@@ -788,7 +907,8 @@ async fn h118(owner: &str, repo: &str, number: &str) -> &'static str {
     "Hello, world!"
 }
 
-#[route(GET "/repos/<owner>/<repo>/pulls/<number>/merge")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/pulls/<number>/merge"))]
+#[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/pulls/<number>/merge", breaker, concurrency = 1024))]
 async fn h119(owner: &str, repo: &str, number: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
@@ -796,7 +916,8 @@ async fn h119(owner: &str, repo: &str, number: &str) -> &'static str {
     "Hello, world!"
 }
 
-#[route(PUT "/repos/<owner>/<repo>/pulls/<number>/merge")]
+#[cfg_attr(not(feature = "guarded"), route(PUT "/repos/<owner>/<repo>/pulls/<number>/merge"))]
+#[cfg_attr(feature = "guarded", route(PUT "/repos/<owner>/<repo>/pulls/<number>/merge", breaker, concurrency = 1024))]
 async fn h120(owner: &str, repo: &str, number: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
@@ -804,7 +925,8 @@ async fn h120(owner: &str, repo: &str, number: &str) -> &'static str {
     "Hello, world!"
 }
 
-#[route(GET "/repos/<owner>/<repo>/pulls/<number>/comments")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/pulls/<number>/comments"))]
+#[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/pulls/<number>/comments", breaker, concurrency = 1024))]
 async fn h121(owner: &str, repo: &str, number: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
@@ -812,7 +934,8 @@ async fn h121(owner: &str, repo: &str, number: &str) -> &'static str {
     "Hello, world!"
 }
 
-#[route(PUT "/repos/<owner>/<repo>/pulls/<number>/comments")]
+#[cfg_attr(not(feature = "guarded"), route(PUT "/repos/<owner>/<repo>/pulls/<number>/comments"))]
+#[cfg_attr(feature = "guarded", route(PUT "/repos/<owner>/<repo>/pulls/<number>/comments", breaker, concurrency = 1024))]
 async fn h122(owner: &str, repo: &str, number: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
@@ -820,82 +943,95 @@ async fn h122(owner: &str, repo: &str, number: &str) -> &'static str {
     "Hello, world!"
 }
 
-#[route(GET "/user/repos")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/user/repos"))]
+#[cfg_attr(feature = "guarded", route(GET "/user/repos", breaker, concurrency = 1024))]
 async fn h123() -> &'static str {
     "Hello, world!"
 }
 
-#[route(GET "/users/<user>/repos")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/users/<user>/repos"))]
+#[cfg_attr(feature = "guarded", route(GET "/users/<user>/repos", breaker, concurrency = 1024))]
 async fn h124(user: &str) -> &'static str {
     std::hint::black_box(user);
     "Hello, world!"
 }
 
-#[route(GET "/orgs/<org>/repos")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/orgs/<org>/repos"))]
+#[cfg_attr(feature = "guarded", route(GET "/orgs/<org>/repos", breaker, concurrency = 1024))]
 async fn h125(org: &str) -> &'static str {
     std::hint::black_box(org);
     "Hello, world!"
 }
 
-#[route(GET "/repositories")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/repositories"))]
+#[cfg_attr(feature = "guarded", route(GET "/repositories", breaker, concurrency = 1024))]
 async fn h126() -> &'static str {
     "Hello, world!"
 }
 
-#[route(POST "/user/repos")]
+#[cfg_attr(not(feature = "guarded"), route(POST "/user/repos"))]
+#[cfg_attr(feature = "guarded", route(POST "/user/repos", breaker, concurrency = 1024))]
 async fn h127() -> &'static str {
     "Hello, world!"
 }
 
-#[route(POST "/orgs/<org>/repos")]
+#[cfg_attr(not(feature = "guarded"), route(POST "/orgs/<org>/repos"))]
+#[cfg_attr(feature = "guarded", route(POST "/orgs/<org>/repos", breaker, concurrency = 1024))]
 async fn h128(org: &str) -> &'static str {
     std::hint::black_box(org);
     "Hello, world!"
 }
 
-#[route(GET "/repos/<owner>/<repo>")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>"))]
+#[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>", breaker, concurrency = 1024))]
 async fn h129(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
-#[route(GET "/repos/<owner>/<repo>/contributors")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/contributors"))]
+#[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/contributors", breaker, concurrency = 1024))]
 async fn h130(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
-#[route(GET "/repos/<owner>/<repo>/languages")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/languages"))]
+#[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/languages", breaker, concurrency = 1024))]
 async fn h131(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
-#[route(GET "/repos/<owner>/<repo>/teams")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/teams"))]
+#[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/teams", breaker, concurrency = 1024))]
 async fn h132(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
-#[route(GET "/repos/<owner>/<repo>/tags")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/tags"))]
+#[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/tags", breaker, concurrency = 1024))]
 async fn h133(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
-#[route(GET "/repos/<owner>/<repo>/branches")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/branches"))]
+#[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/branches", breaker, concurrency = 1024))]
 async fn h134(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
-#[route(GET "/repos/<owner>/<repo>/branches/<branch>")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/branches/<branch>"))]
+#[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/branches/<branch>", breaker, concurrency = 1024))]
 async fn h135(owner: &str, repo: &str, branch: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
@@ -903,21 +1039,24 @@ async fn h135(owner: &str, repo: &str, branch: &str) -> &'static str {
     "Hello, world!"
 }
 
-#[route(DELETE "/repos/<owner>/<repo>")]
+#[cfg_attr(not(feature = "guarded"), route(DELETE "/repos/<owner>/<repo>"))]
+#[cfg_attr(feature = "guarded", route(DELETE "/repos/<owner>/<repo>", breaker, concurrency = 1024))]
 async fn h136(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
-#[route(GET "/repos/<owner>/<repo>/collaborators")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/collaborators"))]
+#[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/collaborators", breaker, concurrency = 1024))]
 async fn h137(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
-#[route(GET "/repos/<owner>/<repo>/collaborators/<user>")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/collaborators/<user>"))]
+#[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/collaborators/<user>", breaker, concurrency = 1024))]
 async fn h138(owner: &str, repo: &str, user: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
@@ -925,7 +1064,8 @@ async fn h138(owner: &str, repo: &str, user: &str) -> &'static str {
     "Hello, world!"
 }
 
-#[route(PUT "/repos/<owner>/<repo>/collaborators/<user>")]
+#[cfg_attr(not(feature = "guarded"), route(PUT "/repos/<owner>/<repo>/collaborators/<user>"))]
+#[cfg_attr(feature = "guarded", route(PUT "/repos/<owner>/<repo>/collaborators/<user>", breaker, concurrency = 1024))]
 async fn h139(owner: &str, repo: &str, user: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
@@ -933,7 +1073,8 @@ async fn h139(owner: &str, repo: &str, user: &str) -> &'static str {
     "Hello, world!"
 }
 
-#[route(DELETE "/repos/<owner>/<repo>/collaborators/<user>")]
+#[cfg_attr(not(feature = "guarded"), route(DELETE "/repos/<owner>/<repo>/collaborators/<user>"))]
+#[cfg_attr(feature = "guarded", route(DELETE "/repos/<owner>/<repo>/collaborators/<user>", breaker, concurrency = 1024))]
 async fn h140(owner: &str, repo: &str, user: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
@@ -941,14 +1082,16 @@ async fn h140(owner: &str, repo: &str, user: &str) -> &'static str {
     "Hello, world!"
 }
 
-#[route(GET "/repos/<owner>/<repo>/comments")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/comments"))]
+#[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/comments", breaker, concurrency = 1024))]
 async fn h141(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
-#[route(GET "/repos/<owner>/<repo>/commits/<sha>/comments")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/commits/<sha>/comments"))]
+#[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/commits/<sha>/comments", breaker, concurrency = 1024))]
 async fn h142(owner: &str, repo: &str, sha: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
@@ -956,7 +1099,8 @@ async fn h142(owner: &str, repo: &str, sha: &str) -> &'static str {
     "Hello, world!"
 }
 
-#[route(POST "/repos/<owner>/<repo>/commits/<sha>/comments")]
+#[cfg_attr(not(feature = "guarded"), route(POST "/repos/<owner>/<repo>/commits/<sha>/comments"))]
+#[cfg_attr(feature = "guarded", route(POST "/repos/<owner>/<repo>/commits/<sha>/comments", breaker, concurrency = 1024))]
 async fn h143(owner: &str, repo: &str, sha: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
@@ -964,7 +1108,8 @@ async fn h143(owner: &str, repo: &str, sha: &str) -> &'static str {
     "Hello, world!"
 }
 
-#[route(GET "/repos/<owner>/<repo>/comments/<id>")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/comments/<id>"))]
+#[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/comments/<id>", breaker, concurrency = 1024))]
 async fn h144(owner: &str, repo: &str, id: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
@@ -972,7 +1117,8 @@ async fn h144(owner: &str, repo: &str, id: &str) -> &'static str {
     "Hello, world!"
 }
 
-#[route(DELETE "/repos/<owner>/<repo>/comments/<id>")]
+#[cfg_attr(not(feature = "guarded"), route(DELETE "/repos/<owner>/<repo>/comments/<id>"))]
+#[cfg_attr(feature = "guarded", route(DELETE "/repos/<owner>/<repo>/comments/<id>", breaker, concurrency = 1024))]
 async fn h145(owner: &str, repo: &str, id: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
@@ -980,14 +1126,16 @@ async fn h145(owner: &str, repo: &str, id: &str) -> &'static str {
     "Hello, world!"
 }
 
-#[route(GET "/repos/<owner>/<repo>/commits")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/commits"))]
+#[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/commits", breaker, concurrency = 1024))]
 async fn h146(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
-#[route(GET "/repos/<owner>/<repo>/commits/<sha>")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/commits/<sha>"))]
+#[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/commits/<sha>", breaker, concurrency = 1024))]
 async fn h147(owner: &str, repo: &str, sha: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
@@ -995,21 +1143,24 @@ async fn h147(owner: &str, repo: &str, sha: &str) -> &'static str {
     "Hello, world!"
 }
 
-#[route(GET "/repos/<owner>/<repo>/readme")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/readme"))]
+#[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/readme", breaker, concurrency = 1024))]
 async fn h148(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
-#[route(GET "/repos/<owner>/<repo>/keys")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/keys"))]
+#[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/keys", breaker, concurrency = 1024))]
 async fn h149(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
-#[route(GET "/repos/<owner>/<repo>/keys/<id>")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/keys/<id>"))]
+#[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/keys/<id>", breaker, concurrency = 1024))]
 async fn h150(owner: &str, repo: &str, id: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
@@ -1017,14 +1168,16 @@ async fn h150(owner: &str, repo: &str, id: &str) -> &'static str {
     "Hello, world!"
 }
 
-#[route(POST "/repos/<owner>/<repo>/keys")]
+#[cfg_attr(not(feature = "guarded"), route(POST "/repos/<owner>/<repo>/keys"))]
+#[cfg_attr(feature = "guarded", route(POST "/repos/<owner>/<repo>/keys", breaker, concurrency = 1024))]
 async fn h151(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
-#[route(DELETE "/repos/<owner>/<repo>/keys/<id>")]
+#[cfg_attr(not(feature = "guarded"), route(DELETE "/repos/<owner>/<repo>/keys/<id>"))]
+#[cfg_attr(feature = "guarded", route(DELETE "/repos/<owner>/<repo>/keys/<id>", breaker, concurrency = 1024))]
 async fn h152(owner: &str, repo: &str, id: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
@@ -1032,14 +1185,16 @@ async fn h152(owner: &str, repo: &str, id: &str) -> &'static str {
     "Hello, world!"
 }
 
-#[route(GET "/repos/<owner>/<repo>/downloads")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/downloads"))]
+#[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/downloads", breaker, concurrency = 1024))]
 async fn h153(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
-#[route(GET "/repos/<owner>/<repo>/downloads/<id>")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/downloads/<id>"))]
+#[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/downloads/<id>", breaker, concurrency = 1024))]
 async fn h154(owner: &str, repo: &str, id: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
@@ -1047,7 +1202,8 @@ async fn h154(owner: &str, repo: &str, id: &str) -> &'static str {
     "Hello, world!"
 }
 
-#[route(DELETE "/repos/<owner>/<repo>/downloads/<id>")]
+#[cfg_attr(not(feature = "guarded"), route(DELETE "/repos/<owner>/<repo>/downloads/<id>"))]
+#[cfg_attr(feature = "guarded", route(DELETE "/repos/<owner>/<repo>/downloads/<id>", breaker, concurrency = 1024))]
 async fn h155(owner: &str, repo: &str, id: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
@@ -1055,28 +1211,32 @@ async fn h155(owner: &str, repo: &str, id: &str) -> &'static str {
     "Hello, world!"
 }
 
-#[route(GET "/repos/<owner>/<repo>/forks")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/forks"))]
+#[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/forks", breaker, concurrency = 1024))]
 async fn h156(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
-#[route(POST "/repos/<owner>/<repo>/forks")]
+#[cfg_attr(not(feature = "guarded"), route(POST "/repos/<owner>/<repo>/forks"))]
+#[cfg_attr(feature = "guarded", route(POST "/repos/<owner>/<repo>/forks", breaker, concurrency = 1024))]
 async fn h157(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
-#[route(GET "/repos/<owner>/<repo>/hooks")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/hooks"))]
+#[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/hooks", breaker, concurrency = 1024))]
 async fn h158(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
-#[route(GET "/repos/<owner>/<repo>/hooks/<id>")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/hooks/<id>"))]
+#[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/hooks/<id>", breaker, concurrency = 1024))]
 async fn h159(owner: &str, repo: &str, id: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
@@ -1084,14 +1244,16 @@ async fn h159(owner: &str, repo: &str, id: &str) -> &'static str {
     "Hello, world!"
 }
 
-#[route(POST "/repos/<owner>/<repo>/hooks")]
+#[cfg_attr(not(feature = "guarded"), route(POST "/repos/<owner>/<repo>/hooks"))]
+#[cfg_attr(feature = "guarded", route(POST "/repos/<owner>/<repo>/hooks", breaker, concurrency = 1024))]
 async fn h160(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
-#[route(POST "/repos/<owner>/<repo>/hooks/<id>/tests")]
+#[cfg_attr(not(feature = "guarded"), route(POST "/repos/<owner>/<repo>/hooks/<id>/tests"))]
+#[cfg_attr(feature = "guarded", route(POST "/repos/<owner>/<repo>/hooks/<id>/tests", breaker, concurrency = 1024))]
 async fn h161(owner: &str, repo: &str, id: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
@@ -1099,7 +1261,8 @@ async fn h161(owner: &str, repo: &str, id: &str) -> &'static str {
     "Hello, world!"
 }
 
-#[route(DELETE "/repos/<owner>/<repo>/hooks/<id>")]
+#[cfg_attr(not(feature = "guarded"), route(DELETE "/repos/<owner>/<repo>/hooks/<id>"))]
+#[cfg_attr(feature = "guarded", route(DELETE "/repos/<owner>/<repo>/hooks/<id>", breaker, concurrency = 1024))]
 async fn h162(owner: &str, repo: &str, id: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
@@ -1107,21 +1270,24 @@ async fn h162(owner: &str, repo: &str, id: &str) -> &'static str {
     "Hello, world!"
 }
 
-#[route(POST "/repos/<owner>/<repo>/merges")]
+#[cfg_attr(not(feature = "guarded"), route(POST "/repos/<owner>/<repo>/merges"))]
+#[cfg_attr(feature = "guarded", route(POST "/repos/<owner>/<repo>/merges", breaker, concurrency = 1024))]
 async fn h163(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
-#[route(GET "/repos/<owner>/<repo>/releases")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/releases"))]
+#[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/releases", breaker, concurrency = 1024))]
 async fn h164(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
-#[route(GET "/repos/<owner>/<repo>/releases/<id>")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/releases/<id>"))]
+#[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/releases/<id>", breaker, concurrency = 1024))]
 async fn h165(owner: &str, repo: &str, id: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
@@ -1129,14 +1295,16 @@ async fn h165(owner: &str, repo: &str, id: &str) -> &'static str {
     "Hello, world!"
 }
 
-#[route(POST "/repos/<owner>/<repo>/releases")]
+#[cfg_attr(not(feature = "guarded"), route(POST "/repos/<owner>/<repo>/releases"))]
+#[cfg_attr(feature = "guarded", route(POST "/repos/<owner>/<repo>/releases", breaker, concurrency = 1024))]
 async fn h166(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
-#[route(DELETE "/repos/<owner>/<repo>/releases/<id>")]
+#[cfg_attr(not(feature = "guarded"), route(DELETE "/repos/<owner>/<repo>/releases/<id>"))]
+#[cfg_attr(feature = "guarded", route(DELETE "/repos/<owner>/<repo>/releases/<id>", breaker, concurrency = 1024))]
 async fn h167(owner: &str, repo: &str, id: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
@@ -1144,7 +1312,8 @@ async fn h167(owner: &str, repo: &str, id: &str) -> &'static str {
     "Hello, world!"
 }
 
-#[route(GET "/repos/<owner>/<repo>/releases/<id>/assets")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/releases/<id>/assets"))]
+#[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/releases/<id>/assets", breaker, concurrency = 1024))]
 async fn h168(owner: &str, repo: &str, id: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
@@ -1152,42 +1321,48 @@ async fn h168(owner: &str, repo: &str, id: &str) -> &'static str {
     "Hello, world!"
 }
 
-#[route(GET "/repos/<owner>/<repo>/stats/contributors")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/stats/contributors"))]
+#[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/stats/contributors", breaker, concurrency = 1024))]
 async fn h169(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
-#[route(GET "/repos/<owner>/<repo>/stats/commit_activity")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/stats/commit_activity"))]
+#[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/stats/commit_activity", breaker, concurrency = 1024))]
 async fn h170(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
-#[route(GET "/repos/<owner>/<repo>/stats/code_frequency")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/stats/code_frequency"))]
+#[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/stats/code_frequency", breaker, concurrency = 1024))]
 async fn h171(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
-#[route(GET "/repos/<owner>/<repo>/stats/participation")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/stats/participation"))]
+#[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/stats/participation", breaker, concurrency = 1024))]
 async fn h172(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
-#[route(GET "/repos/<owner>/<repo>/stats/punch_card")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/stats/punch_card"))]
+#[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/stats/punch_card", breaker, concurrency = 1024))]
 async fn h173(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
 }
 
-#[route(GET "/repos/<owner>/<repo>/statuses/<ref_name>")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/statuses/<ref_name>"))]
+#[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/statuses/<ref_name>", breaker, concurrency = 1024))]
 async fn h174(owner: &str, repo: &str, ref_name: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
@@ -1195,7 +1370,8 @@ async fn h174(owner: &str, repo: &str, ref_name: &str) -> &'static str {
     "Hello, world!"
 }
 
-#[route(POST "/repos/<owner>/<repo>/statuses/<ref_name>")]
+#[cfg_attr(not(feature = "guarded"), route(POST "/repos/<owner>/<repo>/statuses/<ref_name>"))]
+#[cfg_attr(feature = "guarded", route(POST "/repos/<owner>/<repo>/statuses/<ref_name>", breaker, concurrency = 1024))]
 async fn h175(owner: &str, repo: &str, ref_name: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
@@ -1203,27 +1379,32 @@ async fn h175(owner: &str, repo: &str, ref_name: &str) -> &'static str {
     "Hello, world!"
 }
 
-#[route(GET "/search/repositories")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/search/repositories"))]
+#[cfg_attr(feature = "guarded", route(GET "/search/repositories", breaker, concurrency = 1024))]
 async fn h176() -> &'static str {
     "Hello, world!"
 }
 
-#[route(GET "/search/code")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/search/code"))]
+#[cfg_attr(feature = "guarded", route(GET "/search/code", breaker, concurrency = 1024))]
 async fn h177() -> &'static str {
     "Hello, world!"
 }
 
-#[route(GET "/search/issues")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/search/issues"))]
+#[cfg_attr(feature = "guarded", route(GET "/search/issues", breaker, concurrency = 1024))]
 async fn h178() -> &'static str {
     "Hello, world!"
 }
 
-#[route(GET "/search/users")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/search/users"))]
+#[cfg_attr(feature = "guarded", route(GET "/search/users", breaker, concurrency = 1024))]
 async fn h179() -> &'static str {
     "Hello, world!"
 }
 
-#[route(GET "/legacy/issues/search/<owner>/<repository>/<state>/<keyword>")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/legacy/issues/search/<owner>/<repository>/<state>/<keyword>"))]
+#[cfg_attr(feature = "guarded", route(GET "/legacy/issues/search/<owner>/<repository>/<state>/<keyword>", breaker, concurrency = 1024))]
 async fn h180(owner: &str, repository: &str, state: &str, keyword: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repository);
@@ -1232,143 +1413,182 @@ async fn h180(owner: &str, repository: &str, state: &str, keyword: &str) -> &'st
     "Hello, world!"
 }
 
-#[route(GET "/legacy/repos/search/<keyword>")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/legacy/repos/search/<keyword>"))]
+#[cfg_attr(feature = "guarded", route(GET "/legacy/repos/search/<keyword>", breaker, concurrency = 1024))]
 async fn h181(keyword: &str) -> &'static str {
     std::hint::black_box(keyword);
     "Hello, world!"
 }
 
-#[route(GET "/legacy/user/search/<keyword>")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/legacy/user/search/<keyword>"))]
+#[cfg_attr(feature = "guarded", route(GET "/legacy/user/search/<keyword>", breaker, concurrency = 1024))]
 async fn h182(keyword: &str) -> &'static str {
     std::hint::black_box(keyword);
     "Hello, world!"
 }
 
-#[route(GET "/legacy/user/email/<email>")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/legacy/user/email/<email>"))]
+#[cfg_attr(feature = "guarded", route(GET "/legacy/user/email/<email>", breaker, concurrency = 1024))]
 async fn h183(email: &str) -> &'static str {
     std::hint::black_box(email);
     "Hello, world!"
 }
 
-#[route(GET "/users/<user>")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/users/<user>"))]
+#[cfg_attr(feature = "guarded", route(GET "/users/<user>", breaker, concurrency = 1024))]
 async fn h184(user: &str) -> &'static str {
     std::hint::black_box(user);
     "Hello, world!"
 }
 
-#[route(GET "/user")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/user"))]
+#[cfg_attr(feature = "guarded", route(GET "/user", breaker, concurrency = 1024))]
 async fn h185() -> &'static str {
     "Hello, world!"
 }
 
-#[route(GET "/users")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/users"))]
+#[cfg_attr(feature = "guarded", route(GET "/users", breaker, concurrency = 1024))]
 async fn h186() -> &'static str {
     "Hello, world!"
 }
 
-#[route(GET "/user/emails")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/user/emails"))]
+#[cfg_attr(feature = "guarded", route(GET "/user/emails", breaker, concurrency = 1024))]
 async fn h187() -> &'static str {
     "Hello, world!"
 }
 
-#[route(POST "/user/emails")]
+#[cfg_attr(not(feature = "guarded"), route(POST "/user/emails"))]
+#[cfg_attr(feature = "guarded", route(POST "/user/emails", breaker, concurrency = 1024))]
 async fn h188() -> &'static str {
     "Hello, world!"
 }
 
-#[route(DELETE "/user/emails")]
+#[cfg_attr(not(feature = "guarded"), route(DELETE "/user/emails"))]
+#[cfg_attr(feature = "guarded", route(DELETE "/user/emails", breaker, concurrency = 1024))]
 async fn h189() -> &'static str {
     "Hello, world!"
 }
 
-#[route(GET "/users/<user>/followers")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/users/<user>/followers"))]
+#[cfg_attr(feature = "guarded", route(GET "/users/<user>/followers", breaker, concurrency = 1024))]
 async fn h190(user: &str) -> &'static str {
     std::hint::black_box(user);
     "Hello, world!"
 }
 
-#[route(GET "/user/followers")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/user/followers"))]
+#[cfg_attr(feature = "guarded", route(GET "/user/followers", breaker, concurrency = 1024))]
 async fn h191() -> &'static str {
     "Hello, world!"
 }
 
-#[route(GET "/users/<user>/following")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/users/<user>/following"))]
+#[cfg_attr(feature = "guarded", route(GET "/users/<user>/following", breaker, concurrency = 1024))]
 async fn h192(user: &str) -> &'static str {
     std::hint::black_box(user);
     "Hello, world!"
 }
 
-#[route(GET "/user/following")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/user/following"))]
+#[cfg_attr(feature = "guarded", route(GET "/user/following", breaker, concurrency = 1024))]
 async fn h193() -> &'static str {
     "Hello, world!"
 }
 
-#[route(GET "/user/following/<user>")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/user/following/<user>"))]
+#[cfg_attr(feature = "guarded", route(GET "/user/following/<user>", breaker, concurrency = 1024))]
 async fn h194(user: &str) -> &'static str {
     std::hint::black_box(user);
     "Hello, world!"
 }
 
-#[route(GET "/users/<user>/following/<target_user>")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/users/<user>/following/<target_user>"))]
+#[cfg_attr(feature = "guarded", route(GET "/users/<user>/following/<target_user>", breaker, concurrency = 1024))]
 async fn h195(user: &str, target_user: &str) -> &'static str {
     std::hint::black_box(user);
     std::hint::black_box(target_user);
     "Hello, world!"
 }
 
-#[route(PUT "/user/following/<user>")]
+#[cfg_attr(not(feature = "guarded"), route(PUT "/user/following/<user>"))]
+#[cfg_attr(feature = "guarded", route(PUT "/user/following/<user>", breaker, concurrency = 1024))]
 async fn h196(user: &str) -> &'static str {
     std::hint::black_box(user);
     "Hello, world!"
 }
 
-#[route(DELETE "/user/following/<user>")]
+#[cfg_attr(not(feature = "guarded"), route(DELETE "/user/following/<user>"))]
+#[cfg_attr(feature = "guarded", route(DELETE "/user/following/<user>", breaker, concurrency = 1024))]
 async fn h197(user: &str) -> &'static str {
     std::hint::black_box(user);
     "Hello, world!"
 }
 
-#[route(GET "/users/<user>/keys")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/users/<user>/keys"))]
+#[cfg_attr(feature = "guarded", route(GET "/users/<user>/keys", breaker, concurrency = 1024))]
 async fn h198(user: &str) -> &'static str {
     std::hint::black_box(user);
     "Hello, world!"
 }
 
-#[route(GET "/user/keys")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/user/keys"))]
+#[cfg_attr(feature = "guarded", route(GET "/user/keys", breaker, concurrency = 1024))]
 async fn h199() -> &'static str {
     "Hello, world!"
 }
 
-#[route(GET "/user/keys/<id>")]
+#[cfg_attr(not(feature = "guarded"), route(GET "/user/keys/<id>"))]
+#[cfg_attr(feature = "guarded", route(GET "/user/keys/<id>", breaker, concurrency = 1024))]
 async fn h200(id: &str) -> &'static str {
     std::hint::black_box(id);
     "Hello, world!"
 }
 
-#[route(POST "/user/keys")]
+#[cfg_attr(not(feature = "guarded"), route(POST "/user/keys"))]
+#[cfg_attr(feature = "guarded", route(POST "/user/keys", breaker, concurrency = 1024))]
 async fn h201() -> &'static str {
     "Hello, world!"
 }
 
-#[route(DELETE "/user/keys/<id>")]
+#[cfg_attr(not(feature = "guarded"), route(DELETE "/user/keys/<id>"))]
+#[cfg_attr(feature = "guarded", route(DELETE "/user/keys/<id>", breaker, concurrency = 1024))]
 async fn h202(id: &str) -> &'static str {
     std::hint::black_box(id);
     "Hello, world!"
 }
 
 fn main() -> Result<(), routemark::Error> {
-    let addr = std::env::args().nth(1).unwrap_or_else(|| "127.0.0.1:8080".to_owned());
+    let addr = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "127.0.0.1:8080".to_owned());
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("runtime")
         .block_on(async move {
+            // The variants of bench/e2e/layers.sh, one cargo feature each.
+            #[cfg(feature = "otel")]
+            {
+                use tracing_subscriber::layer::SubscriberExt;
+                use tracing_subscriber::util::SubscriberInitExt;
+                tracing_subscriber::registry()
+                    .with(routemark::otel::layer())
+                    .init();
+            }
             let app = routemark::App::new();
             #[cfg(feature = "metrics-off")]
             let app = app.metrics(false);
+            #[cfg(feature = "layer")]
+            let app = app.layer(tower::util::MapRequestLayer::new(|request| request));
             let router = app.build()?;
             let server = routemark::Server::bind(addr.as_str()).await?;
-            eprintln!("routemark: {} routes on {}", router.routes().count(), server.local_addr());
+            eprintln!(
+                "routemark: {} routes on {}",
+                router.routes().count(),
+                server.local_addr()
+            );
             server.serve(router).await
         })
 }

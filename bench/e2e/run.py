@@ -168,7 +168,9 @@ def main():
     print("|---|---|---:|---:|---:|")
     for name, _ in servers:
         for peer, _ in servers:
-            if peer == name or peer not in ("axum", "actix-web", "hyper"):
+            # The peers, and for an extra server (a variant of routemark) routemark itself.
+            peers = ("axum", "actix-web", "hyper") + (("routemark",) if name in dict(EXTRA) else ())
+            if peer == name or peer not in peers:
                 continue
             print(f"| {name} | {peer} | {spread(round_ratios(results, name, peer, 'rps'))} "
                   f"| {spread(round_ratios(results, name, peer, 'sat_cpu_us'))} "

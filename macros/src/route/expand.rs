@@ -8,7 +8,7 @@
 //! key, so a second route with the same method and path shape in the crate is error E0428.
 //!
 //! The extraction itself is generic code in the runtime, type-checked once for the program;
-//! what each route adds to `cargo check` is a call and a closure (bench/README.md, section 3).
+//! what each route adds to `cargo check` is a call and a closure (bench/notes/2026-12-02-compile-time.md).
 //! Type checks still land on the user's own tokens: each argument type is a type argument of
 //! `callN` spanned at the argument's type, each bound worded by
 //! `#[diagnostic::on_unimplemented]` in the runtime.
@@ -295,7 +295,7 @@ impl ToTokens for Options<'_> {
             return;
         }
         // The common case of a tenant route, in a call: cheaper to check than a struct
-        // literal with its base (bench/README.md, section 3).
+        // literal with its base (bench/notes/2026-12-02-compile-time.md).
         let only_tenant = options.body_limit.is_none()
             && options.tags.is_none()
             && options.timeout.is_none()

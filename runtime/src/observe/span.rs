@@ -24,7 +24,7 @@ pub(crate) fn request_span(
     // No subscriber wants `INFO`: no span. The macro would decide the same, except that
     // with `tracing`'s `log` feature on (any crate of the program may turn it on; actix-web
     // does) and no subscriber installed, it builds every field for a `log` record anyway:
-    // about 1,600 instructions per request (bench/README.md, "Layers").
+    // about 1,600 instructions per request (bench/README.md, "The stack's layers").
     if tracing::Level::INFO > tracing::level_filters::LevelFilter::current() {
         return Span::none();
     }

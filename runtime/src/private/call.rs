@@ -5,7 +5,7 @@
 //! extraction itself, an `async` state machine, lives in `call_n.rs`, written once per arity
 //! and type-checked once for the whole program. A concrete `async` block per route made
 //! `cargo check` of a crate grow by the cost of one state machine per handler
-//! (bench/README.md, section 3).
+//! (bench/notes/2026-12-02-compile-time.md).
 //!
 //! Each argument is wrapped by what the macro bound it to: [`PathParam`], [`QueryParam`],
 //! [`QueryParamOpt`] or [`Extract`]. The wrappers carry no data but the value; where a

@@ -163,6 +163,9 @@ impl ToTokens for Shim<'_> {
             ..
         } = self.call;
         let last_extractor = self.route.last_extractor();
+        // Every argument a borrowed parameter: the block owns only the request's target
+        // (`Target`), not the request, and the extraction is a method of it.
+        let only_borrowed = self.route.args.iter().all(|arg| arg.borrow().is_some());
         let mut states = Vec::new();
         let mut extractions = TokenStream::new();
         let mut call_args = Vec::with_capacity(vars.len());
@@ -174,8 +177,20 @@ impl ToTokens for Shim<'_> {
             let extracted = match (&arg.binding, arg.borrow()) {
                 (Binding::Path { index, param, .. }, Some(_)) => {
                     let index = proc_macro2::Literal::usize_unsuffixed(*index);
-                    quote!(#Private::path_str(&#target, &#parts, #index, #param))
+                    if only_borrowed {
+                        quote!(#target.path_str(#index, #param))
+                    } else {
+                        quote!(#Private::path_str(&#target, &#parts, #index, #param))
+                    }
                 }
+                (
+                    Binding::Query {
+                        param,
+                        optional: Some(_),
+                        ..
+                    },
+                    Some(_),
+                ) if only_borrowed => quote!(#target.query_str_opt(#param)),
                 (
                     Binding::Query {
                         param,
@@ -196,7 +211,11 @@ impl ToTokens for Shim<'_> {
                         Borrow::Str => "&str",
                         Borrow::Cow => "Cow<str>",
                     };
-                    quote!(#Private::query_str(&#target, #param, #label))
+                    if only_borrowed {
+                        quote!(#target.query_str(#param, #label))
+                    } else {
+                        quote!(#Private::query_str(&#target, #param, #label))
+                    }
                 }
                 _ => {
                     // As `callN`: the wrapper's trait, at the user's type, where a type
@@ -255,6 +274,19 @@ impl ToTokens for Shim<'_> {
         } else {
             quote!(#func_name(#(#call_args),*))
         };
+        if only_borrowed {
+            tokens.extend(quote! {
+                if #parts.route().is_none() {
+                    return #Private::declared(&[]);
+                }
+                let #target = #Private::target_of(#parts);
+                #Private::shim(async move {
+                    #extractions
+                    #Private::respond::<#ret>(#output)
+                })
+            });
+            return;
+        }
         tokens.extend(quote! {
             #steps
             if #parts.route().is_none() {

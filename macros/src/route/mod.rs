@@ -155,6 +155,26 @@ mod tests {
             "async fn h(id: &str, q: Option<&str>, r: Cow<'_, str>, m: Method) {}",
         );
         assert!(!borrowed.contains("call"), "{borrowed}");
+        // Borrowed parameters only: the block owns the request's target, not the request.
+        let only_borrowed = expand(
+            r#"GET "/a/<id>?<q>&<r>""#,
+            "async fn h(id: &str, q: Option<&str>, r: Cow<'_, str>) {}",
+        );
+        for expected in [
+            "let __routemark_target = :: routemark :: __private :: target_of (__routemark_parts) ;",
+            "__routemark_target . path_str (0 , \"id\")",
+            "__routemark_target . query_str_opt (\"q\")",
+            "__routemark_target . query_str (\"r\" , \"Cow<str>\")",
+        ] {
+            assert!(
+                only_borrowed.contains(expected),
+                "{expected}\nnot in\n{only_borrowed}"
+            );
+        }
+        assert!(
+            !only_borrowed.contains("borrowed_target"),
+            "{only_borrowed}"
+        );
         for expected in [
             ":: routemark :: __private :: path_str (& __routemark_target , & __routemark_parts , 0 , \"id\")",
             ":: routemark :: __private :: query_str_opt (& __routemark_target , \"q\")",

@@ -59,7 +59,14 @@ impl Display for DecodeError {
 /// Percent-decodes a path parameter exactly once. Strict: a `%` must start a two-digit hex
 /// escape, and the result must be UTF-8. `+` stays `+` (that rule is for query strings).
 pub(crate) fn decode_param(raw: &str) -> Result<Cow<'_, str>, DecodeError> {
-    if !raw.contains('%') {
+    // A byte loop for the short values parameters nearly always are: `str::contains` calls
+    // `memchr`, whose set-up costs more than scanning an id or a name.
+    let escaped = if raw.len() <= 32 {
+        raw.bytes().any(|b| b == b'%')
+    } else {
+        memchr::memchr(b'%', raw.as_bytes()).is_some()
+    };
+    if !escaped {
         return Ok(Cow::Borrowed(raw));
     }
     let bytes = raw.as_bytes();
@@ -138,6 +145,21 @@ mod tests {
         assert_eq!(decode_param("caf%C3%A9").unwrap(), "café");
         assert_eq!(decode_param("a+b").unwrap(), "a+b");
         assert!(matches!(decode_param("plain"), Ok(Cow::Borrowed("plain"))));
+    }
+
+    #[test]
+    fn an_escape_is_found_at_any_length_and_place() {
+        // Short values are scanned byte by byte, longer ones with `memchr`.
+        for len in [1, 31, 32, 33, 100] {
+            let plain = "a".repeat(len);
+            assert!(matches!(decode_param(&plain), Ok(Cow::Borrowed(p)) if p == plain));
+            for at in [0, len / 2, len - 1] {
+                let mut escaped = plain.clone();
+                escaped.replace_range(at..=at, "%41");
+                let expected = format!("{}A{}", &plain[..at], &plain[at + 1..]);
+                assert_eq!(decode_param(&escaped).unwrap(), expected, "{escaped}");
+            }
+        }
     }
 
     #[test]

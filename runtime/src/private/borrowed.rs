@@ -18,12 +18,14 @@ use std::future::Future;
 use std::marker::PhantomData;
 
 use http::Uri;
+use http::uri::PathAndQuery;
 
 use super::call::{ArgSpec, HandlerReturn, HeadArg, LastArg};
 use super::find_query;
 use crate::extract::decode_param;
 use crate::response::{HttpError, IntoResponse};
 use crate::route::{HandlerFuture, StateRequirement};
+use crate::router::ParamRanges;
 use crate::{Body, RequestParts, Response};
 
 /// The text borrowed parameters point into: the request's `Uri`, cloned. Its parts are
@@ -42,13 +44,67 @@ pub fn path_str<'t>(
     index: usize,
     name: &'static str,
 ) -> Result<Cow<'t, str>, Response> {
-    let raw = parts
-        .params
+    decode_path_param(target.path(), &parts.params, index, name)
+}
+
+fn decode_path_param<'t>(
+    path: &'t str,
+    params: &ParamRanges,
+    index: usize,
+    name: &'static str,
+) -> Result<Cow<'t, str>, Response> {
+    let raw = params
         .get(index)
-        .and_then(|range| target.path().get(range))
+        .and_then(|range| path.get(range))
         .unwrap_or_default();
     decode_param(raw)
         .map_err(|e| HttpError::bad_request(format!("path parameter `{name}` {e}")).into_response())
+}
+
+/// All a route whose every argument is a borrowed parameter keeps of its request: the
+/// target, moved out of the request rather than cloned, and where the path parameters are.
+/// The rest of the request (head, state, body) is dropped before the handler's future is
+/// made, so the future, moved into its box once per request, holds these few words instead
+/// of the whole request.
+#[derive(Debug)]
+pub struct Target {
+    path_and_query: Option<PathAndQuery>,
+    params: ParamRanges,
+}
+
+/// The [`Target`] of `parts`, for the shim of a route of borrowed parameters only.
+pub fn target_of(parts: RequestParts) -> Target {
+    let RequestParts { head, params, .. } = parts;
+    Target {
+        path_and_query: head.uri.into_parts().path_and_query,
+        params,
+    }
+}
+
+impl Target {
+    /// [`path_str`] for a route of borrowed parameters only.
+    pub fn path_str(&self, index: usize, name: &'static str) -> Result<Cow<'_, str>, Response> {
+        let path = self.path_and_query.as_ref().map_or("", PathAndQuery::path);
+        decode_path_param(path, &self.params, index, name)
+    }
+
+    /// [`query_str`] for a route of borrowed parameters only.
+    pub fn query_str(
+        &self,
+        name: &'static str,
+        label: &'static str,
+    ) -> Result<Cow<'_, str>, Response> {
+        required_query(self.query(), name, label)
+    }
+
+    /// [`query_str_opt`] for a route of borrowed parameters only.
+    pub fn query_str_opt(&self, name: &'static str) -> Result<Option<Cow<'_, str>>, Response> {
+        find_query(self.query(), name)
+    }
+
+    fn query(&self) -> Option<&str> {
+        self.path_and_query.as_ref().and_then(PathAndQuery::query)
+    }
 }
 
 /// A required query parameter, borrowed from `target` when it needs no decoding: `400` when
@@ -58,7 +114,15 @@ pub fn query_str<'t>(
     name: &'static str,
     label: &'static str,
 ) -> Result<Cow<'t, str>, Response> {
-    find_query(target.query(), name)?.ok_or_else(|| {
+    required_query(target.query(), name, label)
+}
+
+fn required_query<'t>(
+    query: Option<&'t str>,
+    name: &'static str,
+    label: &'static str,
+) -> Result<Cow<'t, str>, Response> {
+    find_query(query, name)?.ok_or_else(|| {
         HttpError::bad_request(format!(
             "missing query parameter `{name}` of type `{label}`"
         ))

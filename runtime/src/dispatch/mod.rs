@@ -8,6 +8,8 @@
 //! - `answers.rs`: the framework's own answers (404, 405, `OPTIONS`, redirect, 500, 503).
 
 use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -23,7 +25,7 @@ pub(crate) mod validate;
 use crate::Body;
 use crate::observe::{Builtin, Metrics, RouteMetrics, metrics, span};
 use crate::request::RequestParts;
-use crate::resilience::Guard;
+use crate::resilience::{Guard, Ticket};
 use crate::response::Response;
 use crate::route::Route;
 use crate::router::{Lookup, ParamRanges};
@@ -105,183 +107,262 @@ impl Router {
         self.dispatch_parts(head, body)
     }
 
-    // Not an `async fn`, for the reason `dispatch` gives: the parts are the block's own.
+    /// Routes the request at once, before the future is made, and returns the future of
+    /// what is left: the handler's run, or a boxed call. The future then holds neither the
+    /// request head nor the lookup's result (an `async` block keeps a slot for each of its
+    /// captures and locals across every `await`), so what is moved and written per request
+    /// (a task per stream over HTTP/2) is a fraction of the size.
     #[allow(clippy::manual_async_fn)]
     fn dispatch_parts(
         self,
-        mut head: Parts,
+        head: Parts,
         body: Body,
     ) -> impl Future<Output = Result<Response, Infallible>> + Send {
+        let counting = self.counting_metrics().is_some();
+        let started = counting.then(Instant::now);
+        let method_index = match counting {
+            true => metrics::method_index(&head.method),
+            false => 0,
+        };
+        let mut next = self.route_request(head, body);
         async move {
-            let inner = &*self.inner;
-            let shared = &*inner.shared;
-            let observe = &*shared.recipe.observe;
-            // The router behind the `App::layer` stack leaves the counting to the one in front,
-            // which times the layers too; it hands over the route's handle with the answer.
-            let metrics = if inner.behind_layers {
-                None
-            } else {
-                observe.metrics.as_deref()
+            // Counted from here: a probe or a scrape is not the application's traffic.
+            let active = match &next {
+                Next::Builtin(_) => None,
+                _ => self
+                    .counting_metrics()
+                    .map(|m| m.server.active(method_index)),
             };
-            let started = metrics.map(|_| Instant::now());
-            let method_index = match metrics {
-                Some(_) => metrics::method_index(&head.method),
-                None => 0,
-            };
-            let active = metrics.map(|m| m.server.active(method_index));
-            let client_id = if inner.behind_layers {
-                // Checked before the layers; what they changed since is theirs.
-                validate::request_id(&head.headers)
-            } else {
-                match validate::check(&head, shared.recipe.config.max_uri_len) {
-                    Ok(client_id) => client_id,
-                    Err(rejected) => {
-                        let response = self.caught(rejected.answer());
-                        span::answered(&head, None, response.status());
-                        record(metrics, started, None, method_index, &response);
-                        return Ok(response);
-                    }
+            let (response, handle, caught) = match next {
+                Next::Answer {
+                    response,
+                    handle,
+                    caught,
+                } => (response, handle, caught),
+                Next::Handler(ref mut run) => {
+                    let (response, handle) = run.run().await;
+                    (response, handle, false)
                 }
+                Next::Call(call) => {
+                    let (response, handle) = call.await;
+                    (response, handle, false)
+                }
+                Next::Caught(call) => {
+                    let (response, handle) = call.await;
+                    (response, handle, true)
+                }
+                Next::Builtin(answer) => return Ok(answer.await),
             };
-            if let Some((layers, what)) = &inner.global {
-                let request_span = span::request_span(
-                    &head.method,
-                    None,
-                    &head.uri,
-                    &head.headers,
-                    client_id.as_ref(),
-                );
-                let request = http::Request::from_parts(head, body);
-                let call = Box::pin(layers.clone().call_caught(request, Failed::Service(what)));
+            drop(active);
+            Ok(self.answered(response, handle, caught, started, method_index))
+        }
+    }
+
+    /// The metrics this router counts requests in: none behind the `App::layer` stack,
+    /// where the router in front counts, and times the layers too (the route's handle comes
+    /// with the answer).
+    #[inline(always)]
+    fn counting_metrics(&self) -> Option<&Metrics> {
+        if self.inner.behind_layers {
+            None
+        } else {
+            self.inner.shared.recipe.observe.metrics.as_deref()
+        }
+    }
+
+    /// The answer as it leaves: through the catcher (unless `caught` already), then
+    /// counted, or, behind the `App::layer` stack, with the route's handle for the router in
+    /// front.
+    #[inline(always)]
+    fn answered(
+        &self,
+        response: Response,
+        handle: Option<Arc<RouteMetrics>>,
+        caught: bool,
+        started: Option<Instant>,
+        method_index: usize,
+    ) -> Response {
+        // The catcher first: the metrics count the status the client gets.
+        let mut response = if caught {
+            response
+        } else {
+            self.caught(response)
+        };
+        if self.inner.behind_layers {
+            if let Some(handle) = handle
+                && self.inner.shared.recipe.observe.metrics.is_some()
+            {
+                response.extensions_mut().insert(MetricsHandle(handle));
+            }
+        } else {
+            record(
+                self.counting_metrics(),
+                started,
+                handle.as_deref(),
+                method_index,
+                &response,
+            );
+        }
+        response
+    }
+
+    /// Validates and looks the request up, and starts what answers it: all that runs
+    /// without waiting.
+    fn route_request(&self, mut head: Parts, body: Body) -> Next {
+        let inner = &*self.inner;
+        let shared = &*inner.shared;
+        let client_id = if inner.behind_layers {
+            // Checked before the layers; what they changed since is theirs.
+            validate::request_id(&head.headers)
+        } else {
+            match validate::check(&head, shared.recipe.config.max_uri_len) {
+                Ok(client_id) => client_id,
+                Err(rejected) => {
+                    let response = self.caught(rejected.answer());
+                    span::answered(&head, None, response.status());
+                    return Next::Answer {
+                        response,
+                        handle: None,
+                        caught: true,
+                    };
+                }
+            }
+        };
+        if let Some((layers, what)) = &inner.global {
+            let request_span = span::request_span(
+                &head.method,
+                None,
+                &head.uri,
+                &head.headers,
+                client_id.as_ref(),
+            );
+            let request = http::Request::from_parts(head, body);
+            let call = layers.clone().call_caught(request, Failed::Service(what));
+            let router = self.clone();
+            return Next::Caught(Box::pin(async move {
                 let mut response = if request_span.is_disabled() {
                     call.await
                 } else {
                     call.instrument(request_span.clone()).await
                 };
                 let handle = response.extensions_mut().remove::<MetricsHandle>();
-                let response = self.caught(response);
+                let response = router.caught(response);
                 span::record_status(&request_span, response.status());
-                record(
-                    metrics,
-                    started,
-                    handle.as_ref().map(|h| &*h.0),
-                    method_index,
-                    &response,
+                (response, handle.map(|handle| handle.0))
+            }));
+        }
+        let routed = find(&shared.live.load(), &mut head, &shared.recipe.config);
+        match routed {
+            Routed::Handler {
+                route,
+                method,
+                params,
+                body_limit,
+                guard,
+                metrics: handle,
+                tenant,
+            } => {
+                let request_span = span::request_span(
+                    &head.method,
+                    Some(route),
+                    &head.uri,
+                    &head.headers,
+                    client_id.as_ref(),
                 );
-                return Ok(response);
-            }
-            // Routing and what follows, inline: each `async fn` called here would move the
-            // request into its own future once more.
-            let routed = find(&shared.live.load(), &mut head, &shared.recipe.config);
-            let (response, handle) = match routed {
-                Routed::Handler {
-                    route,
-                    method,
-                    params,
-                    body_limit,
-                    guard,
-                    metrics: handle,
-                    tenant,
-                } => {
-                    let request_span = span::request_span(
-                        &head.method,
-                        Some(route),
-                        &head.uri,
-                        &head.headers,
-                        client_id.as_ref(),
-                    );
-                    span::record_tenant(&request_span, tenant.as_ref());
-                    if inner.behind_layers {
-                        span::name_current(&head.method, route);
-                    }
-                    let matched = shared
-                        .layered
-                        .then(|| MatchedRoute::new(route, tenant.as_ref()));
-                    let state = match tenant {
-                        Some(tenant) => tenant.state,
-                        None => shared.recipe.state.clone(),
-                    };
-                    // A guarded route's guard decides at once; the handler then runs as on the
-                    // unguarded path. One path for both: a second copy of the handler's run in
-                    // this future made every request's future larger and slower to move.
-                    let mut timeout = shared.recipe.config.handler_timeout;
-                    let mut admitted = Ok(None);
-                    if let Some(guard) = guard {
-                        timeout = guard.timeout(timeout);
-                        admitted = guard.enter().map(Some);
-                    }
-                    if let Ok(Some(ticket)) = &mut admitted {
-                        ticket.keep_for_fallback(|| RequestParts {
-                            head: head.clone(),
-                            params: params.clone(),
-                            state: state.clone(),
-                            route: Some(route),
-                            body_limit,
-                        });
-                    }
-                    // Built whole, in place: the parameters are not written twice.
-                    let parts = RequestParts {
-                        head,
-                        params,
-                        state,
+                span::record_tenant(&request_span, tenant.as_ref());
+                if inner.behind_layers {
+                    span::name_current(&head.method, route);
+                }
+                let matched = shared
+                    .layered
+                    .then(|| MatchedRoute::new(route, tenant.as_ref()));
+                let state = match tenant {
+                    Some(tenant) => tenant.state,
+                    None => shared.recipe.state.clone(),
+                };
+                // A guarded route's guard decides at once; the handler then runs as on the
+                // unguarded path.
+                let mut timeout = shared.recipe.config.handler_timeout;
+                let mut admitted = Ok(None);
+                if let Some(guard) = guard {
+                    timeout = guard.timeout(timeout);
+                    admitted = guard.enter().map(Some);
+                }
+                if let Ok(Some(ticket)) = &mut admitted {
+                    ticket.keep_for_fallback(|| RequestParts {
+                        head: head.clone(),
+                        params: params.clone(),
+                        state: state.clone(),
                         route: Some(route),
                         body_limit,
-                    };
-                    let mut response = match admitted {
-                        Ok(mut ticket) => {
-                            // In the span only when a subscriber wants it: then the handler's
-                            // boxed future is wrapped, and the path without one stays as it was.
-                            let started = run::start(route, parts, body).in_span(&request_span);
-                            let id = client_id.as_ref();
-                            let on_timeout = ticket.as_mut();
-                            let response =
-                                run::finish(started, route, method, timeout, id, on_timeout).await;
-                            if let Some(ticket) = ticket {
-                                ticket.leave(&response);
-                            }
-                            response
-                        }
-                        Err(refusal) => Box::pin(refusal.answer(parts, method, client_id)).await,
-                    };
-                    span::record_status(&request_span, response.status());
-                    if let Some(matched) = matched {
-                        response.extensions_mut().insert(matched);
-                    }
-                    (response, handle)
+                    });
                 }
-                Routed::Layered {
-                    route,
+                // Built whole, in place: the parameters are not written twice.
+                let parts = RequestParts {
+                    head,
+                    params,
+                    state,
+                    route: Some(route),
+                    body_limit,
+                };
+                match admitted {
+                    Ok(ticket) => Next::Handler(HandlerRun {
+                        // In the span only when a subscriber wants it: then the handler's
+                        // boxed future is wrapped, and the path without one stays as it was.
+                        started: run::start(route, parts, body).in_span(&request_span),
+                        route,
+                        method,
+                        timeout,
+                        client_id,
+                        ticket,
+                        request_span,
+                        matched,
+                        handle,
+                    }),
+                    Err(refusal) => Next::Call(Box::pin(async move {
+                        let mut response = refusal.answer(parts, method, client_id).await;
+                        span::record_status(&request_span, response.status());
+                        if let Some(matched) = matched {
+                            response.extensions_mut().insert(matched);
+                        }
+                        (response, handle)
+                    })),
+                }
+            }
+            Routed::Layered {
+                route,
+                method,
+                params,
+                service,
+                metrics: handle,
+                tenant,
+            } => {
+                let request_span = span::request_span(
+                    &head.method,
+                    Some(route),
+                    &head.uri,
+                    &head.headers,
+                    client_id.as_ref(),
+                );
+                span::record_tenant(&request_span, tenant.as_ref());
+                if inner.behind_layers {
+                    span::name_current(&head.method, route);
+                }
+                let matched = MatchedRoute::new(route, tenant.as_ref());
+                let mut request = http::Request::from_parts(head, body);
+                let extensions = request.extensions_mut();
+                extensions.insert(RouteMatch {
                     method,
                     params,
-                    service,
-                    metrics: handle,
-                    tenant,
-                } => {
-                    let request_span = span::request_span(
-                        &head.method,
-                        Some(route),
-                        &head.uri,
-                        &head.headers,
-                        client_id.as_ref(),
-                    );
-                    span::record_tenant(&request_span, tenant.as_ref());
-                    if inner.behind_layers {
-                        span::name_current(&head.method, route);
-                    }
-                    let matched = MatchedRoute::new(route, tenant.as_ref());
-                    let mut request = http::Request::from_parts(head, body);
-                    let extensions = request.extensions_mut();
-                    extensions.insert(RouteMatch {
-                        method,
-                        params,
-                        state: tenant.map(|tenant| tenant.state),
-                    });
-                    extensions.insert(matched);
-                    let failed = Failed::Route {
-                        path: route.path(),
-                        handler: route.name(),
-                    };
-                    let call = Box::pin(service.call_caught(request, failed));
+                    state: tenant.map(|tenant| tenant.state),
+                });
+                extensions.insert(matched);
+                let failed = Failed::Route {
+                    path: route.path(),
+                    handler: route.name(),
+                };
+                Next::Call(Box::pin(async move {
+                    let call = service.call_caught(request, failed);
                     let mut response = if request_span.is_disabled() {
                         call.await
                     } else {
@@ -290,50 +371,57 @@ impl Router {
                     span::record_status(&request_span, response.status());
                     response.extensions_mut().insert(matched);
                     (response, handle)
-                }
-                Routed::Nested {
-                    prefix_len,
-                    service,
-                    metrics: handle,
-                } => {
-                    let request_span = span::request_span(
-                        &head.method,
-                        None,
-                        &head.uri,
-                        &head.headers,
-                        client_id.as_ref(),
-                    );
-                    let mut request = http::Request::from_parts(head, body);
-                    let original = request.uri().clone();
-                    *request.uri_mut() = strip_prefix(&original, prefix_len);
-                    request.extensions_mut().insert(OriginalUri(original));
-                    let call =
-                        Box::pin(service.call_caught(request, Failed::Service("a nested service")));
+                }))
+            }
+            Routed::Nested {
+                prefix_len,
+                service,
+                metrics: handle,
+            } => {
+                let request_span = span::request_span(
+                    &head.method,
+                    None,
+                    &head.uri,
+                    &head.headers,
+                    client_id.as_ref(),
+                );
+                let mut request = http::Request::from_parts(head, body);
+                let original = request.uri().clone();
+                *request.uri_mut() = strip_prefix(&original, prefix_len);
+                request.extensions_mut().insert(OriginalUri(original));
+                Next::Call(Box::pin(async move {
+                    let call = service.call_caught(request, Failed::Service("a nested service"));
                     let response = call.instrument(request_span.clone()).await;
                     span::record_status(&request_span, response.status());
                     (response, handle)
-                }
-                Routed::Fallback(service) => {
-                    let request_span = span::request_span(
-                        &head.method,
-                        None,
-                        &head.uri,
-                        &head.headers,
-                        client_id.as_ref(),
-                    );
-                    let request = http::Request::from_parts(head, body);
-                    let call = Box::pin(
-                        service.call_caught(request, Failed::Service("the fallback service")),
-                    );
+                }))
+            }
+            Routed::Fallback(service) => {
+                let request_span = span::request_span(
+                    &head.method,
+                    None,
+                    &head.uri,
+                    &head.headers,
+                    client_id.as_ref(),
+                );
+                let request = http::Request::from_parts(head, body);
+                Next::Call(Box::pin(async move {
+                    let call =
+                        service.call_caught(request, Failed::Service("the fallback service"));
                     let response = call.instrument(request_span.clone()).await;
                     span::record_status(&request_span, response.status());
                     (response, None)
-                }
-                Routed::Builtin { builtin, check } => {
-                    // Probes and scrapes are not the application's traffic: not counted.
-                    drop(active);
+                }))
+            }
+            Routed::Builtin { builtin, check } => {
+                let router = self.clone();
+                Next::Builtin(Box::pin(async move {
                     let check = check.map(|range| &head.uri.path()[range]);
-                    let response = observe
+                    router
+                        .inner
+                        .shared
+                        .recipe
+                        .observe
                         .answer(
                             builtin,
                             &head.method,
@@ -342,30 +430,79 @@ impl Router {
                             check,
                             None,
                         )
-                        .await;
-                    return Ok(response);
-                }
-                Routed::Answer(answer) => {
-                    if !inner.behind_layers {
-                        span::answered(&head, client_id.as_ref(), answer.status());
-                    }
-                    (answer, None)
-                }
-            };
-            drop(active);
-            // The catcher first: the metrics count the status the client gets.
-            let mut response = self.caught(response);
-            if inner.behind_layers {
-                if let Some(handle) = handle
-                    && observe.metrics.is_some()
-                {
-                    response.extensions_mut().insert(MetricsHandle(handle));
-                }
-            } else {
-                record(metrics, started, handle.as_deref(), method_index, &response);
+                        .await
+                }))
             }
-            Ok(response)
+            Routed::Answer(answer) => {
+                if !inner.behind_layers {
+                    span::answered(&head, client_id.as_ref(), answer.status());
+                }
+                Next::Answer {
+                    response: answer,
+                    handle: None,
+                    caught: false,
+                }
+            }
         }
+    }
+}
+
+/// What is left of a request once it is routed.
+enum Next {
+    /// Answered already; `caught`: through the catcher already.
+    Answer {
+        response: Response,
+        handle: Option<Arc<RouteMetrics>>,
+        caught: bool,
+    },
+    /// A route's handler, called.
+    Handler(HandlerRun),
+    /// A route's layers, a nested service, the fallback, or a guard's refusal: boxed, as
+    /// each allocates anyway, so that their futures do not set the size of every request's.
+    Call(BoxedAnswer),
+    /// The `App::layer` stack, whose answer comes through the catcher already.
+    Caught(BoxedAnswer),
+    /// A probe or `/metrics`: not counted.
+    Builtin(Pin<Box<dyn Future<Output = Response> + Send>>),
+}
+
+type BoxedAnswer = Pin<Box<dyn Future<Output = (Response, Option<Arc<RouteMetrics>>)> + Send>>;
+
+/// A route's handler, called and not yet polled, with what its answer needs.
+struct HandlerRun {
+    started: run::Started,
+    route: &'static Route,
+    method: Method,
+    timeout: Duration,
+    client_id: Option<http::HeaderValue>,
+    /// The guard's admission, for a route with a guard.
+    ticket: Option<Ticket>,
+    request_span: tracing::Span,
+    matched: Option<MatchedRoute>,
+    handle: Option<Arc<RouteMetrics>>,
+}
+
+impl HandlerRun {
+    /// Runs the handler to its answer. Borrows the run where the request's future holds
+    /// it, rather than moving it into a future of its own.
+    async fn run(&mut self) -> (Response, Option<Arc<RouteMetrics>>) {
+        let mut response = run::finish(
+            &mut self.started,
+            self.route,
+            self.method,
+            self.timeout,
+            self.client_id.as_ref(),
+            self.ticket.as_mut(),
+        )
+        .await;
+        if let Some(ticket) = self.ticket.take() {
+            ticket.leave(&response);
+        }
+        span::record_status(&self.request_span, response.status());
+        if let Some(matched) = self.matched.take() {
+            response.extensions_mut().insert(matched);
+        }
+        (response, self.handle.take())
     }
 }
 

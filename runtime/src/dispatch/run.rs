@@ -79,8 +79,10 @@ impl OnTimeout for Canned {
 /// A panic is caught (`500`, logged, `connection: close`); a handler that runs past
 /// `timeout` is answered `503` (or by `on_timeout`); a `HEAD` request keeps the `GET`
 /// answer's headers and drops its body.
+///
+/// Borrows the started handler: the caller's future holds it once, and this one a pointer.
 pub(crate) async fn finish(
-    started: Started,
+    started: &mut Started,
     route: &'static Route,
     method: Method,
     timeout: Duration,
@@ -88,6 +90,7 @@ pub(crate) async fn finish(
     on_timeout: impl OnTimeout,
 ) -> Response {
     let Started { handler, progress } = started;
+    let progress = progress.as_ref();
     let handler = AssertUnwindSafe(handler).catch_unwind();
     let mut handler = std::pin::pin!(handler);
     // Most handlers finish on their first poll: poll once before reading the clock or
@@ -105,7 +108,7 @@ pub(crate) async fn finish(
                 tokio::select! {
                     biased;
                     outcome = &mut handler => break Some(outcome),
-                    () = tokio::time::sleep_until(deadline) => match progress.as_ref().and_then(|p| p.deadline(timeout)) {
+                    () = tokio::time::sleep_until(deadline) => match progress.and_then(|p| p.deadline(timeout)) {
                         Some(later) if later > deadline => deadline = later,
                         _ => break None,
                     },

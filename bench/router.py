@@ -4,14 +4,19 @@ the median time per whole set of each router, the time per lookup and the ratio 
 as a Markdown table (the median, over the runs, of criterion's median estimate).
 
     python3 bench/router.py [RUNS]
+
+Criterion's output is read from $CARGO_TARGET_DIR/criterion (ROOT/target/criterion when unset).
 """
 import json
+import os
 import pathlib
 import statistics
 import subprocess
 import sys
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
+# Where cargo puts criterion's output: $CARGO_TARGET_DIR when set, as cargo itself does.
+TARGET = pathlib.Path(os.environ.get("CARGO_TARGET_DIR") or ROOT / "target")
 SETS = [("matchit-130", 130), ("github-203", 203), ("static-157", 157), ("pathtree-315", 315)]
 ROUTERS = ["routemark", "matchit", "path-tree", "actix-router"]
 
@@ -24,7 +29,7 @@ def main():
                         "--bench", "router"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
         for group, _ in SETS:
             for router in ROUTERS:
-                est = ROOT / "target" / "criterion" / group / router / "new" / "estimates.json"
+                est = TARGET / "criterion" / group / router / "new" / "estimates.json"
                 ns = json.loads(est.read_text())["median"]["point_estimate"]
                 medians.setdefault((group, router), []).append(ns)
         print(f"run {r + 1}/{runs} done", file=sys.stderr)

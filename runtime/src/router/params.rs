@@ -40,11 +40,12 @@ impl ParamRanges {
         self.len += 1;
     }
 
-    pub(crate) fn pop(&mut self) {
-        if self.len > INLINE {
-            self.spill.pop();
+    /// Drops the parameters from the `len`-th on (none when there are fewer).
+    pub(crate) fn truncate(&mut self, len: usize) {
+        if len < self.len {
+            self.spill.truncate(len.saturating_sub(INLINE));
+            self.len = len;
         }
-        self.len = self.len.saturating_sub(1);
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -102,8 +103,9 @@ impl<'p> Params<'p> {
         self.ranges.push(start, end);
     }
 
-    pub(super) fn pop(&mut self) {
-        self.ranges.pop();
+    /// Drops the parameters from the `len`-th on.
+    pub(super) fn truncate(&mut self, len: usize) {
+        self.ranges.truncate(len);
     }
 
     /// The ranges without the path they point into, for a request that keeps them while its
@@ -186,9 +188,7 @@ mod tests {
         assert_eq!(p.get(8), Some("p8"));
         assert_eq!(p.get(11), Some("p11"));
         assert_eq!(p.get(12), None);
-        for _ in 0..5 {
-            p.pop();
-        }
+        p.truncate(7);
         assert_eq!(p.len(), 7);
         assert_eq!(p.get(7), None);
         assert_eq!(p.iter().collect::<Vec<_>>(), names[..7]);
@@ -220,9 +220,10 @@ mod tests {
     }
 
     #[test]
-    fn pop_on_empty_is_harmless() {
+    fn truncate_beyond_the_length_is_harmless() {
         let mut p = Params::new();
-        p.pop();
+        p.truncate(0);
+        p.truncate(3);
         assert!(p.is_empty());
         assert_eq!(p, Params::default());
     }

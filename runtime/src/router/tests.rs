@@ -445,10 +445,31 @@ fn route_template() -> impl Strategy<Value = PathTemplate> {
     route_template_from(&["a", "b", "c"])
 }
 
-/// Many static segments, several with the same length, first and last byte (the
-/// trie's edge key), so that nodes get more children than a linear scan handles.
-const WIDE: [&str; 15] = [
-    "a", "b", "c", "d", "e", "f", "g", "h", "ab", "axb", "ayb", "azb", "abcb", "b.b", "%2F",
+/// Many static segments, so that nodes get more children than a linear scan handles;
+/// those longer than eight bytes share their first eight bytes (the trie's edge head) and
+/// length, some their last eight too.
+const WIDE: [&str; 21] = [
+    "a",
+    "b",
+    "c",
+    "d",
+    "e",
+    "f",
+    "g",
+    "h",
+    "ab",
+    "axb",
+    "ayb",
+    "azb",
+    "abcb",
+    "b.b",
+    "%2F",
+    "abcdefgh",
+    "abcdefghi",
+    "abcdefghj",
+    "abcdefghijklmnopq",
+    "abcdefghjjklmnopq",
+    "abcdefghijklmnopr",
 ];
 
 fn route_template_from(pool: &'static [&'static str]) -> impl Strategy<Value = PathTemplate> {
@@ -492,7 +513,7 @@ fn wide_routes() -> impl Strategy<Value = Vec<(MethodSet, PathTemplate)>> {
 fn wide_requests() -> impl Strategy<Value = Vec<(Method, String)>> {
     let seg = prop_oneof![
         8 => prop::sample::select(&WIDE[..]),
-        1 => prop::sample::select(vec!["", "x", "aab", "azzb"]),
+        1 => prop::sample::select(vec!["", "x", "aab", "azzb", "abcdefgi", "abcdefghk", "abcdefghijklmnop"]),
     ];
     let path = prop::collection::vec(seg, 0..5).prop_map(|s| format!("/{}", s.join("/")));
     prop::collection::vec((prop::sample::select(METHODS.to_vec()), path), 1..40)

@@ -39,72 +39,150 @@ fn to_index(len: usize) -> u32 {
     u32::try_from(len).expect("route table too large")
 }
 
+/// A static edge while the trie is built.
 #[derive(Debug)]
 struct StaticEdge {
-    /// [`key`] of `text`: compared before `text` itself, and the order of a node's edges.
-    key: u64,
     text: Box<str>,
     node: u32,
 }
 
-/// A segment's length, first and last byte packed in one word: two loads, no loop. Two
-/// different segments seldom agree on all three, so most candidate edges are ruled out by
-/// one integer comparison before any text is compared.
-fn key(text: &str) -> u64 {
-    let bytes = text.as_bytes();
-    let first = bytes.first().copied().unwrap_or(0);
-    let last = bytes.last().copied().unwrap_or(0);
-    ((bytes.len() as u64) << 16) | (u64::from(first) << 8) | u64::from(last)
+/// `0x2f` ('/') in every byte.
+const SLASHES: u64 = 0x2f2f_2f2f_2f2f_2f2f;
+/// The low seven bits of every byte.
+const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+
+/// The high bit of each zero byte of `x`, and no other bit. Exact, unlike the shorter
+/// `(x - 0x01..) & !x & 0x80..`, whose borrows can flag a byte above a zero byte: no byte of
+/// `(x & LOW7) + LOW7` carries into the next.
+fn zero_bytes(x: u64) -> u64 {
+    !(((x & LOW7) + LOW7) | x | LOW7)
 }
 
-/// The order of a node's static edges: by key, then by text.
-fn edge_order(key_a: u64, text_a: &str, key_b: u64, text_b: &str) -> std::cmp::Ordering {
-    key_a.cmp(&key_b).then_with(|| text_a.cmp(text_b))
+/// The (up to) eight bytes of `bytes` from `at` as a little-endian word, zero past the end.
+/// Zero is not `/`, so the padding never reads as a slash.
+fn word_at(bytes: &[u8], at: usize) -> u64 {
+    if let Some(chunk) = bytes.get(at..).and_then(<[u8]>::first_chunk) {
+        return u64::from_le_bytes(*chunk);
+    }
+    let len = bytes.len();
+    if at >= len {
+        return 0;
+    }
+    match len.checked_sub(8) {
+        // The last eight bytes, shifted down past those before `at` (one to seven of them).
+        Some(tail) => {
+            let word = bytes[tail..].try_into().map_or(0, u64::from_le_bytes);
+            word >> (8 * (at - tail))
+        }
+        None => bytes[at..]
+            .iter()
+            .rev()
+            .fold(0, |word, &b| (word << 8) | u64::from(b)),
+    }
 }
 
-/// A node's static edges by [`key`], for a node with more than [`LINEAR_SCAN_MAX`] of them:
-/// open addressing, `edge index + 1` per slot (`0`: empty), at most half full, so a probe
-/// usually ends at its first slot whether or not the segment is there. It replaced a binary
-/// search whose six or so dependent loads were a quarter of the lookup time on matchit's set
-/// (the root and `/repos/<owner>/<repo>` have dozens of children).
+/// The segment of `bytes` that starts at `pos` (at most `bytes.len()`): where it ends (the
+/// next `/`, or the end of `bytes`), and its [`head`]. The first word read serves both, and
+/// finds the end of most segments, which are shorter than eight bytes.
+fn segment_at(bytes: &[u8], pos: usize) -> (usize, u64) {
+    let word = word_at(bytes, pos);
+    let slashes = zero_bytes(word ^ SLASHES);
+    if slashes != 0 {
+        // The lowest flag is bit 7 of the slash's byte: the bytes below it are the segment's.
+        let below = ((slashes & slashes.wrapping_neg()) >> 7) - 1;
+        return (pos + (slashes.trailing_zeros() / 8) as usize, word & below);
+    }
+    let mut at = pos + 8;
+    while at < bytes.len() {
+        let slashes = zero_bytes(word_at(bytes, at) ^ SLASHES);
+        if slashes != 0 {
+            return (at + (slashes.trailing_zeros() / 8) as usize, word);
+        }
+        at += 8;
+    }
+    (bytes.len(), word)
+}
+
+/// The first eight bytes of a segment (all of a shorter one, zero-padded) as a word. With
+/// the length, it tells segments of up to eight bytes apart by two integer comparisons.
+fn head(text: &[u8]) -> u64 {
+    word_at(text, 0)
+}
+
+/// A static edge as looked up: the segment's [`head`], last eight bytes (for a segment
+/// longer than eight bytes: with the head, all of one up to sixteen bytes long) and length,
+/// and the child (`0`, the root, which is no one's child, marks an empty slot of an
+/// [`EdgeTable`]).
+#[derive(Clone, Copy, Debug, Default)]
+struct Edge {
+    head: u64,
+    tail: u64,
+    len: u32,
+    node: u32,
+}
+
+/// The last eight bytes of `bytes`, which has more than eight.
+fn tail(bytes: &[u8]) -> u64 {
+    bytes
+        .get(bytes.len().saturating_sub(8)..)
+        .and_then(|w| w.try_into().ok())
+        .map_or(0, u64::from_le_bytes)
+}
+
+/// A node's static edges: a list scanned in order, or for a node with more than
+/// [`LINEAR_SCAN_MAX`] of them an open-addressing table by a hash of head and length, at
+/// most half full, so a probe usually ends at its first slot whether or not the segment is
+/// there. It replaced a binary search whose six or so dependent loads were a quarter of the
+/// lookup time on matchit's set (the root and `/repos/<owner>/<repo>` have dozens of
+/// children).
 #[derive(Debug, Default)]
 struct EdgeTable {
-    /// Empty for a node with few edges. Otherwise the length is a power of two.
-    slots: Box<[u32]>,
-    /// `64 - log2(slots.len())`: the slot of a key is the top bits of its product with
-    /// [`HASH_K`].
+    /// The edges, or the slots of the table (a power of two of them).
+    slots: Box<[Edge]>,
+    /// `0` for a list; otherwise `64 - log2(slots.len())`: the slot of a segment is the top
+    /// bits of its hash.
     shift: u32,
+}
+
+fn edge_slot(head: u64, len: usize, shift: u32) -> usize {
+    ((head ^ len as u64).wrapping_mul(HASH_K) >> shift) as usize
 }
 
 impl EdgeTable {
     fn build(edges: &[StaticEdge]) -> EdgeTable {
+        let edge = |e: &StaticEdge| Edge {
+            head: head(e.text.as_bytes()),
+            tail: tail(e.text.as_bytes()),
+            len: to_index(e.text.len()),
+            node: e.node,
+        };
         if edges.len() <= LINEAR_SCAN_MAX {
-            return EdgeTable::default();
+            return EdgeTable {
+                slots: edges.iter().map(edge).collect(),
+                shift: 0,
+            };
         }
         let len = (edges.len() * 2).next_power_of_two();
-        let mut slots = vec![0u32; len].into_boxed_slice();
+        let mut slots = vec![Edge::default(); len].into_boxed_slice();
         let shift = 64 - len.trailing_zeros();
-        for (index, edge) in edges.iter().enumerate() {
-            let mut slot = edge_slot(edge.key, shift);
-            while slots[slot] != 0 {
+        for e in edges {
+            let mut slot = edge_slot(head(e.text.as_bytes()), e.text.len(), shift);
+            while slots[slot].node != 0 {
                 slot = (slot + 1) & (len - 1);
             }
-            slots[slot] = to_index(index + 1);
+            slots[slot] = edge(e);
         }
         EdgeTable { slots, shift }
     }
 }
 
-fn edge_slot(key: u64, shift: u32) -> usize {
-    (key.wrapping_mul(HASH_K) >> shift) as usize
-}
-
 #[derive(Debug, Default)]
 struct Node {
-    /// Sorted by [`edge_order`].
-    statics: Vec<StaticEdge>,
+    /// The text of the static edge into this node (empty for the root and parameter nodes),
+    /// compared in full only for segments longer than eight bytes.
+    text: Box<str>,
     /// Built once the trie is complete.
-    edge_table: EdgeTable,
+    edges: EdgeTable,
     /// The node after a `<param>` segment.
     param: Option<u32>,
     /// The endpoint of a `<rest..>` segment.
@@ -114,25 +192,37 @@ struct Node {
 }
 
 impl Node {
-    fn static_child(&self, segment: &str) -> Option<u32> {
-        let k = key(segment);
-        if self.statics.len() <= LINEAR_SCAN_MAX {
-            self.statics
-                .iter()
-                .find(|e| e.key == k && same_text(&e.text, segment))
-                .map(|e| e.node)
-        } else {
-            let slots = &self.edge_table.slots;
-            let mut slot = edge_slot(k, self.edge_table.shift);
-            loop {
-                // An empty slot ends the probe.
-                let index = slots.get(slot)?.checked_sub(1)?;
-                let edge = self.statics.get(index as usize)?;
-                if edge.key == k && same_text(&edge.text, segment) {
-                    return Some(edge.node);
-                }
-                slot = (slot + 1) & (slots.len() - 1);
+    /// The child along the static edge `segment`, whose [`head`] is `head`.
+    #[inline]
+    fn static_child(&self, nodes: &[Node], head: u64, segment: &[u8]) -> Option<u32> {
+        let len = segment.len();
+        // Only compared for segments longer than eight bytes.
+        let seg_tail = if len > 8 { tail(segment) } else { 0 };
+        let is = |e: &Edge| {
+            e.head == head
+                && e.len as usize == len
+                && (len <= 8
+                    || (e.tail == seg_tail
+                        && (len <= 16
+                            || nodes
+                                .get(e.node as usize)
+                                .is_some_and(|n| same_text(n.text.as_bytes(), segment)))))
+        };
+        let slots = &self.edges.slots;
+        if self.edges.shift == 0 {
+            return slots.iter().find(|e| is(e)).map(|e| e.node);
+        }
+        let mut slot = edge_slot(head, len, self.edges.shift);
+        loop {
+            let edge = slots.get(slot)?;
+            // An empty slot ends the probe.
+            if edge.node == 0 {
+                return None;
             }
+            if is(edge) {
+                return Some(edge.node);
+            }
+            slot = (slot + 1) & (slots.len() - 1);
         }
     }
 }
@@ -206,8 +296,7 @@ fn last_word(bytes: &[u8]) -> u64 {
 /// Byte equality for short strings without a call to `memcmp`, which costs more than the
 /// comparison itself for the segments and paths of a route table.
 #[inline]
-fn same_text(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
+fn same_text(a: &[u8], b: &[u8]) -> bool {
     let word = |chunk: &[u8]| chunk.try_into().map_or(0, u64::from_le_bytes);
     a.len() == b.len()
         && last_word(a) == last_word(b)
@@ -294,7 +383,7 @@ impl StaticPaths {
             }
             if slot_tag == tag {
                 let (text, endpoint) = self.entries.get(entry as usize - 1)?;
-                if same_text(text, path) {
+                if same_text(text.as_bytes(), path.as_bytes()) {
                     return Some(*endpoint);
                 }
             }
@@ -321,8 +410,10 @@ impl Tree {
         };
         let mut groups: ShapeGroups = Vec::new();
         let mut static_paths = Vec::new();
+        // Each node's static edges, sorted by text.
+        let mut statics: Vec<Vec<StaticEdge>> = vec![Vec::new()];
         for (route, (methods, segments)) in routes.into_iter().enumerate() {
-            let endpoint = tree.insert(segments);
+            let endpoint = tree.insert(&mut statics, segments);
             let slot = endpoint as usize;
             if slot == groups.len() {
                 groups.push(Vec::new());
@@ -360,29 +451,27 @@ impl Tree {
                 }
             }
         }
-        for node in &mut tree.nodes {
-            node.edge_table = EdgeTable::build(&node.statics);
+        for (node, edges) in tree.nodes.iter_mut().zip(&statics) {
+            node.edges = EdgeTable::build(edges);
         }
         tree.static_paths = StaticPaths::build(static_paths);
         (tree, groups)
     }
 
     /// Adds the nodes of one template and returns its endpoint.
-    fn insert(&mut self, segments: &[Segment]) -> u32 {
+    fn insert(&mut self, statics: &mut Vec<Vec<StaticEdge>>, segments: &[Segment]) -> u32 {
         let mut node = 0usize;
         for seg in segments {
             match seg {
                 Segment::Static(text) => {
-                    let statics = &self.nodes[node].statics;
-                    let k = key(text);
-                    node = match statics.binary_search_by(|e| edge_order(e.key, &e.text, k, text)) {
-                        Ok(i) => statics[i].node as usize,
+                    let edges = &statics[node];
+                    node = match edges.binary_search_by(|e| (*e.text).cmp(text.as_str())) {
+                        Ok(i) => edges[i].node as usize,
                         Err(i) => {
-                            let child = self.new_node();
-                            self.nodes[node].statics.insert(
+                            let child = self.new_node(statics, text);
+                            statics[node].insert(
                                 i,
                                 StaticEdge {
-                                    key: k,
                                     text: text.as_str().into(),
                                     node: child,
                                 },
@@ -395,7 +484,7 @@ impl Tree {
                     node = match self.nodes[node].param {
                         Some(child) => child as usize,
                         None => {
-                            let child = self.new_node();
+                            let child = self.new_node(statics, "");
                             self.nodes[node].param = Some(child);
                             child as usize
                         }
@@ -424,8 +513,12 @@ impl Tree {
         }
     }
 
-    fn new_node(&mut self) -> u32 {
-        self.nodes.push(Node::default());
+    fn new_node(&mut self, statics: &mut Vec<Vec<StaticEdge>>, text: &str) -> u32 {
+        self.nodes.push(Node {
+            text: text.into(),
+            ..Node::default()
+        });
+        statics.push(Vec::new());
         to_index(self.nodes.len() - 1)
     }
 
@@ -450,7 +543,10 @@ impl Tree {
 
     /// The node after the root's static edge `segment`.
     pub(super) fn root_child(&self, segment: &str) -> Option<u32> {
-        self.nodes.first()?.static_child(segment)
+        let segment = segment.as_bytes();
+        self.nodes
+            .first()?
+            .static_child(&self.nodes, head(segment), segment)
     }
 
     /// Looks `path` up for `method`, writing the winner's parameters to `params` (which must
@@ -516,41 +612,56 @@ struct Search<'t, 'p, 'a> {
 
 impl Search<'_, '_, '_> {
     /// Matches the segments from byte `pos` on against the subtrie at `node`. `pos` is the
-    /// start of a segment, or `path.len() + 1` once every segment has been consumed.
-    fn walk(&mut self, node: u32, pos: usize) -> Option<u32> {
+    /// start of a segment, or `path.len() + 1` once every segment has been consumed. May
+    /// leave parameters behind when it fails: a caller with another branch to try truncates
+    /// them.
+    ///
+    /// A step with a single way forward (no alternative left at this node) loops rather
+    /// than recurses; only a node where a failed branch leaves another to try recurses.
+    fn walk(&mut self, mut node: u32, mut pos: usize) -> Option<u32> {
         let tree = self.tree;
-        let node = &tree.nodes[node as usize];
-        let path = self.path;
-        if pos > path.len() {
-            return self.serve(node.endpoint?);
-        }
-        let end = path.as_bytes()[pos..]
-            .iter()
-            .position(|&b| b == b'/')
-            .map_or(path.len(), |i| pos + i);
-        let segment = &path[pos..end];
-        if let Some(child) = node.static_child(segment) {
-            if let Some(found) = self.walk(child, end + 1) {
-                return Some(found);
+        let bytes = self.path.as_bytes();
+        loop {
+            let n = tree.nodes.get(node as usize)?;
+            if pos > bytes.len() {
+                return self.serve(n.endpoint?);
             }
-        }
-        if let Some(child) = node.param {
-            if !segment.is_empty() {
-                self.params.push_range(pos, end);
+            let (end, head) = segment_at(bytes, pos);
+            let segment = bytes.get(pos..end)?;
+            if let Some(child) = n.static_child(&tree.nodes, head, segment) {
+                if n.param.is_none() && n.catch_all.is_none() {
+                    (node, pos) = (child, end + 1);
+                    continue;
+                }
+                let saved = self.params.len();
                 if let Some(found) = self.walk(child, end + 1) {
                     return Some(found);
                 }
-                self.params.pop();
+                self.params.truncate(saved);
             }
-        }
-        if let Some(ep) = node.catch_all {
-            if pos < path.len() {
-                let found = self.serve(ep)?;
-                self.params.push_range(pos, path.len());
-                return Some(found);
+            if let Some(child) = n.param {
+                if !segment.is_empty() {
+                    let saved = self.params.len();
+                    self.params.push_range(pos, end);
+                    if n.catch_all.is_none() {
+                        (node, pos) = (child, end + 1);
+                        continue;
+                    }
+                    if let Some(found) = self.walk(child, end + 1) {
+                        return Some(found);
+                    }
+                    self.params.truncate(saved);
+                }
             }
+            if let Some(ep) = n.catch_all {
+                if pos < bytes.len() {
+                    let found = self.serve(ep)?;
+                    self.params.push_range(pos, bytes.len());
+                    return Some(found);
+                }
+            }
+            return None;
         }
-        None
     }
 
     /// The value serving the method at endpoint `ep`, or `None` after noting the endpoint's
@@ -571,14 +682,140 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    /// The end of the segment at `pos` and its head, the slow way.
+    fn naive_segment(bytes: &[u8], pos: usize) -> (usize, u64) {
+        let end = bytes[pos..]
+            .iter()
+            .position(|&b| b == b'/')
+            .map_or(bytes.len(), |i| pos + i);
+        let head = bytes[pos..end]
+            .iter()
+            .take(8)
+            .rev()
+            .fold(0, |w, &b| (w << 8) | u64::from(b));
+        (end, head)
+    }
+
+    #[test]
+    fn zero_bytes_flags_exactly_the_zero_bytes() {
+        // Every byte value next to a zero byte and next to a non-zero one, at every offset:
+        // the borrow of the shorter formula would flag 0x01 above a zero byte.
+        for at in 0..8 {
+            for other in 0..=255u8 {
+                for neighbour in [0u8, 1, 0x80, 0xff] {
+                    let mut bytes = [neighbour; 8];
+                    bytes[at] = other;
+                    let x = u64::from_le_bytes(bytes);
+                    let want = bytes
+                        .iter()
+                        .enumerate()
+                        .filter(|&(_, &b)| b == 0)
+                        .fold(0, |m, (i, _)| m | 0x80 << (8 * i));
+                    assert_eq!(zero_bytes(x), want, "{bytes:x?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn segment_ends_at_every_offset() {
+        // A slash at each position of paths of every length up to 40, among bytes one off
+        // from '/' (0x2e, 0x30), with its high bit set (0xaf), and zero.
+        for len in 0..40 {
+            for fill in [b'a', 0x2e, 0x30, 0xaf, 0x00] {
+                for slash in 0..=len {
+                    let mut bytes = vec![fill; len];
+                    if slash < len {
+                        bytes[slash] = b'/';
+                    }
+                    for pos in 0..=len {
+                        let word = word_at(&bytes, pos);
+                        let want_word = bytes[pos..]
+                            .iter()
+                            .take(8)
+                            .rev()
+                            .fold(0, |w, &b| (w << 8) | u64::from(b));
+                        assert_eq!(word, want_word, "{bytes:x?} at {pos}");
+                        assert_eq!(
+                            segment_at(&bytes, pos),
+                            naive_segment(&bytes, pos),
+                            "{bytes:x?} at {pos}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn long_segments_with_the_same_head_and_length_differ() {
+        let texts = [
+            "subscriptions",
+            "subscriptionz",
+            "zubscriptions",
+            "subscriptionsandmore1",
+            "subscriptionsandmore2",
+            "subscriptionsbndmore1",
+            // The same first and last eight bytes: only the middle tells it apart.
+            "subscriptioXsandmore1",
+            "12345678",
+            "123456789",
+        ];
+        let statics: Vec<StaticEdge> = texts
+            .iter()
+            .enumerate()
+            .map(|(i, t)| StaticEdge {
+                text: (*t).into(),
+                node: to_index(i + 1),
+            })
+            .collect();
+        let mut nodes = vec![Node::default()];
+        nodes.extend(texts.iter().map(|t| Node {
+            text: (*t).into(),
+            ..Node::default()
+        }));
+        for edges in [&statics[..], &statics[..4]] {
+            let node = Node {
+                edges: EdgeTable::build(edges),
+                ..Node::default()
+            };
+            for t in texts {
+                let b = t.as_bytes();
+                let want = edges.iter().find(|e| &*e.text == t).map(|e| e.node);
+                assert_eq!(node.static_child(&nodes, head(b), b), want, "{t}");
+            }
+            for t in [
+                "subscriptionx",
+                "subscriptionsandmore3",
+                "1234567",
+                "123456780",
+            ] {
+                let b = t.as_bytes();
+                assert_eq!(node.static_child(&nodes, head(b), b), None, "{t}");
+            }
+        }
+    }
+
     proptest! {
         #[test]
         fn same_text_is_string_equality(a in "[ab/]{0,20}", b in "[ab/]{0,20}") {
-            prop_assert_eq!(same_text(&a, &b), a == b);
-            prop_assert!(same_text(&a, &a.clone()));
+            prop_assert_eq!(same_text(a.as_bytes(), b.as_bytes()), a == b);
+            prop_assert!(same_text(a.as_bytes(), a.clone().as_bytes()));
             if a == b {
                 prop_assert_eq!(hash_path(a.as_bytes()), hash_path(b.as_bytes()));
             }
+        }
+
+        #[test]
+        fn segment_at_finds_the_next_slash(
+            bytes in prop::collection::vec(
+                prop::sample::select(vec![b'/', b'a', 0x2e, 0x30, 0xaf, 0x00, 0xff]),
+                0..80,
+            ),
+            at in any::<prop::sample::Index>(),
+        ) {
+            let pos = at.index(bytes.len() + 1);
+            prop_assert_eq!(segment_at(&bytes, pos), naive_segment(&bytes, pos));
         }
 
         #[test]
@@ -587,7 +824,7 @@ mod tests {
             let i = at.index(changed.len());
             changed[i] = b'_';
             let changed = String::from_utf8(changed).unwrap();
-            prop_assert!(!same_text(&text, &changed));
+            prop_assert!(!same_text(text.as_bytes(), changed.as_bytes()));
             prop_assert_ne!(
                 covering_words(text.as_bytes()).collect::<Vec<_>>(),
                 covering_words(changed.as_bytes()).collect::<Vec<_>>()

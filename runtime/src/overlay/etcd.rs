@@ -15,7 +15,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use etcd_client::{Client, ConnectOptions, EventType, GetOptions, WatchOptions};
-use futures_util::FutureExt;
 
 use super::OverlayProblem;
 use super::model::OverlayDoc;
@@ -97,39 +96,56 @@ async fn session(
             )
             .await?;
         loop {
-            let Some(response) = stream.message().await? else {
-                return Err(etcd_client::Error::WatchError("the watch ended".into()));
-            };
-            if response.canceled() {
-                if response.compact_revision() > 0 {
-                    tracing::info!(
-                        compacted = response.compact_revision(),
-                        "etcd compacted past the watch; listing again"
-                    );
-                    break;
-                }
-                return Err(etcd_client::Error::WatchError(
-                    response.cancel_reason().into(),
-                ));
+            let response = stream.message().await?.ok_or_else(watch_ended)?;
+            if compacted(&response)? {
+                break;
             }
             let mut changed = record(&mut keys, &response, &mut revision);
             // Take what arrives within a short window: a flood of revisions is applied a
             // few times, not once per revision (a rebuild of 10,000 routes takes tens of
             // milliseconds); a lone change waits only the window.
             let window = tokio::time::Instant::now() + COALESCE;
-            while let Ok(Some(Ok(Some(more)))) =
-                tokio::time::timeout_at(window, stream.message().map(Some)).await
-            {
-                if more.canceled() {
+            let mut relist = false;
+            while let Ok(more) = tokio::time::timeout_at(window, stream.message()).await {
+                let more = more?.ok_or_else(watch_ended)?;
+                // A compaction can overtake the watch inside the window too: the stream is
+                // then dead, and only a new list sees what it missed.
+                if compacted(&more)? {
+                    relist = true;
                     break;
                 }
                 changed |= record(&mut keys, &more, &mut revision);
+            }
+            if relist {
+                break;
             }
             if changed {
                 apply(router, source, &keys, revision);
             }
         }
     }
+}
+
+fn watch_ended() -> etcd_client::Error {
+    etcd_client::Error::WatchError("the watch ended".into())
+}
+
+/// Whether etcd cancelled the watch because the revision it started from was compacted
+/// (list again); any other cancellation is an error (connect again).
+fn compacted(response: &etcd_client::WatchResponse) -> Result<bool, etcd_client::Error> {
+    if !response.canceled() {
+        return Ok(false);
+    }
+    if response.compact_revision() > 0 {
+        tracing::info!(
+            compacted = response.compact_revision(),
+            "etcd compacted past the watch; listing again"
+        );
+        return Ok(true);
+    }
+    Err(etcd_client::Error::WatchError(
+        response.cancel_reason().into(),
+    ))
 }
 
 /// Applies a watch response's events to `keys`; whether any changed.

@@ -108,6 +108,13 @@ fn panics() -> String {
     panic!("boom")
 }
 
+/// Panics after its first poll: caught on the path of handlers that wait.
+#[route(GET "/panic/later")]
+async fn panics_later() -> String {
+    tokio::task::yield_now().await;
+    panic!("boom, later")
+}
+
 #[route(GET "/slash/")]
 fn slash() -> &'static str {
     "slash"
@@ -702,6 +709,27 @@ async fn a_panicking_handler_gives_500_and_the_server_keeps_serving() {
     requests.extend(get("/hello"));
     let exchange = raw(server.addr, &requests).await;
     // The connection closes after the 500, so the pipelined request is not answered on it.
+    assert_eq!(exchange.statuses(), [500]);
+    assert!(exchange.closed);
+    assert!(exchange.has_header("connection", "close"));
+    let message: serde_json::Value = serde_json::from_str(exchange.body()).unwrap();
+    assert!(
+        message["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("the handler failed (request id "),
+        "{message}"
+    );
+    assert_eq!(fetch(&server.url("/hello")).await, (200, "hello".into()));
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_handler_that_panics_after_waiting_gives_500_too() {
+    let server = spawn(router()).await;
+    let mut requests = get("/panic/later");
+    requests.extend(get("/hello"));
+    let exchange = raw(server.addr, &requests).await;
     assert_eq!(exchange.statuses(), [500]);
     assert!(exchange.closed);
     assert!(exchange.has_header("connection", "close"));

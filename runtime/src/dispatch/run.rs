@@ -90,48 +90,31 @@ pub(crate) async fn finish(
     on_timeout: impl OnTimeout,
 ) -> Response {
     let Started { handler, progress } = started;
-    let progress = progress.as_ref();
-    let handler = AssertUnwindSafe(handler).catch_unwind();
-    let mut handler = std::pin::pin!(handler);
     // Most handlers finish on their first poll: poll once before reading the clock or
-    // building a timer, so that such a request costs neither. The deadline counts from
-    // that first poll's end; it could not have interrupted that poll anyway.
-    let first = std::future::poll_fn(|cx| Poll::Ready(handler.as_mut().poll(cx))).await;
-    let outcome = match first {
-        Poll::Ready(outcome) => Some(outcome),
-        Poll::Pending => {
-            // The handler timeout counts the time spent outside reading the request
-            // body, which the server's body timeouts bound on their own (and report as
-            // 408).
-            let mut deadline = tokio::time::Instant::now() + timeout;
-            loop {
-                tokio::select! {
-                    biased;
-                    outcome = &mut handler => break Some(outcome),
-                    () = tokio::time::sleep_until(deadline) => match progress.and_then(|p| p.deadline(timeout)) {
-                        Some(later) if later > deadline => deadline = later,
-                        _ => break None,
-                    },
-                }
-            }
-        }
-    };
-    let mut response = match outcome {
-        Some(Ok(response)) => response,
-        Some(Err(panic)) => answers::panicked(
-            Failed::Route {
-                path: route.path(),
-                handler: route.name(),
-            },
-            &method,
-            client_id,
-            &*panic,
-        ),
+    // building a timer, so that such a request costs neither. Only the pointers live across
+    // this `await`; the answer is taken in the `if let`, which ends before the next one, so
+    // that this future never holds a response (its size is every request's: over HTTP/2
+    // hyper allocates a task of it per stream, bench/README.md).
+    let first = std::future::poll_fn(|cx| {
+        Poll::Ready(std::panic::catch_unwind(AssertUnwindSafe(|| {
+            handler.as_mut().poll(cx)
+        })))
+    });
+    if let Some(outcome) = ready(first.await) {
+        let mut response = settle(outcome, route, method, client_id);
+        head_only(method, &mut response);
+        return response;
+    }
+    // Boxed: the timer, the `select!` and the fallback are the size of a few responses,
+    // and only a handler that waits needs them.
+    let waited = Box::pin(until_deadline(handler, progress.as_ref(), timeout)).await;
+    let mut response = match waited {
+        Some(outcome) => settle(outcome, route, method, client_id),
         None => match on_timeout.fallback() {
             None => answers::timed_out(route.path(), method, client_id, timeout),
             Some(fallback) => {
                 answers::log_timed_out(route.path(), method, client_id);
-                let mut response = caught(fallback, route, method, client_id).await;
+                let mut response = Box::pin(caught(fallback, route, method, client_id)).await;
                 // Counted as a timeout, whatever the fallback answered.
                 response.extensions_mut().insert(answers::Failure::Timeout);
                 response
@@ -140,6 +123,65 @@ pub(crate) async fn finish(
     };
     head_only(method, &mut response);
     response
+}
+
+/// A handler's outcome: its answer, or the panic it raised.
+type Outcome = std::thread::Result<Response>;
+
+/// The first poll's outcome, if it finished (a panic is an outcome too).
+#[inline(always)]
+fn ready(polled: std::thread::Result<Poll<Response>>) -> Option<Outcome> {
+    match polled {
+        Ok(Poll::Ready(response)) => Some(Ok(response)),
+        Ok(Poll::Pending) => None,
+        Err(panic) => Some(Err(panic)),
+    }
+}
+
+/// The answer of a handler that finished or panicked.
+#[inline(always)]
+fn settle(
+    outcome: Outcome,
+    route: &'static Route,
+    method: Method,
+    client_id: Option<&HeaderValue>,
+) -> Response {
+    match outcome {
+        Ok(response) => response,
+        Err(panic) => answers::panicked(
+            Failed::Route {
+                path: route.path(),
+                handler: route.name(),
+            },
+            &method,
+            client_id,
+            &*panic,
+        ),
+    }
+}
+
+/// Waits for a handler that did not finish on its first poll, until `timeout` has passed
+/// outside the reading of the request body; `None` when it did not finish in time. The
+/// deadline counts from the first poll's end: it could not have interrupted that poll anyway.
+async fn until_deadline(
+    handler: &mut HandlerFuture,
+    progress: Option<&Arc<BodyProgress>>,
+    timeout: Duration,
+) -> Option<Outcome> {
+    let mut handler = AssertUnwindSafe(handler).catch_unwind();
+    // The handler timeout counts the time spent outside reading the request body, which
+    // the server's body timeouts bound on their own (and report as 408).
+    let mut deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        tokio::select! {
+            biased;
+            outcome = &mut handler => return Some(outcome),
+            () = tokio::time::sleep_until(deadline) => match progress.and_then(|p| p.deadline(timeout)) {
+                Some(later) if later > deadline => deadline = later,
+                _ => return None,
+            },
+        }
+    }
 }
 
 /// A `HEAD` request answered by a `GET` route: the headers of the `GET` answer, with its

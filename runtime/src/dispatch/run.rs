@@ -107,22 +107,43 @@ pub(crate) async fn finish(
     }
     // Boxed: the timer, the `select!` and the fallback are the size of a few responses,
     // and only a handler that waits needs them.
-    let waited = Box::pin(until_deadline(handler, progress.as_ref(), timeout)).await;
-    let mut response = match waited {
+    let mut response = Box::pin(wait(
+        handler,
+        progress.as_ref(),
+        route,
+        method,
+        timeout,
+        client_id,
+        on_timeout,
+    ))
+    .await;
+    head_only(method, &mut response);
+    response
+}
+
+/// The answer of a handler that did not finish on its first poll: its own, or the timeout's.
+async fn wait(
+    handler: &mut HandlerFuture,
+    progress: Option<&Arc<BodyProgress>>,
+    route: &'static Route,
+    method: Method,
+    timeout: Duration,
+    client_id: Option<&HeaderValue>,
+    on_timeout: impl OnTimeout,
+) -> Response {
+    match until_deadline(handler, progress, timeout).await {
         Some(outcome) => settle(outcome, route, method, client_id),
         None => match on_timeout.fallback() {
             None => answers::timed_out(route.path(), method, client_id, timeout),
             Some(fallback) => {
                 answers::log_timed_out(route.path(), method, client_id);
-                let mut response = Box::pin(caught(fallback, route, method, client_id)).await;
+                let mut response = caught(fallback, route, method, client_id).await;
                 // Counted as a timeout, whatever the fallback answered.
                 response.extensions_mut().insert(answers::Failure::Timeout);
                 response
             }
         },
-    };
-    head_only(method, &mut response);
-    response
+    }
 }
 
 /// A handler's outcome: its answer, or the panic it raised.

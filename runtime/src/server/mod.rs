@@ -555,8 +555,12 @@ fn connection_service(
 + 'static {
     hyper::service::service_fn(move |request: http::Request<Incoming>| {
         // A request without a body (most of them) has nothing to time: no timers, no
-        // wrapper, and no clone of the connection's `Fate`.
-        let fate = (!http_body::Body::is_end_stream(request.body())).then(|| fate.clone());
+        // wrapper, and no clone of the connection's `Fate`. The length hyper knows comes
+        // first: over HTTP/2 it is zero when the stream ended with its headers, and
+        // `is_end_stream` would lock the connection's stream store to say so again.
+        let empty = http_body::Body::size_hint(request.body()).exact() == Some(0)
+            || http_body::Body::is_end_stream(request.body());
+        let fate = (!empty).then(|| fate.clone());
         router.clone().dispatch(request, move |body| match fate {
             None => Body::empty(),
             Some(fate) => Body::new(TimedBody::new(body, body_idle_timeout, body_timeout, fate)),

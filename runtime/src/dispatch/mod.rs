@@ -483,18 +483,33 @@ struct HandlerRun {
 }
 
 impl HandlerRun {
-    /// Runs the handler to its answer. Borrows the run where the request's future holds
-    /// it, rather than moving it into a future of its own.
+    /// Runs the handler to its answer: a panic is caught (`500`, logged, `connection:
+    /// close`), a handler that runs past its timeout is answered `503` (or by the guard's
+    /// fallback), a `HEAD` request keeps the `GET` answer's headers and drops its body.
+    ///
+    /// Borrows the run where the request's future holds it, and holds nothing else across
+    /// an `await` but a pointer (see [`run::first_poll`]).
     async fn run(&mut self) -> (Response, Option<Arc<RouteMetrics>>) {
-        let mut response = run::finish(
+        if let Some(outcome) = run::first_poll(&mut self.started).await {
+            let response = run::settle(outcome, self.route, self.method, self.client_id.as_ref());
+            return self.complete(response);
+        }
+        let response = Box::pin(run::wait(
             &mut self.started,
             self.route,
             self.method,
             self.timeout,
             self.client_id.as_ref(),
             self.ticket.as_mut(),
-        )
+        ))
         .await;
+        self.complete(response)
+    }
+
+    /// The handler's answer as the request's: `HEAD` trimmed, the guard told, the span's
+    /// status, the matched route for the layers.
+    fn complete(&mut self, mut response: Response) -> (Response, Option<Arc<RouteMetrics>>) {
+        run::head_only(self.method, &mut response);
         if let Some(ticket) = self.ticket.take() {
             ticket.leave(&response);
         }

@@ -74,13 +74,29 @@ impl OnTimeout for Canned {
     }
 }
 
-/// Runs a started handler to its answer.
+/// Polls a started handler once, with the panic guard: its outcome if it finished (a panic
+/// is an outcome too), `None` if it waits.
 ///
-/// A panic is caught (`500`, logged, `connection: close`); a handler that runs past
-/// `timeout` is answered `503` (or by `on_timeout`); a `HEAD` request keeps the `GET`
-/// answer's headers and drops its body.
-///
-/// Borrows the started handler: the caller's future holds it once, and this one a pointer.
+/// Most handlers finish on their first poll, so this comes before any clock read or timer:
+/// such a request costs neither. The rest go to [`wait`], boxed by the caller. The future
+/// holds one pointer; the caller takes the outcome in an `if let` that ends before its next
+/// `await`, so that its own future never holds a response across one (the request's future
+/// is every request's size: over HTTP/2 hyper allocates a task of it per stream,
+/// bench/README.md).
+#[inline(always)]
+pub(crate) fn first_poll(started: &mut Started) -> impl Future<Output = Option<Outcome>> + '_ {
+    std::future::poll_fn(move |cx| {
+        let handler = &mut started.handler;
+        Poll::Ready(ready(std::panic::catch_unwind(AssertUnwindSafe(|| {
+            handler.as_mut().poll(cx)
+        }))))
+    })
+}
+
+/// Runs a started handler to its answer: [`first_poll`], then, for a handler that waits,
+/// [`wait`], boxed; a `HEAD` answer trimmed. For the route services that stand alone
+/// (behind the layers), whose futures are boxed anyway; the router's own path is
+/// `HandlerRun::run`.
 pub(crate) async fn finish(
     started: &mut Started,
     route: &'static Route,
@@ -89,49 +105,28 @@ pub(crate) async fn finish(
     client_id: Option<&HeaderValue>,
     on_timeout: impl OnTimeout,
 ) -> Response {
-    let Started { handler, progress } = started;
-    // Most handlers finish on their first poll: poll once before reading the clock or
-    // building a timer, so that such a request costs neither. Only the pointers live across
-    // this `await`; the answer is taken in the `if let`, which ends before the next one, so
-    // that this future never holds a response (its size is every request's: over HTTP/2
-    // hyper allocates a task of it per stream, bench/README.md).
-    let first = std::future::poll_fn(|cx| {
-        Poll::Ready(std::panic::catch_unwind(AssertUnwindSafe(|| {
-            handler.as_mut().poll(cx)
-        })))
-    });
-    if let Some(outcome) = ready(first.await) {
-        let mut response = settle(outcome, route, method, client_id);
-        head_only(method, &mut response);
-        return response;
-    }
-    // Boxed: the timer, the `select!` and the fallback are the size of a few responses,
-    // and only a handler that waits needs them.
-    let mut response = Box::pin(wait(
-        handler,
-        progress.as_ref(),
-        route,
-        method,
-        timeout,
-        client_id,
-        on_timeout,
-    ))
-    .await;
+    let mut response = if let Some(outcome) = first_poll(started).await {
+        settle(outcome, route, method, client_id)
+    } else {
+        Box::pin(wait(started, route, method, timeout, client_id, on_timeout)).await
+    };
     head_only(method, &mut response);
     response
 }
 
-/// The answer of a handler that did not finish on its first poll: its own, or the timeout's.
-async fn wait(
-    handler: &mut HandlerFuture,
-    progress: Option<&Arc<BodyProgress>>,
+/// The answer of a handler that did not finish on its first poll: its own, or the timeout's
+/// (`503`, or `on_timeout`'s). Boxed by the caller: the timer, the `select!` and the
+/// fallback are the size of a few responses, and only a handler that waits needs them.
+pub(crate) async fn wait(
+    started: &mut Started,
     route: &'static Route,
     method: Method,
     timeout: Duration,
     client_id: Option<&HeaderValue>,
     on_timeout: impl OnTimeout,
 ) -> Response {
-    match until_deadline(handler, progress, timeout).await {
+    let Started { handler, progress } = started;
+    match until_deadline(handler, progress.as_ref(), timeout).await {
         Some(outcome) => settle(outcome, route, method, client_id),
         None => match on_timeout.fallback() {
             None => answers::timed_out(route.path(), method, client_id, timeout),
@@ -147,7 +142,7 @@ async fn wait(
 }
 
 /// A handler's outcome: its answer, or the panic it raised.
-type Outcome = std::thread::Result<Response>;
+pub(crate) type Outcome = std::thread::Result<Response>;
 
 /// The first poll's outcome, if it finished (a panic is an outcome too).
 #[inline(always)]
@@ -161,7 +156,7 @@ fn ready(polled: std::thread::Result<Poll<Response>>) -> Option<Outcome> {
 
 /// The answer of a handler that finished or panicked.
 #[inline(always)]
-fn settle(
+pub(crate) fn settle(
     outcome: Outcome,
     route: &'static Route,
     method: Method,

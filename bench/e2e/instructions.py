@@ -75,8 +75,8 @@ def h2(port, duration):
 
 def measure(binary, port, name):
     load = h2 if H2 else wrk
-    # Bare hyper serves HTTP/1.1 unless told `h2`.
-    extra = ["h2"] if H2 and name == "hyper" else []
+    # Bare hyper serves HTTP/1.1 unless told `h2` (`h2-keepalive`: with routemark's PING).
+    extra = {"hyper": ["h2"], "hyper+keepalive": ["h2-keepalive"]}.get(name, []) if H2 else []
     with tempfile.TemporaryDirectory() as tmp:
         out = pathlib.Path(tmp) / "callgrind.out"
         proc = subprocess.Popen(
@@ -142,6 +142,7 @@ def main():
     env = dict(os.environ, CARGO_TARGET_DIR=str(TARGET))
     subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=HERE, env=env, check=True)
     binaries = {name: TARGET / "release" / binary for name, binary in SERVERS}
+    binaries["hyper+keepalive"] = binaries["hyper"]
     binaries.update({name: pathlib.Path(binary) for name, binary in EXTRA})
     rows = []
     port = 19080

@@ -40,6 +40,15 @@ async fn slow() -> &'static str {
     "slow"
 }
 
+/// Waits for a permit of `HELD`, which only the active gauge's test gives.
+static HELD: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(0);
+
+#[route(GET "/obs/held")]
+async fn held() -> &'static str {
+    HELD.acquire().await.expect("never closed").forget();
+    "released"
+}
+
 /// On a probe's path: only the test of that build error includes it.
 #[route(GET "/readyz")]
 fn my_readiness() -> &'static str {
@@ -376,6 +385,43 @@ async fn requests_are_counted_by_method_template_and_status() {
     );
     assert!(!text.contains("# EOF"));
     promtool_check(&text);
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_active_gauge_counts_requests_while_their_handler_waits() {
+    let server = spawn(app().build().unwrap()).await;
+    let active = || async {
+        let (status, text) = get(&server.url("/metrics")).await;
+        assert_eq!(status, StatusCode::OK);
+        sample(
+            &text,
+            "http_server_active_requests{http_request_method=\"GET\"}",
+        )
+    };
+    let waiting: Vec<_> = (0..2)
+        .map(|_| {
+            let url = server.url("/obs/held");
+            tokio::spawn(async move { get(&url).await })
+        })
+        .collect();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while active().await != Some(2.0) {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{:?}",
+            active().await
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    // A handler that answers without waiting is done before the next scrape.
+    assert_eq!(get(&server.url("/obs/users/7")).await.0, StatusCode::OK);
+    assert_eq!(active().await, Some(2.0));
+    HELD.add_permits(2);
+    for request in waiting {
+        assert_eq!(request.await.unwrap(), (StatusCode::OK, "released".into()));
+    }
+    assert_eq!(active().await, Some(0.0));
     server.shutdown().await;
 }
 

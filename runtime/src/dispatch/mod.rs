@@ -23,6 +23,7 @@ pub(crate) mod run;
 pub(crate) mod validate;
 
 use crate::Body;
+use crate::observe::metrics::ServerMetrics;
 use crate::observe::{Builtin, Metrics, RouteMetrics, metrics, span};
 use crate::request::RequestParts;
 use crate::resilience::{Guard, Ticket};
@@ -126,13 +127,11 @@ impl Router {
         };
         let mut next = self.route_request(head, body);
         async move {
-            // Counted from here: a probe or a scrape is not the application's traffic.
-            let active = match &next {
-                Next::Builtin(_) => None,
-                _ => self
-                    .counting_metrics()
-                    .map(|m| m.server.active(method_index)),
-            };
+            // Active while waiting: a handler's request once its handler waits (see
+            // `HandlerRun::run`), a boxed call's from the start. An answer made without
+            // waiting (a routing answer, a handler done on its first poll) is over within
+            // one poll, before a scrape could tell, and is spared the gauge's two atomic
+            // writes. A probe or a scrape is not the application's traffic.
             let (response, handle, caught) = match next {
                 Next::Answer {
                     response,
@@ -140,22 +139,32 @@ impl Router {
                     caught,
                 } => (response, handle, caught),
                 Next::Handler(ref mut run) => {
-                    let (response, handle) = run.run().await;
+                    let server = self.counting_metrics().map(|m| &m.server);
+                    let (response, handle) = run.run(server).await;
                     (response, handle, false)
                 }
                 Next::Call(call) => {
+                    let active = self.active(method_index);
                     let (response, handle) = call.await;
+                    drop(active);
                     (response, handle, false)
                 }
                 Next::Caught(call) => {
+                    let active = self.active(method_index);
                     let (response, handle) = call.await;
+                    drop(active);
                     (response, handle, true)
                 }
                 Next::Builtin(answer) => return Ok(answer.await),
             };
-            drop(active);
             Ok(self.answered(response, handle, caught, started, method_index))
         }
+    }
+
+    /// Counts a request as active (`http_server_active_requests`) until dropped.
+    fn active(&self, method_index: usize) -> Option<metrics::Active<'_>> {
+        self.counting_metrics()
+            .map(|m| m.server.active(method_index))
     }
 
     /// The metrics this router counts requests in: none behind the `App::layer` stack,
@@ -489,11 +498,17 @@ impl HandlerRun {
     ///
     /// Borrows the run where the request's future holds it, and holds nothing else across
     /// an `await` but a pointer (see [`run::first_poll`]).
-    async fn run(&mut self) -> (Response, Option<Arc<RouteMetrics>>) {
+    ///
+    /// `server`: the metrics that count the request as active while its handler waits.
+    async fn run(
+        &mut self,
+        server: Option<&ServerMetrics>,
+    ) -> (Response, Option<Arc<RouteMetrics>>) {
         if let Some(outcome) = run::first_poll(&mut self.started).await {
             let response = run::settle(outcome, self.route, self.method, self.client_id.as_ref());
             return self.complete(response);
         }
+        let _active = server.map(|s| s.active(metrics::standard_method_index(self.method)));
         let response = Box::pin(run::wait(
             &mut self.started,
             self.route,

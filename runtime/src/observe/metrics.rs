@@ -52,10 +52,15 @@ const METHOD_LABELS: [&str; 10] = [
 /// The label index of a request's method.
 pub(crate) fn method_index(method: &http::Method) -> usize {
     match Method::from_token(method.as_str()) {
-        Some(m) => Method::ALL.iter().position(|&a| a == m).unwrap_or(9),
+        Some(m) => standard_method_index(m),
         None if *method == http::Method::CONNECT => 8,
         None => 9,
     }
+}
+
+/// The label index of a standard method, as [`method_index`] gives it.
+pub(crate) fn standard_method_index(method: Method) -> usize {
+    Method::ALL.iter().position(|&a| a == method).unwrap_or(9)
 }
 
 /// A duration histogram of atomics: one count per bucket (not cumulative; the encoder sums
@@ -273,7 +278,7 @@ impl ServerMetrics {
         self.closes[reason as usize].load(Relaxed)
     }
 
-    /// A request of method index `method` began; the guard ends it.
+    /// A request of method index `method` is waiting; the guard ends it.
     #[inline]
     pub(crate) fn active(&self, method: usize) -> Active<'_> {
         self.active[method].fetch_add(1, Relaxed);

@@ -3,6 +3,7 @@
 //! segments, the floor any router on hyper pays at least.
 
 use std::convert::Infallible;
+use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::Full;
@@ -11,8 +12,7 @@ use hyper::header::{CONTENT_TYPE, HeaderValue};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
-use hyper_util::rt::TokioExecutor;
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 
 /// The route a request goes to, if any.
 fn route(method: &Method, path: &str) -> Option<usize> {
@@ -918,9 +918,13 @@ fn main() {
         .nth(1)
         .unwrap_or_else(|| "127.0.0.1:8080".to_owned());
     // `h2`: HTTP/2 with prior knowledge (h2c) instead of HTTP/1.1, for bench/e2e/h2.py; the
-    // HTTP/1.1 accept loop below stays as it was.
-    if std::env::args().nth(2).as_deref() == Some("h2") {
-        return serve_h2(&addr);
+    // HTTP/1.1 accept loop below stays as it was. `h2-keepalive`: the same with routemark's
+    // HTTP/2 keep-alive default (a PING every 20 s, which needs a timer), the one setting of
+    // routemark's that costs hyper work per frame.
+    match std::env::args().nth(2).as_deref() {
+        Some("h2") => return serve_h2(&addr, None),
+        Some("h2-keepalive") => return serve_h2(&addr, Some(Duration::from_secs(20))),
+        _ => {}
     }
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -945,8 +949,9 @@ fn main() {
         });
 }
 
-/// The same service over HTTP/2 with prior knowledge, hyper's defaults.
-fn serve_h2(addr: &str) {
+/// The same service over HTTP/2 with prior knowledge, hyper's defaults, and a keep-alive PING
+/// when asked.
+fn serve_h2(addr: &str, keep_alive: Option<Duration>) {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -960,7 +965,14 @@ fn serve_h2(addr: &str) {
                 };
                 let _ = stream.set_nodelay(true);
                 tokio::spawn(async move {
-                    let _ = hyper::server::conn::http2::Builder::new(TokioExecutor::new())
+                    let mut builder =
+                        hyper::server::conn::http2::Builder::new(TokioExecutor::new());
+                    if let Some(interval) = keep_alive {
+                        builder
+                            .timer(TokioTimer::new())
+                            .keep_alive_interval(interval);
+                    }
+                    let _ = builder
                         .serve_connection(TokioIo::new(stream), service_fn(handle))
                         .await;
                 });

@@ -19,7 +19,8 @@ per request, which a loaded machine cannot blur as it blurs req/s.
 
 E2E_PROFILE=1 also prints each server's most expensive functions; E2E_KEEP=DIR keeps the
 counted dumps (DIR/callgrind.BINARY) for callgrind_annotate; E2E_CACHE=1 adds simulated
-cache misses per request (see CACHE_SIM).
+cache misses per request (see CACHE_SIM); E2E_LOCKED=1 adds locked instructions (atomic
+read-modify-writes) per request (locked.py).
 
 Builds the apps first (release, LTO) with CARGO_TARGET_DIR=target/bench-e2e. Needs valgrind
 and wrk. Prints a Markdown table.
@@ -39,6 +40,9 @@ from run import EXTRA, HERE, SERVERS, TARGET, wait_port  # noqa: E402
 # the host's sizes) and the table gains misses per request: the working set, which a VM
 # without hardware counters cannot show otherwise.
 CACHE_SIM = ["--cache-sim=yes"] if os.environ.get("E2E_CACHE") else []
+# E2E_LOCKED=1: the dump keeps a cost per instruction, and the table gains the locked
+# instructions (atomic read-modify-writes) per request (locked.py).
+LOCKED = ["--dump-instr=yes"] if os.environ.get("E2E_LOCKED") else []
 WARM_UP_S = 2
 COUNTED_S = 4
 
@@ -81,7 +85,8 @@ def measure(binary, port, name):
         out = pathlib.Path(tmp) / "callgrind.out"
         proc = subprocess.Popen(
             ["taskset", "-c", "0", "valgrind", "--tool=callgrind", "--instr-atstart=no", "-q",
-             *CACHE_SIM, f"--callgrind-out-file={out}.%p", str(binary), f"127.0.0.1:{port}",
+             *CACHE_SIM, *LOCKED, f"--callgrind-out-file={out}.%p", str(binary),
+             f"127.0.0.1:{port}",
              *extra],
             stderr=subprocess.DEVNULL)
         try:
@@ -112,6 +117,9 @@ def measure(binary, port, name):
                                    capture_output=True, text=True, check=True).stdout
         mallocs = calls_of(counted[-1], "malloc")
         misses = {event: counts[event] / requests for event in MISS_EVENTS if event in counts}
+        if LOCKED:
+            from locked import locked_per_request
+            misses["locked"] = locked_per_request(counted[-1], requests)
         return total / requests, mallocs / requests, requests, annotated, misses
 
 
@@ -155,7 +163,7 @@ def main():
             print("\n".join(annotated.splitlines()[:40]), file=sys.stderr)
         rows.append((name, per_request, allocs, misses))
     base = dict((name, value) for name, value, _, _ in rows)
-    cache = [event for event in MISS_EVENTS if event in rows[0][3]]
+    cache = [event for event in [*MISS_EVENTS, "locked"] if event in rows[0][3]]
     print("| server | instructions per request | x hyper | mallocs per request |"
           + "".join(f" {event} |" for event in cache))
     print("|---|---:|---:|---:|" + "---:|" * len(cache))

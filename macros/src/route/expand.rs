@@ -1,11 +1,11 @@
 //! Code generation for a valid route. Nothing here can fail.
 //!
 //! A route expands to the user's function, token for token as written, followed by the
-//! `inventory` submission of the route descriptor, whose handler is a closure without
-//! captures: one call of the runtime's generic `callN` with the argument types spelled out,
-//! and a closure that calls the user's function in argument order. The handler closure's
-//! body also holds one hidden `#[macro_export] macro_rules!` per method, named by the route
-//! key, so a second route with the same method and path shape in the crate is error E0428.
+//! `inventory` submission of the route descriptor, whose handler is a `fn` item (the shim):
+//! one call of the runtime's generic `callN` with the argument types spelled out, and a
+//! closure that calls the user's function in argument order. The shim's body also holds one
+//! hidden `#[macro_export] macro_rules!` per method, named by the route key, so a second
+//! route with the same method and path shape in the crate is error E0428.
 //!
 //! The extraction itself is generic code in the runtime, type-checked once for the program;
 //! what each route adds to `cargo check` is a call and a closure (bench/notes/2026-12-02-compile-time.md).
@@ -70,13 +70,15 @@ pub(crate) fn route(route: &Route<'_>, item: TokenStream) -> TokenStream {
         Binding::Extractor { ty } => state_inner(ty).map(StateRequirement),
         _ => None,
     });
-    // The handler is a closure without captures, which the descriptor coerces to a `fn`
-    // pointer: no named function with a spelled-out signature per route.
+    // The handler is a `fn` item in a block, not a closure coerced to a `fn` pointer: called
+    // through the pointer, a closure goes through its `FnOnce::call_once` shim, which packs
+    // the arguments into a tuple, and every route's shim then copied the request (344 bytes)
+    // once more per request.
     if route.borrows() {
         // Its own `async` block: `callN` cannot call a handler whose future borrows its
         // arguments. Only these routes pay for a state machine of their own.
         let shim = Shim { route, call: &call };
-        // `mut` on the closure's parameter, which the `async move` block captures, rather than
+        // `mut` on the shim's parameter, which the `async move` block captures, rather than
         // a `let mut` in the block: a rebinding would be a second copy of the request in the
         // handler's future.
         let parts_mut = shim.reads_head().then(|| quote!(mut));
@@ -86,9 +88,15 @@ pub(crate) fn route(route: &Route<'_>, item: TokenStream) -> TokenStream {
                 #Private::Route::__new(#Private::RouteDecl {
                     methods: #Private::MethodSet::EMPTY #(#methods)*,
                     path: #path,
-                    handler: |#parts_mut #parts, #body| {
-                        #guards
-                        #shim
+                    handler: {
+                        fn __routemark_shim(
+                            #parts_mut #parts: #Private::RequestParts,
+                            #body: #Private::Body,
+                        ) -> #Private::HandlerFuture {
+                            #guards
+                            #shim
+                        }
+                        __routemark_shim
                     },
                     name: #name,
                     module_path: ::core::module_path!(),
@@ -106,14 +114,20 @@ pub(crate) fn route(route: &Route<'_>, item: TokenStream) -> TokenStream {
             #Private::Route::__new(#Private::RouteDecl {
                 methods: #Private::MethodSet::EMPTY #(#methods)*,
                 path: #path,
-                handler: |#parts, #body| {
-                    #guards
-                    #Private::#call_n::<#(#types,)* #no_body_type #ret, #(#inferred),*>(
-                        #parts,
-                        #body,
-                        &[#(#specs,)* #no_body_spec],
-                        |#(#vars,)* #no_body_param| #output,
-                    )
+                handler: {
+                    fn __routemark_shim(
+                        #parts: #Private::RequestParts,
+                        #body: #Private::Body,
+                    ) -> #Private::HandlerFuture {
+                        #guards
+                        #Private::#call_n::<#(#types,)* #no_body_type #ret, #(#inferred),*>(
+                            #parts,
+                            #body,
+                            &[#(#specs,)* #no_body_spec],
+                            |#(#vars,)* #no_body_param| #output,
+                        )
+                    }
+                    __routemark_shim
                 },
                 name: #name,
                 module_path: ::core::module_path!(),
@@ -126,7 +140,7 @@ pub(crate) fn route(route: &Route<'_>, item: TokenStream) -> TokenStream {
     }
 }
 
-/// The handler closure's body for a route with a borrowed parameter: the route's own
+/// The shim's body for a route with a borrowed parameter: the route's own
 /// `async` block, which does what `callN` does in the same order with the same answers (the
 /// probe for declared state, extractors through `HeadArg` and the last through `LastArg`,
 /// `NoBody` in effect when the last argument is no extractor), and extracts each borrowed
@@ -276,10 +290,9 @@ impl ToTokens for Shim<'_> {
         };
         if only_borrowed {
             tokens.extend(quote! {
-                if #parts.route().is_none() {
+                let ::core::option::Option::Some(#target) = #Private::target_of(#parts) else {
                     return #Private::declared(&[]);
-                }
-                let #target = #Private::target_of(#parts);
+                };
                 #Private::shim(async move {
                     #extractions
                     #Private::respond::<#ret>(#output)
@@ -430,7 +443,7 @@ impl ToTokens for StateRequirement<'_> {
 
 /// One hidden `#[macro_export] macro_rules!` per method, named by the route key, so that a
 /// second route with the same method and path shape in the crate is error E0428. They go in
-/// the handler closure's body: `#[macro_export]` still makes each one a crate-wide name, but
+/// the shim's body: `#[macro_export]` still makes each one a crate-wide name, but
 /// its textual scope ends with the body. At module level, every `macro_rules!` opens a scope
 /// that rustc walks to resolve each later attribute and macro name of the module, which made
 /// `cargo check` quadratic in the number of routes.

@@ -161,7 +161,7 @@ mod tests {
             "async fn h(id: &str, q: Option<&str>, r: Cow<'_, str>) {}",
         );
         for expected in [
-            "let __routemark_target = :: routemark :: __private :: target_of (__routemark_parts) ;",
+            "let :: core :: option :: Option :: Some (__routemark_target) = :: routemark :: __private :: target_of (__routemark_parts) else",
             "__routemark_target . path_str (0 , \"id\")",
             "__routemark_target . query_str_opt (\"q\")",
             "__routemark_target . query_str (\"r\" , \"Cow<str>\")",

@@ -72,13 +72,18 @@ pub struct Target {
     params: ParamRanges,
 }
 
-/// The [`Target`] of `parts`, for the shim of a route of borrowed parameters only.
-pub fn target_of(parts: RequestParts) -> Target {
+/// The [`Target`] of `parts`, for the shim of a route of borrowed parameters only; `None`
+/// for a probe (a request without route, from `Route::state`), which the shim answers with
+/// [`declared`](super::declared). The check is here, not in the shim, so that the shim uses
+/// the request once, passing it on where it came: a shim that also read it kept a copy of
+/// its own (a 344-byte `memcpy` per request).
+pub fn target_of(parts: RequestParts) -> Option<Target> {
+    parts.route()?;
     let RequestParts { head, params, .. } = parts;
-    Target {
+    Some(Target {
         path_and_query: head.uri.into_parts().path_and_query,
         params,
-    }
+    })
 }
 
 impl Target {

@@ -1,7 +1,7 @@
 //! How a route's shim calls its handler: one generic function per arity.
 //!
-//! The macro emits, per route, a capture-free closure that calls `callN` with the argument
-//! types spelled out, and an inner closure that calls the handler in argument order; the
+//! The macro emits, per route, a shim (a `fn` item) that calls `callN` with the argument
+//! types spelled out, and a closure that calls the handler in argument order; the
 //! extraction itself, an `async` state machine, lives in `call_n.rs`, written once per arity
 //! and type-checked once for the whole program. A concrete `async` block per route made
 //! `cargo check` of a crate grow by the cost of one state machine per handler

@@ -149,12 +149,16 @@ mod tests {
         };
         let owned = expand(r#"GET "/a/<id>?<q>""#, "fn h(id: String, q: Option<u8>) {}");
         assert!(owned.contains("__private :: call3 ::"), "{owned}");
-        assert!(!owned.contains("shim"), "{owned}");
+        assert!(!owned.contains("__private :: shim"), "{owned}");
         let borrowed = expand(
             r#"GET "/a/<id>?<q>&<r>""#,
             "async fn h(id: &str, q: Option<&str>, r: Cow<'_, str>, m: Method) {}",
         );
         assert!(!borrowed.contains("call"), "{borrowed}");
+        assert!(
+            borrowed.contains("__private :: shim (async move"),
+            "{borrowed}"
+        );
         // Borrowed parameters only: the block owns the request's target, not the request.
         let only_borrowed = expand(
             r#"GET "/a/<id>?<q>&<r>""#,

@@ -648,3 +648,48 @@ async fn metrics_show_the_breaker_state_transitions_and_refused_requests_per_rou
     }
     server.shutdown().await;
 }
+
+mod paced {
+    use super::*;
+    use routemark::route;
+
+    #[route(GET "/paced", breaker)]
+    async fn paced() -> &'static str {
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        "paced"
+    }
+}
+
+/// A guarded route's request is timed by the clock read its breaker takes at the answer.
+#[tokio::test]
+async fn a_guarded_route_is_timed_from_its_request_to_its_answer() {
+    let server = spawn(router_of("paced")).await;
+    let client = reqwest::Client::new();
+    assert_eq!(
+        get(&client, server.url("/paced")).await,
+        (200, None, "paced".to_owned())
+    );
+    let (status, _, text) = get(&client, server.url("/metrics")).await;
+    assert_eq!(status, 200);
+    let labels = r#"http_request_method="GET",http_route="/paced",http_response_status_code="200""#;
+    let sample = |name: &str| -> f64 {
+        let prefix = format!("{name} ");
+        text.lines()
+            .find_map(|l| l.strip_prefix(&prefix))
+            .unwrap_or_else(|| panic!("no `{name}` in\n{text}"))
+            .parse()
+            .unwrap()
+    };
+    let bucket = |le: &str| {
+        sample(&format!(
+            "http_server_request_duration_seconds_bucket{{le=\"{le}\",{labels}}}"
+        ))
+    };
+    assert_eq!(bucket("0.025"), 0.0, "{text}");
+    assert_eq!(bucket("10.0"), 1.0, "{text}");
+    let sum = sample(&format!(
+        "http_server_request_duration_seconds_sum{{{labels}}}"
+    ));
+    assert!((0.03..10.0).contains(&sum), "{sum}");
+    server.shutdown().await;
+}

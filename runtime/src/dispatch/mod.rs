@@ -132,32 +132,34 @@ impl Router {
             // waiting (a routing answer, a handler done on its first poll) is over within
             // one poll, before a scrape could tell, and is spared the gauge's two atomic
             // writes. A probe or a scrape is not the application's traffic.
-            let (response, handle, caught) = match next {
+            // `ended`: when the answer was complete, if a guard read the clock for it.
+            let (response, handle, caught, ended) = match next {
                 Next::Answer {
                     response,
                     handle,
                     caught,
-                } => (response, handle, caught),
+                } => (response, handle, caught, None),
                 Next::Handler(ref mut run) => {
                     let server = self.counting_metrics().map(|m| &m.server);
-                    let (response, handle) = run.run(server).await;
-                    (response, handle, false)
+                    let (response, handle, ended) = run.run(server).await;
+                    (response, handle, false, ended)
                 }
                 Next::Call(call) => {
                     let active = self.active(method_index);
                     let (response, handle) = call.await;
                     drop(active);
-                    (response, handle, false)
+                    (response, handle, false, None)
                 }
                 Next::Caught(call) => {
                     let active = self.active(method_index);
                     let (response, handle) = call.await;
                     drop(active);
-                    (response, handle, true)
+                    (response, handle, true, None)
                 }
                 Next::Builtin(answer) => return Ok(answer.await),
             };
-            Ok(self.answered(response, handle, caught, started, method_index))
+            let timing = started.map(|started| (started, ended));
+            Ok(self.answered(response, handle, caught, timing, method_index))
         }
     }
 
@@ -188,7 +190,7 @@ impl Router {
         response: Response,
         handle: Option<Arc<RouteMetrics>>,
         caught: bool,
-        started: Option<Instant>,
+        timing: Option<(Instant, Option<Instant>)>,
         method_index: usize,
     ) -> Response {
         // The catcher first: the metrics count the status the client gets.
@@ -206,7 +208,7 @@ impl Router {
         } else {
             record(
                 self.counting_metrics(),
-                started,
+                timing,
                 handle.as_deref(),
                 method_index,
                 &response,
@@ -503,7 +505,7 @@ impl HandlerRun {
     async fn run(
         &mut self,
         server: Option<&ServerMetrics>,
-    ) -> (Response, Option<Arc<RouteMetrics>>) {
+    ) -> (Response, Option<Arc<RouteMetrics>>, Option<Instant>) {
         if let Some(outcome) = run::first_poll(&mut self.started).await {
             let response = run::settle(outcome, self.route, self.method, self.client_id.as_ref());
             return self.complete(response);
@@ -522,17 +524,25 @@ impl HandlerRun {
     }
 
     /// The handler's answer as the request's: `HEAD` trimmed, the guard told, the span's
-    /// status, the matched route for the layers.
-    fn complete(&mut self, mut response: Response) -> (Response, Option<Arc<RouteMetrics>>) {
+    /// status, the matched route for the layers. With a guard, also when the answer was
+    /// complete: the guard's clock read, which the metrics reuse.
+    fn complete(
+        &mut self,
+        mut response: Response,
+    ) -> (Response, Option<Arc<RouteMetrics>>, Option<Instant>) {
         run::head_only(self.method, &mut response);
-        if let Some(ticket) = self.ticket.take() {
-            ticket.leave(&response);
-        }
+        let ended = self.ticket.take().map(|ticket| {
+            // The runtime's clock, as the guard's timing is (paused in tests that pause it);
+            // outside such tests it is the same clock as `std`'s.
+            let now = tokio::time::Instant::now();
+            ticket.leave(&response, now);
+            now.into_std()
+        });
         span::record_status(&self.request_span, response.status());
         if let Some(matched) = self.matched.take() {
             response.extensions_mut().insert(matched);
         }
-        (response, self.handle.take())
+        (response, self.handle.take(), ended)
     }
 }
 
@@ -542,21 +552,23 @@ impl HandlerRun {
 struct MetricsHandle(Arc<RouteMetrics>);
 
 /// Counts an answered request: on `handle`, the route's series, else as unmatched; panics
-/// and timeouts on the server's counters too.
+/// and timeouts on the server's counters too. `timing`: when the request started and, if a
+/// guard read the clock at its answer, when it ended (else the clock is read here).
 #[inline]
 fn record(
     metrics: Option<&Metrics>,
-    started: Option<Instant>,
+    timing: Option<(Instant, Option<Instant>)>,
     handle: Option<&RouteMetrics>,
     method_index: usize,
     response: &Response,
 ) {
-    let (Some(metrics), Some(started)) = (metrics, started) else {
+    let (Some(metrics), Some((started, ended))) = (metrics, timing) else {
         return;
     };
     let status = response.status();
     let handle = handle.unwrap_or(&metrics.unmatched);
-    handle.observe(method_index, status.as_u16(), started.elapsed());
+    let elapsed = ended.unwrap_or_else(Instant::now).duration_since(started);
+    handle.observe(method_index, status.as_u16(), elapsed);
     if status.is_server_error() {
         answers::count_failure(response, &metrics.server);
     }

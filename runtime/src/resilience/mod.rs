@@ -309,7 +309,7 @@ impl Guard {
                     .counters
                     .shed
                     .fetch_add(1, Ordering::Relaxed);
-                ticket.record(true);
+                ticket.record(true, Instant::now());
                 let guard = ticket.guard.clone();
                 return Err(Refusal {
                     guard,
@@ -438,20 +438,21 @@ impl Ticket {
         }
     }
 
-    /// Records the handler's answer: a failure when it is a 5xx (a panic's 500 included) or
-    /// the handler timed out.
+    /// Records the handler's answer, complete at `now`: a failure when it is a 5xx (a
+    /// panic's 500 included) or the handler timed out. `now` is the caller's, which the
+    /// request's metrics use too: one clock read for both.
     #[inline(always)]
-    pub(crate) fn leave(mut self, response: &Response) {
+    pub(crate) fn leave(mut self, response: &Response, now: Instant) {
         if self.timed_out {
             let counters = &self.guard.state.counters;
             counters.timed_out.fetch_add(1, Ordering::Relaxed);
         }
         let failed = self.timed_out || response.status().is_server_error();
-        self.record(failed);
+        self.record(failed, now);
     }
 
     #[inline(always)]
-    fn record(&mut self, failed: bool) {
+    fn record(&mut self, failed: bool, now: Instant) {
         self.recorded = true;
         let guard = &*self.guard;
         let Some(breaker) = &guard.breaker else {
@@ -465,7 +466,7 @@ impl Ticket {
         } else {
             Admission::Pass
         };
-        if let Some(transition) = breaker.record(Instant::now(), admission, failed) {
+        if let Some(transition) = breaker.record(now, admission, failed) {
             guard.log(transition);
         }
     }

@@ -510,7 +510,7 @@ fn handler_service(
                 let id = client_id.as_ref();
                 let response =
                     run::finish(&mut started, route, method, timeout, id, Some(&mut ticket)).await;
-                ticket.leave(&response);
+                ticket.leave(&response, tokio::time::Instant::now());
                 response
             })),
             Some(Err(refusal)) => {

@@ -127,11 +127,11 @@ impl Router {
         };
         let mut next = self.route_request(head, body);
         async move {
-            // Active while waiting: a handler's request once its handler waits (see
-            // `HandlerRun::run`), a boxed call's from the start. An answer made without
-            // waiting (a routing answer, a handler done on its first poll) is over within
-            // one poll, before a scrape could tell, and is spared the gauge's two atomic
-            // writes. A probe or a scrape is not the application's traffic.
+            // Active while in flight across polls: a handler's request once its handler
+            // waits (see `HandlerRun::run`), a boxed call's from the start. An answer made
+            // within one poll (a routing answer, a handler done on its first poll) holds its
+            // thread until it is made, and is spared the gauge's two atomic writes. A probe
+            // or a scrape is not the application's traffic.
             // `ended`: when the answer was complete, if a guard read the clock for it.
             let (response, handle, caught, ended) = match next {
                 Next::Answer {

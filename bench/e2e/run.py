@@ -37,6 +37,9 @@ SERVERS = [("routemark", "e2e-routemark"), ("axum", "e2e-axum"),
 # E2E_EXTRA="name=/path/to/binary,...": more servers in the same rounds (say, routemark built
 # before a change, for a before/after in one run).
 EXTRA = [tuple(item.split("=", 1)) for item in os.environ.get("E2E_EXTRA", "").split(",") if item]
+# E2E_LUA=one-route.lua: wrk sends every request to one route (gen.py makes it) instead of
+# the 203 in turn; the difference is what spreading the requests over the routes costs.
+LUA = HERE / os.environ.get("E2E_LUA", "requests.lua")
 TICK = os.sysconf("SC_CLK_TCK")
 FIXED_CONNECTIONS = 16
 FIXED_DELAY_MS = 1
@@ -68,7 +71,7 @@ def to_ms(text):
 
 def wrk(port, duration, connections, delay=None):
     cmd = ["taskset", "-c", "1", "wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency",
-           "-s", str(HERE / "requests.lua"), f"http://127.0.0.1:{port}"]
+           "-s", str(LUA), f"http://127.0.0.1:{port}"]
     if delay is not None:
         cmd += ["--", str(delay)]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout

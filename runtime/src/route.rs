@@ -101,7 +101,7 @@ impl fmt::Debug for StateRequirement {
     }
 }
 
-/// A route as `#[route]` declares it: the one argument of [`Route::__new`], filled by field
+/// A route as `#[route]` declares it: the one field of [`Route`], filled by field
 /// name so that an option can be added without changing what the macro emits for the
 /// others. Not public API.
 #[doc(hidden)]
@@ -117,12 +117,12 @@ pub struct RouteDecl {
     pub file: &'static str,
     pub line: u32,
     pub state: &'static [StateRequirement],
-    pub options: OptionsDecl,
+    pub options: &'static OptionsDecl,
 }
 
 /// The route's options as the attribute declares them: the macro writes the ones the user
 /// gave and takes the rest from [`OptionsDecl::DEFAULT`] (`..OptionsDecl::DEFAULT`), or
-/// `OptionsDecl::DEFAULT` alone when none is given. Not public API: read them through
+/// points to [`NO_OPTIONS`] when none is given. Not public API: read them through
 /// [`RouteOptions`].
 #[doc(hidden)]
 #[derive(Clone, Copy, Debug)]
@@ -135,6 +135,12 @@ pub struct OptionsDecl {
     pub breaker: Option<BreakerConfig>,
     pub fallback: Option<FallbackFn>,
 }
+
+/// A route that sets no option: what `RouteDecl::options` points to for most routes, a
+/// `static` so that each route's descriptor holds a pointer to it rather than a copy that
+/// `cargo check` evaluates and validates once per route. Not public API.
+#[doc(hidden)]
+pub static NO_OPTIONS: OptionsDecl = OptionsDecl::DEFAULT;
 
 impl OptionsDecl {
     /// A route that sets no option.
@@ -344,69 +350,80 @@ impl fmt::Debug for RouteOptions {
 ///
 /// Built by generated code in a `const` context; users read it through the accessors.
 pub struct Route {
-    decl: RouteDecl,
+    /// Not public API: what `#[route]` declares. A field the macro fills with a struct
+    /// literal, not an argument of a constructor: a `const fn` call in each route's `static`
+    /// costs `cargo check` about 220 K instructions per route
+    /// (bench/notes/2026-12-06-compile-time-descriptor.md).
+    #[doc(hidden)]
+    pub __decl: RouteDecl,
 }
 
 impl Route {
+    /// A route of `decl`, for a program that builds its routes by hand (a benchmark of the
+    /// router); `#[route]` writes the struct literal. Not public API.
     #[doc(hidden)]
     pub const fn __new(decl: RouteDecl) -> Route {
-        Route { decl }
+        Route { __decl: decl }
     }
 
     /// The methods the route answers (`GET | POST`).
     pub fn methods(&self) -> MethodSet {
-        self.decl.methods
+        self.__decl.methods
     }
 
     /// The path template as written in the attribute, query included (`/users/<id>?<q>`).
     pub fn path(&self) -> &'static str {
-        self.decl.path
+        self.__decl.path
     }
 
     /// The path template without its query part (`/users/<id>`).
     pub fn path_without_query(&self) -> &'static str {
-        self.decl.path.split('?').next().unwrap_or(self.decl.path)
+        self.__decl
+            .path
+            .split('?')
+            .next()
+            .unwrap_or(self.__decl.path)
     }
 
     /// The handler's entry point.
     pub fn handler(&self) -> HandlerFn {
-        self.decl.handler
+        self.__decl.handler
     }
 
     /// The handler function's name.
     pub fn name(&self) -> &'static str {
-        self.decl.name
+        self.__decl.name
     }
 
     /// The module the handler is declared in (`module_path!()`).
     pub fn module_path(&self) -> &'static str {
-        self.decl.module_path
+        self.__decl.module_path
     }
 
     /// The crate the handler is declared in: the first segment of [`Route::module_path`].
     pub fn crate_name(&self) -> &'static str {
         // A module path has `:` only in `::` separators; a `char` split is a byte search.
-        self.decl
+        self.__decl
             .module_path
             .split(':')
             .next()
-            .unwrap_or(self.decl.module_path)
+            .unwrap_or(self.__decl.module_path)
     }
 
     /// The source file of the handler (`file!()`).
     pub fn file(&self) -> &'static str {
-        self.decl.file
+        self.__decl.file
     }
 
     /// The line of the `#[route]` attribute.
     pub fn line(&self) -> u32 {
-        self.decl.line
+        self.__decl.line
     }
 
     /// The state types the handler needs: its `State<T>` arguments, then what its
     /// extractors declare in their `STATE` ([`StateRequirement::of`]), each once.
     pub fn state(&self) -> Vec<StateRequirement> {
-        let mut needs: Vec<StateRequirement> = self.decl.state.to_vec();
+        let mut needs: Vec<StateRequirement> = self.__decl.state.to_vec();
         for need in self.declared_state() {
             if !needs.iter().any(|n| n.type_id() == need.type_id()) {
                 needs.push(need);
@@ -420,7 +437,7 @@ impl Route {
     /// `__private::callN`).
     fn declared_state(&self) -> Vec<StateRequirement> {
         use futures_util::FutureExt;
-        let answer = (self.decl.handler)(RequestParts::probe(), Body::empty()).now_or_never();
+        let answer = (self.__decl.handler)(RequestParts::probe(), Body::empty()).now_or_never();
         answer
             .and_then(|response| response.extensions().get::<DeclaredState>().cloned())
             .map_or_else(Vec::new, |declared| declared.0)
@@ -431,7 +448,7 @@ impl Route {
     ///
     /// The same as `self.options().body_limit()`.
     pub fn body_limit(&self) -> Option<usize> {
-        self.decl.options.body_limit
+        self.__decl.options.body_limit
     }
 
     /// The route's tags (`#[route(GET "/admin/stats", tags = ["admin", "internal"])]`), in the
@@ -448,7 +465,7 @@ impl Route {
     /// assert!(route.tags().contains(&"admin"));
     /// ```
     pub fn tags(&self) -> &'static [&'static str] {
-        self.decl.options.tags
+        self.__decl.options.tags
     }
 
     /// The tenant the route belongs to (`#[route(GET "/orders", tenant = "acme")]`); `None`
@@ -463,7 +480,7 @@ impl Route {
     /// assert_eq!(route.identity(), "acme:GET /orders");
     /// ```
     pub fn tenant(&self) -> Option<&'static str> {
-        self.decl.options.tenant
+        self.__decl.options.tenant
     }
 
     /// The route's identity in overlays: `METHOD /template` for a shared route,
@@ -478,13 +495,13 @@ impl Route {
 
     /// Every option the route's attribute sets.
     pub fn options(&self) -> RouteOptions {
-        RouteOptions(self.decl.options)
+        RouteOptions(*self.__decl.options)
     }
 
     /// The route's identity for each of its methods, as overlays address it:
     /// `METHOD /template`, the template without its query part (`GET /users/<id>`).
     pub fn identities(&self) -> impl Iterator<Item = String> + '_ {
-        self.decl
+        self.__decl
             .methods
             .iter()
             .map(|m| format!("{} {}", m.as_str(), self.path_without_query()))
@@ -492,21 +509,21 @@ impl Route {
 
     /// `file:line`, the way conflicts and the route table name a route.
     pub fn location(&self) -> String {
-        format!("{}:{}", self.decl.file, self.decl.line)
+        format!("{}:{}", self.__decl.file, self.__decl.line)
     }
 }
 
 impl fmt::Debug for Route {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Route")
-            .field("methods", &self.decl.methods)
-            .field("path", &self.decl.path)
+            .field("methods", &self.__decl.methods)
+            .field("path", &self.__decl.path)
             .field(
                 "handler",
-                &format_args!("{}::{}", self.decl.module_path, self.decl.name),
+                &format_args!("{}::{}", self.__decl.module_path, self.__decl.name),
             )
             .field("location", &self.location())
-            .field("state", &self.decl.state)
+            .field("state", &self.__decl.state)
             .field("tags", &self.tags())
             .field("tenant", &self.tenant())
             .finish()

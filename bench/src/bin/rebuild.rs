@@ -28,7 +28,7 @@ fn route(methods: MethodSet, path: String) -> &'static Route {
         file: file!(),
         line: line!(),
         state: &[],
-        options: OptionsDecl::DEFAULT,
+        options: &OptionsDecl::DEFAULT,
     })))
 }
 

@@ -55,11 +55,7 @@ pub(crate) fn route(route: &Route<'_>, item: TokenStream) -> TokenStream {
     } else {
         quote!(::core::future::ready(#func_name(#(#vars.0),*)))
     };
-    let methods = route
-        .attr
-        .methods
-        .iter()
-        .map(|&(method, _)| WithMethod(method));
+    let methods = Methods(&route.attr.methods);
     let path = syn::LitStr::new(&route.full_path, route.attr.path.span());
     let name = route.func.sig.ident.to_string();
     let options = Options {
@@ -85,8 +81,8 @@ pub(crate) fn route(route: &Route<'_>, item: TokenStream) -> TokenStream {
         return quote! {
             #item
             #Private::inventory::submit! {
-                #Private::Route::__new(#Private::RouteDecl {
-                    methods: #Private::MethodSet::EMPTY #(#methods)*,
+                #Private::Route { __decl: #Private::RouteDecl {
+                    methods: #methods,
                     path: #path,
                     handler: {
                         fn __routemark_shim(
@@ -104,15 +100,15 @@ pub(crate) fn route(route: &Route<'_>, item: TokenStream) -> TokenStream {
                     line: ::core::line!(),
                     state: &[#(#state),*],
                     options: #options,
-                })
+                }}
             }
         };
     }
     quote! {
         #item
         #Private::inventory::submit! {
-            #Private::Route::__new(#Private::RouteDecl {
-                methods: #Private::MethodSet::EMPTY #(#methods)*,
+            #Private::Route { __decl: #Private::RouteDecl {
+                methods: #methods,
                 path: #path,
                 handler: {
                     fn __routemark_shim(
@@ -135,7 +131,7 @@ pub(crate) fn route(route: &Route<'_>, item: TokenStream) -> TokenStream {
                 line: ::core::line!(),
                 state: &[#(#state),*],
                 options: #options,
-            })
+            }}
         }
     }
 }
@@ -314,19 +310,36 @@ impl ToTokens for Shim<'_> {
     }
 }
 
-/// `.with(Method::Get)`: one method of the route's `MethodSet`.
-struct WithMethod(routemark_path::Method);
+/// The route's `MethodSet`. One method, as almost every route has, is a constant of the
+/// runtime (`ONLY_GET`): a `.with(Method::Get)` call costs each route a method lookup in type
+/// checking and a call in constant evaluation (160 K rustc instructions per route in
+/// `cargo check`, bench/notes/2026-12-06-compile-time-descriptor.md). Several are
+/// `MethodSet::EMPTY.with(..).with(..)`.
+struct Methods<'a>(&'a [(routemark_path::Method, Span)]);
 
-impl ToTokens for WithMethod {
+impl ToTokens for Methods<'_> {
     fn to_tokens(&self, tokens: &mut TokenStream) {
-        let variant = Ident::new(self.0.variant_name(), Span::call_site());
-        tokens.extend(quote!(.with(#Private::Method::#variant)));
+        if let [(method, _)] = self.0 {
+            let only = format_ident!("ONLY_{}", method.as_str());
+            tokens.extend(quote!(#Private::#only));
+            return;
+        }
+        tokens.extend(quote!(#Private::MethodSet::EMPTY));
+        for (method, _) in self.0 {
+            let variant = Ident::new(method.variant_name(), Span::call_site());
+            tokens.extend(quote!(.with(#Private::Method::#variant)));
+        }
     }
 }
 
-/// The route's `OptionsDecl`: `OptionsDecl::DEFAULT` as it is when the attribute sets no
-/// option, else the options set, by name, and `..OptionsDecl::DEFAULT` for the rest, so that
-/// an option added to the runtime needs no change here until the attribute can set it.
+/// A reference to the route's `OptionsDecl`: to the runtime's `static NO_OPTIONS` when the
+/// attribute sets no option, else to the options set, by name, and `..OptionsDecl::DEFAULT`
+/// for the rest, so that an option added to the runtime needs no change here until the
+/// attribute can set it. A pointer rather than the struct: a copy of it in every route's
+/// `static` cost `cargo check` 134 K instructions per route to evaluate and validate
+/// (bench/notes/2026-12-06-compile-time-descriptor.md). The borrow lives as long as the route's
+/// `static`: it is a field of the struct literal `inventory::submit!` borrows, so its
+/// temporary is extended to the `static`'s lifetime.
 struct Options<'a> {
     options: &'a RouteOptions,
     call: &'a Call<'a>,
@@ -336,7 +349,7 @@ impl ToTokens for Options<'_> {
     fn to_tokens(&self, tokens: &mut TokenStream) {
         let options = self.options;
         if options.is_empty() {
-            tokens.extend(quote!(#Private::OptionsDecl::DEFAULT));
+            tokens.extend(quote!(&#Private::NO_OPTIONS));
             return;
         }
         // The common case of a tenant route, in a call: cheaper to check than a struct
@@ -348,7 +361,7 @@ impl ToTokens for Options<'_> {
             && options.breaker.is_none()
             && options.fallback.is_none();
         if let (Some(tenant), true) = (&options.tenant, only_tenant) {
-            tokens.extend(quote!(#Private::OptionsDecl::tenant(#tenant)));
+            tokens.extend(quote!(&#Private::OptionsDecl::tenant(#tenant)));
             return;
         }
         let body_limit = options.body_limit.iter();
@@ -380,7 +393,7 @@ impl ToTokens for Options<'_> {
             }}
         });
         let fallback = fallback.into_iter();
-        tokens.extend(quote!(#Private::OptionsDecl {
+        tokens.extend(quote!(&#Private::OptionsDecl {
             #(body_limit: ::core::option::Option::Some(#body_limit),)*
             #(tags: &[#(#tags),*],)*
             #(tenant: ::core::option::Option::Some(#tenant),)*

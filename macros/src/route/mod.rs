@@ -86,7 +86,7 @@ mod tests {
     fn no_option_emits_the_default_options_untouched() {
         let out = expand(r#"GET "/a""#);
         assert!(
-            out.contains("options : :: routemark :: __private :: OptionsDecl :: DEFAULT ,"),
+            out.contains("options : & :: routemark :: __private :: NO_OPTIONS ,"),
             "{out}"
         );
     }
@@ -94,7 +94,7 @@ mod tests {
     #[test]
     fn options_are_set_by_name_over_the_default() {
         let out = expand(r#"POST "/a", tags = ["admin", "internal"], body_limit = 1024"#);
-        let options = "options : :: routemark :: __private :: OptionsDecl { \
+        let options = "options : & :: routemark :: __private :: OptionsDecl { \
             body_limit : :: core :: option :: Option :: Some (1024) , \
             tags : & [\"admin\" , \"internal\"] , \
             .. :: routemark :: __private :: OptionsDecl :: DEFAULT }";
@@ -106,7 +106,7 @@ mod tests {
         let out = expand(r#"GET "/a", tenant = "acme""#);
         assert!(
             out.contains(
-                "options : :: routemark :: __private :: OptionsDecl :: tenant (\"acme\") ,"
+                "options : & :: routemark :: __private :: OptionsDecl :: tenant (\"acme\") ,"
             ),
             "{out}"
         );
@@ -193,14 +193,19 @@ mod tests {
     }
 
     #[test]
-    fn every_method_is_emitted_as_its_own_variant() {
+    fn one_method_is_the_runtime_constant_and_several_a_chain() {
         for method in Method::ALL {
             let out = expand(&format!(r#"{method} "/a""#));
-            let with = format!(
-                "EMPTY . with (:: routemark :: __private :: Method :: {}) ,",
-                method.variant_name()
+            let only = format!(
+                "methods : :: routemark :: __private :: ONLY_{} ,",
+                method.as_str()
             );
-            assert!(out.contains(&with), "{out}");
+            assert!(out.contains(&only), "{out}");
         }
+        let out = expand(r#"GET | POST "/a""#);
+        let chain = "methods : :: routemark :: __private :: MethodSet :: EMPTY \
+            . with (:: routemark :: __private :: Method :: Get) \
+            . with (:: routemark :: __private :: Method :: Post) ,";
+        assert!(out.contains(chain), "{out}");
     }
 }

@@ -15,9 +15,21 @@ pub use core::any::{TypeId, type_name};
 pub use inventory;
 pub use routemark_path::{Method, MethodSet};
 
+/// The `MethodSet` of a route of one method, as `#[route]` writes it: a constant is cheaper
+/// for `cargo check` than a `MethodSet::EMPTY.with(Method::Get)` call in every route.
+pub const ONLY_GET: MethodSet = MethodSet::single(Method::Get);
+pub const ONLY_HEAD: MethodSet = MethodSet::single(Method::Head);
+pub const ONLY_POST: MethodSet = MethodSet::single(Method::Post);
+pub const ONLY_PUT: MethodSet = MethodSet::single(Method::Put);
+pub const ONLY_PATCH: MethodSet = MethodSet::single(Method::Patch);
+pub const ONLY_DELETE: MethodSet = MethodSet::single(Method::Delete);
+pub const ONLY_OPTIONS: MethodSet = MethodSet::single(Method::Options);
+pub const ONLY_TRACE: MethodSet = MethodSet::single(Method::Trace);
+
 pub use crate::extract::marker::{HeadPosition, ViaBody, ViaParts};
 pub use crate::route::{
-    BreakerConfig, FallbackFn, HandlerFuture, OptionsDecl, Route, RouteDecl, StateRequirement,
+    BreakerConfig, FallbackFn, HandlerFuture, NO_OPTIONS, OptionsDecl, Route, RouteDecl,
+    StateRequirement,
 };
 pub use crate::{Body, RequestParts, Response};
 pub use borrowed::*;

@@ -1,11 +1,12 @@
 //! Code generation for a valid route. Nothing here can fail.
 //!
-//! A route expands to the user's function, token for token as written, followed by the
-//! `inventory` submission of the route descriptor, whose handler is a `fn` item (the shim):
-//! one call of the runtime's generic `callN` with the argument types spelled out, and a
-//! closure that calls the user's function in argument order. The shim's body also holds one
-//! hidden `#[macro_export] macro_rules!` per method, named by the route key, so a second
-//! route with the same method and path shape in the crate is error E0428.
+//! A route expands to the user's function, token for token as written, then the shim, a
+//! `fn` beside it (`__routemark_shim_<name>`), then the `inventory` submission of the route
+//! descriptor, whose handler is the shim. The shim is one call of the runtime's generic
+//! `callN` with the argument types spelled out, and a closure that calls the user's function
+//! in argument order. Its body also holds one hidden `#[macro_export] macro_rules!` per
+//! method, named by the route key, so a second route with the same method and path shape in
+//! the crate is error E0428.
 //!
 //! The extraction itself is generic code in the runtime, type-checked once for the program;
 //! what each route adds to `cargo check` is a call and a closure (bench/notes/2026-12-02-compile-time.md).
@@ -66,7 +67,15 @@ pub(crate) fn route(route: &Route<'_>, item: TokenStream) -> TokenStream {
         Binding::Extractor { ty } => state_inner(ty).map(StateRequirement),
         _ => None,
     });
-    // The handler is a `fn` item in a block, not a closure coerced to a `fn` pointer: called
+    // The shim sits beside the handler, named after it (`__routemark_shim_get_user`, unique
+    // where the handler's name is), rather than in a block inside `inventory::submit!`: the
+    // shim's tokens then skip `submit!`'s `macro_rules!` matching (22 M rustc instructions
+    // for 500 routes, bench/notes/2026-12-06-compile-time-descriptor.md).
+    let shim_name = format_ident!(
+        "__routemark_shim_{}",
+        func_name.to_string().trim_start_matches("r#")
+    );
+    // The handler is a `fn` item, not a closure coerced to a `fn` pointer: called
     // through the pointer, a closure goes through its `FnOnce::call_once` shim, which packs
     // the arguments into a tuple, and every route's shim then copied the request (344 bytes)
     // once more per request.
@@ -80,20 +89,19 @@ pub(crate) fn route(route: &Route<'_>, item: TokenStream) -> TokenStream {
         let parts_mut = shim.reads_head().then(|| quote!(mut));
         return quote! {
             #item
+            #[allow(non_snake_case)]
+            fn #shim_name(
+                #parts_mut #parts: #Private::RequestParts,
+                #body: #Private::Body,
+            ) -> #Private::HandlerFuture {
+                #guards
+                #shim
+            }
             #Private::inventory::submit! {
                 #Private::Route { __decl: #Private::RouteDecl {
                     methods: #methods,
                     path: #path,
-                    handler: {
-                        fn __routemark_shim(
-                            #parts_mut #parts: #Private::RequestParts,
-                            #body: #Private::Body,
-                        ) -> #Private::HandlerFuture {
-                            #guards
-                            #shim
-                        }
-                        __routemark_shim
-                    },
+                    handler: #shim_name,
                     name: #name,
                     module_path: ::core::module_path!(),
                     file: ::core::file!(),
@@ -106,25 +114,24 @@ pub(crate) fn route(route: &Route<'_>, item: TokenStream) -> TokenStream {
     }
     quote! {
         #item
+        #[allow(non_snake_case)]
+        fn #shim_name(
+            #parts: #Private::RequestParts,
+            #body: #Private::Body,
+        ) -> #Private::HandlerFuture {
+            #guards
+            #Private::#call_n::<#(#types,)* #no_body_type #ret, #(#inferred),*>(
+                #parts,
+                #body,
+                &[#(#specs,)* #no_body_spec],
+                |#(#vars,)* #no_body_param| #output,
+            )
+        }
         #Private::inventory::submit! {
             #Private::Route { __decl: #Private::RouteDecl {
                 methods: #methods,
                 path: #path,
-                handler: {
-                    fn __routemark_shim(
-                        #parts: #Private::RequestParts,
-                        #body: #Private::Body,
-                    ) -> #Private::HandlerFuture {
-                        #guards
-                        #Private::#call_n::<#(#types,)* #no_body_type #ret, #(#inferred),*>(
-                            #parts,
-                            #body,
-                            &[#(#specs,)* #no_body_spec],
-                            |#(#vars,)* #no_body_param| #output,
-                        )
-                    }
-                    __routemark_shim
-                },
+                handler: #shim_name,
                 name: #name,
                 module_path: ::core::module_path!(),
                 file: ::core::file!(),

@@ -617,9 +617,9 @@ impl ToTokens for Spec<'_> {
         match self {
             Spec::Named(index, name) => {
                 let index = proc_macro2::Literal::usize_unsuffixed(*index);
-                tokens.extend(quote!(#Private::ArgSpec { index: #index, name: #name }));
+                tokens.extend(quote!((#index, #name)));
             }
-            Spec::Extractor => tokens.extend(quote!(#Private::ArgSpec::EXTRACTOR)),
+            Spec::Extractor => tokens.extend(quote!(#Private::EXTRACTOR)),
         }
     }
 }

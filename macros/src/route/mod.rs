@@ -138,7 +138,7 @@ mod tests {
         let item = "fn handler(id: u64, method: Method) {}".parse().unwrap();
         let attr = r#"GET "/a/<id>", breaker, fallback = cached"#.parse().unwrap();
         let out = super::expand(attr, item).to_string();
-        let call = ":: routemark :: __private :: fallback :: < (:: routemark :: __private :: PathParam < u64 > , :: routemark :: __private :: Extract < Method > ,) , _ , _ > (__routemark_parts , & [:: routemark :: __private :: ArgSpec { index : 0 , name : \"id\" } , :: routemark :: __private :: ArgSpec :: EXTRACTOR] , cached)";
+        let call = ":: routemark :: __private :: fallback :: < (:: routemark :: __private :: PathParam < u64 > , :: routemark :: __private :: Extract < Method > ,) , _ , _ > (__routemark_parts , & [(0 , \"id\") , :: routemark :: __private :: EXTRACTOR] , cached)";
         assert!(out.contains(call), "{out}");
     }
 

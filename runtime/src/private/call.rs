@@ -27,21 +27,16 @@ use crate::response::IntoResponse;
 use crate::route::{DeclaredState, HandlerFuture, StateRequirement};
 use crate::{Body, FromRequest, RequestParts, Response};
 
-/// What the macro knows of one argument besides its type: the parameter it binds (the
-/// index among the path's parameters and the name, for path parameters; the name, for
-/// query parameters). Extractors ignore it.
-#[derive(Debug)]
-pub struct ArgSpec {
-    /// The index of a path parameter among the template's parameters.
-    pub index: usize,
-    /// The parameter's name, for error messages.
-    pub name: &'static str,
-}
+/// What the macro knows of one argument besides its type: the parameter it binds, as
+/// `(index, name)`: the index among the path's parameters and the name, for path
+/// parameters; the name, for query parameters. Extractors ignore it. A tuple rather than a
+/// struct: the macro writes one per argument of every route, and `(0, "id")` is fewer tokens
+/// for rustc to parse and check than a struct literal with its path
+/// (bench/notes/2026-12-06-compile-time-descriptor.md).
+pub type ArgSpec = (usize, &'static str);
 
-impl ArgSpec {
-    /// The spec of an extractor argument (and of the [`NoBody`] placeholder).
-    pub const EXTRACTOR: ArgSpec = ArgSpec { index: 0, name: "" };
-}
+/// The spec of an extractor argument (and of the [`NoBody`] placeholder).
+pub const EXTRACTOR: ArgSpec = (0, "");
 
 /// An argument bound to the `<param>` of the same name.
 #[derive(Debug)]
@@ -108,19 +103,19 @@ pub trait LastArg<M>: Sized {
 
 impl<T: FromParam + 'static> HeadArg<ViaParts> for PathParam<T> {
     async fn extract(parts: &mut RequestParts, spec: &'static ArgSpec) -> Result<Self, Response> {
-        path_param(parts, spec.index, spec.name).map(PathParam)
+        path_param(parts, spec.0, spec.1).map(PathParam)
     }
 }
 
 impl<T: FromParam> HeadArg<ViaParts> for QueryParam<T> {
     async fn extract(parts: &mut RequestParts, spec: &'static ArgSpec) -> Result<Self, Response> {
-        query_param(parts, spec.name).map(QueryParam)
+        query_param(parts, spec.1).map(QueryParam)
     }
 }
 
 impl<T: FromParam> HeadArg<ViaParts> for QueryParamOpt<T> {
     async fn extract(parts: &mut RequestParts, spec: &'static ArgSpec) -> Result<Self, Response> {
-        query_param_opt(parts, spec.name).map(QueryParamOpt)
+        query_param_opt(parts, spec.1).map(QueryParamOpt)
     }
 }
 

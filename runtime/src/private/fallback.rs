@@ -85,19 +85,19 @@ pub trait FallbackArg<M>: Sized {
 
 impl<T: FromParam + 'static> FallbackArg<ViaParts> for PathParam<T> {
     async fn extract(parts: &mut RequestParts, spec: &'static ArgSpec) -> Result<Self, Response> {
-        path_param(parts, spec.index, spec.name).map(PathParam)
+        path_param(parts, spec.0, spec.1).map(PathParam)
     }
 }
 
 impl<T: FromParam> FallbackArg<ViaParts> for QueryParam<T> {
     async fn extract(parts: &mut RequestParts, spec: &'static ArgSpec) -> Result<Self, Response> {
-        query_param(parts, spec.name).map(QueryParam)
+        query_param(parts, spec.1).map(QueryParam)
     }
 }
 
 impl<T: FromParam> FallbackArg<ViaParts> for QueryParamOpt<T> {
     async fn extract(parts: &mut RequestParts, spec: &'static ArgSpec) -> Result<Self, Response> {
-        query_param_opt(parts, spec.name).map(QueryParamOpt)
+        query_param_opt(parts, spec.1).map(QueryParamOpt)
     }
 }
 
@@ -130,7 +130,7 @@ impl<T: FromRequestParts> FallbackPosition<T> for ViaParts {
 
 /// The spec of the `index`-th argument (the macro writes one per argument).
 fn spec(specs: &'static [ArgSpec], index: usize) -> &'static ArgSpec {
-    specs.get(index).unwrap_or(&ArgSpec::EXTRACTOR)
+    specs.get(index).unwrap_or(&super::call::EXTRACTOR)
 }
 
 macro_rules! fallback_impls {

@@ -208,4 +208,13 @@ mod tests {
             . with (:: routemark :: __private :: Method :: Post) ,";
         assert!(out.contains(chain), "{out}");
     }
+
+    #[test]
+    fn the_shim_is_named_after_the_handler_without_attributes() {
+        let out = expand(r#"GET "/a""#);
+        assert!(out.contains("} fn __routemark_shim_handler ("), "{out}");
+        let item = "fn getUser() {}".parse().unwrap();
+        let out = super::expand(r#"GET "/a""#.parse().unwrap(), item).to_string();
+        assert!(out.contains("} fn __routemark_shim_getUser ("), "{out}");
+    }
 }

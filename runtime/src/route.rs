@@ -12,8 +12,64 @@ use crate::Body;
 use crate::request::RequestParts;
 use crate::response::Response;
 
-/// The future a handler shim returns.
-pub type HandlerFuture = Pin<Box<dyn Future<Output = Response> + Send + 'static>>;
+/// What a handler shim returns: the answer itself when the handler has already run (a
+/// `fn` handler of parameters only, which cannot wait), else the handler's future, boxed.
+///
+/// Either way it is a future of the answer. The ready form saves what a handler that cannot
+/// wait would otherwise cost every request: an allocation, a move of the request into it,
+/// and a call through the future's vtable (bench/notes/2026-12-06-sync-handlers.md).
+pub struct HandlerFuture(Handler);
+
+enum Handler {
+    Ready(Option<Response>),
+    Boxed(Pin<Box<dyn Future<Output = Response> + Send + 'static>>),
+}
+
+impl HandlerFuture {
+    /// `future`, boxed.
+    pub fn new(future: impl Future<Output = Response> + Send + 'static) -> HandlerFuture {
+        HandlerFuture(Handler::Boxed(Box::pin(future)))
+    }
+
+    /// An answer already made.
+    pub fn ready(response: Response) -> HandlerFuture {
+        HandlerFuture(Handler::Ready(Some(response)))
+    }
+
+    /// Whether the answer is already made (nothing for the handler's span or timeout to
+    /// cover).
+    pub(crate) fn is_ready(&self) -> bool {
+        matches!(self.0, Handler::Ready(_))
+    }
+}
+
+impl Future for HandlerFuture {
+    type Output = Response;
+
+    #[inline]
+    fn poll(
+        mut self: Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Response> {
+        match &mut self.0 {
+            Handler::Ready(response) => std::task::Poll::Ready(
+                response
+                    .take()
+                    .expect("a HandlerFuture polled after it answered"),
+            ),
+            Handler::Boxed(future) => future.as_mut().poll(cx),
+        }
+    }
+}
+
+impl fmt::Debug for HandlerFuture {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self.0 {
+            Handler::Ready(_) => "HandlerFuture::Ready",
+            Handler::Boxed(_) => "HandlerFuture::Boxed",
+        })
+    }
+}
 
 /// The type-erased entry point `#[route]` generates for each handler: it extracts the
 /// arguments, calls the handler and converts its result into a response.

@@ -23,6 +23,29 @@ async fn cow_param(name: Cow<'_, str>) -> String {
     format!("[{name}] borrowed={borrowed}")
 }
 
+// The same as `fn`s: these cannot wait, and their shim runs them at once, without a future.
+#[route(GET "/borrowed/sync-str/<name>")]
+fn sync_str_param(name: &str) -> String {
+    format!("[{name}]")
+}
+
+#[route(GET "/borrowed/sync-cow/<name>")]
+fn sync_cow_param(name: Cow<'_, str>) -> String {
+    let borrowed = matches!(name, Cow::Borrowed(_));
+    format!("[{name}] borrowed={borrowed}")
+}
+
+#[route(GET "/borrowed/sync-search?<q>&<page>&<lang>")]
+fn sync_search(q: &str, page: Option<&str>, lang: Option<Cow<'_, str>>) -> String {
+    let lang_borrowed = lang.as_ref().map(|l| matches!(l, Cow::Borrowed(_)));
+    format!("q=[{q}] page={page:?} lang={lang:?} lang_borrowed={lang_borrowed:?}")
+}
+
+#[route(GET "/borrowed/sync-panic/<name>")]
+fn sync_panic(name: &str) -> String {
+    panic!("no {name} here")
+}
+
 #[route(GET "/borrowed/owned/<name>")]
 fn owned_param(name: String) -> String {
     format!("[{name}]")
@@ -93,6 +116,14 @@ async fn a_plain_value_is_borrowed_from_the_request() {
         body_of(&server, "/borrowed/cow/alice").await,
         (200, "[alice] borrowed=true".into())
     );
+    assert_eq!(
+        body_of(&server, "/borrowed/sync-str/alice").await,
+        (200, "[alice]".into())
+    );
+    assert_eq!(
+        body_of(&server, "/borrowed/sync-cow/alice").await,
+        (200, "[alice] borrowed=true".into())
+    );
     server.shutdown().await;
 }
 
@@ -111,6 +142,14 @@ async fn a_percent_encoded_value_is_decoded_into_a_buffer_of_its_own() {
         body_of(&server, "/borrowed/cow/caf%C3%A9%20%E2%9C%93").await,
         (200, "[café ✓] borrowed=false".into())
     );
+    assert_eq!(
+        body_of(&server, "/borrowed/sync-cow/caf%C3%A9%20%E2%9C%93").await,
+        (200, "[café ✓] borrowed=false".into())
+    );
+    assert_eq!(
+        body_of(&server, "/borrowed/sync-str/a%20b").await,
+        (200, "[a b]".into())
+    );
     // `+` is a `+` in a path.
     assert_eq!(
         body_of(&server, "/borrowed/str/a+b").await,
@@ -128,7 +167,7 @@ async fn an_undecodable_value_is_the_400_of_a_string_parameter() {
         ("%zz", "has an invalid percent-escape"),
     ] {
         let expected = (400, error_json(&format!("path parameter `name` {why}")));
-        for route in ["str", "cow", "owned"] {
+        for route in ["str", "cow", "owned", "sync-str", "sync-cow"] {
             let path = format!("/borrowed/{route}/{raw_value}");
             assert_eq!(body_of(&server, &path).await, expected, "{path}");
         }
@@ -177,6 +216,45 @@ async fn optional_query_values_are_absent_empty_or_present() {
             200,
             r#"q=[x] page=None lang=Some("fr CA") lang_borrowed=Some(false)"#.into()
         )
+    );
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_handler_that_cannot_wait_answers_query_values_as_one_that_can() {
+    let server = spawn(router()).await;
+    for query in [
+        "q=rust",
+        "q=&page=&lang=",
+        "page=2&q=a+b%2Bc&lang=en",
+        "%71=x&q=y&lang=fr+CA",
+        "",
+        "q=%FF",
+        "q=a&page=%2",
+    ] {
+        let waiting = body_of(&server, &format!("/borrowed/search?{query}")).await;
+        let at_once = body_of(&server, &format!("/borrowed/sync-search?{query}")).await;
+        assert_eq!(at_once, waiting, "{query}");
+    }
+    assert_eq!(
+        body_of(&server, "/borrowed/sync-search?q=a+b&page=3").await,
+        (
+            200,
+            r#"q=[a b] page=Some("3") lang=None lang_borrowed=None"#.into()
+        )
+    );
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_panic_in_a_handler_that_cannot_wait_is_a_500_and_the_server_goes_on() {
+    let server = spawn(router()).await;
+    let (status, body) = body_of(&server, "/borrowed/sync-panic/bob").await;
+    assert_eq!(status, 500);
+    assert!(body.contains(r#""status":500"#), "{body}");
+    assert_eq!(
+        body_of(&server, "/borrowed/sync-str/after").await,
+        (200, "[after]".into())
     );
     server.shutdown().await;
 }

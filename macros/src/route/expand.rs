@@ -82,10 +82,18 @@ pub(crate) fn route(route: &Route<'_>, item: TokenStream) -> TokenStream {
     // through the pointer, a closure goes through its `FnOnce::call_once` shim, which packs
     // the arguments into a tuple, and every route's shim then copied the request (344 bytes)
     // once more per request.
-    if route.borrows() {
+    // A `fn` handler of borrowed parameters only (or of none) cannot wait: its shim runs it
+    // at once and returns the answer, with no future to allocate.
+    let answers_now =
+        route.func.sig.asyncness.is_none() && route.args.iter().all(|arg| arg.borrow().is_some());
+    if route.borrows() || answers_now {
         // Its own `async` block: `callN` cannot call a handler whose future borrows its
         // arguments. Only these routes pay for a state machine of their own.
-        let shim = Shim { route, call: &call };
+        let shim = Shim {
+            route,
+            call: &call,
+            answers_now,
+        };
         // `mut` on the shim's parameter, which the `async move` block captures, rather than
         // a `let mut` in the block: a rebinding would be a second copy of the request in the
         // handler's future.
@@ -153,6 +161,9 @@ pub(crate) fn route(route: &Route<'_>, item: TokenStream) -> TokenStream {
 struct Shim<'a> {
     route: &'a Route<'a>,
     call: &'a Call<'a>,
+    /// A `fn` handler of borrowed parameters only: no `async` block, the handler runs in the
+    /// shim (`answer_now`), and the parameters borrow the request the shim owns.
+    answers_now: bool,
 }
 
 impl Shim<'_> {
@@ -183,7 +194,10 @@ impl ToTokens for Shim<'_> {
         let last_extractor = self.route.last_extractor();
         // Every argument a borrowed parameter: the block owns only the request's target
         // (`Target`), not the request, and the extraction is a method of it.
-        let only_borrowed = self.route.args.iter().all(|arg| arg.borrow().is_some());
+        // (A shim that answers at once borrows from the request it owns, as the `async`
+        // block of a route with extractors does from its clone of the target.)
+        let only_borrowed =
+            !self.answers_now && self.route.args.iter().all(|arg| arg.borrow().is_some());
         let mut states = Vec::new();
         let mut extractions = TokenStream::new();
         let mut call_args = Vec::with_capacity(vars.len());
@@ -292,6 +306,21 @@ impl ToTokens for Shim<'_> {
         } else {
             quote!(#func_name(#(#call_args),*))
         };
+        if self.answers_now {
+            let target_of_parts =
+                (!self.route.args.is_empty()).then(|| quote!(let #target = #parts.uri();));
+            tokens.extend(quote! {
+                if #parts.route().is_none() {
+                    return #Private::declared(&[]);
+                }
+                #Private::answer_now(|| {
+                    #target_of_parts
+                    #extractions
+                    #Private::respond::<#ret>(#output)
+                })
+            });
+            return;
+        }
         if only_borrowed {
             tokens.extend(quote! {
                 let ::core::option::Option::Some(#target) = #Private::target_of(#parts) else {

@@ -320,7 +320,7 @@ impl Router {
                     Ok(ticket) => Next::Handler(HandlerRun {
                         // In the span only when a subscriber wants it: then the handler's
                         // boxed future is wrapped, and the path without one stays as it was.
-                        started: run::start(route, parts, body).in_span(&request_span),
+                        started: run::start(route, parts, body, &request_span),
                         route,
                         method,
                         timeout,

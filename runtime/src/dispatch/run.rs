@@ -25,24 +25,19 @@ pub(crate) struct Started {
     progress: Option<Arc<BodyProgress>>,
 }
 
-impl Started {
-    /// Runs the handler in `span` when a subscriber wants it (an allocation then).
-    #[inline(always)]
-    pub(crate) fn in_span(mut self, span: &tracing::Span) -> Started {
-        if !span.is_disabled() {
-            use tracing::Instrument;
-            self.handler = Box::pin(self.handler.instrument(span.clone()));
-        }
-        self
-    }
-}
-
-/// Calls `route`'s handler shim on a request that matched it. Kept apart from [`finish`]
-/// so that the request, a few hundred bytes, moves once, into the shim, and the `async`
-/// part takes only the handler's boxed future.
+/// Calls `route`'s handler shim on a request that matched it, in `span` when a subscriber
+/// wants it. Kept apart from [`finish`] so that the request, a few hundred bytes, moves
+/// once, into the shim, and the `async` part takes only what the shim returned: the answer
+/// itself for a handler that cannot wait, else its boxed future. The first runs here, in the
+/// span; the second is instrumented (an allocation, only when a subscriber wants the span).
 // Inlined: as a call of its own, the request was copied once more on its way to the shim.
 #[inline(always)]
-pub(crate) fn start(route: &'static Route, parts: RequestParts, body: Body) -> Started {
+pub(crate) fn start(
+    route: &'static Route,
+    parts: RequestParts,
+    body: Body,
+    span: &tracing::Span,
+) -> Started {
     // Only a request with a body needs its reading watched (an allocation per request).
     let progress = (!http_body::Body::is_end_stream(&body)).then(Arc::<BodyProgress>::default);
     let body = match &progress {
@@ -52,10 +47,18 @@ pub(crate) fn start(route: &'static Route, parts: RequestParts, body: Body) -> S
         }),
         None => body,
     };
-    Started {
-        handler: (route.handler())(parts, body),
-        progress,
-    }
+    let handler = if span.is_disabled() {
+        (route.handler())(parts, body)
+    } else {
+        let handler = span.in_scope(|| (route.handler())(parts, body));
+        if handler.is_ready() {
+            handler
+        } else {
+            use tracing::Instrument;
+            HandlerFuture::new(handler.instrument(span.clone()))
+        }
+    };
+    Started { handler, progress }
 }
 
 /// What answers a handler that ran past its timeout instead of the canned `503`.
@@ -88,7 +91,7 @@ pub(crate) fn first_poll(started: &mut Started) -> impl Future<Output = Option<O
     std::future::poll_fn(move |cx| {
         let handler = &mut started.handler;
         Poll::Ready(ready(std::panic::catch_unwind(AssertUnwindSafe(|| {
-            handler.as_mut().poll(cx)
+            Pin::new(&mut *handler).poll(cx)
         }))))
     })
 }

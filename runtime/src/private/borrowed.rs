@@ -201,5 +201,24 @@ pub fn shim<Fut>(future: Fut) -> HandlerFuture
 where
     Fut: Future<Output = Response> + Send + 'static,
 {
-    Box::pin(future)
+    HandlerFuture::new(future)
+}
+
+/// The shim of a `fn` handler (not `async`) whose every argument is a borrowed parameter:
+/// such a handler cannot wait, so the shim runs it at once and returns its answer, without
+/// a future of its own to allocate.
+///
+/// A panic is caught here and raised again when the answer is first polled, under the
+/// dispatcher's guard: it is answered (`500`), logged and counted exactly as a waiting
+/// handler's panic.
+#[inline(always)]
+pub fn answer_now(run: impl FnOnce() -> Response) -> HandlerFuture {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)) {
+        Ok(response) => HandlerFuture::ready(response),
+        Err(panic) => HandlerFuture::new(resume(panic)),
+    }
+}
+
+async fn resume(panic: Box<dyn std::any::Any + Send>) -> Response {
+    std::panic::resume_unwind(panic)
 }

@@ -194,7 +194,7 @@ where
     }
     // The handler runs when the future is first polled, like every other, so that a panic
     // of a handler that is not `async` is caught with the others.
-    Box::pin(async move { handler().await.into_response() })
+    HandlerFuture::new(async move { handler().await.into_response() })
 }
 
 /// The answer to a probe (a request without route, from `Route::state`): the state the
@@ -204,5 +204,5 @@ pub fn declared(states: &[&'static [StateRequirement]]) -> HandlerFuture {
     let mut response = Response::new(Body::empty());
     let needs = states.iter().flat_map(|s| s.iter().copied()).collect();
     response.extensions_mut().insert(DeclaredState(needs));
-    Box::pin(std::future::ready(response))
+    HandlerFuture::ready(response)
 }

@@ -37,7 +37,7 @@ where
         return declared(&[Last::STATE]);
     }
     let [last_spec] = specs;
-    Box::pin(async move {
+    HandlerFuture::new(async move {
         let last = match Last::extract(parts, body, last_spec).await {
             Ok(value) => value,
             Err(response) => return response,
@@ -65,7 +65,7 @@ where
         return declared(&[A1::STATE, Last::STATE]);
     }
     let [a1, last_spec] = specs;
-    Box::pin(async move {
+    HandlerFuture::new(async move {
         let a1 = match A1::extract(&mut parts, a1).await {
             Ok(value) => value,
             Err(response) => return response,
@@ -98,7 +98,7 @@ where
         return declared(&[A1::STATE, A2::STATE, Last::STATE]);
     }
     let [a1, a2, last_spec] = specs;
-    Box::pin(async move {
+    HandlerFuture::new(async move {
         let a1 = match A1::extract(&mut parts, a1).await {
             Ok(value) => value,
             Err(response) => return response,
@@ -136,7 +136,7 @@ where
         return declared(&[A1::STATE, A2::STATE, A3::STATE, Last::STATE]);
     }
     let [a1, a2, a3, last_spec] = specs;
-    Box::pin(async move {
+    HandlerFuture::new(async move {
         let a1 = match A1::extract(&mut parts, a1).await {
             Ok(value) => value,
             Err(response) => return response,
@@ -179,7 +179,7 @@ where
         return declared(&[A1::STATE, A2::STATE, A3::STATE, A4::STATE, Last::STATE]);
     }
     let [a1, a2, a3, a4, last_spec] = specs;
-    Box::pin(async move {
+    HandlerFuture::new(async move {
         let a1 = match A1::extract(&mut parts, a1).await {
             Ok(value) => value,
             Err(response) => return response,
@@ -234,7 +234,7 @@ where
         ]);
     }
     let [a1, a2, a3, a4, a5, last_spec] = specs;
-    Box::pin(async move {
+    HandlerFuture::new(async move {
         let a1 = match A1::extract(&mut parts, a1).await {
             Ok(value) => value,
             Err(response) => return response,
@@ -295,7 +295,7 @@ where
         ]);
     }
     let [a1, a2, a3, a4, a5, a6, last_spec] = specs;
-    Box::pin(async move {
+    HandlerFuture::new(async move {
         let a1 = match A1::extract(&mut parts, a1).await {
             Ok(value) => value,
             Err(response) => return response,
@@ -382,7 +382,7 @@ where
         ]);
     }
     let [a1, a2, a3, a4, a5, a6, a7, last_spec] = specs;
-    Box::pin(async move {
+    HandlerFuture::new(async move {
         let a1 = match A1::extract(&mut parts, a1).await {
             Ok(value) => value,
             Err(response) => return response,
@@ -479,7 +479,7 @@ where
         ]);
     }
     let [a1, a2, a3, a4, a5, a6, a7, a8, last_spec] = specs;
-    Box::pin(async move {
+    HandlerFuture::new(async move {
         let a1 = match A1::extract(&mut parts, a1).await {
             Ok(value) => value,
             Err(response) => return response,
@@ -584,7 +584,7 @@ where
         ]);
     }
     let [a1, a2, a3, a4, a5, a6, a7, a8, a9, last_spec] = specs;
-    Box::pin(async move {
+    HandlerFuture::new(async move {
         let a1 = match A1::extract(&mut parts, a1).await {
             Ok(value) => value,
             Err(response) => return response,
@@ -697,7 +697,7 @@ where
         ]);
     }
     let [a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, last_spec] = specs;
-    Box::pin(async move {
+    HandlerFuture::new(async move {
         let a1 = match A1::extract(&mut parts, a1).await {
             Ok(value) => value,
             Err(response) => return response,
@@ -818,7 +818,7 @@ where
         ]);
     }
     let [a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, last_spec] = specs;
-    Box::pin(async move {
+    HandlerFuture::new(async move {
         let a1 = match A1::extract(&mut parts, a1).await {
             Ok(value) => value,
             Err(response) => return response,
@@ -947,7 +947,7 @@ where
         ]);
     }
     let [a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, last_spec] = specs;
-    Box::pin(async move {
+    HandlerFuture::new(async move {
         let a1 = match A1::extract(&mut parts, a1).await {
             Ok(value) => value,
             Err(response) => return response,
@@ -1099,7 +1099,7 @@ where
         a13,
         last_spec,
     ] = specs;
-    Box::pin(async move {
+    HandlerFuture::new(async move {
         let a1 = match A1::extract(&mut parts, a1).await {
             Ok(value) => value,
             Err(response) => return response,
@@ -1262,7 +1262,7 @@ where
         a14,
         last_spec,
     ] = specs;
-    Box::pin(async move {
+    HandlerFuture::new(async move {
         let a1 = match A1::extract(&mut parts, a1).await {
             Ok(value) => value,
             Err(response) => return response,
@@ -1436,7 +1436,7 @@ where
         a15,
         last_spec,
     ] = specs;
-    Box::pin(async move {
+    HandlerFuture::new(async move {
         let a1 = match A1::extract(&mut parts, a1).await {
             Ok(value) => value,
             Err(response) => return response,
@@ -1619,7 +1619,7 @@ where
         a16,
         last_spec,
     ] = specs;
-    Box::pin(async move {
+    HandlerFuture::new(async move {
         let a1 = match A1::extract(&mut parts, a1).await {
             Ok(value) => value,
             Err(response) => return response,

@@ -58,7 +58,7 @@ where
 {
     fn answer(self, _: RequestParts, _: &'static [ArgSpec]) -> HandlerFuture {
         // Called when polled, so that a panic is caught with the handler's.
-        Box::pin(async move { self().into_response() })
+        HandlerFuture::new(async move { self().into_response() })
     }
 }
 
@@ -69,7 +69,7 @@ where
     Fut::Output: IntoResponse,
 {
     fn answer(self, _: RequestParts, _: &'static [ArgSpec]) -> HandlerFuture {
-        Box::pin(async move { self().await.into_response() })
+        HandlerFuture::new(async move { self().await.into_response() })
     }
 }
 
@@ -144,7 +144,7 @@ macro_rules! fallback_impls {
         {
             #[allow(non_snake_case)]
             fn answer(self, mut parts: RequestParts, specs: &'static [ArgSpec]) -> HandlerFuture {
-                Box::pin(async move {
+                HandlerFuture::new(async move {
                     $(
                         let $arg = match <$arg as FallbackArg<$marker>>::extract(&mut parts, spec(specs, $index)).await {
                             Ok(value) => value.into_inner(),
@@ -166,7 +166,7 @@ macro_rules! fallback_impls {
         {
             #[allow(non_snake_case)]
             fn answer(self, mut parts: RequestParts, specs: &'static [ArgSpec]) -> HandlerFuture {
-                Box::pin(async move {
+                HandlerFuture::new(async move {
                     $(
                         let $arg = match <$arg as FallbackArg<$marker>>::extract(&mut parts, spec(specs, $index)).await {
                             Ok(value) => value.into_inner(),

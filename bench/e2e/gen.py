@@ -68,10 +68,14 @@ def routemark():
         tpl = re.sub(r"\{(\w+)\}", r"<\1>", path)
         args = ", ".join(f"{p}: &str" for p in ps)
         uses = "".join(f"    std::hint::black_box({p});\n" for p in ps)
+        # `fn`, not `async fn`: these handlers do not wait, and routemark runs a `fn` handler of
+        # borrowed parameters in its shim, without a future, as a user who knows it would
+        # write them. The same app with `async fn` handlers is measured in
+        # bench/notes/2026-12-06-sync-handlers.md.
         # `guarded`: every route with a closed breaker and a concurrency limit (issue 16).
         out.append(f'\n#[cfg_attr(not(feature = "guarded"), route({method} "{tpl}"))]'
                    f'\n#[cfg_attr(feature = "guarded", route({method} "{tpl}", breaker, concurrency = 1024))]'
-                   f'\nasync fn h{i}({args}) -> &\'static str {{\n{uses}    "{BODY}"\n}}\n')
+                   f'\nfn h{i}({args}) -> &\'static str {{\n{uses}    "{BODY}"\n}}\n')
     out.append('''
 fn main() -> Result<(), routemark::Error> {
     let addr = std::env::args().nth(1).unwrap_or_else(|| "127.0.0.1:8080".to_owned());

@@ -20,9 +20,12 @@ use crate::response::Response;
 /// and a call through the future's vtable (bench/notes/2026-12-06-sync-handlers.md).
 pub struct HandlerFuture(Handler);
 
+/// A handler's future, boxed.
+pub(crate) type BoxedHandler = Pin<Box<dyn Future<Output = Response> + Send + 'static>>;
+
 enum Handler {
     Ready(Option<Response>),
-    Boxed(Pin<Box<dyn Future<Output = Response> + Send + 'static>>),
+    Boxed(BoxedHandler),
 }
 
 impl HandlerFuture {
@@ -36,10 +39,21 @@ impl HandlerFuture {
         HandlerFuture(Handler::Ready(Some(response)))
     }
 
-    /// Whether the answer is already made (nothing for the handler's span or timeout to
-    /// cover).
-    pub(crate) fn is_ready(&self) -> bool {
-        matches!(self.0, Handler::Ready(_))
+    /// The answer, if already made; else the handler's boxed future, which is all a
+    /// request's future then holds of it (the answer's room is not carried across an
+    /// `await` for every handler that waits).
+    pub(crate) fn into_answer(self) -> Result<Response, BoxedHandler> {
+        match self.0 {
+            Handler::Ready(response) => Ok(response.expect("a shim's answer, not yet taken")),
+            Handler::Boxed(future) => Err(future),
+        }
+    }
+}
+
+/// A future boxed by hand, as `HandlerFuture` was before it could hold an answer.
+impl From<Pin<Box<dyn Future<Output = Response> + Send + 'static>>> for HandlerFuture {
+    fn from(future: Pin<Box<dyn Future<Output = Response> + Send + 'static>>) -> HandlerFuture {
+        HandlerFuture(Handler::Boxed(future))
     }
 }
 

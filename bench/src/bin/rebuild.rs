@@ -13,7 +13,7 @@ use routemark::__private::{OptionsDecl, RouteDecl};
 use routemark::{App, Body, HandlerFuture, Method, MethodSet, RequestParts, Route};
 
 fn handler(_: RequestParts, _: Body) -> HandlerFuture {
-    Box::pin(async { routemark::IntoResponse::into_response("") })
+    HandlerFuture::ready(routemark::IntoResponse::into_response(""))
 }
 
 /// A route of `path` for `methods`, leaked: descriptors are `'static`, as `#[route]` makes them.

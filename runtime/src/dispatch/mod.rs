@@ -138,7 +138,8 @@ impl Router {
                     response,
                     handle,
                     caught,
-                } => (response, handle, caught, None),
+                    ended,
+                } => (response, handle, caught, ended),
                 Next::Handler(ref mut run) => {
                     let server = self.counting_metrics().map(|m| &m.server);
                     let (response, handle, ended) = run.run(server).await;
@@ -235,6 +236,7 @@ impl Router {
                         response,
                         handle: None,
                         caught: true,
+                        ended: None,
                     };
                 }
             }
@@ -317,19 +319,32 @@ impl Router {
                     body_limit,
                 };
                 match admitted {
-                    Ok(ticket) => Next::Handler(HandlerRun {
-                        // In the span only when a subscriber wants it: then the handler's
-                        // boxed future is wrapped, and the path without one stays as it was.
-                        started: run::start(route, parts, body, &request_span),
-                        route,
-                        method,
-                        timeout,
-                        client_id,
-                        ticket,
-                        request_span,
-                        matched,
-                        handle,
-                    }),
+                    // In the span only when a subscriber wants it.
+                    Ok(ticket) => match run::start(route, parts, body, &request_span) {
+                        run::Begun::Waiting(started) => Next::Handler(HandlerRun {
+                            started,
+                            route,
+                            method,
+                            timeout,
+                            client_id,
+                            ticket,
+                            request_span,
+                            matched,
+                            handle,
+                        }),
+                        // A handler that cannot wait answered in its shim: completed here, so
+                        // that the request's future never holds room for its answer.
+                        run::Begun::Answered(response) => {
+                            let (response, ended) =
+                                completed(response, method, ticket, &request_span, matched);
+                            Next::Answer {
+                                response,
+                                handle,
+                                caught: false,
+                                ended,
+                            }
+                        }
+                    },
                     Err(refusal) => Next::Call(Box::pin(async move {
                         let mut response = refusal.answer(parts, method, client_id).await;
                         span::record_status(&request_span, response.status());
@@ -452,6 +467,7 @@ impl Router {
                     response: answer,
                     handle: None,
                     caught: false,
+                    ended: None,
                 }
             }
         }
@@ -465,6 +481,8 @@ enum Next {
         response: Response,
         handle: Option<Arc<RouteMetrics>>,
         caught: bool,
+        /// When the answer was complete, if a guard read the clock for it.
+        ended: Option<Instant>,
     },
     /// A route's handler, called.
     Handler(HandlerRun),
@@ -528,22 +546,41 @@ impl HandlerRun {
     /// complete: the guard's clock read, which the metrics reuse.
     fn complete(
         &mut self,
-        mut response: Response,
+        response: Response,
     ) -> (Response, Option<Arc<RouteMetrics>>, Option<Instant>) {
-        run::head_only(self.method, &mut response);
-        let ended = self.ticket.take().map(|ticket| {
-            // The runtime's clock, as the guard's timing is (paused in tests that pause it);
-            // outside such tests it is the same clock as `std`'s.
-            let now = tokio::time::Instant::now();
-            ticket.leave(&response, now);
-            now.into_std()
-        });
-        span::record_status(&self.request_span, response.status());
-        if let Some(matched) = self.matched.take() {
-            response.extensions_mut().insert(matched);
-        }
+        let (response, ended) = completed(
+            response,
+            self.method,
+            self.ticket.take(),
+            &self.request_span,
+            self.matched.take(),
+        );
         (response, self.handle.take(), ended)
     }
+}
+
+/// [`HandlerRun::complete`], for a run or for a handler that answered in its shim.
+#[inline(always)]
+fn completed(
+    mut response: Response,
+    method: Method,
+    ticket: Option<Ticket>,
+    request_span: &tracing::Span,
+    matched: Option<MatchedRoute>,
+) -> (Response, Option<Instant>) {
+    run::head_only(method, &mut response);
+    let ended = ticket.map(|ticket| {
+        // The runtime's clock, as the guard's timing is (paused in tests that pause it);
+        // outside such tests it is the same clock as `std`'s.
+        let now = tokio::time::Instant::now();
+        ticket.leave(&response, now);
+        now.into_std()
+    });
+    span::record_status(request_span, response.status());
+    if let Some(matched) = matched {
+        response.extensions_mut().insert(matched);
+    }
+    (response, ended)
 }
 
 /// A route's metrics handle, from the router behind the `App::layer` stack to the one in

@@ -15,14 +15,21 @@ use routemark_path::Method;
 use super::answers::{self, Failed};
 use crate::request::RequestParts;
 use crate::response::Response;
-use crate::route::{HandlerFuture, Route};
+use crate::route::{BoxedHandler, HandlerFuture, Route};
 use crate::{Body, BoxError};
 
 /// A handler called, not yet polled: its future and, for a request with a body, where the
 /// reading of that body is.
 pub(crate) struct Started {
-    handler: HandlerFuture,
+    handler: BoxedHandler,
     progress: Option<Arc<BodyProgress>>,
+}
+
+/// What calling a handler's shim gave: its answer, from a handler that cannot wait, or its
+/// future.
+pub(crate) enum Begun {
+    Answered(Response),
+    Waiting(Started),
 }
 
 /// Calls `route`'s handler shim on a request that matched it, in `span` when a subscriber
@@ -37,7 +44,7 @@ pub(crate) fn start(
     parts: RequestParts,
     body: Body,
     span: &tracing::Span,
-) -> Started {
+) -> Begun {
     // Only a request with a body needs its reading watched (an allocation per request).
     let progress = (!http_body::Body::is_end_stream(&body)).then(Arc::<BodyProgress>::default);
     let body = match &progress {
@@ -50,15 +57,19 @@ pub(crate) fn start(
     let handler = if span.is_disabled() {
         (route.handler())(parts, body)
     } else {
-        let handler = span.in_scope(|| (route.handler())(parts, body));
-        if handler.is_ready() {
-            handler
-        } else {
-            use tracing::Instrument;
-            HandlerFuture::new(handler.instrument(span.clone()))
-        }
+        span.in_scope(|| (route.handler())(parts, body))
     };
-    Started { handler, progress }
+    match handler.into_answer() {
+        Ok(response) => Begun::Answered(response),
+        Err(handler) if span.is_disabled() => Begun::Waiting(Started { handler, progress }),
+        Err(handler) => {
+            use tracing::Instrument;
+            Begun::Waiting(Started {
+                handler: Box::pin(handler.instrument(span.clone())),
+                progress,
+            })
+        }
+    }
 }
 
 /// What answers a handler that ran past its timeout instead of the canned `503`.
@@ -91,7 +102,7 @@ pub(crate) fn first_poll(started: &mut Started) -> impl Future<Output = Option<O
     std::future::poll_fn(move |cx| {
         let handler = &mut started.handler;
         Poll::Ready(ready(std::panic::catch_unwind(AssertUnwindSafe(|| {
-            Pin::new(&mut *handler).poll(cx)
+            handler.as_mut().poll(cx)
         }))))
     })
 }
@@ -101,17 +112,25 @@ pub(crate) fn first_poll(started: &mut Started) -> impl Future<Output = Option<O
 /// (behind the layers), whose futures are boxed anyway; the router's own path is
 /// `HandlerRun::run`.
 pub(crate) async fn finish(
-    started: &mut Started,
+    begun: Begun,
     route: &'static Route,
     method: Method,
     timeout: Duration,
     client_id: Option<&HeaderValue>,
     on_timeout: impl OnTimeout,
 ) -> Response {
-    let mut response = if let Some(outcome) = first_poll(started).await {
+    let mut started = match begun {
+        Begun::Answered(mut response) => {
+            head_only(method, &mut response);
+            return response;
+        }
+        Begun::Waiting(started) => started,
+    };
+    let mut response = if let Some(outcome) = first_poll(&mut started).await {
         settle(outcome, route, method, client_id)
     } else {
-        Box::pin(wait(started, route, method, timeout, client_id, on_timeout)).await
+        let wait = wait(&mut started, route, method, timeout, client_id, on_timeout);
+        Box::pin(wait).await
     };
     head_only(method, &mut response);
     response
@@ -183,7 +202,7 @@ pub(crate) fn settle(
 /// outside the reading of the request body; `None` when it did not finish in time. The
 /// deadline counts from the first poll's end: it could not have interrupted that poll anyway.
 async fn until_deadline(
-    handler: &mut HandlerFuture,
+    handler: &mut BoxedHandler,
     progress: Option<&Arc<BodyProgress>>,
     timeout: Duration,
 ) -> Option<Outcome> {

@@ -500,16 +500,16 @@ fn handler_service(
         // Either way, the future is boxed once, by `RouteService`.
         let answer = match guard.clone().map(Guard::enter) {
             None => Either::Left(async move {
-                let mut started = run::start(route, parts, body, &tracing::Span::none());
+                let begun = run::start(route, parts, body, &tracing::Span::none());
                 let id = client_id.as_ref();
-                run::finish(&mut started, route, method, timeout, id, run::Canned).await
+                run::finish(begun, route, method, timeout, id, run::Canned).await
             }),
             Some(Ok(mut ticket)) => Either::Right(Either::Left(async move {
                 ticket.keep_for_fallback(|| parts.snapshot());
-                let mut started = run::start(route, parts, body, &tracing::Span::none());
+                let begun = run::start(route, parts, body, &tracing::Span::none());
                 let id = client_id.as_ref();
                 let response =
-                    run::finish(&mut started, route, method, timeout, id, Some(&mut ticket)).await;
+                    run::finish(begun, route, method, timeout, id, Some(&mut ticket)).await;
                 ticket.leave(&response, tokio::time::Instant::now());
                 response
             })),

@@ -4,33 +4,33 @@ use routemark::route;
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/authorizations"))]
 #[cfg_attr(feature = "guarded", route(GET "/authorizations", breaker, concurrency = 1024))]
-async fn h0() -> &'static str {
+fn h0() -> &'static str {
     "Hello, world!"
 }
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/authorizations/<id>"))]
 #[cfg_attr(feature = "guarded", route(GET "/authorizations/<id>", breaker, concurrency = 1024))]
-async fn h1(id: &str) -> &'static str {
+fn h1(id: &str) -> &'static str {
     std::hint::black_box(id);
     "Hello, world!"
 }
 
 #[cfg_attr(not(feature = "guarded"), route(POST "/authorizations"))]
 #[cfg_attr(feature = "guarded", route(POST "/authorizations", breaker, concurrency = 1024))]
-async fn h2() -> &'static str {
+fn h2() -> &'static str {
     "Hello, world!"
 }
 
 #[cfg_attr(not(feature = "guarded"), route(DELETE "/authorizations/<id>"))]
 #[cfg_attr(feature = "guarded", route(DELETE "/authorizations/<id>", breaker, concurrency = 1024))]
-async fn h3(id: &str) -> &'static str {
+fn h3(id: &str) -> &'static str {
     std::hint::black_box(id);
     "Hello, world!"
 }
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/applications/<client_id>/tokens/<access_token>"))]
 #[cfg_attr(feature = "guarded", route(GET "/applications/<client_id>/tokens/<access_token>", breaker, concurrency = 1024))]
-async fn h4(client_id: &str, access_token: &str) -> &'static str {
+fn h4(client_id: &str, access_token: &str) -> &'static str {
     std::hint::black_box(client_id);
     std::hint::black_box(access_token);
     "Hello, world!"
@@ -38,14 +38,14 @@ async fn h4(client_id: &str, access_token: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(DELETE "/applications/<client_id>/tokens"))]
 #[cfg_attr(feature = "guarded", route(DELETE "/applications/<client_id>/tokens", breaker, concurrency = 1024))]
-async fn h5(client_id: &str) -> &'static str {
+fn h5(client_id: &str) -> &'static str {
     std::hint::black_box(client_id);
     "Hello, world!"
 }
 
 #[cfg_attr(not(feature = "guarded"), route(DELETE "/applications/<client_id>/tokens/<access_token>"))]
 #[cfg_attr(feature = "guarded", route(DELETE "/applications/<client_id>/tokens/<access_token>", breaker, concurrency = 1024))]
-async fn h6(client_id: &str, access_token: &str) -> &'static str {
+fn h6(client_id: &str, access_token: &str) -> &'static str {
     std::hint::black_box(client_id);
     std::hint::black_box(access_token);
     "Hello, world!"
@@ -53,13 +53,13 @@ async fn h6(client_id: &str, access_token: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/events"))]
 #[cfg_attr(feature = "guarded", route(GET "/events", breaker, concurrency = 1024))]
-async fn h7() -> &'static str {
+fn h7() -> &'static str {
     "Hello, world!"
 }
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/events"))]
 #[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/events", breaker, concurrency = 1024))]
-async fn h8(owner: &str, repo: &str) -> &'static str {
+fn h8(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
@@ -67,7 +67,7 @@ async fn h8(owner: &str, repo: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/networks/<owner>/<repo>/events"))]
 #[cfg_attr(feature = "guarded", route(GET "/networks/<owner>/<repo>/events", breaker, concurrency = 1024))]
-async fn h9(owner: &str, repo: &str) -> &'static str {
+fn h9(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
@@ -75,42 +75,42 @@ async fn h9(owner: &str, repo: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/orgs/<org>/events"))]
 #[cfg_attr(feature = "guarded", route(GET "/orgs/<org>/events", breaker, concurrency = 1024))]
-async fn h10(org: &str) -> &'static str {
+fn h10(org: &str) -> &'static str {
     std::hint::black_box(org);
     "Hello, world!"
 }
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/users/<user>/received_events"))]
 #[cfg_attr(feature = "guarded", route(GET "/users/<user>/received_events", breaker, concurrency = 1024))]
-async fn h11(user: &str) -> &'static str {
+fn h11(user: &str) -> &'static str {
     std::hint::black_box(user);
     "Hello, world!"
 }
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/users/<user>/received_events/public"))]
 #[cfg_attr(feature = "guarded", route(GET "/users/<user>/received_events/public", breaker, concurrency = 1024))]
-async fn h12(user: &str) -> &'static str {
+fn h12(user: &str) -> &'static str {
     std::hint::black_box(user);
     "Hello, world!"
 }
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/users/<user>/events"))]
 #[cfg_attr(feature = "guarded", route(GET "/users/<user>/events", breaker, concurrency = 1024))]
-async fn h13(user: &str) -> &'static str {
+fn h13(user: &str) -> &'static str {
     std::hint::black_box(user);
     "Hello, world!"
 }
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/users/<user>/events/public"))]
 #[cfg_attr(feature = "guarded", route(GET "/users/<user>/events/public", breaker, concurrency = 1024))]
-async fn h14(user: &str) -> &'static str {
+fn h14(user: &str) -> &'static str {
     std::hint::black_box(user);
     "Hello, world!"
 }
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/users/<user>/events/orgs/<org>"))]
 #[cfg_attr(feature = "guarded", route(GET "/users/<user>/events/orgs/<org>", breaker, concurrency = 1024))]
-async fn h15(user: &str, org: &str) -> &'static str {
+fn h15(user: &str, org: &str) -> &'static str {
     std::hint::black_box(user);
     std::hint::black_box(org);
     "Hello, world!"
@@ -118,19 +118,19 @@ async fn h15(user: &str, org: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/feeds"))]
 #[cfg_attr(feature = "guarded", route(GET "/feeds", breaker, concurrency = 1024))]
-async fn h16() -> &'static str {
+fn h16() -> &'static str {
     "Hello, world!"
 }
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/notifications"))]
 #[cfg_attr(feature = "guarded", route(GET "/notifications", breaker, concurrency = 1024))]
-async fn h17() -> &'static str {
+fn h17() -> &'static str {
     "Hello, world!"
 }
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/notifications"))]
 #[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/notifications", breaker, concurrency = 1024))]
-async fn h18(owner: &str, repo: &str) -> &'static str {
+fn h18(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
@@ -138,13 +138,13 @@ async fn h18(owner: &str, repo: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(PUT "/notifications"))]
 #[cfg_attr(feature = "guarded", route(PUT "/notifications", breaker, concurrency = 1024))]
-async fn h19() -> &'static str {
+fn h19() -> &'static str {
     "Hello, world!"
 }
 
 #[cfg_attr(not(feature = "guarded"), route(PUT "/repos/<owner>/<repo>/notifications"))]
 #[cfg_attr(feature = "guarded", route(PUT "/repos/<owner>/<repo>/notifications", breaker, concurrency = 1024))]
-async fn h20(owner: &str, repo: &str) -> &'static str {
+fn h20(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
@@ -152,35 +152,35 @@ async fn h20(owner: &str, repo: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/notifications/threads/<id>"))]
 #[cfg_attr(feature = "guarded", route(GET "/notifications/threads/<id>", breaker, concurrency = 1024))]
-async fn h21(id: &str) -> &'static str {
+fn h21(id: &str) -> &'static str {
     std::hint::black_box(id);
     "Hello, world!"
 }
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/notifications/threads/<id>/subscription"))]
 #[cfg_attr(feature = "guarded", route(GET "/notifications/threads/<id>/subscription", breaker, concurrency = 1024))]
-async fn h22(id: &str) -> &'static str {
+fn h22(id: &str) -> &'static str {
     std::hint::black_box(id);
     "Hello, world!"
 }
 
 #[cfg_attr(not(feature = "guarded"), route(PUT "/notifications/threads/<id>/subscription"))]
 #[cfg_attr(feature = "guarded", route(PUT "/notifications/threads/<id>/subscription", breaker, concurrency = 1024))]
-async fn h23(id: &str) -> &'static str {
+fn h23(id: &str) -> &'static str {
     std::hint::black_box(id);
     "Hello, world!"
 }
 
 #[cfg_attr(not(feature = "guarded"), route(DELETE "/notifications/threads/<id>/subscription"))]
 #[cfg_attr(feature = "guarded", route(DELETE "/notifications/threads/<id>/subscription", breaker, concurrency = 1024))]
-async fn h24(id: &str) -> &'static str {
+fn h24(id: &str) -> &'static str {
     std::hint::black_box(id);
     "Hello, world!"
 }
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/stargazers"))]
 #[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/stargazers", breaker, concurrency = 1024))]
-async fn h25(owner: &str, repo: &str) -> &'static str {
+fn h25(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
@@ -188,20 +188,20 @@ async fn h25(owner: &str, repo: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/users/<user>/starred"))]
 #[cfg_attr(feature = "guarded", route(GET "/users/<user>/starred", breaker, concurrency = 1024))]
-async fn h26(user: &str) -> &'static str {
+fn h26(user: &str) -> &'static str {
     std::hint::black_box(user);
     "Hello, world!"
 }
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/user/starred"))]
 #[cfg_attr(feature = "guarded", route(GET "/user/starred", breaker, concurrency = 1024))]
-async fn h27() -> &'static str {
+fn h27() -> &'static str {
     "Hello, world!"
 }
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/user/starred/<owner>/<repo>"))]
 #[cfg_attr(feature = "guarded", route(GET "/user/starred/<owner>/<repo>", breaker, concurrency = 1024))]
-async fn h28(owner: &str, repo: &str) -> &'static str {
+fn h28(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
@@ -209,7 +209,7 @@ async fn h28(owner: &str, repo: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(PUT "/user/starred/<owner>/<repo>"))]
 #[cfg_attr(feature = "guarded", route(PUT "/user/starred/<owner>/<repo>", breaker, concurrency = 1024))]
-async fn h29(owner: &str, repo: &str) -> &'static str {
+fn h29(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
@@ -217,7 +217,7 @@ async fn h29(owner: &str, repo: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(DELETE "/user/starred/<owner>/<repo>"))]
 #[cfg_attr(feature = "guarded", route(DELETE "/user/starred/<owner>/<repo>", breaker, concurrency = 1024))]
-async fn h30(owner: &str, repo: &str) -> &'static str {
+fn h30(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
@@ -225,7 +225,7 @@ async fn h30(owner: &str, repo: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/subscribers"))]
 #[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/subscribers", breaker, concurrency = 1024))]
-async fn h31(owner: &str, repo: &str) -> &'static str {
+fn h31(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
@@ -233,20 +233,20 @@ async fn h31(owner: &str, repo: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/users/<user>/subscriptions"))]
 #[cfg_attr(feature = "guarded", route(GET "/users/<user>/subscriptions", breaker, concurrency = 1024))]
-async fn h32(user: &str) -> &'static str {
+fn h32(user: &str) -> &'static str {
     std::hint::black_box(user);
     "Hello, world!"
 }
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/user/subscriptions"))]
 #[cfg_attr(feature = "guarded", route(GET "/user/subscriptions", breaker, concurrency = 1024))]
-async fn h33() -> &'static str {
+fn h33() -> &'static str {
     "Hello, world!"
 }
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/subscription"))]
 #[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/subscription", breaker, concurrency = 1024))]
-async fn h34(owner: &str, repo: &str) -> &'static str {
+fn h34(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
@@ -254,7 +254,7 @@ async fn h34(owner: &str, repo: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(PUT "/repos/<owner>/<repo>/subscription"))]
 #[cfg_attr(feature = "guarded", route(PUT "/repos/<owner>/<repo>/subscription", breaker, concurrency = 1024))]
-async fn h35(owner: &str, repo: &str) -> &'static str {
+fn h35(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
@@ -262,7 +262,7 @@ async fn h35(owner: &str, repo: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(DELETE "/repos/<owner>/<repo>/subscription"))]
 #[cfg_attr(feature = "guarded", route(DELETE "/repos/<owner>/<repo>/subscription", breaker, concurrency = 1024))]
-async fn h36(owner: &str, repo: &str) -> &'static str {
+fn h36(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
@@ -270,7 +270,7 @@ async fn h36(owner: &str, repo: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/user/subscriptions/<owner>/<repo>"))]
 #[cfg_attr(feature = "guarded", route(GET "/user/subscriptions/<owner>/<repo>", breaker, concurrency = 1024))]
-async fn h37(owner: &str, repo: &str) -> &'static str {
+fn h37(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
@@ -278,7 +278,7 @@ async fn h37(owner: &str, repo: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(PUT "/user/subscriptions/<owner>/<repo>"))]
 #[cfg_attr(feature = "guarded", route(PUT "/user/subscriptions/<owner>/<repo>", breaker, concurrency = 1024))]
-async fn h38(owner: &str, repo: &str) -> &'static str {
+fn h38(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
@@ -286,7 +286,7 @@ async fn h38(owner: &str, repo: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(DELETE "/user/subscriptions/<owner>/<repo>"))]
 #[cfg_attr(feature = "guarded", route(DELETE "/user/subscriptions/<owner>/<repo>", breaker, concurrency = 1024))]
-async fn h39(owner: &str, repo: &str) -> &'static str {
+fn h39(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
@@ -294,68 +294,68 @@ async fn h39(owner: &str, repo: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/users/<user>/gists"))]
 #[cfg_attr(feature = "guarded", route(GET "/users/<user>/gists", breaker, concurrency = 1024))]
-async fn h40(user: &str) -> &'static str {
+fn h40(user: &str) -> &'static str {
     std::hint::black_box(user);
     "Hello, world!"
 }
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/gists"))]
 #[cfg_attr(feature = "guarded", route(GET "/gists", breaker, concurrency = 1024))]
-async fn h41() -> &'static str {
+fn h41() -> &'static str {
     "Hello, world!"
 }
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/gists/<id>"))]
 #[cfg_attr(feature = "guarded", route(GET "/gists/<id>", breaker, concurrency = 1024))]
-async fn h42(id: &str) -> &'static str {
+fn h42(id: &str) -> &'static str {
     std::hint::black_box(id);
     "Hello, world!"
 }
 
 #[cfg_attr(not(feature = "guarded"), route(POST "/gists"))]
 #[cfg_attr(feature = "guarded", route(POST "/gists", breaker, concurrency = 1024))]
-async fn h43() -> &'static str {
+fn h43() -> &'static str {
     "Hello, world!"
 }
 
 #[cfg_attr(not(feature = "guarded"), route(PUT "/gists/<id>/star"))]
 #[cfg_attr(feature = "guarded", route(PUT "/gists/<id>/star", breaker, concurrency = 1024))]
-async fn h44(id: &str) -> &'static str {
+fn h44(id: &str) -> &'static str {
     std::hint::black_box(id);
     "Hello, world!"
 }
 
 #[cfg_attr(not(feature = "guarded"), route(DELETE "/gists/<id>/star"))]
 #[cfg_attr(feature = "guarded", route(DELETE "/gists/<id>/star", breaker, concurrency = 1024))]
-async fn h45(id: &str) -> &'static str {
+fn h45(id: &str) -> &'static str {
     std::hint::black_box(id);
     "Hello, world!"
 }
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/gists/<id>/star"))]
 #[cfg_attr(feature = "guarded", route(GET "/gists/<id>/star", breaker, concurrency = 1024))]
-async fn h46(id: &str) -> &'static str {
+fn h46(id: &str) -> &'static str {
     std::hint::black_box(id);
     "Hello, world!"
 }
 
 #[cfg_attr(not(feature = "guarded"), route(POST "/gists/<id>/forks"))]
 #[cfg_attr(feature = "guarded", route(POST "/gists/<id>/forks", breaker, concurrency = 1024))]
-async fn h47(id: &str) -> &'static str {
+fn h47(id: &str) -> &'static str {
     std::hint::black_box(id);
     "Hello, world!"
 }
 
 #[cfg_attr(not(feature = "guarded"), route(DELETE "/gists/<id>"))]
 #[cfg_attr(feature = "guarded", route(DELETE "/gists/<id>", breaker, concurrency = 1024))]
-async fn h48(id: &str) -> &'static str {
+fn h48(id: &str) -> &'static str {
     std::hint::black_box(id);
     "Hello, world!"
 }
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/git/blobs/<sha>"))]
 #[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/git/blobs/<sha>", breaker, concurrency = 1024))]
-async fn h49(owner: &str, repo: &str, sha: &str) -> &'static str {
+fn h49(owner: &str, repo: &str, sha: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     std::hint::black_box(sha);
@@ -364,7 +364,7 @@ async fn h49(owner: &str, repo: &str, sha: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(POST "/repos/<owner>/<repo>/git/blobs"))]
 #[cfg_attr(feature = "guarded", route(POST "/repos/<owner>/<repo>/git/blobs", breaker, concurrency = 1024))]
-async fn h50(owner: &str, repo: &str) -> &'static str {
+fn h50(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
@@ -372,7 +372,7 @@ async fn h50(owner: &str, repo: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/git/commits/<sha>"))]
 #[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/git/commits/<sha>", breaker, concurrency = 1024))]
-async fn h51(owner: &str, repo: &str, sha: &str) -> &'static str {
+fn h51(owner: &str, repo: &str, sha: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     std::hint::black_box(sha);
@@ -381,7 +381,7 @@ async fn h51(owner: &str, repo: &str, sha: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(POST "/repos/<owner>/<repo>/git/commits"))]
 #[cfg_attr(feature = "guarded", route(POST "/repos/<owner>/<repo>/git/commits", breaker, concurrency = 1024))]
-async fn h52(owner: &str, repo: &str) -> &'static str {
+fn h52(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
@@ -389,7 +389,7 @@ async fn h52(owner: &str, repo: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/git/refs"))]
 #[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/git/refs", breaker, concurrency = 1024))]
-async fn h53(owner: &str, repo: &str) -> &'static str {
+fn h53(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
@@ -397,7 +397,7 @@ async fn h53(owner: &str, repo: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(POST "/repos/<owner>/<repo>/git/refs"))]
 #[cfg_attr(feature = "guarded", route(POST "/repos/<owner>/<repo>/git/refs", breaker, concurrency = 1024))]
-async fn h54(owner: &str, repo: &str) -> &'static str {
+fn h54(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
@@ -405,7 +405,7 @@ async fn h54(owner: &str, repo: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/git/tags/<sha>"))]
 #[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/git/tags/<sha>", breaker, concurrency = 1024))]
-async fn h55(owner: &str, repo: &str, sha: &str) -> &'static str {
+fn h55(owner: &str, repo: &str, sha: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     std::hint::black_box(sha);
@@ -414,7 +414,7 @@ async fn h55(owner: &str, repo: &str, sha: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(POST "/repos/<owner>/<repo>/git/tags"))]
 #[cfg_attr(feature = "guarded", route(POST "/repos/<owner>/<repo>/git/tags", breaker, concurrency = 1024))]
-async fn h56(owner: &str, repo: &str) -> &'static str {
+fn h56(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
@@ -422,7 +422,7 @@ async fn h56(owner: &str, repo: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/git/trees/<sha>"))]
 #[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/git/trees/<sha>", breaker, concurrency = 1024))]
-async fn h57(owner: &str, repo: &str, sha: &str) -> &'static str {
+fn h57(owner: &str, repo: &str, sha: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     std::hint::black_box(sha);
@@ -431,7 +431,7 @@ async fn h57(owner: &str, repo: &str, sha: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(POST "/repos/<owner>/<repo>/git/trees"))]
 #[cfg_attr(feature = "guarded", route(POST "/repos/<owner>/<repo>/git/trees", breaker, concurrency = 1024))]
-async fn h58(owner: &str, repo: &str) -> &'static str {
+fn h58(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
@@ -439,26 +439,26 @@ async fn h58(owner: &str, repo: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/issues"))]
 #[cfg_attr(feature = "guarded", route(GET "/issues", breaker, concurrency = 1024))]
-async fn h59() -> &'static str {
+fn h59() -> &'static str {
     "Hello, world!"
 }
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/user/issues"))]
 #[cfg_attr(feature = "guarded", route(GET "/user/issues", breaker, concurrency = 1024))]
-async fn h60() -> &'static str {
+fn h60() -> &'static str {
     "Hello, world!"
 }
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/orgs/<org>/issues"))]
 #[cfg_attr(feature = "guarded", route(GET "/orgs/<org>/issues", breaker, concurrency = 1024))]
-async fn h61(org: &str) -> &'static str {
+fn h61(org: &str) -> &'static str {
     std::hint::black_box(org);
     "Hello, world!"
 }
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/issues"))]
 #[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/issues", breaker, concurrency = 1024))]
-async fn h62(owner: &str, repo: &str) -> &'static str {
+fn h62(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
@@ -466,7 +466,7 @@ async fn h62(owner: &str, repo: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/issues/<number>"))]
 #[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/issues/<number>", breaker, concurrency = 1024))]
-async fn h63(owner: &str, repo: &str, number: &str) -> &'static str {
+fn h63(owner: &str, repo: &str, number: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     std::hint::black_box(number);
@@ -475,7 +475,7 @@ async fn h63(owner: &str, repo: &str, number: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(POST "/repos/<owner>/<repo>/issues"))]
 #[cfg_attr(feature = "guarded", route(POST "/repos/<owner>/<repo>/issues", breaker, concurrency = 1024))]
-async fn h64(owner: &str, repo: &str) -> &'static str {
+fn h64(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
@@ -483,7 +483,7 @@ async fn h64(owner: &str, repo: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/assignees"))]
 #[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/assignees", breaker, concurrency = 1024))]
-async fn h65(owner: &str, repo: &str) -> &'static str {
+fn h65(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
@@ -491,7 +491,7 @@ async fn h65(owner: &str, repo: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/assignees/<assignee>"))]
 #[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/assignees/<assignee>", breaker, concurrency = 1024))]
-async fn h66(owner: &str, repo: &str, assignee: &str) -> &'static str {
+fn h66(owner: &str, repo: &str, assignee: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     std::hint::black_box(assignee);
@@ -500,7 +500,7 @@ async fn h66(owner: &str, repo: &str, assignee: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/issues/<number>/comments"))]
 #[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/issues/<number>/comments", breaker, concurrency = 1024))]
-async fn h67(owner: &str, repo: &str, number: &str) -> &'static str {
+fn h67(owner: &str, repo: &str, number: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     std::hint::black_box(number);
@@ -509,7 +509,7 @@ async fn h67(owner: &str, repo: &str, number: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(POST "/repos/<owner>/<repo>/issues/<number>/comments"))]
 #[cfg_attr(feature = "guarded", route(POST "/repos/<owner>/<repo>/issues/<number>/comments", breaker, concurrency = 1024))]
-async fn h68(owner: &str, repo: &str, number: &str) -> &'static str {
+fn h68(owner: &str, repo: &str, number: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     std::hint::black_box(number);
@@ -518,7 +518,7 @@ async fn h68(owner: &str, repo: &str, number: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/issues/<number>/events"))]
 #[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/issues/<number>/events", breaker, concurrency = 1024))]
-async fn h69(owner: &str, repo: &str, number: &str) -> &'static str {
+fn h69(owner: &str, repo: &str, number: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     std::hint::black_box(number);
@@ -527,7 +527,7 @@ async fn h69(owner: &str, repo: &str, number: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/labels"))]
 #[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/labels", breaker, concurrency = 1024))]
-async fn h70(owner: &str, repo: &str) -> &'static str {
+fn h70(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
@@ -535,7 +535,7 @@ async fn h70(owner: &str, repo: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/labels/<name>"))]
 #[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/labels/<name>", breaker, concurrency = 1024))]
-async fn h71(owner: &str, repo: &str, name: &str) -> &'static str {
+fn h71(owner: &str, repo: &str, name: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     std::hint::black_box(name);
@@ -544,7 +544,7 @@ async fn h71(owner: &str, repo: &str, name: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(POST "/repos/<owner>/<repo>/labels"))]
 #[cfg_attr(feature = "guarded", route(POST "/repos/<owner>/<repo>/labels", breaker, concurrency = 1024))]
-async fn h72(owner: &str, repo: &str) -> &'static str {
+fn h72(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
@@ -552,7 +552,7 @@ async fn h72(owner: &str, repo: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(DELETE "/repos/<owner>/<repo>/labels/<name>"))]
 #[cfg_attr(feature = "guarded", route(DELETE "/repos/<owner>/<repo>/labels/<name>", breaker, concurrency = 1024))]
-async fn h73(owner: &str, repo: &str, name: &str) -> &'static str {
+fn h73(owner: &str, repo: &str, name: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     std::hint::black_box(name);
@@ -561,7 +561,7 @@ async fn h73(owner: &str, repo: &str, name: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/issues/<number>/labels"))]
 #[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/issues/<number>/labels", breaker, concurrency = 1024))]
-async fn h74(owner: &str, repo: &str, number: &str) -> &'static str {
+fn h74(owner: &str, repo: &str, number: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     std::hint::black_box(number);
@@ -570,7 +570,7 @@ async fn h74(owner: &str, repo: &str, number: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(POST "/repos/<owner>/<repo>/issues/<number>/labels"))]
 #[cfg_attr(feature = "guarded", route(POST "/repos/<owner>/<repo>/issues/<number>/labels", breaker, concurrency = 1024))]
-async fn h75(owner: &str, repo: &str, number: &str) -> &'static str {
+fn h75(owner: &str, repo: &str, number: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     std::hint::black_box(number);
@@ -579,7 +579,7 @@ async fn h75(owner: &str, repo: &str, number: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(DELETE "/repos/<owner>/<repo>/issues/<number>/labels/<name>"))]
 #[cfg_attr(feature = "guarded", route(DELETE "/repos/<owner>/<repo>/issues/<number>/labels/<name>", breaker, concurrency = 1024))]
-async fn h76(owner: &str, repo: &str, number: &str, name: &str) -> &'static str {
+fn h76(owner: &str, repo: &str, number: &str, name: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     std::hint::black_box(number);
@@ -589,7 +589,7 @@ async fn h76(owner: &str, repo: &str, number: &str, name: &str) -> &'static str 
 
 #[cfg_attr(not(feature = "guarded"), route(PUT "/repos/<owner>/<repo>/issues/<number>/labels"))]
 #[cfg_attr(feature = "guarded", route(PUT "/repos/<owner>/<repo>/issues/<number>/labels", breaker, concurrency = 1024))]
-async fn h77(owner: &str, repo: &str, number: &str) -> &'static str {
+fn h77(owner: &str, repo: &str, number: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     std::hint::black_box(number);
@@ -598,7 +598,7 @@ async fn h77(owner: &str, repo: &str, number: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(DELETE "/repos/<owner>/<repo>/issues/<number>/labels"))]
 #[cfg_attr(feature = "guarded", route(DELETE "/repos/<owner>/<repo>/issues/<number>/labels", breaker, concurrency = 1024))]
-async fn h78(owner: &str, repo: &str, number: &str) -> &'static str {
+fn h78(owner: &str, repo: &str, number: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     std::hint::black_box(number);
@@ -607,7 +607,7 @@ async fn h78(owner: &str, repo: &str, number: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/milestones/<number>/labels"))]
 #[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/milestones/<number>/labels", breaker, concurrency = 1024))]
-async fn h79(owner: &str, repo: &str, number: &str) -> &'static str {
+fn h79(owner: &str, repo: &str, number: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     std::hint::black_box(number);
@@ -616,7 +616,7 @@ async fn h79(owner: &str, repo: &str, number: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/milestones"))]
 #[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/milestones", breaker, concurrency = 1024))]
-async fn h80(owner: &str, repo: &str) -> &'static str {
+fn h80(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
@@ -624,7 +624,7 @@ async fn h80(owner: &str, repo: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/milestones/<number>"))]
 #[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/milestones/<number>", breaker, concurrency = 1024))]
-async fn h81(owner: &str, repo: &str, number: &str) -> &'static str {
+fn h81(owner: &str, repo: &str, number: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     std::hint::black_box(number);
@@ -633,7 +633,7 @@ async fn h81(owner: &str, repo: &str, number: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(POST "/repos/<owner>/<repo>/milestones"))]
 #[cfg_attr(feature = "guarded", route(POST "/repos/<owner>/<repo>/milestones", breaker, concurrency = 1024))]
-async fn h82(owner: &str, repo: &str) -> &'static str {
+fn h82(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
@@ -641,7 +641,7 @@ async fn h82(owner: &str, repo: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(DELETE "/repos/<owner>/<repo>/milestones/<number>"))]
 #[cfg_attr(feature = "guarded", route(DELETE "/repos/<owner>/<repo>/milestones/<number>", breaker, concurrency = 1024))]
-async fn h83(owner: &str, repo: &str, number: &str) -> &'static str {
+fn h83(owner: &str, repo: &str, number: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     std::hint::black_box(number);
@@ -650,77 +650,77 @@ async fn h83(owner: &str, repo: &str, number: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/emojis"))]
 #[cfg_attr(feature = "guarded", route(GET "/emojis", breaker, concurrency = 1024))]
-async fn h84() -> &'static str {
+fn h84() -> &'static str {
     "Hello, world!"
 }
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/gitignore/templates"))]
 #[cfg_attr(feature = "guarded", route(GET "/gitignore/templates", breaker, concurrency = 1024))]
-async fn h85() -> &'static str {
+fn h85() -> &'static str {
     "Hello, world!"
 }
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/gitignore/templates/<name>"))]
 #[cfg_attr(feature = "guarded", route(GET "/gitignore/templates/<name>", breaker, concurrency = 1024))]
-async fn h86(name: &str) -> &'static str {
+fn h86(name: &str) -> &'static str {
     std::hint::black_box(name);
     "Hello, world!"
 }
 
 #[cfg_attr(not(feature = "guarded"), route(POST "/markdown"))]
 #[cfg_attr(feature = "guarded", route(POST "/markdown", breaker, concurrency = 1024))]
-async fn h87() -> &'static str {
+fn h87() -> &'static str {
     "Hello, world!"
 }
 
 #[cfg_attr(not(feature = "guarded"), route(POST "/markdown/raw"))]
 #[cfg_attr(feature = "guarded", route(POST "/markdown/raw", breaker, concurrency = 1024))]
-async fn h88() -> &'static str {
+fn h88() -> &'static str {
     "Hello, world!"
 }
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/meta"))]
 #[cfg_attr(feature = "guarded", route(GET "/meta", breaker, concurrency = 1024))]
-async fn h89() -> &'static str {
+fn h89() -> &'static str {
     "Hello, world!"
 }
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/rate_limit"))]
 #[cfg_attr(feature = "guarded", route(GET "/rate_limit", breaker, concurrency = 1024))]
-async fn h90() -> &'static str {
+fn h90() -> &'static str {
     "Hello, world!"
 }
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/users/<user>/orgs"))]
 #[cfg_attr(feature = "guarded", route(GET "/users/<user>/orgs", breaker, concurrency = 1024))]
-async fn h91(user: &str) -> &'static str {
+fn h91(user: &str) -> &'static str {
     std::hint::black_box(user);
     "Hello, world!"
 }
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/user/orgs"))]
 #[cfg_attr(feature = "guarded", route(GET "/user/orgs", breaker, concurrency = 1024))]
-async fn h92() -> &'static str {
+fn h92() -> &'static str {
     "Hello, world!"
 }
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/orgs/<org>"))]
 #[cfg_attr(feature = "guarded", route(GET "/orgs/<org>", breaker, concurrency = 1024))]
-async fn h93(org: &str) -> &'static str {
+fn h93(org: &str) -> &'static str {
     std::hint::black_box(org);
     "Hello, world!"
 }
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/orgs/<org>/members"))]
 #[cfg_attr(feature = "guarded", route(GET "/orgs/<org>/members", breaker, concurrency = 1024))]
-async fn h94(org: &str) -> &'static str {
+fn h94(org: &str) -> &'static str {
     std::hint::black_box(org);
     "Hello, world!"
 }
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/orgs/<org>/members/<user>"))]
 #[cfg_attr(feature = "guarded", route(GET "/orgs/<org>/members/<user>", breaker, concurrency = 1024))]
-async fn h95(org: &str, user: &str) -> &'static str {
+fn h95(org: &str, user: &str) -> &'static str {
     std::hint::black_box(org);
     std::hint::black_box(user);
     "Hello, world!"
@@ -728,7 +728,7 @@ async fn h95(org: &str, user: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(DELETE "/orgs/<org>/members/<user>"))]
 #[cfg_attr(feature = "guarded", route(DELETE "/orgs/<org>/members/<user>", breaker, concurrency = 1024))]
-async fn h96(org: &str, user: &str) -> &'static str {
+fn h96(org: &str, user: &str) -> &'static str {
     std::hint::black_box(org);
     std::hint::black_box(user);
     "Hello, world!"
@@ -736,14 +736,14 @@ async fn h96(org: &str, user: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/orgs/<org>/public_members"))]
 #[cfg_attr(feature = "guarded", route(GET "/orgs/<org>/public_members", breaker, concurrency = 1024))]
-async fn h97(org: &str) -> &'static str {
+fn h97(org: &str) -> &'static str {
     std::hint::black_box(org);
     "Hello, world!"
 }
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/orgs/<org>/public_members/<user>"))]
 #[cfg_attr(feature = "guarded", route(GET "/orgs/<org>/public_members/<user>", breaker, concurrency = 1024))]
-async fn h98(org: &str, user: &str) -> &'static str {
+fn h98(org: &str, user: &str) -> &'static str {
     std::hint::black_box(org);
     std::hint::black_box(user);
     "Hello, world!"
@@ -751,7 +751,7 @@ async fn h98(org: &str, user: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(PUT "/orgs/<org>/public_members/<user>"))]
 #[cfg_attr(feature = "guarded", route(PUT "/orgs/<org>/public_members/<user>", breaker, concurrency = 1024))]
-async fn h99(org: &str, user: &str) -> &'static str {
+fn h99(org: &str, user: &str) -> &'static str {
     std::hint::black_box(org);
     std::hint::black_box(user);
     "Hello, world!"
@@ -759,7 +759,7 @@ async fn h99(org: &str, user: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(DELETE "/orgs/<org>/public_members/<user>"))]
 #[cfg_attr(feature = "guarded", route(DELETE "/orgs/<org>/public_members/<user>", breaker, concurrency = 1024))]
-async fn h100(org: &str, user: &str) -> &'static str {
+fn h100(org: &str, user: &str) -> &'static str {
     std::hint::black_box(org);
     std::hint::black_box(user);
     "Hello, world!"
@@ -767,42 +767,42 @@ async fn h100(org: &str, user: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/orgs/<org>/teams"))]
 #[cfg_attr(feature = "guarded", route(GET "/orgs/<org>/teams", breaker, concurrency = 1024))]
-async fn h101(org: &str) -> &'static str {
+fn h101(org: &str) -> &'static str {
     std::hint::black_box(org);
     "Hello, world!"
 }
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/teams/<id>"))]
 #[cfg_attr(feature = "guarded", route(GET "/teams/<id>", breaker, concurrency = 1024))]
-async fn h102(id: &str) -> &'static str {
+fn h102(id: &str) -> &'static str {
     std::hint::black_box(id);
     "Hello, world!"
 }
 
 #[cfg_attr(not(feature = "guarded"), route(POST "/orgs/<org>/teams"))]
 #[cfg_attr(feature = "guarded", route(POST "/orgs/<org>/teams", breaker, concurrency = 1024))]
-async fn h103(org: &str) -> &'static str {
+fn h103(org: &str) -> &'static str {
     std::hint::black_box(org);
     "Hello, world!"
 }
 
 #[cfg_attr(not(feature = "guarded"), route(DELETE "/teams/<id>"))]
 #[cfg_attr(feature = "guarded", route(DELETE "/teams/<id>", breaker, concurrency = 1024))]
-async fn h104(id: &str) -> &'static str {
+fn h104(id: &str) -> &'static str {
     std::hint::black_box(id);
     "Hello, world!"
 }
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/teams/<id>/members"))]
 #[cfg_attr(feature = "guarded", route(GET "/teams/<id>/members", breaker, concurrency = 1024))]
-async fn h105(id: &str) -> &'static str {
+fn h105(id: &str) -> &'static str {
     std::hint::black_box(id);
     "Hello, world!"
 }
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/teams/<id>/members/<user>"))]
 #[cfg_attr(feature = "guarded", route(GET "/teams/<id>/members/<user>", breaker, concurrency = 1024))]
-async fn h106(id: &str, user: &str) -> &'static str {
+fn h106(id: &str, user: &str) -> &'static str {
     std::hint::black_box(id);
     std::hint::black_box(user);
     "Hello, world!"
@@ -810,7 +810,7 @@ async fn h106(id: &str, user: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(PUT "/teams/<id>/members/<user>"))]
 #[cfg_attr(feature = "guarded", route(PUT "/teams/<id>/members/<user>", breaker, concurrency = 1024))]
-async fn h107(id: &str, user: &str) -> &'static str {
+fn h107(id: &str, user: &str) -> &'static str {
     std::hint::black_box(id);
     std::hint::black_box(user);
     "Hello, world!"
@@ -818,7 +818,7 @@ async fn h107(id: &str, user: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(DELETE "/teams/<id>/members/<user>"))]
 #[cfg_attr(feature = "guarded", route(DELETE "/teams/<id>/members/<user>", breaker, concurrency = 1024))]
-async fn h108(id: &str, user: &str) -> &'static str {
+fn h108(id: &str, user: &str) -> &'static str {
     std::hint::black_box(id);
     std::hint::black_box(user);
     "Hello, world!"
@@ -826,14 +826,14 @@ async fn h108(id: &str, user: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/teams/<id>/repos"))]
 #[cfg_attr(feature = "guarded", route(GET "/teams/<id>/repos", breaker, concurrency = 1024))]
-async fn h109(id: &str) -> &'static str {
+fn h109(id: &str) -> &'static str {
     std::hint::black_box(id);
     "Hello, world!"
 }
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/teams/<id>/repos/<owner>/<repo>"))]
 #[cfg_attr(feature = "guarded", route(GET "/teams/<id>/repos/<owner>/<repo>", breaker, concurrency = 1024))]
-async fn h110(id: &str, owner: &str, repo: &str) -> &'static str {
+fn h110(id: &str, owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(id);
     std::hint::black_box(owner);
     std::hint::black_box(repo);
@@ -842,7 +842,7 @@ async fn h110(id: &str, owner: &str, repo: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(PUT "/teams/<id>/repos/<owner>/<repo>"))]
 #[cfg_attr(feature = "guarded", route(PUT "/teams/<id>/repos/<owner>/<repo>", breaker, concurrency = 1024))]
-async fn h111(id: &str, owner: &str, repo: &str) -> &'static str {
+fn h111(id: &str, owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(id);
     std::hint::black_box(owner);
     std::hint::black_box(repo);
@@ -851,7 +851,7 @@ async fn h111(id: &str, owner: &str, repo: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(DELETE "/teams/<id>/repos/<owner>/<repo>"))]
 #[cfg_attr(feature = "guarded", route(DELETE "/teams/<id>/repos/<owner>/<repo>", breaker, concurrency = 1024))]
-async fn h112(id: &str, owner: &str, repo: &str) -> &'static str {
+fn h112(id: &str, owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(id);
     std::hint::black_box(owner);
     std::hint::black_box(repo);
@@ -860,13 +860,13 @@ async fn h112(id: &str, owner: &str, repo: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/user/teams"))]
 #[cfg_attr(feature = "guarded", route(GET "/user/teams", breaker, concurrency = 1024))]
-async fn h113() -> &'static str {
+fn h113() -> &'static str {
     "Hello, world!"
 }
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/pulls"))]
 #[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/pulls", breaker, concurrency = 1024))]
-async fn h114(owner: &str, repo: &str) -> &'static str {
+fn h114(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
@@ -874,7 +874,7 @@ async fn h114(owner: &str, repo: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/pulls/<number>"))]
 #[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/pulls/<number>", breaker, concurrency = 1024))]
-async fn h115(owner: &str, repo: &str, number: &str) -> &'static str {
+fn h115(owner: &str, repo: &str, number: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     std::hint::black_box(number);
@@ -883,7 +883,7 @@ async fn h115(owner: &str, repo: &str, number: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(POST "/repos/<owner>/<repo>/pulls"))]
 #[cfg_attr(feature = "guarded", route(POST "/repos/<owner>/<repo>/pulls", breaker, concurrency = 1024))]
-async fn h116(owner: &str, repo: &str) -> &'static str {
+fn h116(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
@@ -891,7 +891,7 @@ async fn h116(owner: &str, repo: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/pulls/<number>/commits"))]
 #[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/pulls/<number>/commits", breaker, concurrency = 1024))]
-async fn h117(owner: &str, repo: &str, number: &str) -> &'static str {
+fn h117(owner: &str, repo: &str, number: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     std::hint::black_box(number);
@@ -900,7 +900,7 @@ async fn h117(owner: &str, repo: &str, number: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/pulls/<number>/files"))]
 #[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/pulls/<number>/files", breaker, concurrency = 1024))]
-async fn h118(owner: &str, repo: &str, number: &str) -> &'static str {
+fn h118(owner: &str, repo: &str, number: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     std::hint::black_box(number);
@@ -909,7 +909,7 @@ async fn h118(owner: &str, repo: &str, number: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/pulls/<number>/merge"))]
 #[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/pulls/<number>/merge", breaker, concurrency = 1024))]
-async fn h119(owner: &str, repo: &str, number: &str) -> &'static str {
+fn h119(owner: &str, repo: &str, number: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     std::hint::black_box(number);
@@ -918,7 +918,7 @@ async fn h119(owner: &str, repo: &str, number: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(PUT "/repos/<owner>/<repo>/pulls/<number>/merge"))]
 #[cfg_attr(feature = "guarded", route(PUT "/repos/<owner>/<repo>/pulls/<number>/merge", breaker, concurrency = 1024))]
-async fn h120(owner: &str, repo: &str, number: &str) -> &'static str {
+fn h120(owner: &str, repo: &str, number: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     std::hint::black_box(number);
@@ -927,7 +927,7 @@ async fn h120(owner: &str, repo: &str, number: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/pulls/<number>/comments"))]
 #[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/pulls/<number>/comments", breaker, concurrency = 1024))]
-async fn h121(owner: &str, repo: &str, number: &str) -> &'static str {
+fn h121(owner: &str, repo: &str, number: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     std::hint::black_box(number);
@@ -936,7 +936,7 @@ async fn h121(owner: &str, repo: &str, number: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(PUT "/repos/<owner>/<repo>/pulls/<number>/comments"))]
 #[cfg_attr(feature = "guarded", route(PUT "/repos/<owner>/<repo>/pulls/<number>/comments", breaker, concurrency = 1024))]
-async fn h122(owner: &str, repo: &str, number: &str) -> &'static str {
+fn h122(owner: &str, repo: &str, number: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     std::hint::black_box(number);
@@ -945,46 +945,46 @@ async fn h122(owner: &str, repo: &str, number: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/user/repos"))]
 #[cfg_attr(feature = "guarded", route(GET "/user/repos", breaker, concurrency = 1024))]
-async fn h123() -> &'static str {
+fn h123() -> &'static str {
     "Hello, world!"
 }
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/users/<user>/repos"))]
 #[cfg_attr(feature = "guarded", route(GET "/users/<user>/repos", breaker, concurrency = 1024))]
-async fn h124(user: &str) -> &'static str {
+fn h124(user: &str) -> &'static str {
     std::hint::black_box(user);
     "Hello, world!"
 }
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/orgs/<org>/repos"))]
 #[cfg_attr(feature = "guarded", route(GET "/orgs/<org>/repos", breaker, concurrency = 1024))]
-async fn h125(org: &str) -> &'static str {
+fn h125(org: &str) -> &'static str {
     std::hint::black_box(org);
     "Hello, world!"
 }
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/repositories"))]
 #[cfg_attr(feature = "guarded", route(GET "/repositories", breaker, concurrency = 1024))]
-async fn h126() -> &'static str {
+fn h126() -> &'static str {
     "Hello, world!"
 }
 
 #[cfg_attr(not(feature = "guarded"), route(POST "/user/repos"))]
 #[cfg_attr(feature = "guarded", route(POST "/user/repos", breaker, concurrency = 1024))]
-async fn h127() -> &'static str {
+fn h127() -> &'static str {
     "Hello, world!"
 }
 
 #[cfg_attr(not(feature = "guarded"), route(POST "/orgs/<org>/repos"))]
 #[cfg_attr(feature = "guarded", route(POST "/orgs/<org>/repos", breaker, concurrency = 1024))]
-async fn h128(org: &str) -> &'static str {
+fn h128(org: &str) -> &'static str {
     std::hint::black_box(org);
     "Hello, world!"
 }
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>"))]
 #[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>", breaker, concurrency = 1024))]
-async fn h129(owner: &str, repo: &str) -> &'static str {
+fn h129(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
@@ -992,7 +992,7 @@ async fn h129(owner: &str, repo: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/contributors"))]
 #[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/contributors", breaker, concurrency = 1024))]
-async fn h130(owner: &str, repo: &str) -> &'static str {
+fn h130(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
@@ -1000,7 +1000,7 @@ async fn h130(owner: &str, repo: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/languages"))]
 #[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/languages", breaker, concurrency = 1024))]
-async fn h131(owner: &str, repo: &str) -> &'static str {
+fn h131(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
@@ -1008,7 +1008,7 @@ async fn h131(owner: &str, repo: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/teams"))]
 #[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/teams", breaker, concurrency = 1024))]
-async fn h132(owner: &str, repo: &str) -> &'static str {
+fn h132(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
@@ -1016,7 +1016,7 @@ async fn h132(owner: &str, repo: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/tags"))]
 #[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/tags", breaker, concurrency = 1024))]
-async fn h133(owner: &str, repo: &str) -> &'static str {
+fn h133(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
@@ -1024,7 +1024,7 @@ async fn h133(owner: &str, repo: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/branches"))]
 #[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/branches", breaker, concurrency = 1024))]
-async fn h134(owner: &str, repo: &str) -> &'static str {
+fn h134(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
@@ -1032,7 +1032,7 @@ async fn h134(owner: &str, repo: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/branches/<branch>"))]
 #[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/branches/<branch>", breaker, concurrency = 1024))]
-async fn h135(owner: &str, repo: &str, branch: &str) -> &'static str {
+fn h135(owner: &str, repo: &str, branch: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     std::hint::black_box(branch);
@@ -1041,7 +1041,7 @@ async fn h135(owner: &str, repo: &str, branch: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(DELETE "/repos/<owner>/<repo>"))]
 #[cfg_attr(feature = "guarded", route(DELETE "/repos/<owner>/<repo>", breaker, concurrency = 1024))]
-async fn h136(owner: &str, repo: &str) -> &'static str {
+fn h136(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
@@ -1049,7 +1049,7 @@ async fn h136(owner: &str, repo: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/collaborators"))]
 #[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/collaborators", breaker, concurrency = 1024))]
-async fn h137(owner: &str, repo: &str) -> &'static str {
+fn h137(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
@@ -1057,7 +1057,7 @@ async fn h137(owner: &str, repo: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/collaborators/<user>"))]
 #[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/collaborators/<user>", breaker, concurrency = 1024))]
-async fn h138(owner: &str, repo: &str, user: &str) -> &'static str {
+fn h138(owner: &str, repo: &str, user: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     std::hint::black_box(user);
@@ -1066,7 +1066,7 @@ async fn h138(owner: &str, repo: &str, user: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(PUT "/repos/<owner>/<repo>/collaborators/<user>"))]
 #[cfg_attr(feature = "guarded", route(PUT "/repos/<owner>/<repo>/collaborators/<user>", breaker, concurrency = 1024))]
-async fn h139(owner: &str, repo: &str, user: &str) -> &'static str {
+fn h139(owner: &str, repo: &str, user: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     std::hint::black_box(user);
@@ -1075,7 +1075,7 @@ async fn h139(owner: &str, repo: &str, user: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(DELETE "/repos/<owner>/<repo>/collaborators/<user>"))]
 #[cfg_attr(feature = "guarded", route(DELETE "/repos/<owner>/<repo>/collaborators/<user>", breaker, concurrency = 1024))]
-async fn h140(owner: &str, repo: &str, user: &str) -> &'static str {
+fn h140(owner: &str, repo: &str, user: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     std::hint::black_box(user);
@@ -1084,7 +1084,7 @@ async fn h140(owner: &str, repo: &str, user: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/comments"))]
 #[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/comments", breaker, concurrency = 1024))]
-async fn h141(owner: &str, repo: &str) -> &'static str {
+fn h141(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
@@ -1092,7 +1092,7 @@ async fn h141(owner: &str, repo: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/commits/<sha>/comments"))]
 #[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/commits/<sha>/comments", breaker, concurrency = 1024))]
-async fn h142(owner: &str, repo: &str, sha: &str) -> &'static str {
+fn h142(owner: &str, repo: &str, sha: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     std::hint::black_box(sha);
@@ -1101,7 +1101,7 @@ async fn h142(owner: &str, repo: &str, sha: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(POST "/repos/<owner>/<repo>/commits/<sha>/comments"))]
 #[cfg_attr(feature = "guarded", route(POST "/repos/<owner>/<repo>/commits/<sha>/comments", breaker, concurrency = 1024))]
-async fn h143(owner: &str, repo: &str, sha: &str) -> &'static str {
+fn h143(owner: &str, repo: &str, sha: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     std::hint::black_box(sha);
@@ -1110,7 +1110,7 @@ async fn h143(owner: &str, repo: &str, sha: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/comments/<id>"))]
 #[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/comments/<id>", breaker, concurrency = 1024))]
-async fn h144(owner: &str, repo: &str, id: &str) -> &'static str {
+fn h144(owner: &str, repo: &str, id: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     std::hint::black_box(id);
@@ -1119,7 +1119,7 @@ async fn h144(owner: &str, repo: &str, id: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(DELETE "/repos/<owner>/<repo>/comments/<id>"))]
 #[cfg_attr(feature = "guarded", route(DELETE "/repos/<owner>/<repo>/comments/<id>", breaker, concurrency = 1024))]
-async fn h145(owner: &str, repo: &str, id: &str) -> &'static str {
+fn h145(owner: &str, repo: &str, id: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     std::hint::black_box(id);
@@ -1128,7 +1128,7 @@ async fn h145(owner: &str, repo: &str, id: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/commits"))]
 #[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/commits", breaker, concurrency = 1024))]
-async fn h146(owner: &str, repo: &str) -> &'static str {
+fn h146(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
@@ -1136,7 +1136,7 @@ async fn h146(owner: &str, repo: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/commits/<sha>"))]
 #[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/commits/<sha>", breaker, concurrency = 1024))]
-async fn h147(owner: &str, repo: &str, sha: &str) -> &'static str {
+fn h147(owner: &str, repo: &str, sha: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     std::hint::black_box(sha);
@@ -1145,7 +1145,7 @@ async fn h147(owner: &str, repo: &str, sha: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/readme"))]
 #[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/readme", breaker, concurrency = 1024))]
-async fn h148(owner: &str, repo: &str) -> &'static str {
+fn h148(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
@@ -1153,7 +1153,7 @@ async fn h148(owner: &str, repo: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/keys"))]
 #[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/keys", breaker, concurrency = 1024))]
-async fn h149(owner: &str, repo: &str) -> &'static str {
+fn h149(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
@@ -1161,7 +1161,7 @@ async fn h149(owner: &str, repo: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/keys/<id>"))]
 #[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/keys/<id>", breaker, concurrency = 1024))]
-async fn h150(owner: &str, repo: &str, id: &str) -> &'static str {
+fn h150(owner: &str, repo: &str, id: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     std::hint::black_box(id);
@@ -1170,7 +1170,7 @@ async fn h150(owner: &str, repo: &str, id: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(POST "/repos/<owner>/<repo>/keys"))]
 #[cfg_attr(feature = "guarded", route(POST "/repos/<owner>/<repo>/keys", breaker, concurrency = 1024))]
-async fn h151(owner: &str, repo: &str) -> &'static str {
+fn h151(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
@@ -1178,7 +1178,7 @@ async fn h151(owner: &str, repo: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(DELETE "/repos/<owner>/<repo>/keys/<id>"))]
 #[cfg_attr(feature = "guarded", route(DELETE "/repos/<owner>/<repo>/keys/<id>", breaker, concurrency = 1024))]
-async fn h152(owner: &str, repo: &str, id: &str) -> &'static str {
+fn h152(owner: &str, repo: &str, id: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     std::hint::black_box(id);
@@ -1187,7 +1187,7 @@ async fn h152(owner: &str, repo: &str, id: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/downloads"))]
 #[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/downloads", breaker, concurrency = 1024))]
-async fn h153(owner: &str, repo: &str) -> &'static str {
+fn h153(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
@@ -1195,7 +1195,7 @@ async fn h153(owner: &str, repo: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/downloads/<id>"))]
 #[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/downloads/<id>", breaker, concurrency = 1024))]
-async fn h154(owner: &str, repo: &str, id: &str) -> &'static str {
+fn h154(owner: &str, repo: &str, id: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     std::hint::black_box(id);
@@ -1204,7 +1204,7 @@ async fn h154(owner: &str, repo: &str, id: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(DELETE "/repos/<owner>/<repo>/downloads/<id>"))]
 #[cfg_attr(feature = "guarded", route(DELETE "/repos/<owner>/<repo>/downloads/<id>", breaker, concurrency = 1024))]
-async fn h155(owner: &str, repo: &str, id: &str) -> &'static str {
+fn h155(owner: &str, repo: &str, id: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     std::hint::black_box(id);
@@ -1213,7 +1213,7 @@ async fn h155(owner: &str, repo: &str, id: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/forks"))]
 #[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/forks", breaker, concurrency = 1024))]
-async fn h156(owner: &str, repo: &str) -> &'static str {
+fn h156(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
@@ -1221,7 +1221,7 @@ async fn h156(owner: &str, repo: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(POST "/repos/<owner>/<repo>/forks"))]
 #[cfg_attr(feature = "guarded", route(POST "/repos/<owner>/<repo>/forks", breaker, concurrency = 1024))]
-async fn h157(owner: &str, repo: &str) -> &'static str {
+fn h157(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
@@ -1229,7 +1229,7 @@ async fn h157(owner: &str, repo: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/hooks"))]
 #[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/hooks", breaker, concurrency = 1024))]
-async fn h158(owner: &str, repo: &str) -> &'static str {
+fn h158(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
@@ -1237,7 +1237,7 @@ async fn h158(owner: &str, repo: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/hooks/<id>"))]
 #[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/hooks/<id>", breaker, concurrency = 1024))]
-async fn h159(owner: &str, repo: &str, id: &str) -> &'static str {
+fn h159(owner: &str, repo: &str, id: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     std::hint::black_box(id);
@@ -1246,7 +1246,7 @@ async fn h159(owner: &str, repo: &str, id: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(POST "/repos/<owner>/<repo>/hooks"))]
 #[cfg_attr(feature = "guarded", route(POST "/repos/<owner>/<repo>/hooks", breaker, concurrency = 1024))]
-async fn h160(owner: &str, repo: &str) -> &'static str {
+fn h160(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
@@ -1254,7 +1254,7 @@ async fn h160(owner: &str, repo: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(POST "/repos/<owner>/<repo>/hooks/<id>/tests"))]
 #[cfg_attr(feature = "guarded", route(POST "/repos/<owner>/<repo>/hooks/<id>/tests", breaker, concurrency = 1024))]
-async fn h161(owner: &str, repo: &str, id: &str) -> &'static str {
+fn h161(owner: &str, repo: &str, id: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     std::hint::black_box(id);
@@ -1263,7 +1263,7 @@ async fn h161(owner: &str, repo: &str, id: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(DELETE "/repos/<owner>/<repo>/hooks/<id>"))]
 #[cfg_attr(feature = "guarded", route(DELETE "/repos/<owner>/<repo>/hooks/<id>", breaker, concurrency = 1024))]
-async fn h162(owner: &str, repo: &str, id: &str) -> &'static str {
+fn h162(owner: &str, repo: &str, id: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     std::hint::black_box(id);
@@ -1272,7 +1272,7 @@ async fn h162(owner: &str, repo: &str, id: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(POST "/repos/<owner>/<repo>/merges"))]
 #[cfg_attr(feature = "guarded", route(POST "/repos/<owner>/<repo>/merges", breaker, concurrency = 1024))]
-async fn h163(owner: &str, repo: &str) -> &'static str {
+fn h163(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
@@ -1280,7 +1280,7 @@ async fn h163(owner: &str, repo: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/releases"))]
 #[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/releases", breaker, concurrency = 1024))]
-async fn h164(owner: &str, repo: &str) -> &'static str {
+fn h164(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
@@ -1288,7 +1288,7 @@ async fn h164(owner: &str, repo: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/releases/<id>"))]
 #[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/releases/<id>", breaker, concurrency = 1024))]
-async fn h165(owner: &str, repo: &str, id: &str) -> &'static str {
+fn h165(owner: &str, repo: &str, id: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     std::hint::black_box(id);
@@ -1297,7 +1297,7 @@ async fn h165(owner: &str, repo: &str, id: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(POST "/repos/<owner>/<repo>/releases"))]
 #[cfg_attr(feature = "guarded", route(POST "/repos/<owner>/<repo>/releases", breaker, concurrency = 1024))]
-async fn h166(owner: &str, repo: &str) -> &'static str {
+fn h166(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
@@ -1305,7 +1305,7 @@ async fn h166(owner: &str, repo: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(DELETE "/repos/<owner>/<repo>/releases/<id>"))]
 #[cfg_attr(feature = "guarded", route(DELETE "/repos/<owner>/<repo>/releases/<id>", breaker, concurrency = 1024))]
-async fn h167(owner: &str, repo: &str, id: &str) -> &'static str {
+fn h167(owner: &str, repo: &str, id: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     std::hint::black_box(id);
@@ -1314,7 +1314,7 @@ async fn h167(owner: &str, repo: &str, id: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/releases/<id>/assets"))]
 #[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/releases/<id>/assets", breaker, concurrency = 1024))]
-async fn h168(owner: &str, repo: &str, id: &str) -> &'static str {
+fn h168(owner: &str, repo: &str, id: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     std::hint::black_box(id);
@@ -1323,7 +1323,7 @@ async fn h168(owner: &str, repo: &str, id: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/stats/contributors"))]
 #[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/stats/contributors", breaker, concurrency = 1024))]
-async fn h169(owner: &str, repo: &str) -> &'static str {
+fn h169(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
@@ -1331,7 +1331,7 @@ async fn h169(owner: &str, repo: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/stats/commit_activity"))]
 #[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/stats/commit_activity", breaker, concurrency = 1024))]
-async fn h170(owner: &str, repo: &str) -> &'static str {
+fn h170(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
@@ -1339,7 +1339,7 @@ async fn h170(owner: &str, repo: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/stats/code_frequency"))]
 #[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/stats/code_frequency", breaker, concurrency = 1024))]
-async fn h171(owner: &str, repo: &str) -> &'static str {
+fn h171(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
@@ -1347,7 +1347,7 @@ async fn h171(owner: &str, repo: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/stats/participation"))]
 #[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/stats/participation", breaker, concurrency = 1024))]
-async fn h172(owner: &str, repo: &str) -> &'static str {
+fn h172(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
@@ -1355,7 +1355,7 @@ async fn h172(owner: &str, repo: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/stats/punch_card"))]
 #[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/stats/punch_card", breaker, concurrency = 1024))]
-async fn h173(owner: &str, repo: &str) -> &'static str {
+fn h173(owner: &str, repo: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     "Hello, world!"
@@ -1363,7 +1363,7 @@ async fn h173(owner: &str, repo: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/repos/<owner>/<repo>/statuses/<ref_name>"))]
 #[cfg_attr(feature = "guarded", route(GET "/repos/<owner>/<repo>/statuses/<ref_name>", breaker, concurrency = 1024))]
-async fn h174(owner: &str, repo: &str, ref_name: &str) -> &'static str {
+fn h174(owner: &str, repo: &str, ref_name: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     std::hint::black_box(ref_name);
@@ -1372,7 +1372,7 @@ async fn h174(owner: &str, repo: &str, ref_name: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(POST "/repos/<owner>/<repo>/statuses/<ref_name>"))]
 #[cfg_attr(feature = "guarded", route(POST "/repos/<owner>/<repo>/statuses/<ref_name>", breaker, concurrency = 1024))]
-async fn h175(owner: &str, repo: &str, ref_name: &str) -> &'static str {
+fn h175(owner: &str, repo: &str, ref_name: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repo);
     std::hint::black_box(ref_name);
@@ -1381,31 +1381,31 @@ async fn h175(owner: &str, repo: &str, ref_name: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/search/repositories"))]
 #[cfg_attr(feature = "guarded", route(GET "/search/repositories", breaker, concurrency = 1024))]
-async fn h176() -> &'static str {
+fn h176() -> &'static str {
     "Hello, world!"
 }
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/search/code"))]
 #[cfg_attr(feature = "guarded", route(GET "/search/code", breaker, concurrency = 1024))]
-async fn h177() -> &'static str {
+fn h177() -> &'static str {
     "Hello, world!"
 }
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/search/issues"))]
 #[cfg_attr(feature = "guarded", route(GET "/search/issues", breaker, concurrency = 1024))]
-async fn h178() -> &'static str {
+fn h178() -> &'static str {
     "Hello, world!"
 }
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/search/users"))]
 #[cfg_attr(feature = "guarded", route(GET "/search/users", breaker, concurrency = 1024))]
-async fn h179() -> &'static str {
+fn h179() -> &'static str {
     "Hello, world!"
 }
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/legacy/issues/search/<owner>/<repository>/<state>/<keyword>"))]
 #[cfg_attr(feature = "guarded", route(GET "/legacy/issues/search/<owner>/<repository>/<state>/<keyword>", breaker, concurrency = 1024))]
-async fn h180(owner: &str, repository: &str, state: &str, keyword: &str) -> &'static str {
+fn h180(owner: &str, repository: &str, state: &str, keyword: &str) -> &'static str {
     std::hint::black_box(owner);
     std::hint::black_box(repository);
     std::hint::black_box(state);
@@ -1415,98 +1415,98 @@ async fn h180(owner: &str, repository: &str, state: &str, keyword: &str) -> &'st
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/legacy/repos/search/<keyword>"))]
 #[cfg_attr(feature = "guarded", route(GET "/legacy/repos/search/<keyword>", breaker, concurrency = 1024))]
-async fn h181(keyword: &str) -> &'static str {
+fn h181(keyword: &str) -> &'static str {
     std::hint::black_box(keyword);
     "Hello, world!"
 }
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/legacy/user/search/<keyword>"))]
 #[cfg_attr(feature = "guarded", route(GET "/legacy/user/search/<keyword>", breaker, concurrency = 1024))]
-async fn h182(keyword: &str) -> &'static str {
+fn h182(keyword: &str) -> &'static str {
     std::hint::black_box(keyword);
     "Hello, world!"
 }
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/legacy/user/email/<email>"))]
 #[cfg_attr(feature = "guarded", route(GET "/legacy/user/email/<email>", breaker, concurrency = 1024))]
-async fn h183(email: &str) -> &'static str {
+fn h183(email: &str) -> &'static str {
     std::hint::black_box(email);
     "Hello, world!"
 }
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/users/<user>"))]
 #[cfg_attr(feature = "guarded", route(GET "/users/<user>", breaker, concurrency = 1024))]
-async fn h184(user: &str) -> &'static str {
+fn h184(user: &str) -> &'static str {
     std::hint::black_box(user);
     "Hello, world!"
 }
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/user"))]
 #[cfg_attr(feature = "guarded", route(GET "/user", breaker, concurrency = 1024))]
-async fn h185() -> &'static str {
+fn h185() -> &'static str {
     "Hello, world!"
 }
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/users"))]
 #[cfg_attr(feature = "guarded", route(GET "/users", breaker, concurrency = 1024))]
-async fn h186() -> &'static str {
+fn h186() -> &'static str {
     "Hello, world!"
 }
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/user/emails"))]
 #[cfg_attr(feature = "guarded", route(GET "/user/emails", breaker, concurrency = 1024))]
-async fn h187() -> &'static str {
+fn h187() -> &'static str {
     "Hello, world!"
 }
 
 #[cfg_attr(not(feature = "guarded"), route(POST "/user/emails"))]
 #[cfg_attr(feature = "guarded", route(POST "/user/emails", breaker, concurrency = 1024))]
-async fn h188() -> &'static str {
+fn h188() -> &'static str {
     "Hello, world!"
 }
 
 #[cfg_attr(not(feature = "guarded"), route(DELETE "/user/emails"))]
 #[cfg_attr(feature = "guarded", route(DELETE "/user/emails", breaker, concurrency = 1024))]
-async fn h189() -> &'static str {
+fn h189() -> &'static str {
     "Hello, world!"
 }
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/users/<user>/followers"))]
 #[cfg_attr(feature = "guarded", route(GET "/users/<user>/followers", breaker, concurrency = 1024))]
-async fn h190(user: &str) -> &'static str {
+fn h190(user: &str) -> &'static str {
     std::hint::black_box(user);
     "Hello, world!"
 }
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/user/followers"))]
 #[cfg_attr(feature = "guarded", route(GET "/user/followers", breaker, concurrency = 1024))]
-async fn h191() -> &'static str {
+fn h191() -> &'static str {
     "Hello, world!"
 }
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/users/<user>/following"))]
 #[cfg_attr(feature = "guarded", route(GET "/users/<user>/following", breaker, concurrency = 1024))]
-async fn h192(user: &str) -> &'static str {
+fn h192(user: &str) -> &'static str {
     std::hint::black_box(user);
     "Hello, world!"
 }
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/user/following"))]
 #[cfg_attr(feature = "guarded", route(GET "/user/following", breaker, concurrency = 1024))]
-async fn h193() -> &'static str {
+fn h193() -> &'static str {
     "Hello, world!"
 }
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/user/following/<user>"))]
 #[cfg_attr(feature = "guarded", route(GET "/user/following/<user>", breaker, concurrency = 1024))]
-async fn h194(user: &str) -> &'static str {
+fn h194(user: &str) -> &'static str {
     std::hint::black_box(user);
     "Hello, world!"
 }
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/users/<user>/following/<target_user>"))]
 #[cfg_attr(feature = "guarded", route(GET "/users/<user>/following/<target_user>", breaker, concurrency = 1024))]
-async fn h195(user: &str, target_user: &str) -> &'static str {
+fn h195(user: &str, target_user: &str) -> &'static str {
     std::hint::black_box(user);
     std::hint::black_box(target_user);
     "Hello, world!"
@@ -1514,47 +1514,47 @@ async fn h195(user: &str, target_user: &str) -> &'static str {
 
 #[cfg_attr(not(feature = "guarded"), route(PUT "/user/following/<user>"))]
 #[cfg_attr(feature = "guarded", route(PUT "/user/following/<user>", breaker, concurrency = 1024))]
-async fn h196(user: &str) -> &'static str {
+fn h196(user: &str) -> &'static str {
     std::hint::black_box(user);
     "Hello, world!"
 }
 
 #[cfg_attr(not(feature = "guarded"), route(DELETE "/user/following/<user>"))]
 #[cfg_attr(feature = "guarded", route(DELETE "/user/following/<user>", breaker, concurrency = 1024))]
-async fn h197(user: &str) -> &'static str {
+fn h197(user: &str) -> &'static str {
     std::hint::black_box(user);
     "Hello, world!"
 }
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/users/<user>/keys"))]
 #[cfg_attr(feature = "guarded", route(GET "/users/<user>/keys", breaker, concurrency = 1024))]
-async fn h198(user: &str) -> &'static str {
+fn h198(user: &str) -> &'static str {
     std::hint::black_box(user);
     "Hello, world!"
 }
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/user/keys"))]
 #[cfg_attr(feature = "guarded", route(GET "/user/keys", breaker, concurrency = 1024))]
-async fn h199() -> &'static str {
+fn h199() -> &'static str {
     "Hello, world!"
 }
 
 #[cfg_attr(not(feature = "guarded"), route(GET "/user/keys/<id>"))]
 #[cfg_attr(feature = "guarded", route(GET "/user/keys/<id>", breaker, concurrency = 1024))]
-async fn h200(id: &str) -> &'static str {
+fn h200(id: &str) -> &'static str {
     std::hint::black_box(id);
     "Hello, world!"
 }
 
 #[cfg_attr(not(feature = "guarded"), route(POST "/user/keys"))]
 #[cfg_attr(feature = "guarded", route(POST "/user/keys", breaker, concurrency = 1024))]
-async fn h201() -> &'static str {
+fn h201() -> &'static str {
     "Hello, world!"
 }
 
 #[cfg_attr(not(feature = "guarded"), route(DELETE "/user/keys/<id>"))]
 #[cfg_attr(feature = "guarded", route(DELETE "/user/keys/<id>", breaker, concurrency = 1024))]
-async fn h202(id: &str) -> &'static str {
+fn h202(id: &str) -> &'static str {
     std::hint::black_box(id);
     "Hello, world!"
 }

@@ -82,10 +82,14 @@ pub(crate) fn route(route: &Route<'_>, item: TokenStream) -> TokenStream {
     // through the pointer, a closure goes through its `FnOnce::call_once` shim, which packs
     // the arguments into a tuple, and every route's shim then copied the request (344 bytes)
     // once more per request.
-    // A `fn` handler of borrowed parameters only (or of none) cannot wait: its shim runs it
-    // at once and returns the answer, with no future to allocate.
-    let answers_now =
-        route.func.sig.asyncness.is_none() && route.args.iter().all(|arg| arg.borrow().is_some());
+    // A `fn` handler of path and query parameters only (or of none) cannot wait: its shim
+    // runs it at once and returns the answer, with no future to allocate. (Extractors are
+    // `async`: a handler that takes one gets a future, `fn` or not.)
+    let answers_now = route.func.sig.asyncness.is_none()
+        && route
+            .args
+            .iter()
+            .all(|arg| matches!(arg.binding, Binding::Path { .. } | Binding::Query { .. }));
     if route.borrows() || answers_now {
         // Its own `async` block: `callN` cannot call a handler whose future borrows its
         // arguments. Only these routes pay for a state machine of their own.
@@ -207,6 +211,50 @@ impl ToTokens for Shim<'_> {
         for (i, arg) in self.route.args.iter().enumerate() {
             let (var, spec, ty) = (&vars[i], &specs[i], &types[i]);
             let extracted = match (&arg.binding, arg.borrow()) {
+                // An owned parameter of a handler that answers at once: parsed from the
+                // request the shim owns, the call spanned at the user's type, where a type
+                // that is no `FromParam` is reported.
+                (
+                    Binding::Path {
+                        index,
+                        param,
+                        ty: param_ty,
+                        ..
+                    },
+                    None,
+                ) if self.answers_now => {
+                    let index = proc_macro2::Literal::usize_unsuffixed(*index);
+                    let anchor = anchor_span(param_ty);
+                    let private = Private::at(anchor);
+                    let param_ty = respan(param_ty.to_token_stream(), anchor);
+                    quote_spanned!(anchor=>
+                        #private::path_param::<#param_ty>(&#parts, #index, #param))
+                }
+                (
+                    Binding::Query {
+                        param,
+                        ty: param_ty,
+                        optional,
+                        ..
+                    },
+                    None,
+                ) if self.answers_now => {
+                    // At `T` of an `Option<T>`: the type that fails to parse.
+                    let anchor = anchor_span(optional.unwrap_or(param_ty));
+                    let private = Private::at(anchor);
+                    match optional {
+                        Some(inner) => {
+                            let inner = respan(inner.to_token_stream(), anchor);
+                            quote_spanned!(anchor=>
+                                #private::query_param_opt::<#inner>(&#parts, #param))
+                        }
+                        None => {
+                            let param_ty = respan(param_ty.to_token_stream(), anchor);
+                            quote_spanned!(anchor=>
+                                #private::query_param::<#param_ty>(&#parts, #param))
+                        }
+                    }
+                }
                 (Binding::Path { index, param, .. }, Some(_)) => {
                     let index = proc_macro2::Literal::usize_unsuffixed(*index);
                     if only_borrowed {
@@ -307,8 +355,8 @@ impl ToTokens for Shim<'_> {
             quote!(#func_name(#(#call_args),*))
         };
         if self.answers_now {
-            let target_of_parts =
-                (!self.route.args.is_empty()).then(|| quote!(let #target = #parts.uri();));
+            let borrows = self.route.args.iter().any(|arg| arg.borrow().is_some());
+            let target_of_parts = borrows.then(|| quote!(let #target = #parts.uri();));
             tokens.extend(quote! {
                 if #parts.route().is_none() {
                     return #Private::declared(&[]);

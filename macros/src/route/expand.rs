@@ -101,7 +101,7 @@ pub(crate) fn route(route: &Route<'_>, item: TokenStream) -> TokenStream {
         // `mut` on the shim's parameter, which the `async move` block captures, rather than
         // a `let mut` in the block: a rebinding would be a second copy of the request in the
         // handler's future.
-        let parts_mut = shim.reads_head().then(|| quote!(mut));
+        let parts_mut = (!answers_now && shim.reads_head()).then(|| quote!(mut));
         return quote! {
             #item
             fn #shim_name(

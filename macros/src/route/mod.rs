@@ -147,9 +147,19 @@ mod tests {
         let expand = |attr: &str, item: &str| {
             super::expand(attr.parse().unwrap(), item.parse().unwrap()).to_string()
         };
-        let owned = expand(r#"GET "/a/<id>?<q>""#, "fn h(id: String, q: Option<u8>) {}");
+        let owned = expand(
+            r#"GET "/a/<id>?<q>""#,
+            "async fn h(id: String, q: Option<u8>) {}",
+        );
         assert!(owned.contains("__private :: call3 ::"), "{owned}");
         assert!(!owned.contains("__private :: shim"), "{owned}");
+        // An extractor: `callN`, `fn` or not.
+        let extractor = expand(r#"GET "/a/<id>""#, "fn h(id: &str, m: Method) {}");
+        assert!(
+            extractor.contains("__private :: shim (async move"),
+            "{extractor}"
+        );
+        assert!(!extractor.contains("answer_now"), "{extractor}");
         let borrowed = expand(
             r#"GET "/a/<id>?<q>&<r>""#,
             "async fn h(id: &str, q: Option<&str>, r: Cow<'_, str>, m: Method) {}",
@@ -190,6 +200,40 @@ mod tests {
                 "{expected}\nnot in\n{borrowed}"
             );
         }
+    }
+
+    #[test]
+    fn a_fn_handler_of_parameters_only_answers_in_its_shim() {
+        let expand = |attr: &str, item: &str| {
+            super::expand(attr.parse().unwrap(), item.parse().unwrap()).to_string()
+        };
+        let out = expand(
+            r#"GET "/a/<id>/<name>?<q>&<r>&<s>""#,
+            "fn h(id: u64, name: &str, q: Option<u8>, r: String, s: Option<&str>) {}",
+        );
+        for expected in [
+            "(__routemark_parts : :: routemark :: __private :: RequestParts ,",
+            "if __routemark_parts . route () . is_none () { return :: routemark :: __private :: declared (& []) ; }",
+            ":: routemark :: __private :: answer_now (|| { let __routemark_target = __routemark_parts . uri () ;",
+            ":: routemark :: __private :: path_param :: < u64 > (& __routemark_parts , 0 , \"id\")",
+            ":: routemark :: __private :: path_str (& __routemark_target , & __routemark_parts , 1 , \"name\")",
+            ":: routemark :: __private :: query_param_opt :: < u8 > (& __routemark_parts , \"q\")",
+            ":: routemark :: __private :: query_param :: < String > (& __routemark_parts , \"r\")",
+            ":: routemark :: __private :: query_str_opt (& __routemark_target , \"s\")",
+            ":: routemark :: __private :: respond :: < () > (h (__routemark_arg0 , & * __routemark_arg1 , __routemark_arg2 , __routemark_arg3 , __routemark_arg4 . as_deref ())) })",
+        ] {
+            assert!(out.contains(expected), "{expected}\nnot in\n{out}");
+        }
+        assert!(!out.contains("async move"), "{out}");
+        assert!(!out.contains("call"), "{out}");
+        // None: no target to borrow.
+        let none = expand(r#"GET "/a""#, "fn h() -> &'static str { \"\" }");
+        assert!(
+            none.contains(
+                ":: routemark :: __private :: answer_now (|| { :: routemark :: __private :: respond"
+            ),
+            "{none}"
+        );
     }
 
     #[test]

@@ -24,6 +24,9 @@ use super::args::{BreakerArgs, RouteOptions};
 use super::ast::{Binding, Borrow, Route, state_inner};
 use crate::private::Private;
 
+/// The most parameters of a `fn` handler the runtime's `nowN` take (`NOW_MAX` there).
+const NOW_MAX: usize = 8;
+
 /// `item` is the handler exactly as written.
 ///
 /// The whole expansion is one `quote!`: each nested `quote!` interpolated into another
@@ -90,7 +93,9 @@ pub(crate) fn route(route: &Route<'_>, item: TokenStream) -> TokenStream {
             .args
             .iter()
             .all(|arg| matches!(arg.binding, Binding::Path { .. } | Binding::Query { .. }));
-    if route.borrows() || answers_now {
+    // Owned parameters only, as many as a `nowN` takes: that generic call, as `callN`.
+    let answers_now_generic = answers_now && !route.borrows() && route.args.len() <= NOW_MAX;
+    if route.borrows() || (answers_now && !answers_now_generic) {
         // Its own `async` block: `callN` cannot call a handler whose future borrows its
         // arguments. Only these routes pay for a state machine of their own.
         let shim = Shim {
@@ -126,6 +131,26 @@ pub(crate) fn route(route: &Route<'_>, item: TokenStream) -> TokenStream {
             }
         };
     }
+    let call = if answers_now_generic {
+        let now_n = format_ident!("now{}", route.args.len());
+        quote! {
+            #Private::#now_n::<#(#types,)* #ret, _>(
+                #parts,
+                #body,
+                &[#(#specs,)*],
+                |#(#vars,)*| #func_name(#(#vars.0),*),
+            )
+        }
+    } else {
+        quote! {
+            #Private::#call_n::<#(#types,)* #no_body_type #ret, #(#inferred),*>(
+                #parts,
+                #body,
+                &[#(#specs,)* #no_body_spec],
+                |#(#vars,)* #no_body_param| #output,
+            )
+        }
+    };
     quote! {
         #item
         fn #shim_name(
@@ -133,12 +158,7 @@ pub(crate) fn route(route: &Route<'_>, item: TokenStream) -> TokenStream {
             #body: #Private::Body,
         ) -> #Private::HandlerFuture {
             #guards
-            #Private::#call_n::<#(#types,)* #no_body_type #ret, #(#inferred),*>(
-                #parts,
-                #body,
-                &[#(#specs,)* #no_body_spec],
-                |#(#vars,)* #no_body_param| #output,
-            )
+            #call
         }
         #Private::inventory::submit! {
             #Private::Route { __decl: #Private::RouteDecl {

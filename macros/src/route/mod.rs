@@ -226,12 +226,13 @@ mod tests {
         }
         assert!(!out.contains("async move"), "{out}");
         assert!(!out.contains("call"), "{out}");
-        // None: no target to borrow.
+        // Owned parameters only (or none): the generic `nowN`, called as `callN` is.
+        let owned = expand(r#"GET "/a/<id>?<q>""#, "fn h(id: u64, q: Option<u8>) {}");
+        let call = ":: routemark :: __private :: now2 :: < :: routemark :: __private :: PathParam < u64 > , :: routemark :: __private :: QueryParamOpt < u8 > , () , _ > (__routemark_parts , __routemark_body , & [(0 , \"id\") , (0 , \"q\") ,] , | __routemark_arg0 , __routemark_arg1 , | h (__routemark_arg0 . 0 , __routemark_arg1 . 0) ,)";
+        assert!(owned.contains(call), "{call}\nnot in\n{owned}");
         let none = expand(r#"GET "/a""#, "fn h() -> &'static str { \"\" }");
         assert!(
-            none.contains(
-                ":: routemark :: __private :: answer_now (|| { :: routemark :: __private :: respond"
-            ),
+            none.contains(":: routemark :: __private :: now0 ::"),
             "{none}"
         );
     }

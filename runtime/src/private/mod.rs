@@ -9,6 +9,7 @@
 mod borrowed;
 mod call;
 mod call_n;
+mod call_now;
 mod fallback;
 
 pub use core::any::{TypeId, type_name};
@@ -35,6 +36,7 @@ pub use crate::{Body, RequestParts, Response};
 pub use borrowed::*;
 pub use call::*;
 pub use call_n::*;
+pub use call_now::*;
 pub use core::time::Duration;
 pub use fallback::*;
 

@@ -616,3 +616,51 @@ inventory::collect!(Route);
 pub fn routes() -> impl Iterator<Item = &'static Route> {
     inventory::iter::<Route>.into_iter()
 }
+
+#[cfg(test)]
+mod tests {
+    use std::future::Future;
+    use std::pin::Pin;
+
+    use futures_util::FutureExt;
+    use http::StatusCode;
+
+    use super::HandlerFuture;
+    use crate::response::{IntoResponse, Response};
+
+    fn teapot() -> Response {
+        StatusCode::IM_A_TEAPOT.into_response()
+    }
+
+    #[test]
+    fn a_ready_answer_is_taken_at_once_and_never_boxed() {
+        let ready = HandlerFuture::ready(teapot());
+        assert_eq!(format!("{ready:?}"), "HandlerFuture::Ready");
+        let Ok(response) = ready.into_answer() else {
+            panic!("a ready HandlerFuture gave a future");
+        };
+        assert_eq!(response.status(), StatusCode::IM_A_TEAPOT);
+        // Awaited, it answers on its first poll.
+        let polled = HandlerFuture::ready(teapot()).now_or_never();
+        assert_eq!(polled.map(|r| r.status()), Some(StatusCode::IM_A_TEAPOT));
+    }
+
+    #[test]
+    fn a_future_stays_a_future_until_polled() {
+        let waiting = HandlerFuture::new(async { teapot() });
+        assert_eq!(format!("{waiting:?}"), "HandlerFuture::Boxed");
+        let Err(mut future) = waiting.into_answer() else {
+            panic!("a boxed HandlerFuture gave an answer");
+        };
+        let polled = future.as_mut().now_or_never();
+        assert_eq!(polled.map(|r| r.status()), Some(StatusCode::IM_A_TEAPOT));
+        // One boxed by hand, as before `HandlerFuture` could hold an answer.
+        let boxed: Pin<Box<dyn Future<Output = Response> + Send>> = Box::pin(async { teapot() });
+        let from = HandlerFuture::from(boxed);
+        assert_eq!(format!("{from:?}"), "HandlerFuture::Boxed");
+        assert_eq!(
+            from.now_or_never().map(|r| r.status()),
+            Some(StatusCode::IM_A_TEAPOT)
+        );
+    }
+}

@@ -89,20 +89,23 @@ impl Router {
 impl Router {
     /// [`handle`](Self::handle) for the server and the tower `Service`: the request's body
     /// becomes a [`Body`] through `into_body`, and the answer comes in the `Result` hyper's
-    /// service wants. One future from the request to the handler's answer, owning its
-    /// router, so the server's service returns this future itself: each wrapping future
-    /// would move the request in and the response out once more (a `memcpy` of a few hundred
-    /// bytes each).
+    /// service wants. One future from the request to the handler's answer, owning what it
+    /// needs, so the server's service returns this future itself: each wrapping future would
+    /// move the request in and the response out once more (a `memcpy` of a few hundred bytes
+    /// each).
     ///
     /// Not an `async fn`: its arguments would stay in the future beside the locals made of
     /// them, and the request would take its space twice. The request is split here, and the
     /// `async` block owns the parts. The future is moved once per request over HTTP/2 (a task
     /// per stream): its size is paid per request (`bench/src/bin/future_size.rs`).
-    pub(crate) fn dispatch<B>(
-        self,
+    pub(crate) fn dispatch<B, F>(
+        &self,
         request: http::Request<B>,
-        into_body: impl FnOnce(B) -> Body,
-    ) -> impl Future<Output = Result<Response, Infallible>> + Send {
+        into_body: F,
+    ) -> impl Future<Output = Result<Response, Infallible>> + Send + use<B, F>
+    where
+        F: FnOnce(B) -> Body,
+    {
         let (head, body) = request.into_parts();
         let body = into_body(body);
         self.dispatch_parts(head, body)
@@ -113,54 +116,62 @@ impl Router {
     /// request head nor the lookup's result (an `async` block keeps a slot for each of its
     /// captures and locals across every `await`), so what is moved and written per request
     /// (a task per stream over HTTP/2) is a fraction of the size.
+    ///
+    /// An answer made at once (a handler that cannot wait, a routing answer) is complete
+    /// before the future is made: counted while the table is held, it needs no handle of its
+    /// own on the route's metrics, and the future no handle on the router (two atomic
+    /// read-modify-writes each, an increment and a decrement).
     #[allow(clippy::manual_async_fn)]
     fn dispatch_parts(
-        self,
+        &self,
         head: Parts,
         body: Body,
-    ) -> impl Future<Output = Result<Response, Infallible>> + Send {
+    ) -> impl Future<Output = Result<Response, Infallible>> + Send + use<> {
         let counting = self.counting_metrics().is_some();
         let started = counting.then(Instant::now);
         let method_index = match counting {
             true => metrics::method_index(&head.method),
             false => 0,
         };
-        let mut next = self.route_request(head, body);
+        let mut next = self.route_request(head, body, started, method_index);
         async move {
             // Active while in flight across polls: a handler's request once its handler
             // waits (see `HandlerRun::run`), a boxed call's from the start. An answer made
-            // within one poll (a routing answer, a handler done on its first poll) holds its
-            // thread until it is made, and is spared the gauge's two atomic writes. A probe
-            // or a scrape is not the application's traffic.
+            // within one poll holds its thread until it is made, and is spared the gauge's
+            // two atomic writes. A probe or a scrape is not the application's traffic.
             // `ended`: when the answer was complete, if a guard read the clock for it.
+            // Matched by reference: a binding moved out of a capture would take a slot of
+            // its own in the future, beside the capture's; so would a reference to the router
+            // kept across an `await`, which is why it is taken again after.
             let (response, handle, caught, ended) = match next {
-                Next::Answer {
-                    response,
-                    handle,
-                    caught,
-                    ended,
-                } => (response, handle, caught, ended),
-                Next::Handler(ref mut run) => {
-                    let server = self.counting_metrics().map(|m| &m.server);
+                Next::Ready(response) => return Ok(response),
+                Next::Handler(ref router, ref mut run) => {
+                    let server = router.counting_metrics().map(|m| &m.server);
                     let (response, handle, ended) = run.run(server).await;
                     (response, handle, false, ended)
                 }
-                Next::Call(call) => {
-                    let active = self.active(method_index);
+                Next::Call(ref router, ref mut call) => {
+                    let active = router.active(method_index);
                     let (response, handle) = call.await;
                     drop(active);
                     (response, handle, false, None)
                 }
-                Next::Caught(call) => {
-                    let active = self.active(method_index);
+                Next::Caught(ref router, ref mut call) => {
+                    let active = router.active(method_index);
                     let (response, handle) = call.await;
                     drop(active);
                     (response, handle, true, None)
                 }
                 Next::Builtin(answer) => return Ok(answer.await),
             };
+            // Always matches: the other variants returned above.
+            let (Next::Handler(router, _) | Next::Call(router, _) | Next::Caught(router, _)) =
+                &next
+            else {
+                return Ok(response);
+            };
             let timing = started.map(|started| (started, ended));
-            Ok(self.answered(response, handle, caught, timing, method_index))
+            Ok(router.answered(response, handle.as_ref(), caught, timing, method_index))
         }
     }
 
@@ -182,6 +193,21 @@ impl Router {
         }
     }
 
+    /// [`answered`](Self::answered), not inlined: for the answers of the router's own that
+    /// leave from `route_request` (a refused request, `404`, `405`), so that the handlers' path
+    /// there has the only inlined copy.
+    #[inline(never)]
+    fn answered_aside(
+        &self,
+        response: Response,
+        handle: Option<&Arc<RouteMetrics>>,
+        caught: bool,
+        timing: Option<(Instant, Option<Instant>)>,
+        method_index: usize,
+    ) -> Response {
+        self.answered(response, handle, caught, timing, method_index)
+    }
+
     /// The answer as it leaves: through the catcher (unless `caught` already), then
     /// counted, or, behind the `App::layer` stack, with the route's handle for the router in
     /// front.
@@ -189,7 +215,7 @@ impl Router {
     fn answered(
         &self,
         response: Response,
-        handle: Option<Arc<RouteMetrics>>,
+        handle: Option<&Arc<RouteMetrics>>,
         caught: bool,
         timing: Option<(Instant, Option<Instant>)>,
         method_index: usize,
@@ -204,13 +230,15 @@ impl Router {
             if let Some(handle) = handle
                 && self.inner.shared.recipe.observe.metrics.is_some()
             {
-                response.extensions_mut().insert(MetricsHandle(handle));
+                response
+                    .extensions_mut()
+                    .insert(MetricsHandle(handle.clone()));
             }
         } else {
             record(
                 self.counting_metrics(),
                 timing,
-                handle.as_deref(),
+                handle.map(|handle| &**handle),
                 method_index,
                 &response,
             );
@@ -219,8 +247,18 @@ impl Router {
     }
 
     /// Validates and looks the request up, and starts what answers it: all that runs
-    /// without waiting.
-    fn route_request(&self, mut head: Parts, body: Body) -> Next {
+    /// without waiting. An answer made here is complete ([`Next::Ready`]): through the
+    /// catcher and counted, while the table is held (`started`, `method_index`: for the
+    /// metrics). Otherwise, what is left to wait for, with a handle on the router.
+    fn route_request(
+        &self,
+        mut head: Parts,
+        body: Body,
+        started: Option<Instant>,
+        method_index: usize,
+    ) -> Next {
+        // `ended`: when the answer was complete, if a guard read the clock for it.
+        let timing = |ended: Option<Instant>| started.map(|started| (started, ended));
         let inner = &*self.inner;
         let shared = &*inner.shared;
         let client_id = if inner.behind_layers {
@@ -232,12 +270,13 @@ impl Router {
                 Err(rejected) => {
                     let response = self.caught(rejected.answer());
                     span::answered(&head, None, response.status());
-                    return Next::Answer {
+                    return Next::Ready(self.answered_aside(
                         response,
-                        handle: None,
-                        caught: true,
-                        ended: None,
-                    };
+                        None,
+                        true,
+                        timing(None),
+                        method_index,
+                    ));
                 }
             }
         };
@@ -252,19 +291,24 @@ impl Router {
             let request = http::Request::from_parts(head, body);
             let call = layers.clone().call_caught(request, Failed::Service(what));
             let router = self.clone();
-            return Next::Caught(Box::pin(async move {
-                let mut response = if request_span.is_disabled() {
-                    call.await
-                } else {
-                    call.instrument(request_span.clone()).await
-                };
-                let handle = response.extensions_mut().remove::<MetricsHandle>();
-                let response = router.caught(response);
-                span::record_status(&request_span, response.status());
-                (response, handle.map(|handle| handle.0))
-            }));
+            return Next::Caught(
+                self.clone(),
+                Box::pin(async move {
+                    let mut response = if request_span.is_disabled() {
+                        call.await
+                    } else {
+                        call.instrument(request_span.clone()).await
+                    };
+                    let handle = response.extensions_mut().remove::<MetricsHandle>();
+                    let response = router.caught(response);
+                    span::record_status(&request_span, response.status());
+                    (response, handle.map(|handle| handle.0))
+                }),
+            );
         }
-        let routed = find(&shared.live.load(), &mut head, &shared.recipe.config);
+        // Held until the answer made at once is counted, on the route's handle it holds.
+        let table = shared.live.load();
+        let routed = find(&table, &mut head, &shared.recipe.config);
         match routed {
             Routed::Handler {
                 route,
@@ -321,38 +365,48 @@ impl Router {
                 match admitted {
                     // In the span only when a subscriber wants it.
                     Ok(ticket) => match run::start(route, parts, body, &request_span) {
-                        run::Begun::Waiting(started) => Next::Handler(HandlerRun {
-                            started,
-                            route,
-                            method,
-                            timeout,
-                            client_id,
-                            ticket,
-                            request_span,
-                            matched,
-                            handle,
-                        }),
+                        run::Begun::Waiting(begun) => Next::Handler(
+                            self.clone(),
+                            HandlerRun {
+                                started: begun,
+                                route,
+                                method,
+                                timeout,
+                                client_id,
+                                ticket,
+                                request_span,
+                                matched,
+                                handle: handle.cloned(),
+                            },
+                        ),
                         // A handler that cannot wait answered in its shim: completed here, so
                         // that the request's future never holds room for its answer.
                         run::Begun::Answered(response) => {
                             let (response, ended) =
                                 completed(response, method, ticket, &request_span, matched);
-                            Next::Answer {
+                            Next::Ready(self.answered(
                                 response,
                                 handle,
-                                caught: false,
-                                ended,
-                            }
+                                false,
+                                timing(ended),
+                                method_index,
+                            ))
                         }
                     },
-                    Err(refusal) => Next::Call(Box::pin(async move {
-                        let mut response = refusal.answer(parts, method, client_id).await;
-                        span::record_status(&request_span, response.status());
-                        if let Some(matched) = matched {
-                            response.extensions_mut().insert(matched);
-                        }
-                        (response, handle)
-                    })),
+                    Err(refusal) => {
+                        let handle = handle.cloned();
+                        Next::Call(
+                            self.clone(),
+                            Box::pin(async move {
+                                let mut response = refusal.answer(parts, method, client_id).await;
+                                span::record_status(&request_span, response.status());
+                                if let Some(matched) = matched {
+                                    response.extensions_mut().insert(matched);
+                                }
+                                (response, handle)
+                            }),
+                        )
+                    }
                 }
             }
             Routed::Layered {
@@ -387,17 +441,21 @@ impl Router {
                     path: route.path(),
                     handler: route.name(),
                 };
-                Next::Call(Box::pin(async move {
-                    let call = service.call_caught(request, failed);
-                    let mut response = if request_span.is_disabled() {
-                        call.await
-                    } else {
-                        call.instrument(request_span.clone()).await
-                    };
-                    span::record_status(&request_span, response.status());
-                    response.extensions_mut().insert(matched);
-                    (response, handle)
-                }))
+                let handle = handle.cloned();
+                Next::Call(
+                    self.clone(),
+                    Box::pin(async move {
+                        let call = service.call_caught(request, failed);
+                        let mut response = if request_span.is_disabled() {
+                            call.await
+                        } else {
+                            call.instrument(request_span.clone()).await
+                        };
+                        span::record_status(&request_span, response.status());
+                        response.extensions_mut().insert(matched);
+                        (response, handle)
+                    }),
+                )
             }
             Routed::Nested {
                 prefix_len,
@@ -415,12 +473,17 @@ impl Router {
                 let original = request.uri().clone();
                 *request.uri_mut() = strip_prefix(&original, prefix_len);
                 request.extensions_mut().insert(OriginalUri(original));
-                Next::Call(Box::pin(async move {
-                    let call = service.call_caught(request, Failed::Service("a nested service"));
-                    let response = call.instrument(request_span.clone()).await;
-                    span::record_status(&request_span, response.status());
-                    (response, handle)
-                }))
+                let handle = handle.cloned();
+                Next::Call(
+                    self.clone(),
+                    Box::pin(async move {
+                        let call =
+                            service.call_caught(request, Failed::Service("a nested service"));
+                        let response = call.instrument(request_span.clone()).await;
+                        span::record_status(&request_span, response.status());
+                        (response, handle)
+                    }),
+                )
             }
             Routed::Fallback(service) => {
                 let request_span = span::request_span(
@@ -431,13 +494,16 @@ impl Router {
                     client_id.as_ref(),
                 );
                 let request = http::Request::from_parts(head, body);
-                Next::Call(Box::pin(async move {
-                    let call =
-                        service.call_caught(request, Failed::Service("the fallback service"));
-                    let response = call.instrument(request_span.clone()).await;
-                    span::record_status(&request_span, response.status());
-                    (response, None)
-                }))
+                Next::Call(
+                    self.clone(),
+                    Box::pin(async move {
+                        let call =
+                            service.call_caught(request, Failed::Service("the fallback service"));
+                        let response = call.instrument(request_span.clone()).await;
+                        span::record_status(&request_span, response.status());
+                        (response, None)
+                    }),
+                )
             }
             Routed::Builtin { builtin, check } => {
                 let router = self.clone();
@@ -463,35 +529,20 @@ impl Router {
                 if !inner.behind_layers {
                     span::answered(&head, client_id.as_ref(), answer.status());
                 }
-                Next::Answer {
-                    response: answer,
-                    handle: None,
-                    caught: false,
-                    ended: None,
-                }
+                Next::Ready(self.answered_aside(answer, None, false, timing(None), method_index))
             }
         }
     }
 }
 
-/// What is left of a request once it is routed.
+/// A request routed, as its future holds it: answered at once, or what is left, with the
+/// router that counts its answer.
 enum Next {
-    /// Answered already; `caught`: through the catcher already.
-    Answer {
-        response: Response,
-        handle: Option<Arc<RouteMetrics>>,
-        caught: bool,
-        /// When the answer was complete, if a guard read the clock for it.
-        ended: Option<Instant>,
-    },
-    /// A route's handler, called.
-    Handler(HandlerRun),
-    /// A route's layers, a nested service, the fallback, or a guard's refusal: boxed, as
-    /// each allocates anyway, so that their futures do not set the size of every request's.
-    Call(BoxedAnswer),
-    /// The `App::layer` stack, whose answer comes through the catcher already.
-    Caught(BoxedAnswer),
-    /// A probe or `/metrics`: not counted.
+    /// Answered, through the catcher and counted.
+    Ready(Response),
+    Handler(Router, HandlerRun),
+    Call(Router, BoxedAnswer),
+    Caught(Router, BoxedAnswer),
     Builtin(Pin<Box<dyn Future<Output = Response> + Send>>),
 }
 
@@ -591,7 +642,7 @@ struct MetricsHandle(Arc<RouteMetrics>);
 /// Counts an answered request: on `handle`, the route's series, else as unmatched; panics
 /// and timeouts on the server's counters too. `timing`: when the request started and, if a
 /// guard read the clock at its answer, when it ended (else the clock is read here).
-#[inline]
+#[inline(always)]
 fn record(
     metrics: Option<&Metrics>,
     timing: Option<(Instant, Option<Instant>)>,
@@ -613,7 +664,7 @@ fn record(
 
 /// Where the lookup leads, found while the table is held (a block without `await`): the
 /// request then runs on what it found, whatever table is swapped in meanwhile.
-enum Routed {
+enum Routed<'t> {
     /// A route without layers: the fast path.
     Handler {
         route: &'static Route,
@@ -622,7 +673,7 @@ enum Routed {
         body_limit: usize,
         /// Its timeout, concurrency limit or breaker, when it has any.
         guard: Option<Arc<Guard>>,
-        metrics: Option<Arc<RouteMetrics>>,
+        metrics: Option<&'t Arc<RouteMetrics>>,
         /// The request's tenant, under tenancy.
         tenant: Option<TenantContext>,
     },
@@ -632,13 +683,13 @@ enum Routed {
         method: Method,
         params: ParamRanges,
         service: RouteService,
-        metrics: Option<Arc<RouteMetrics>>,
+        metrics: Option<&'t Arc<RouteMetrics>>,
         tenant: Option<TenantContext>,
     },
     Nested {
         prefix_len: usize,
         service: RouteService,
-        metrics: Option<Arc<RouteMetrics>>,
+        metrics: Option<&'t Arc<RouteMetrics>>,
     },
     Fallback(RouteService),
     /// A probe or `/metrics`, with the range of its `<check>` in the path.
@@ -651,7 +702,7 @@ enum Routed {
 
 /// Looks the request up in `table`: as shared, unless the application has tenancy.
 #[inline]
-fn find(table: &Table, head: &mut Parts, config: &RouterConfig) -> Routed {
+fn find<'t>(table: &'t Table, head: &mut Parts, config: &RouterConfig) -> Routed<'t> {
     match &table.tenants {
         None => find_in(table, head, config, None, head.uri.path()),
         Some(tenants) => find_tenant(table, tenants, head, config),
@@ -662,12 +713,12 @@ fn find(table: &Table, head: &mut Parts, config: &RouterConfig) -> Routed {
 /// `path` up among the tenant's routes and the shared ones, with the tenant's prefix
 /// stripped (path-prefix tenancy). The request then carries its tenant, and its target
 /// without the prefix (the original in [`OriginalUri`]).
-fn find_tenant(
-    table: &Table,
-    tenants: &Tenants,
+fn find_tenant<'t>(
+    table: &'t Table,
+    tenants: &'t Tenants,
     head: &mut Parts,
     config: &RouterConfig,
-) -> Routed {
+) -> Routed<'t> {
     let (scope, strip) = match tenants.resolve(head) {
         Resolved::Shared => return find_in(table, head, config, None, head.uri.path()),
         Resolved::Refused(response) => return Routed::Answer(response),
@@ -699,13 +750,13 @@ fn find_tenant(
 /// Looks `path` up in `table`, among the shared routes and, for a tenant's request, the
 /// tenant's (`scope`).
 #[inline]
-fn find_in(
-    table: &Table,
+fn find_in<'t>(
+    table: &'t Table,
     head: &Parts,
     config: &RouterConfig,
     scope: Option<&Scope>,
     path: &str,
-) -> Routed {
+) -> Routed<'t> {
     if path == "*" {
         return Routed::Answer(if head.method == http::Method::OPTIONS {
             answers::options(table.all_methods.with(Method::Options))
@@ -733,7 +784,7 @@ fn find_in(
         } => {
             // A split route's request may go to another route's handler (same parameters).
             let (route, metrics) = if entry.splits.is_empty() {
-                (entry.route, entry.metrics.clone())
+                (entry.route, entry.metrics.as_ref())
             } else {
                 split(entry, method, &head.headers)
             };
@@ -763,7 +814,7 @@ fn find_in(
         } => Routed::Nested {
             prefix_len: nested.prefix.len(),
             service: nested.service.clone(),
-            metrics: nested.metrics.clone(),
+            metrics: nested.metrics.as_ref(),
         },
         Lookup::Found {
             value: Entry::Builtin(builtin),
@@ -784,14 +835,14 @@ fn find_in(
 
 /// The route (and metrics handle) a split entry's request goes to.
 #[cold]
-fn split(
-    entry: &RouteEntry,
+fn split<'t>(
+    entry: &'t RouteEntry,
     method: Method,
     headers: &http::HeaderMap,
-) -> (&'static Route, Option<Arc<RouteMetrics>>) {
+) -> (&'static Route, Option<&'t Arc<RouteMetrics>>) {
     match entry.splits.iter().find(|(m, _)| *m == method) {
         Some((_, splitter)) => splitter.pick(headers),
-        None => (entry.route, entry.metrics.clone()),
+        None => (entry.route, entry.metrics.as_ref()),
     }
 }
 
@@ -799,7 +850,12 @@ fn split(
 /// request is not redirected: the other form would be looked up among the shared routes
 /// only, and its `Location` would lose a path prefix.
 #[cold]
-fn not_found(table: &Table, head: &Parts, config: &RouterConfig, tenant: bool) -> Routed {
+fn not_found<'t>(
+    table: &'t Table,
+    head: &Parts,
+    config: &RouterConfig,
+    tenant: bool,
+) -> Routed<'t> {
     if !tenant
         && let Some(redirect) =
             answers::trailing_slash_redirect(config.trailing_slash, &table.routes, &head.uri)

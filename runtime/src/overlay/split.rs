@@ -65,9 +65,9 @@ impl Splitter {
     pub(crate) fn pick(
         &self,
         headers: &http::HeaderMap,
-    ) -> (&'static Route, Option<Arc<RouteMetrics>>) {
+    ) -> (&'static Route, Option<&Arc<RouteMetrics>>) {
         let index = self.pick_index(headers);
-        (self.choices[index].0, self.handles[index].clone())
+        (self.choices[index].0, self.handles[index].as_ref())
     }
 
     fn pick_index(&self, headers: &http::HeaderMap) -> usize {

@@ -561,7 +561,7 @@ fn connection_service(
         let empty = http_body::Body::size_hint(request.body()).exact() == Some(0)
             || http_body::Body::is_end_stream(request.body());
         let fate = (!empty).then(|| fate.clone());
-        router.clone().dispatch(request, move |body| match fate {
+        router.dispatch(request, move |body| match fate {
             None => Body::empty(),
             Some(fate) => Body::new(TimedBody::new(body, body_idle_timeout, body_timeout, fate)),
         })

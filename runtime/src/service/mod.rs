@@ -136,7 +136,7 @@ impl Router {
             // Its dispatch future as is, boxed once by `RouteService` (through the router's
             // own tower impl it would be boxed twice).
             let innermost = RouteService::new(tower::service_fn(move |request| {
-                routing.clone().dispatch(request, std::convert::identity)
+                routing.dispatch(request, std::convert::identity)
             }));
             let layers = global_layers
                 .iter()
@@ -382,12 +382,11 @@ impl Router {
     ) -> impl Future<Output = Response> + Send + 'static {
         // A combinator, not an `async` block: awaiting the future from inside one would hold
         // it twice (the captured future and the one being polled).
-        futures_util::FutureExt::map(
-            self.clone().dispatch(request, std::convert::identity),
-            |answer| match answer {
+        futures_util::FutureExt::map(self.dispatch(request, std::convert::identity), |answer| {
+            match answer {
                 Ok(response) => response,
-            },
-        )
+            }
+        })
     }
 }
 
@@ -405,6 +404,6 @@ where
     }
 
     fn call(&mut self, request: http::Request<B>) -> Self::Future {
-        Box::pin(self.clone().dispatch(request, layer::into_body))
+        Box::pin(self.dispatch(request, layer::into_body))
     }
 }

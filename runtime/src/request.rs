@@ -19,7 +19,8 @@ use crate::router::ParamRanges;
 pub struct RequestParts {
     pub(crate) head: Parts,
     pub(crate) params: ParamRanges,
-    pub(crate) state: Arc<StateMap>,
+    /// `None` for a handler that runs no extractor (`RouteEntry::reads_state`).
+    pub(crate) state: Option<Arc<StateMap>>,
     pub(crate) route: Option<&'static Route>,
     pub(crate) body_limit: usize,
 }
@@ -29,7 +30,7 @@ impl RequestParts {
         RequestParts {
             head,
             params: ParamRanges::default(),
-            state,
+            state: Some(state),
             route: None,
             body_limit,
         }
@@ -103,7 +104,7 @@ impl RequestParts {
 
     /// The application state of type `T`, when [`App::state`](crate::App::state) provided one.
     pub fn state<T: Send + Sync + 'static>(&self) -> Option<&T> {
-        self.state.get::<T>()
+        self.state.as_deref()?.get::<T>()
     }
 
     /// The most bytes a body extractor reads before answering `413 Payload Too Large`.

@@ -97,6 +97,11 @@ pub type FallbackFn = fn(RequestParts) -> HandlerFuture;
 #[derive(Clone)]
 pub(crate) struct DeclaredState(pub(crate) Vec<StateRequirement>);
 
+/// Beside [`DeclaredState`] when the probed shim runs no extractor, only path and query
+/// parameters (`__private::declared_params_only`).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ParamsOnly;
+
 /// A `State<T>` a route needs, recorded so that [`App`](crate::App) can refuse to start when
 /// it was never provided.
 #[derive(Clone, Copy)]
@@ -506,11 +511,23 @@ impl Route {
     /// no route, answers at once with their `STATE`s instead of running anything (see
     /// `__private::callN`).
     fn declared_state(&self) -> Vec<StateRequirement> {
-        use futures_util::FutureExt;
-        let answer = (self.__decl.handler)(RequestParts::probe(), Body::empty()).now_or_never();
-        answer
+        self.probe()
             .and_then(|response| response.extensions().get::<DeclaredState>().cloned())
             .map_or_else(Vec::new, |declared| declared.0)
+    }
+
+    /// Whether the handler's requests must carry the application state: `false` for a
+    /// shim that runs no extractor, only path and query parameters (its probe answer says
+    /// so, `__private::declared_params_only`). Asked once per route, when a table is built.
+    pub(crate) fn reads_state(&self) -> bool {
+        self.probe()
+            .is_none_or(|response| response.extensions().get::<ParamsOnly>().is_none())
+    }
+
+    /// The shim's answer to a request without route (see [`declared_state`](Self::declared_state)).
+    fn probe(&self) -> Option<Response> {
+        use futures_util::FutureExt;
+        (self.__decl.handler)(RequestParts::probe(), Body::empty()).now_or_never()
     }
 
     /// The route's own body limit (`#[route(POST "/upload", body_limit = 10485760)]`), which
@@ -630,6 +647,100 @@ mod tests {
 
     fn teapot() -> Response {
         StatusCode::IM_A_TEAPOT.into_response()
+    }
+
+    mod reads_state {
+        use std::borrow::Cow;
+
+        use crate::{App, State, route};
+
+        #[derive(Clone)]
+        pub(super) struct Db;
+
+        #[route(GET "/__reads_state/now/<id>?<page>")]
+        pub(super) fn now(id: u64, page: Option<u32>) -> String {
+            format!("{id} {page:?}")
+        }
+
+        #[route(GET "/__reads_state/borrowed/<name>")]
+        pub(super) fn borrowed(name: &str) -> String {
+            name.to_owned()
+        }
+
+        #[route(GET "/__reads_state/borrowed-async/<name>")]
+        pub(super) async fn borrowed_async(name: Cow<'_, str>) -> String {
+            name.into_owned()
+        }
+
+        #[route(GET "/__reads_state/nothing")]
+        pub(super) async fn nothing() -> &'static str {
+            "nothing"
+        }
+
+        #[route(GET "/__reads_state/state")]
+        pub(super) fn with_state(State(_db): State<Db>) -> &'static str {
+            "state"
+        }
+
+        #[route(GET "/__reads_state/owned-async/<id>")]
+        pub(super) async fn owned_async(id: u64) -> String {
+            id.to_string()
+        }
+
+        /// Which routes' requests carry the state: none of the shims that run no extractor
+        /// reads it; every shim of `callN` is given it (an extractor may read it without
+        /// declaring it), an async handler of owned parameters included.
+        #[test]
+        fn only_shims_that_run_an_extractor_read_the_state() {
+            let mut found: Vec<(&str, bool)> = crate::routes()
+                .filter(|r| r.path().starts_with("/__reads_state/"))
+                .map(|r| (r.path(), r.reads_state()))
+                .collect();
+            found.sort();
+            assert_eq!(
+                found,
+                [
+                    ("/__reads_state/borrowed-async/<name>", false),
+                    ("/__reads_state/borrowed/<name>", false),
+                    ("/__reads_state/nothing", false),
+                    ("/__reads_state/now/<id>?<page>", false),
+                    ("/__reads_state/owned-async/<id>", true),
+                    ("/__reads_state/state", true),
+                ]
+            );
+        }
+
+        /// Routes with and without the state in one application: each answers, and the
+        /// one that reads it finds it.
+        #[tokio::test]
+        async fn routes_without_the_state_answer_beside_one_that_reads_it() {
+            let router = App::with_routes(
+                crate::routes().filter(|r| r.path().starts_with("/__reads_state/")),
+            )
+            .state(Db)
+            .build()
+            .unwrap();
+            for (path, expected) in [
+                ("/__reads_state/now/7?page=2", "7 Some(2)"),
+                ("/__reads_state/borrowed/a%20b", "a b"),
+                ("/__reads_state/borrowed-async/c", "c"),
+                ("/__reads_state/nothing", "nothing"),
+                ("/__reads_state/state", "state"),
+                ("/__reads_state/owned-async/9", "9"),
+            ] {
+                let request = http::Request::get(path)
+                    .header("host", "test")
+                    .body(crate::Body::empty())
+                    .unwrap();
+                let response = router.handle(request).await;
+                assert_eq!(response.status(), http::StatusCode::OK, "{path}");
+                let body = http_body_util::BodyExt::collect(response.into_body())
+                    .await
+                    .unwrap()
+                    .to_bytes();
+                assert_eq!(body, expected.as_bytes(), "{path}");
+            }
+        }
     }
 
     #[test]

@@ -379,7 +379,7 @@ impl ToTokens for Shim<'_> {
             let target_of_parts = borrows.then(|| quote!(let #target = #parts.uri();));
             tokens.extend(quote! {
                 if #parts.route().is_none() {
-                    return #Private::declared(&[]);
+                    return #Private::declared_params_only();
                 }
                 #Private::answer_now(|| {
                     #target_of_parts
@@ -392,7 +392,7 @@ impl ToTokens for Shim<'_> {
         if only_borrowed {
             tokens.extend(quote! {
                 let ::core::option::Option::Some(#target) = #Private::target_of(#parts) else {
-                    return #Private::declared(&[]);
+                    return #Private::declared_params_only();
                 };
                 #Private::shim(async move {
                     #extractions

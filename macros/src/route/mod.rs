@@ -176,6 +176,7 @@ mod tests {
         );
         for expected in [
             "let :: core :: option :: Option :: Some (__routemark_target) = :: routemark :: __private :: target_of (__routemark_parts) else",
+            "return :: routemark :: __private :: declared_params_only () ;",
             "__routemark_target . path_str (0 , \"id\")",
             "__routemark_target . query_str_opt (\"q\")",
             "__routemark_target . query_str (\"r\" , \"Cow<str>\")",
@@ -213,7 +214,7 @@ mod tests {
         );
         for expected in [
             "(__routemark_parts : :: routemark :: __private :: RequestParts ,",
-            "if __routemark_parts . route () . is_none () { return :: routemark :: __private :: declared (& []) ; }",
+            "if __routemark_parts . route () . is_none () { return :: routemark :: __private :: declared_params_only () ; }",
             ":: routemark :: __private :: answer_now (|| { let __routemark_target = __routemark_parts . uri () ;",
             ":: routemark :: __private :: path_param :: < u64 > (& __routemark_parts , 0 , \"id\")",
             ":: routemark :: __private :: path_str (& __routemark_target , & __routemark_parts , 1 , \"name\")",

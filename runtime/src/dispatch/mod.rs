@@ -316,6 +316,7 @@ impl Router {
                 params,
                 body_limit,
                 guard,
+                reads_state,
                 metrics: handle,
                 tenant,
             } => {
@@ -334,8 +335,8 @@ impl Router {
                     .layered
                     .then(|| MatchedRoute::new(route, tenant.as_ref()));
                 let state = match tenant {
-                    Some(tenant) => tenant.state,
-                    None => shared.recipe.state.clone(),
+                    Some(tenant) => Some(tenant.state),
+                    None => reads_state.then(|| shared.recipe.state.clone()),
                 };
                 // A guarded route's guard decides at once; the handler then runs as on the
                 // unguarded path.
@@ -346,10 +347,11 @@ impl Router {
                     admitted = guard.enter().map(Some);
                 }
                 if let Ok(Some(ticket)) = &mut admitted {
+                    // A fallback runs extractors of its own: it gets the state.
                     ticket.keep_for_fallback(|| RequestParts {
                         head: head.clone(),
                         params: params.clone(),
-                        state: state.clone(),
+                        state: state.clone().or_else(|| Some(shared.recipe.state.clone())),
                         route: Some(route),
                         body_limit,
                     });
@@ -673,6 +675,8 @@ enum Routed<'t> {
         body_limit: usize,
         /// Its timeout, concurrency limit or breaker, when it has any.
         guard: Option<Arc<Guard>>,
+        /// Whether its handler's request carries the application state.
+        reads_state: bool,
         metrics: Option<&'t Arc<RouteMetrics>>,
         /// The request's tenant, under tenancy.
         tenant: Option<TenantContext>,
@@ -783,10 +787,12 @@ fn find_in<'t>(
             params,
         } => {
             // A split route's request may go to another route's handler (same parameters).
-            let (route, metrics) = if entry.splits.is_empty() {
-                (entry.route, entry.metrics.as_ref())
+            // A split's routes are not asked: their requests carry the state.
+            let (route, metrics, reads_state) = if entry.splits.is_empty() {
+                (entry.route, entry.metrics.as_ref(), entry.reads_state)
             } else {
-                split(entry, method, &head.headers)
+                let (route, metrics) = split(entry, method, &head.headers);
+                (route, metrics, true)
             };
             match (&entry.layered, &entry.guard) {
                 (None, guard) => Routed::Handler {
@@ -795,6 +801,7 @@ fn find_in<'t>(
                     params: params.into_ranges(),
                     body_limit: entry.body_limit,
                     guard: guard.clone(),
+                    reads_state,
                     metrics,
                     tenant: None,
                 },

@@ -11,7 +11,9 @@
 #![allow(clippy::result_large_err)]
 
 use super::borrowed::answer_now;
-use super::call::{ArgSpec, HandlerReturn, PathParam, QueryParam, QueryParamOpt, declared};
+use super::call::{
+    ArgSpec, HandlerReturn, PathParam, QueryParam, QueryParamOpt, declared_params_only,
+};
 use super::{path_param, query_param, query_param_opt};
 use crate::extract::FromParam;
 use crate::route::HandlerFuture;
@@ -58,7 +60,7 @@ where
     F: FnOnce() -> Ret,
 {
     if parts.route().is_none() {
-        return declared(&[]);
+        return declared_params_only();
     }
     answer_now(|| handler().into_response())
 }
@@ -76,7 +78,7 @@ where
     F: FnOnce(A1) -> Ret,
 {
     if parts.route().is_none() {
-        return declared(&[]);
+        return declared_params_only();
     }
     let [spec1] = specs;
     answer_now(|| {
@@ -102,7 +104,7 @@ where
     F: FnOnce(A1, A2) -> Ret,
 {
     if parts.route().is_none() {
-        return declared(&[]);
+        return declared_params_only();
     }
     let [spec1, spec2] = specs;
     answer_now(|| {
@@ -133,7 +135,7 @@ where
     F: FnOnce(A1, A2, A3) -> Ret,
 {
     if parts.route().is_none() {
-        return declared(&[]);
+        return declared_params_only();
     }
     let [spec1, spec2, spec3] = specs;
     answer_now(|| {
@@ -169,7 +171,7 @@ where
     F: FnOnce(A1, A2, A3, A4) -> Ret,
 {
     if parts.route().is_none() {
-        return declared(&[]);
+        return declared_params_only();
     }
     let [spec1, spec2, spec3, spec4] = specs;
     answer_now(|| {
@@ -210,7 +212,7 @@ where
     F: FnOnce(A1, A2, A3, A4, A5) -> Ret,
 {
     if parts.route().is_none() {
-        return declared(&[]);
+        return declared_params_only();
     }
     let [spec1, spec2, spec3, spec4, spec5] = specs;
     answer_now(|| {
@@ -256,7 +258,7 @@ where
     F: FnOnce(A1, A2, A3, A4, A5, A6) -> Ret,
 {
     if parts.route().is_none() {
-        return declared(&[]);
+        return declared_params_only();
     }
     let [spec1, spec2, spec3, spec4, spec5, spec6] = specs;
     answer_now(|| {
@@ -307,7 +309,7 @@ where
     F: FnOnce(A1, A2, A3, A4, A5, A6, A7) -> Ret,
 {
     if parts.route().is_none() {
-        return declared(&[]);
+        return declared_params_only();
     }
     let [spec1, spec2, spec3, spec4, spec5, spec6, spec7] = specs;
     answer_now(|| {
@@ -363,7 +365,7 @@ where
     F: FnOnce(A1, A2, A3, A4, A5, A6, A7, A8) -> Ret,
 {
     if parts.route().is_none() {
-        return declared(&[]);
+        return declared_params_only();
     }
     let [spec1, spec2, spec3, spec4, spec5, spec6, spec7, spec8] = specs;
     answer_now(|| {

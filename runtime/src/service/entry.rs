@@ -38,6 +38,10 @@ pub(crate) struct RouteEntry {
     pub(crate) metrics: Option<Arc<RouteMetrics>>,
     /// The overlay's traffic splits, by method; empty (no allocation) without one.
     pub(crate) splits: Box<[(Method, Arc<Splitter>)]>,
+    /// Whether the handler's requests carry the application state: not when its shim runs
+    /// no extractor ([`Route::reads_state`]), which spares each request the state's
+    /// reference count.
+    pub(crate) reads_state: bool,
 }
 
 /// A service mounted under a prefix.
@@ -367,6 +371,7 @@ impl Recipe {
             guard,
             metrics: self.observe.metrics.as_ref().map(|m| m.route(route)),
             splits: Box::default(),
+            reads_state: route.reads_state(),
         }
     }
 }

@@ -1,16 +1,29 @@
 //! A real etcd (Debian's `etcd-server`, which `.ci/run` installs) on loopback ports of its
 //! own, with a temporary data directory; killed when dropped.
+//!
+//! One at a time per test binary: its ports are found free, then given to etcd, and a test
+//! that stops and restarts etcd leaves them free meanwhile. Another test's etcd started then
+//! could take one, and the restart would talk to the wrong server (CI saw the outage test
+//! fail once so). A restart also checks that the member answering is the same.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, LazyLock};
 use std::time::{Duration, Instant};
+
+use tokio::sync::{Mutex, OwnedMutexGuard};
+
+static ONE_AT_A_TIME: LazyLock<Arc<Mutex<()>>> = LazyLock::new(Arc::default);
 
 pub struct Etcd {
     pub client_addr: SocketAddr,
     peer_port: u16,
     dir: PathBuf,
     child: Option<Child>,
+    /// The member's id, from its first start: a restart must find the same.
+    member_id: Option<u64>,
+    _one_at_a_time: OwnedMutexGuard<()>,
 }
 
 fn free_port() -> u16 {
@@ -24,6 +37,7 @@ fn free_port() -> u16 {
 impl Etcd {
     /// Starts etcd and waits until it answers.
     pub async fn start() -> Etcd {
+        let one_at_a_time = ONE_AT_A_TIME.clone().lock_owned().await;
         let client_port = free_port();
         let peer_port = free_port();
         // tmpfs when there is one: etcd syncs every write.
@@ -41,6 +55,8 @@ impl Etcd {
             peer_port,
             dir,
             child: None,
+            member_id: None,
+            _one_at_a_time: one_at_a_time,
         };
         etcd.restart().await;
         etcd
@@ -89,8 +105,19 @@ impl Etcd {
         let start = Instant::now();
         loop {
             if let Ok(mut client) = etcd_client::Client::connect([self.endpoint()], None).await
-                && client.status().await.is_ok()
+                && let Ok(status) = client.status().await
             {
+                let member = status.header().map(|h| h.member_id());
+                match self.member_id {
+                    None => self.member_id = member,
+                    Some(ours) => assert_eq!(
+                        member,
+                        Some(ours),
+                        "another process answers on {} after etcd's restart: its port was \
+                         taken while etcd was down",
+                        self.endpoint()
+                    ),
+                }
                 return;
             }
             assert!(

@@ -52,7 +52,13 @@ impl RequestParts {
     /// extractors declare (see `Route::state`). Handlers always get a route.
     pub(crate) fn probe() -> RequestParts {
         let (head, ()) = http::Request::new(()).into_parts();
-        RequestParts::new(head, Arc::default(), 0)
+        RequestParts {
+            head,
+            params: ParamRanges::default(),
+            state: None,
+            route: None,
+            body_limit: 0,
+        }
     }
 
     /// The request method.

@@ -26,6 +26,11 @@ pub(crate) type BoxedHandler = Pin<Box<dyn Future<Output = Response> + Send + 's
 enum Handler {
     Ready(Option<Response>),
     Boxed(BoxedHandler),
+    /// A shim's answer to a probe (a request without route) when it runs no extractor: it
+    /// declares no state and reads none (`Route::reads_state`). Polled, an empty answer.
+    /// A variant, not a marker in the answer's extensions: it is asked per route at every
+    /// table build and overlay swap, and costs no allocation.
+    ParamsOnly,
 }
 
 impl HandlerFuture {
@@ -39,6 +44,16 @@ impl HandlerFuture {
         HandlerFuture(Handler::Ready(Some(response)))
     }
 
+    /// A probe's answer from a shim that runs no extractor (`__private::declared_params_only`).
+    pub(crate) fn params_only() -> HandlerFuture {
+        HandlerFuture(Handler::ParamsOnly)
+    }
+
+    /// Whether this is a probe's answer from a shim that runs no extractor.
+    pub(crate) fn is_params_only(&self) -> bool {
+        matches!(self.0, Handler::ParamsOnly)
+    }
+
     /// The answer, if already made; else the handler's boxed future, which is all a
     /// request's future then holds of it (the answer's room is not carried across an
     /// `await` for every handler that waits).
@@ -46,6 +61,7 @@ impl HandlerFuture {
         match self.0 {
             Handler::Ready(response) => Ok(response.expect("a shim's answer, not yet taken")),
             Handler::Boxed(future) => Err(future),
+            Handler::ParamsOnly => Ok(Response::new(Body::empty())),
         }
     }
 }
@@ -72,6 +88,7 @@ impl Future for HandlerFuture {
                     .expect("a HandlerFuture polled after it answered"),
             ),
             Handler::Boxed(future) => future.as_mut().poll(cx),
+            Handler::ParamsOnly => std::task::Poll::Ready(Response::new(Body::empty())),
         }
     }
 }
@@ -81,6 +98,7 @@ impl fmt::Debug for HandlerFuture {
         f.write_str(match self.0 {
             Handler::Ready(_) => "HandlerFuture::Ready",
             Handler::Boxed(_) => "HandlerFuture::Boxed",
+            Handler::ParamsOnly => "HandlerFuture::ParamsOnly",
         })
     }
 }
@@ -96,11 +114,6 @@ pub type FallbackFn = fn(RequestParts) -> HandlerFuture;
 /// The answer of a handler shim that was probed for the state its extractors declare.
 #[derive(Clone)]
 pub(crate) struct DeclaredState(pub(crate) Vec<StateRequirement>);
-
-/// Beside [`DeclaredState`] when the probed shim runs no extractor, only path and query
-/// parameters (`__private::declared_params_only`).
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct ParamsOnly;
 
 /// A `State<T>` a route needs, recorded so that [`App`](crate::App) can refuse to start when
 /// it was never provided.
@@ -520,8 +533,7 @@ impl Route {
     /// shim that runs no extractor, only path and query parameters (its probe answer says
     /// so, `__private::declared_params_only`). Asked once per route, when a table is built.
     pub(crate) fn reads_state(&self) -> bool {
-        self.probe()
-            .is_none_or(|response| response.extensions().get::<ParamsOnly>().is_none())
+        !(self.__decl.handler)(RequestParts::probe(), Body::empty()).is_params_only()
     }
 
     /// The shim's answer to a request without route (see [`declared_state`](Self::declared_state)).
@@ -754,6 +766,19 @@ mod tests {
         // Awaited, it answers on its first poll.
         let polled = HandlerFuture::ready(teapot()).now_or_never();
         assert_eq!(polled.map(|r| r.status()), Some(StatusCode::IM_A_TEAPOT));
+    }
+
+    /// A probe's answer from a shim without extractors: told apart without polling, and an
+    /// empty `200` (no declared state) when polled, as `Route::state` polls it.
+    #[test]
+    fn a_params_only_probe_answer_is_told_apart_and_declares_nothing() {
+        let probe = HandlerFuture::params_only();
+        assert!(probe.is_params_only());
+        assert_eq!(format!("{probe:?}"), "HandlerFuture::ParamsOnly");
+        let answer = probe.now_or_never().expect("ready at once");
+        assert_eq!(answer.status(), StatusCode::OK);
+        assert!(answer.extensions().get::<super::DeclaredState>().is_none());
+        assert!(!HandlerFuture::ready(teapot()).is_params_only());
     }
 
     #[test]

@@ -24,7 +24,7 @@ use super::{path_param, query_param, query_param_opt};
 use crate::extract::FromParam;
 use crate::extract::marker::{HeadPosition, ViaParts};
 use crate::response::IntoResponse;
-use crate::route::{DeclaredState, HandlerFuture, ParamsOnly, StateRequirement};
+use crate::route::{DeclaredState, HandlerFuture, StateRequirement};
 use crate::{Body, FromRequest, RequestParts, Response};
 
 /// What the macro knows of one argument besides its type: the parameter it binds, as
@@ -202,10 +202,7 @@ where
 /// spared the state's reference count (two atomic read-modify-writes per request).
 #[cold]
 pub fn declared_params_only() -> HandlerFuture {
-    let mut response = Response::new(Body::empty());
-    response.extensions_mut().insert(DeclaredState(Vec::new()));
-    response.extensions_mut().insert(ParamsOnly);
-    HandlerFuture::ready(response)
+    HandlerFuture::params_only()
 }
 
 /// The answer to a probe (a request without route, from `Route::state`): the state the

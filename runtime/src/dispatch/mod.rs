@@ -13,6 +13,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use futures_util::future::Either;
 use tracing::Instrument;
 
 use http::request::Parts;
@@ -22,11 +23,14 @@ pub(crate) mod answers;
 pub(crate) mod run;
 pub(crate) mod validate;
 
+#[cfg(test)]
+mod tests;
+
 use crate::Body;
 use crate::observe::metrics::ServerMetrics;
 use crate::observe::{Builtin, Metrics, RouteMetrics, metrics, span};
 use crate::request::RequestParts;
-use crate::resilience::{Guard, Ticket};
+use crate::resilience::{Guard, Refusal, Ticket};
 use crate::response::Response;
 use crate::route::Route;
 use crate::router::{Lookup, ParamRanges};
@@ -111,17 +115,18 @@ impl Router {
         self.dispatch_parts(head, body)
     }
 
-    /// Routes the request at once, before the future is made, and returns the future of
-    /// what is left: the handler's run, or a boxed call. The future then holds neither the
-    /// request head nor the lookup's result (an `async` block keeps a slot for each of its
-    /// captures and locals across every `await`), so what is moved and written per request
-    /// (a task per stream over HTTP/2) is a fraction of the size.
+    /// Routes the request at once, before the future is made: most requests are answered
+    /// then, and their future is the answer itself, ready ([`Next::Ready`]). A request that
+    /// waits (a handler that did not finish on its first poll, a route's layers, a nested
+    /// service) gets a boxed future of what is left, which holds a handle on the router
+    /// and completes the answer as [`route_request`](Self::route_request) does for the
+    /// others.
     ///
-    /// An answer made at once (a handler that cannot wait, a routing answer) is complete
-    /// before the future is made: counted while the table is held, it needs no handle of its
-    /// own on the route's metrics, and the future no handle on the router (two atomic
-    /// read-modify-writes each, an increment and a decrement).
-    #[allow(clippy::manual_async_fn)]
+    /// The future is as small as an answer (96 bytes): it is moved and written per request
+    /// (over HTTP/2 hyper allocates a task of it per stream), and a future of all the ways
+    /// of waiting, unboxed, was three times that size. A request that waits already
+    /// allocated (its handler's future, a layer's call); the box of what is left takes the
+    /// place of the one its wait had.
     fn dispatch_parts(
         &self,
         head: Parts,
@@ -133,46 +138,51 @@ impl Router {
             true => metrics::method_index(&head.method),
             false => 0,
         };
-        let mut next = self.route_request(head, body, started, method_index);
-        async move {
-            // Active while in flight across polls: a handler's request once its handler
-            // waits (see `HandlerRun::run`), a boxed call's from the start. An answer made
-            // within one poll holds its thread until it is made, and is spared the gauge's
-            // two atomic writes. A probe or a scrape is not the application's traffic.
-            // `ended`: when the answer was complete, if a guard read the clock for it.
-            // Matched by reference: a binding moved out of a capture would take a slot of
-            // its own in the future, beside the capture's; so would a reference to the router
-            // kept across an `await`, which is why it is taken again after.
-            let (response, handle, caught, ended) = match next {
-                Next::Ready(response) => return Ok(response),
-                Next::Handler(ref router, ref mut run) => {
-                    let server = router.counting_metrics().map(|m| &m.server);
-                    let (response, handle, ended) = run.run(server).await;
-                    (response, handle, false, ended)
-                }
-                Next::Call(ref router, ref mut call) => {
-                    let active = router.active(method_index);
-                    let (response, handle) = call.await;
-                    drop(active);
-                    (response, handle, false, None)
-                }
-                Next::Caught(ref router, ref mut call) => {
-                    let active = router.active(method_index);
-                    let (response, handle) = call.await;
-                    drop(active);
-                    (response, handle, true, None)
-                }
-                Next::Builtin(answer) => return Ok(answer.await),
-            };
-            // Always matches: the other variants returned above.
-            let (Next::Handler(router, _) | Next::Call(router, _) | Next::Caught(router, _)) =
-                &next
-            else {
-                return Ok(response);
-            };
-            let timing = started.map(|started| (started, ended));
-            Ok(router.answered(response, handle.as_ref(), caught, timing, method_index))
+        match self.route_request(head, body, started, method_index) {
+            Next::Ready(response) => Either::Left(std::future::ready(Ok(response))),
+            Next::Later(reply) => Either::Right(reply),
         }
+    }
+
+    /// The rest of a handler's request that did not finish on its first poll (or was not
+    /// polled yet, see [`run::poll_in_call`]), boxed: runs it to its answer, counted as
+    /// active while it waits, and completes the answer. Not inlined (see
+    /// [`through_global_layers`](Self::through_global_layers)).
+    #[inline(never)]
+    fn later_handler(
+        &self,
+        mut run: HandlerRun,
+        started: Option<Instant>,
+        method_index: usize,
+    ) -> Next {
+        let router = self.clone();
+        Next::Later(Box::pin(async move {
+            let server = router.counting_metrics().map(|m| &m.server);
+            let (response, handle, ended) = run.run(server).await;
+            let timing = started.map(|started| (started, ended));
+            Ok(router.answered(response, handle.as_ref(), false, timing, method_index))
+        }))
+    }
+
+    /// The rest of a request that a service answers (a route's layers, a nested service,
+    /// the fallback, the `App::layer` stack, a guard's refusal), boxed: `call`, counted as
+    /// active from the start, then the answer completed. `caught`: the answer already went
+    /// through the catcher.
+    fn later_call(
+        &self,
+        call: impl Future<Output = (Response, Option<Arc<RouteMetrics>>)> + Send + 'static,
+        caught: bool,
+        started: Option<Instant>,
+        method_index: usize,
+    ) -> Next {
+        let router = self.clone();
+        Next::Later(Box::pin(async move {
+            let active = router.active(method_index);
+            let (response, handle) = call.await;
+            drop(active);
+            let timing = started.map(|started| (started, None));
+            Ok(router.answered(response, handle.as_ref(), caught, timing, method_index))
+        }))
     }
 
     /// Counts a request as active (`http_server_active_requests`) until dropped.
@@ -249,7 +259,7 @@ impl Router {
     /// Validates and looks the request up, and starts what answers it: all that runs
     /// without waiting. An answer made here is complete ([`Next::Ready`]): through the
     /// catcher and counted, while the table is held (`started`, `method_index`: for the
-    /// metrics). Otherwise, what is left to wait for, with a handle on the router.
+    /// metrics). Otherwise, what is left to wait for, boxed, with a handle on the router.
     fn route_request(
         &self,
         mut head: Parts,
@@ -280,30 +290,14 @@ impl Router {
                 }
             }
         };
-        if let Some((layers, what)) = &inner.global {
-            let request_span = span::request_span(
-                &head.method,
-                None,
-                &head.uri,
-                &head.headers,
-                client_id.as_ref(),
-            );
-            let request = http::Request::from_parts(head, body);
-            let call = layers.clone().call_caught(request, Failed::Service(what));
-            let router = self.clone();
-            return Next::Caught(
-                self.clone(),
-                Box::pin(async move {
-                    let mut response = if request_span.is_disabled() {
-                        call.await
-                    } else {
-                        call.instrument(request_span.clone()).await
-                    };
-                    let handle = response.extensions_mut().remove::<MetricsHandle>();
-                    let response = router.caught(response);
-                    span::record_status(&request_span, response.status());
-                    (response, handle.map(|handle| handle.0))
-                }),
+        if let Some(global) = &inner.global {
+            return self.through_global_layers(
+                head,
+                body,
+                client_id,
+                global,
+                started,
+                method_index,
             );
         }
         // Held until the answer made at once is counted, on the route's handle it holds.
@@ -356,6 +350,7 @@ impl Router {
                         body_limit,
                     });
                 }
+                let polls_in_call = run::polls_in_call(head.version);
                 // Built whole, in place: the parameters are not written twice.
                 let parts = RequestParts {
                     head,
@@ -366,52 +361,151 @@ impl Router {
                 };
                 match admitted {
                     // In the span only when a subscriber wants it.
-                    Ok(ticket) => match run::start(route, parts, body, &request_span) {
-                        run::Begun::Waiting(begun) => Next::Handler(
-                            self.clone(),
-                            HandlerRun {
-                                started: begun,
-                                route,
-                                method,
-                                timeout,
-                                client_id,
-                                ticket,
-                                request_span,
-                                matched,
-                                handle: handle.cloned(),
-                            },
-                        ),
-                        // A handler that cannot wait answered in its shim: completed here, so
-                        // that the request's future never holds room for its answer.
-                        run::Begun::Answered(response) => {
-                            let (response, ended) =
-                                completed(response, method, ticket, &request_span, matched);
-                            Next::Ready(self.answered(
-                                response,
-                                handle,
-                                false,
-                                timing(ended),
-                                method_index,
-                            ))
-                        }
-                    },
-                    Err(refusal) => {
-                        let handle = handle.cloned();
-                        Next::Call(
-                            self.clone(),
-                            Box::pin(async move {
-                                let mut response = refusal.answer(parts, method, client_id).await;
-                                span::record_status(&request_span, response.status());
-                                if let Some(matched) = matched {
-                                    response.extensions_mut().insert(matched);
+                    Ok(ticket) => {
+                        // A handler that cannot wait answered in its shim; another may have
+                        // finished on its first poll.
+                        let answer = match run::start(route, parts, body, &request_span) {
+                            run::Begun::Answered(response) => Ok(response),
+                            run::Begun::Waiting(mut begun) => {
+                                match polls_in_call.then(|| run::poll_in_call(&mut begun)) {
+                                    Some(Some(outcome)) => {
+                                        Ok(run::settle(outcome, route, method, client_id.as_ref()))
+                                    }
+                                    _ => Err(begun),
                                 }
-                                (response, handle)
-                            }),
-                        )
+                            }
+                        };
+                        match answer {
+                            // Completed here: the request's future is then the answer.
+                            Ok(response) => {
+                                let (response, ended) =
+                                    completed(response, method, ticket, &request_span, matched);
+                                Next::Ready(self.answered(
+                                    response,
+                                    handle,
+                                    false,
+                                    timing(ended),
+                                    method_index,
+                                ))
+                            }
+                            Err(begun) => self.later_handler(
+                                HandlerRun {
+                                    started: begun,
+                                    route,
+                                    method,
+                                    timeout,
+                                    client_id,
+                                    ticket,
+                                    request_span,
+                                    matched,
+                                    handle: handle.cloned(),
+                                },
+                                started,
+                                method_index,
+                            ),
+                        }
                     }
+                    Err(refusal) => self.refused(
+                        refusal,
+                        parts,
+                        method,
+                        client_id,
+                        request_span,
+                        matched,
+                        handle,
+                        started,
+                        method_index,
+                    ),
                 }
             }
-            Routed::Layered {
+            Routed::Elsewhere(elsewhere) => {
+                self.route_elsewhere(elsewhere, head, body, client_id, started, method_index)
+            }
+        }
+    }
+
+    /// A guarded route's request its guard turned away: its fallback's answer, or `503`.
+    /// Not inlined (see [`through_global_layers`](Self::through_global_layers)).
+    #[allow(clippy::too_many_arguments)]
+    #[inline(never)]
+    fn refused(
+        &self,
+        refusal: Refusal,
+        parts: RequestParts,
+        method: Method,
+        client_id: Option<http::HeaderValue>,
+        request_span: tracing::Span,
+        matched: Option<MatchedRoute>,
+        handle: Option<&Arc<RouteMetrics>>,
+        started: Option<Instant>,
+        method_index: usize,
+    ) -> Next {
+        let handle = handle.cloned();
+        let call = async move {
+            let mut response = refusal.answer(parts, method, client_id).await;
+            span::record_status(&request_span, response.status());
+            if let Some(matched) = matched {
+                response.extensions_mut().insert(matched);
+            }
+            (response, handle)
+        };
+        self.later_call(call, false, started, method_index)
+    }
+
+    /// [`route_request`](Self::route_request) for the App::layer stack: the request goes
+    /// through it whole. Not inlined, like the routes that do not lead to a plain handler
+    /// ([`route_elsewhere`](Self::route_elsewhere)): the handlers' path stays dense, and
+    /// the instruction cache holds less per request.
+    #[inline(never)]
+    fn through_global_layers(
+        &self,
+        head: Parts,
+        body: Body,
+        client_id: Option<http::HeaderValue>,
+        (layers, what): &(RouteService, &'static str),
+        started: Option<Instant>,
+        method_index: usize,
+    ) -> Next {
+        let request_span = span::request_span(
+            &head.method,
+            None,
+            &head.uri,
+            &head.headers,
+            client_id.as_ref(),
+        );
+        let request = http::Request::from_parts(head, body);
+        let call = layers.clone().call_caught(request, Failed::Service(what));
+        let router = self.clone();
+        let call = async move {
+            let mut response = if request_span.is_disabled() {
+                call.await
+            } else {
+                call.instrument(request_span.clone()).await
+            };
+            let handle = response.extensions_mut().remove::<MetricsHandle>();
+            let response = router.caught(response);
+            span::record_status(&request_span, response.status());
+            (response, handle.map(|handle| handle.0))
+        };
+        self.later_call(call, true, started, method_index)
+    }
+
+    /// Where a request goes when its route is not a plain handler: a route's layers, a
+    /// nested service, the fallback, a probe, or an answer of the router's own. Not inlined
+    /// (see [`through_global_layers`](Self::through_global_layers)).
+    #[inline(never)]
+    fn route_elsewhere(
+        &self,
+        elsewhere: Elsewhere<'_>,
+        head: Parts,
+        body: Body,
+        client_id: Option<http::HeaderValue>,
+        started: Option<Instant>,
+        method_index: usize,
+    ) -> Next {
+        let inner = &*self.inner;
+        match elsewhere {
+            Elsewhere::Layered {
                 route,
                 method,
                 params,
@@ -444,22 +538,20 @@ impl Router {
                     handler: route.name(),
                 };
                 let handle = handle.cloned();
-                Next::Call(
-                    self.clone(),
-                    Box::pin(async move {
-                        let call = service.call_caught(request, failed);
-                        let mut response = if request_span.is_disabled() {
-                            call.await
-                        } else {
-                            call.instrument(request_span.clone()).await
-                        };
-                        span::record_status(&request_span, response.status());
-                        response.extensions_mut().insert(matched);
-                        (response, handle)
-                    }),
-                )
+                let call = async move {
+                    let call = service.call_caught(request, failed);
+                    let mut response = if request_span.is_disabled() {
+                        call.await
+                    } else {
+                        call.instrument(request_span.clone()).await
+                    };
+                    span::record_status(&request_span, response.status());
+                    response.extensions_mut().insert(matched);
+                    (response, handle)
+                };
+                self.later_call(call, false, started, method_index)
             }
-            Routed::Nested {
+            Elsewhere::Nested {
                 prefix_len,
                 service,
                 metrics: handle,
@@ -476,18 +568,15 @@ impl Router {
                 *request.uri_mut() = strip_prefix(&original, prefix_len);
                 request.extensions_mut().insert(OriginalUri(original));
                 let handle = handle.cloned();
-                Next::Call(
-                    self.clone(),
-                    Box::pin(async move {
-                        let call =
-                            service.call_caught(request, Failed::Service("a nested service"));
-                        let response = call.instrument(request_span.clone()).await;
-                        span::record_status(&request_span, response.status());
-                        (response, handle)
-                    }),
-                )
+                let call = async move {
+                    let call = service.call_caught(request, Failed::Service("a nested service"));
+                    let response = call.instrument(request_span.clone()).await;
+                    span::record_status(&request_span, response.status());
+                    (response, handle)
+                };
+                self.later_call(call, false, started, method_index)
             }
-            Routed::Fallback(service) => {
+            Elsewhere::Fallback(service) => {
                 let request_span = span::request_span(
                     &head.method,
                     None,
@@ -496,22 +585,21 @@ impl Router {
                     client_id.as_ref(),
                 );
                 let request = http::Request::from_parts(head, body);
-                Next::Call(
-                    self.clone(),
-                    Box::pin(async move {
-                        let call =
-                            service.call_caught(request, Failed::Service("the fallback service"));
-                        let response = call.instrument(request_span.clone()).await;
-                        span::record_status(&request_span, response.status());
-                        (response, None)
-                    }),
-                )
+                let call = async move {
+                    let call =
+                        service.call_caught(request, Failed::Service("the fallback service"));
+                    let response = call.instrument(request_span.clone()).await;
+                    span::record_status(&request_span, response.status());
+                    (response, None)
+                };
+                self.later_call(call, false, started, method_index)
             }
-            Routed::Builtin { builtin, check } => {
+            Elsewhere::Builtin { builtin, check } => {
                 let router = self.clone();
-                Next::Builtin(Box::pin(async move {
+                // Not counted: a probe or a scrape is not the application's traffic.
+                Next::Later(Box::pin(async move {
                     let check = check.map(|range| &head.uri.path()[range]);
-                    router
+                    let answer = router
                         .inner
                         .shared
                         .recipe
@@ -524,31 +612,31 @@ impl Router {
                             check,
                             None,
                         )
-                        .await
+                        .await;
+                    Ok(answer)
                 }))
             }
-            Routed::Answer(answer) => {
+            Elsewhere::Answer(answer) => {
                 if !inner.behind_layers {
                     span::answered(&head, client_id.as_ref(), answer.status());
                 }
-                Next::Ready(self.answered_aside(answer, None, false, timing(None), method_index))
+                let timing = started.map(|started| (started, None));
+                Next::Ready(self.answered_aside(answer, None, false, timing, method_index))
             }
         }
     }
 }
 
-/// A request routed, as its future holds it: answered at once, or what is left, with the
-/// router that counts its answer.
+/// A request routed: answered at once, or what is left to wait for.
 enum Next {
     /// Answered, through the catcher and counted.
     Ready(Response),
-    Handler(Router, HandlerRun),
-    Call(Router, BoxedAnswer),
-    Caught(Router, BoxedAnswer),
-    Builtin(Pin<Box<dyn Future<Output = Response> + Send>>),
+    /// The rest, boxed: it completes the answer as [`Next::Ready`]'s was.
+    Later(Reply),
 }
 
-type BoxedAnswer = Pin<Box<dyn Future<Output = (Response, Option<Arc<RouteMetrics>>)> + Send>>;
+/// The boxed rest of a request that waits.
+type Reply = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
 
 /// A route's handler, called and not yet polled, with what its answer needs.
 struct HandlerRun {
@@ -569,8 +657,8 @@ impl HandlerRun {
     /// close`), a handler that runs past its timeout is answered `503` (or by the guard's
     /// fallback), a `HEAD` request keeps the `GET` answer's headers and drops its body.
     ///
-    /// Borrows the run where the request's future holds it, and holds nothing else across
-    /// an `await` but a pointer (see [`run::first_poll`]).
+    /// Polls the handler first with the task's waker: it may not have been polled yet, or
+    /// only where it was called ([`run::poll_in_call`]). Then, if it waits, the timer.
     ///
     /// `server`: the metrics that count the request as active while its handler waits.
     async fn run(
@@ -582,14 +670,14 @@ impl HandlerRun {
             return self.complete(response);
         }
         let _active = server.map(|s| s.active(metrics::standard_method_index(self.method)));
-        let response = Box::pin(run::wait(
+        let response = run::wait(
             &mut self.started,
             self.route,
             self.method,
             self.timeout,
             self.client_id.as_ref(),
             self.ticket.as_mut(),
-        ))
+        )
         .await;
         self.complete(response)
     }
@@ -681,6 +769,12 @@ enum Routed<'t> {
         /// The request's tenant, under tenancy.
         tenant: Option<TenantContext>,
     },
+    /// Anywhere else: routed out of line ([`Router::route_elsewhere`]).
+    Elsewhere(Elsewhere<'t>),
+}
+
+/// Where a request goes when its route is not a plain handler.
+enum Elsewhere<'t> {
     /// A route with its layers.
     Layered {
         route: &'static Route,
@@ -704,6 +798,13 @@ enum Routed<'t> {
     Answer(Response),
 }
 
+impl Routed<'_> {
+    /// An answer of the router's own (`404`, `405`, `OPTIONS`, a redirect, a refusal).
+    fn answer(response: Response) -> Self {
+        Routed::Elsewhere(Elsewhere::Answer(response))
+    }
+}
+
 /// Looks the request up in `table`: as shared, unless the application has tenancy.
 #[inline]
 fn find<'t>(table: &'t Table, head: &mut Parts, config: &RouterConfig) -> Routed<'t> {
@@ -725,7 +826,7 @@ fn find_tenant<'t>(
 ) -> Routed<'t> {
     let (scope, strip) = match tenants.resolve(head) {
         Resolved::Shared => return find_in(table, head, config, None, head.uri.path()),
-        Resolved::Refused(response) => return Routed::Answer(response),
+        Resolved::Refused(response) => return Routed::answer(response),
         Resolved::Tenant { scope, strip } => (scope, strip),
     };
     let path = match head.uri.path().get(strip..) {
@@ -745,7 +846,9 @@ fn find_tenant<'t>(
     };
     // For the `Tenant` and `MatchedRoute` extractors, and the route's layers.
     head.extensions.insert(context.clone());
-    if let Routed::Handler { tenant, .. } | Routed::Layered { tenant, .. } = &mut routed {
+    if let Routed::Handler { tenant, .. } | Routed::Elsewhere(Elsewhere::Layered { tenant, .. }) =
+        &mut routed
+    {
         *tenant = Some(context);
     }
     routed
@@ -762,18 +865,18 @@ fn find_in<'t>(
     path: &str,
 ) -> Routed<'t> {
     if path == "*" {
-        return Routed::Answer(if head.method == http::Method::OPTIONS {
+        return Routed::answer(if head.method == http::Method::OPTIONS {
             answers::options(table.all_methods.with(Method::Options))
         } else {
             answers::unroutable(&head.method)
         });
     }
     if head.method == http::Method::CONNECT {
-        return Routed::Answer(answers::unroutable(&head.method));
+        return Routed::answer(answers::unroutable(&head.method));
     }
     let Some(method) = Method::from_token(head.method.as_str()) else {
         return match answers::allowed_methods(&table.routes, path) {
-            Some(allow) => Routed::Answer(answers::method_not_allowed(&head.method, allow)),
+            Some(allow) => Routed::answer(answers::method_not_allowed(&head.method, allow)),
             None => not_found(table, head, config, scope.is_some()),
         };
     };
@@ -805,36 +908,36 @@ fn find_in<'t>(
                     metrics,
                     tenant: None,
                 },
-                (Some(service), _) => Routed::Layered {
+                (Some(service), _) => Routed::Elsewhere(Elsewhere::Layered {
                     route,
                     method,
                     params: params.into_ranges(),
                     service: service.clone(),
                     metrics,
                     tenant: None,
-                },
+                }),
             }
         }
         Lookup::Found {
             value: Entry::Nested(nested),
             ..
-        } => Routed::Nested {
+        } => Routed::Elsewhere(Elsewhere::Nested {
             prefix_len: nested.prefix.len(),
             service: nested.service.clone(),
             metrics: nested.metrics.as_ref(),
-        },
+        }),
         Lookup::Found {
             value: Entry::Builtin(builtin),
             params,
-        } => Routed::Builtin {
+        } => Routed::Elsewhere(Elsewhere::Builtin {
             builtin: *builtin,
             check: params.into_ranges().get(0),
-        },
+        }),
         Lookup::MethodNotAllowed { allow } if method == Method::Options => {
-            Routed::Answer(answers::options(allow))
+            Routed::answer(answers::options(allow))
         }
         Lookup::MethodNotAllowed { allow } => {
-            Routed::Answer(answers::method_not_allowed(&head.method, allow))
+            Routed::answer(answers::method_not_allowed(&head.method, allow))
         }
         Lookup::NotFound => not_found(table, head, config, scope.is_some()),
     }
@@ -867,11 +970,11 @@ fn not_found<'t>(
         && let Some(redirect) =
             answers::trailing_slash_redirect(config.trailing_slash, &table.routes, &head.uri)
     {
-        return Routed::Answer(redirect);
+        return Routed::answer(redirect);
     }
     match &table.fallback {
-        Some(service) => Routed::Fallback(service.clone()),
-        None => Routed::Answer(answers::not_found(head.uri.path())),
+        Some(service) => Routed::Elsewhere(Elsewhere::Fallback(service.clone())),
+        None => Routed::answer(answers::not_found(head.uri.path())),
     }
 }
 

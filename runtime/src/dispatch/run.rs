@@ -54,11 +54,11 @@ pub(crate) fn start(
         }),
         None => body,
     };
-    let handler = if span.is_disabled() {
-        (route.handler())(parts, body)
-    } else {
-        span.in_scope(|| (route.handler())(parts, body))
-    };
+    // One call site: the request is built where the shim reads it, not copied for a
+    // second call in a closure.
+    let entered = (!span.is_disabled()).then(|| span.enter());
+    let handler = (route.handler())(parts, body);
+    drop(entered);
     match handler.into_answer() {
         Ok(response) => Begun::Answered(response),
         Err(handler) if span.is_disabled() => Begun::Waiting(Started { handler, progress }),
@@ -88,15 +88,42 @@ impl OnTimeout for Canned {
     }
 }
 
+/// Whether a request's handler is polled a first time in the service's `call`, where the
+/// request is routed ([`poll_in_call`]): over HTTP/1, whose connection polls the request's
+/// future in its own task anyway. Over HTTP/2 each stream's future runs in a task of its
+/// own, which a multi-threaded runtime may move to another thread: the handler runs there,
+/// as it always did.
+#[inline(always)]
+pub(crate) fn polls_in_call(version: http::Version) -> bool {
+    version != http::Version::HTTP_2
+}
+
+/// Polls a started handler once, with the panic guard, where it was called: its outcome if
+/// it finished, which is then the request's answer at once (its future is the answer
+/// itself, nothing boxed), as a handler that cannot wait answers in its shim.
+///
+/// Only in a task of the runtime: outside one, say a future built before `block_on`, the
+/// handler could not reach the runtime's timers and sockets yet; it is polled where its
+/// request's future is. The waker does nothing: a handler that waits is polled again, at
+/// once, with the task's (see [`first_poll`]), and a future is always free to be polled
+/// again, which re-registers it.
+#[inline(always)]
+pub(crate) fn poll_in_call(started: &mut Started) -> Option<Outcome> {
+    tokio::task::try_id()?;
+    let mut cx = Context::from_waker(std::task::Waker::noop());
+    let handler = &mut started.handler;
+    ready(std::panic::catch_unwind(AssertUnwindSafe(|| {
+        handler.as_mut().poll(&mut cx)
+    })))
+}
+
 /// Polls a started handler once, with the panic guard: its outcome if it finished (a panic
 /// is an outcome too), `None` if it waits.
 ///
 /// Most handlers finish on their first poll, so this comes before any clock read or timer:
-/// such a request costs neither. The rest go to [`wait`], boxed by the caller. The future
-/// holds one pointer; the caller takes the outcome in an `if let` that ends before its next
-/// `await`, so that its own future never holds a response across one (the request's future
-/// is every request's size: over HTTP/2 hyper allocates a task of it per stream,
-/// bench/README.md).
+/// such a request costs neither. The rest go to [`wait`]. The future holds one pointer; the
+/// caller takes the outcome in an `if let` that ends before its next `await`, so that its
+/// own future never holds a response across one.
 #[inline(always)]
 pub(crate) fn first_poll(started: &mut Started) -> impl Future<Output = Option<Outcome>> + '_ {
     std::future::poll_fn(move |cx| {
@@ -137,8 +164,9 @@ pub(crate) async fn finish(
 }
 
 /// The answer of a handler that did not finish on its first poll: its own, or the timeout's
-/// (`503`, or `on_timeout`'s). Boxed by the caller: the timer, the `select!` and the
-/// fallback are the size of a few responses, and only a handler that waits needs them.
+/// (`503`, or `on_timeout`'s). In a boxed future (the router's, or the caller's): the
+/// timer, the `select!` and the fallback are the size of a few responses, and only a
+/// handler that waits needs them.
 pub(crate) async fn wait(
     started: &mut Started,
     route: &'static Route,

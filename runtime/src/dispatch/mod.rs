@@ -874,7 +874,7 @@ fn find_in<'t>(
     if head.method == http::Method::CONNECT {
         return Routed::answer(answers::unroutable(&head.method));
     }
-    let Some(method) = Method::from_token(head.method.as_str()) else {
+    let Some(method) = route_method(&head.method) else {
         return match answers::allowed_methods(&table.routes, path) {
             Some(allow) => Routed::answer(answers::method_not_allowed(&head.method, allow)),
             None => not_found(table, head, config, scope.is_some()),
@@ -941,6 +941,32 @@ fn find_in<'t>(
         }
         Lookup::NotFound => not_found(table, head, config, scope.is_some()),
     }
+}
+
+/// The route method of a request's method, as `Method::from_token` reads its text (`None`
+/// for `CONNECT` and extension methods): `http`'s standard methods compare by their tag.
+#[inline]
+fn route_method(method: &http::Method) -> Option<Method> {
+    use http::Method as M;
+    Some(if *method == M::GET {
+        Method::Get
+    } else if *method == M::POST {
+        Method::Post
+    } else if *method == M::PUT {
+        Method::Put
+    } else if *method == M::DELETE {
+        Method::Delete
+    } else if *method == M::PATCH {
+        Method::Patch
+    } else if *method == M::HEAD {
+        Method::Head
+    } else if *method == M::OPTIONS {
+        Method::Options
+    } else if *method == M::TRACE {
+        Method::Trace
+    } else {
+        return None;
+    })
 }
 
 /// The route (and metrics handle) a split entry's request goes to.

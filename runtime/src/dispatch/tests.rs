@@ -144,3 +144,24 @@ async fn a_panic_in_the_first_poll_in_call_is_a_500() {
     .await
     .unwrap();
 }
+
+/// The route method of a request's method, by tag, is the one its text names.
+#[test]
+fn a_request_method_maps_to_the_route_method_its_text_names() {
+    let tokens = [
+        "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT", "PURGE",
+        "get", "GETS",
+    ];
+    for token in tokens {
+        let method = http::Method::from_bytes(token.as_bytes()).unwrap();
+        assert_eq!(
+            super::route_method(&method),
+            routemark_path::Method::from_token(token),
+            "{token}"
+        );
+    }
+    for method in routemark_path::Method::ALL {
+        let request = http::Method::from_bytes(method.as_str().as_bytes()).unwrap();
+        assert_eq!(super::route_method(&request), Some(method));
+    }
+}

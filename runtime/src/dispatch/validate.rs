@@ -161,6 +161,13 @@ fn is_valid_host(value: &HeaderValue) -> bool {
 /// formatting it.
 #[inline]
 fn uri_len(uri: &http::Uri) -> usize {
+    // The origin form (`/path?query`) of nearly every request: its text as received.
+    if uri.scheme().is_none()
+        && uri.authority().is_none()
+        && let Some(target) = uri.path_and_query()
+    {
+        return target.as_str().len();
+    }
     uri.scheme_str().map_or(0, |s| s.len() + "://".len())
         + uri.authority().map_or(0, |a| a.as_str().len())
         + uri.path().len()
@@ -202,6 +209,8 @@ mod tests {
             "/",
             "/a/b?x=1&y",
             "/?",
+            "/?q",
+            "/a?",
             "*",
             "http://example.com",
             "http://example.com/a?b",

@@ -95,6 +95,7 @@ pub trait IntoResponse {
     fn into_response(self) -> Response;
 }
 
+#[inline]
 fn with_content_type(body: impl Into<Body>, content_type: &'static str) -> Response {
     let mut res = Response::new(body.into());
     // `append`, not `insert`: the map is new, so there is no value to replace, and `insert`
@@ -126,6 +127,7 @@ impl IntoResponse for String {
 }
 
 impl IntoResponse for &'static str {
+    #[inline]
     fn into_response(self) -> Response {
         with_content_type(self, TEXT)
     }

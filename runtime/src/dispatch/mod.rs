@@ -856,7 +856,7 @@ fn find_tenant<'t>(
 
 /// Looks `path` up in `table`, among the shared routes and, for a tenant's request, the
 /// tenant's (`scope`).
-#[inline]
+#[inline(always)]
 fn find_in<'t>(
     table: &'t Table,
     head: &Parts,

@@ -252,19 +252,25 @@ async fn until_deadline(
 
 /// A `HEAD` request answered by a `GET` route: the headers of the `GET` answer, with its
 /// length, and no body.
-#[inline]
+#[inline(always)]
 pub(crate) fn head_only(method: Method, response: &mut Response) {
     if method == Method::Head {
-        // Keep the length the GET would have sent, drop the bytes.
-        let length = http_body::Body::size_hint(response.body()).exact();
-        if let Some(length) = length {
-            response
-                .headers_mut()
-                .entry(header::CONTENT_LENGTH)
-                .or_insert(HeaderValue::from(length));
-        }
-        *response.body_mut() = Body::empty();
+        head_only_body(response);
     }
+}
+
+/// [`head_only`] for a `HEAD` request.
+#[cold]
+fn head_only_body(response: &mut Response) {
+    // Keep the length the GET would have sent, drop the bytes.
+    let length = http_body::Body::size_hint(response.body()).exact();
+    if let Some(length) = length {
+        response
+            .headers_mut()
+            .entry(header::CONTENT_LENGTH)
+            .or_insert(HeaderValue::from(length));
+    }
+    *response.body_mut() = Body::empty();
 }
 
 /// Runs a route's fallback with the panic guard of its handler.

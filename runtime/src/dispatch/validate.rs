@@ -135,6 +135,7 @@ fn framing_problem(version: Version, fields: &HeaderFacts<'_>) -> Option<&'stati
 /// Parsing it as an `Authority` copies it to the heap, for every request; a client sends the
 /// same `Host` on all its requests, so the last valid value on this thread is remembered
 /// and a request with the same bytes skips the parse.
+#[inline(always)]
 fn is_valid_host(value: &HeaderValue) -> bool {
     /// Longer values are checked every time rather than kept.
     const REMEMBERED_MAX: usize = 256;

@@ -145,24 +145,29 @@ struct Series {
 }
 
 impl Series {
+    #[inline(always)]
     fn observe(&self, status: u16, elapsed: Duration) {
         match common_slot(status) {
             Some(slot) => self.common[slot].get_or_init(Box::default).observe(elapsed),
-            None => {
-                let timing = {
-                    let mut rare = self.rare.lock().unwrap_or_else(PoisonError::into_inner);
-                    match rare.iter().find(|(s, _)| *s == status) {
-                        Some((_, timing)) => timing.clone(),
-                        None => {
-                            let timing = Arc::<Timing>::default();
-                            rare.push((status, timing.clone()));
-                            timing
-                        }
-                    }
-                };
-                timing.observe(elapsed);
-            }
+            None => self.observe_rare(status, elapsed),
         }
+    }
+
+    /// [`observe`](Self::observe) for a status without a slot of its own.
+    #[cold]
+    fn observe_rare(&self, status: u16, elapsed: Duration) {
+        let timing = {
+            let mut rare = self.rare.lock().unwrap_or_else(PoisonError::into_inner);
+            match rare.iter().find(|(s, _)| *s == status) {
+                Some((_, timing)) => timing.clone(),
+                None => {
+                    let timing = Arc::<Timing>::default();
+                    rare.push((status, timing.clone()));
+                    timing
+                }
+            }
+        };
+        timing.observe(elapsed);
     }
 
     /// Every status seen, in order, with its timing.

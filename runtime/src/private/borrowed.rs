@@ -38,6 +38,7 @@ pub fn borrowed_target(parts: &RequestParts) -> Uri {
 /// The `index`-th path parameter of `parts`, in `target` (its `Uri`), percent-decoded:
 /// borrowed when it has no `%`, else decoded into a buffer of its own. The same `400` as
 /// [`path_param`](super::path_param) when it does not decode.
+#[inline(always)]
 pub fn path_str<'t>(
     target: &'t Uri,
     parts: &RequestParts,
@@ -47,6 +48,9 @@ pub fn path_str<'t>(
     decode_path_param(target.path(), &parts.params, index, name)
 }
 
+/// Inlined into the shims: a parameter without `%`, nearly every one, is borrowed there
+/// without a call.
+#[inline(always)]
 fn decode_path_param<'t>(
     path: &'t str,
     params: &ParamRanges,
@@ -57,6 +61,18 @@ fn decode_path_param<'t>(
         .get(index)
         .and_then(|range| path.get(range))
         .unwrap_or_default();
+    if raw.len() <= 32 && !raw.bytes().any(|b| b == b'%') {
+        return Ok(Cow::Borrowed(raw));
+    }
+    decode_escaped_path_param(raw, name)
+}
+
+/// [`decode_path_param`] for a long or escaped value.
+#[inline(never)]
+fn decode_escaped_path_param<'t>(
+    raw: &'t str,
+    name: &'static str,
+) -> Result<Cow<'t, str>, Response> {
     decode_param(raw)
         .map_err(|e| HttpError::bad_request(format!("path parameter `{name}` {e}")).into_response())
 }
@@ -88,6 +104,7 @@ pub fn target_of(parts: RequestParts) -> Option<Target> {
 
 impl Target {
     /// [`path_str`] for a route of borrowed parameters only.
+    #[inline(always)]
     pub fn path_str(&self, index: usize, name: &'static str) -> Result<Cow<'_, str>, Response> {
         let path = self.path_and_query.as_ref().map_or("", PathAndQuery::path);
         decode_path_param(path, &self.params, index, name)

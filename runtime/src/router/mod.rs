@@ -246,6 +246,7 @@ impl<T> RouteTable<T> {
     /// Finds the route for `method` and the raw request path `path` (no query). Accepts any
     /// string and never panics; allocates nothing unless the winning route has more than
     /// eight parameters.
+    #[inline(always)]
     pub fn lookup<'t, 'p>(&'t self, method: Method, path: &'p str) -> Lookup<'t, 'p, T> {
         // Parameterless routes first, by one probe of the whole-path table. Answering here,
         // with empty `Params` built in place, also spares the caller a move of the `Params`

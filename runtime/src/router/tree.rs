@@ -193,7 +193,7 @@ struct Node {
 
 impl Node {
     /// The child along the static edge `segment`, whose [`head`] is `head`.
-    #[inline]
+    #[inline(always)]
     fn static_child(&self, nodes: &[Node], head: u64, segment: &[u8]) -> Option<u32> {
         let len = segment.len();
         // Only compared for segments longer than eight bytes.

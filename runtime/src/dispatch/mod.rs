@@ -124,9 +124,10 @@ impl Router {
     ///
     /// The future is as small as an answer (96 bytes): it is moved and written per request
     /// (over HTTP/2 hyper allocates a task of it per stream), and a future of all the ways
-    /// of waiting, unboxed, was three times that size. A request that waits already
-    /// allocated (its handler's future, a layer's call); the box of what is left takes the
-    /// place of the one its wait had.
+    /// of waiting, unboxed, was three times that size. A handler that waits had a box for
+    /// its timer, and a layer's call one for its future: the box of what is left takes their
+    /// place. An `async fn` handler not polled in `call` ([`run::polls_in_call`]) gets it
+    /// even when it finishes on its first poll.
     fn dispatch_parts(
         &self,
         head: Parts,

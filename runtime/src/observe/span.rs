@@ -13,7 +13,7 @@ use tracing::field::Empty;
 pub(crate) const TARGET: &str = "routemark::request";
 
 /// The span of one request, or a disabled one.
-#[inline(always)]
+#[inline]
 pub(crate) fn request_span(
     method: &http::Method,
     route: Option<&'static crate::route::Route>,
@@ -28,18 +28,6 @@ pub(crate) fn request_span(
     if tracing::Level::INFO > tracing::level_filters::LevelFilter::current() {
         return Span::none();
     }
-    enabled_request_span(method, route, uri, headers, request_id)
-}
-
-/// [`request_span`] when a subscriber may want it.
-#[inline(never)]
-fn enabled_request_span(
-    method: &http::Method,
-    route: Option<&'static crate::route::Route>,
-    uri: &http::Uri,
-    headers: &http::HeaderMap,
-    request_id: Option<&HeaderValue>,
-) -> Span {
     // The field values are computed only when a subscriber wants the span.
     let template = || route.map(crate::route::Route::path_without_query);
     let span = tracing::info_span!(

@@ -91,7 +91,9 @@
 //! `tokio::task::spawn_blocking`. A `fn` handler whose arguments are all borrowed
 //! parameters (or that has none) cannot wait, so it costs least: it runs as soon as its
 //! route is found, and no future is allocated for it. For a handler that does not `.await`,
-//! prefer `fn`. Its panics are answered `500` and counted as any other handler's.
+//! prefer `fn`. Its panics are answered `500` and counted as any other handler's. Over
+//! HTTP/1, an `async fn` handler is also polled a first time as soon as its route is found
+//! (in a task of the runtime): one that finishes then costs no more than its own future.
 //!
 //! # Compile errors
 //!

@@ -100,6 +100,10 @@ fn main() -> Result<(), routemark::Error> {
             let app = app.layer(tower::util::MapRequestLayer::new(|request| request));
             let router = app.build()?;
             let server = routemark::Server::bind(addr.as_str()).await?;
+            #[cfg(feature = "no-h2-ping")]
+            let server = server.config(
+                routemark::ServerConfig::default().http2_keep_alive_interval(None),
+            );
             eprintln!("routemark: {} routes on {}", router.routes().count(), server.local_addr());
             server.serve(router).await
         })

@@ -22,7 +22,7 @@ import tempfile
 import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from run import EXTRA, HERE, SERVERS, TARGET, cpu_seconds, wait_port  # noqa: E402
+from run import EXTRA, HERE, SERVERS, TARGET, build_apps, cpu_seconds, wait_port  # noqa: E402
 
 CONNECTIONS = 16
 STREAMS = 32
@@ -80,8 +80,7 @@ def one(name, binary, port, duration):
 def main():
     rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 5
     duration = int(sys.argv[2]) if len(sys.argv) > 2 else 10
-    env = dict(__import__("os").environ, CARGO_TARGET_DIR=str(TARGET))
-    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=HERE, env=env, check=True)
+    build_apps()
     servers = [(name, TARGET / "release" / binary) for name, binary in SERVERS]
     servers.append(("hyper+keepalive", TARGET / "release" / "e2e-hyper"))
     servers += [(name, pathlib.Path(binary)) for name, binary in EXTRA]

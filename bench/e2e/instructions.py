@@ -22,8 +22,8 @@ counted dumps (DIR/callgrind.BINARY) for callgrind_annotate; E2E_CACHE=1 adds si
 cache misses per request (see CACHE_SIM); E2E_LOCKED=1 adds locked instructions (atomic
 read-modify-writes) per request (locked.py).
 
-Builds the apps first (release, LTO) with CARGO_TARGET_DIR=target/bench-e2e. Needs valgrind
-and wrk. Prints a Markdown table.
+Builds the apps first (release, LTO, each on its own: `run.build_apps`) with
+CARGO_TARGET_DIR=target/bench-e2e. Needs valgrind and wrk. Prints a Markdown table.
 """
 import os
 import pathlib
@@ -34,7 +34,7 @@ import tempfile
 import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from run import EXTRA, HERE, SERVERS, TARGET, wait_port  # noqa: E402
+from run import EXTRA, HERE, SERVERS, TARGET, build_apps, wait_port  # noqa: E402
 
 # E2E_CACHE=1: callgrind also simulates the caches (its model of L1 and the last level, from
 # the host's sizes) and the table gains misses per request: the working set, which a VM
@@ -147,8 +147,7 @@ def calls_of(dump, function):
 
 def main():
     names = sys.argv[1:] or ["routemark", "hyper", "axum"]
-    env = dict(os.environ, CARGO_TARGET_DIR=str(TARGET))
-    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=HERE, env=env, check=True)
+    build_apps()
     binaries = {name: TARGET / "release" / binary for name, binary in SERVERS}
     binaries["hyper+keepalive"] = binaries["hyper"]
     binaries.update({name: pathlib.Path(binary) for name, binary in EXTRA})

@@ -25,8 +25,8 @@ for variant in "${variants[@]}"; do
   cp "$CARGO_TARGET_DIR/release/e2e-routemark" "$out/e2e-routemark-$variant"
   extra="$extra${extra:+,}$variant=$out/e2e-routemark-$variant"
 done
-# The default app last: the binary run.py and instructions.py call `routemark`.
-cargo build --release --quiet
+# The default app is built last, by instructions.py and run.py (each app on its own, as
+# these variants are: one build of the whole workspace would give them actix-web's features).
 
 python3 otlp_sink.py 4318 &
 sink=$!

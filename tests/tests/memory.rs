@@ -37,6 +37,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use support::h2frames::*;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
 use tokio::time::timeout;
@@ -598,127 +599,7 @@ async fn an_upload_faster_than_its_handler_is_read_at_the_handlers_pace() {
 
 // ----- HTTP/2 with raw frames -----
 
-const DATA: u8 = 0x0;
-const HEADERS: u8 = 0x1;
-const RST_STREAM: u8 = 0x3;
-const SETTINGS: u8 = 0x4;
-const PING: u8 = 0x6;
-const GOAWAY: u8 = 0x7;
-const WINDOW_UPDATE: u8 = 0x8;
-const CONTINUATION: u8 = 0x9;
-const END_STREAM: u8 = 0x1;
-const ACK: u8 = 0x1;
-const END_HEADERS: u8 = 0x4;
-const CANCEL: u32 = 0x8;
-const REFUSED_STREAM: u32 = 0x7;
-const ENHANCE_YOUR_CALM: u32 = 0xb;
-
-/// One frame: the 9-byte header (24-bit length, type, flags, 31-bit stream id), then the
-/// payload.
-fn frame(kind: u8, flags: u8, stream: u32, payload: &[u8]) -> Vec<u8> {
-    let len = u32::try_from(payload.len()).unwrap();
-    assert!(len < 1 << 24);
-    let mut out = Vec::with_capacity(9 + payload.len());
-    out.extend_from_slice(&len.to_be_bytes()[1..]);
-    out.push(kind);
-    out.push(flags);
-    out.extend_from_slice(&stream.to_be_bytes());
-    out.extend_from_slice(payload);
-    out
-}
-
-/// An HPACK integer with an `n`-bit prefix, the first byte's other bits set to `flags`.
-fn hpack_int(flags: u8, n: u32, mut value: usize, out: &mut Vec<u8>) {
-    let max = (1usize << n) - 1;
-    if value < max {
-        out.push(flags | value as u8);
-        return;
-    }
-    out.push(flags | max as u8);
-    value -= max;
-    while value >= 128 {
-        out.push((value % 128) as u8 | 0x80);
-        value /= 128;
-    }
-    out.push(value as u8);
-}
-
-/// An HPACK string literal, not Huffman-coded.
-fn hpack_str(text: &[u8], out: &mut Vec<u8>) {
-    hpack_int(0, 7, text.len(), out);
-    out.extend_from_slice(text);
-}
-
-/// The header block of `GET path`: `:method GET` and `:scheme http` from the static table
-/// (indexed, 0x82 and 0x86), `:authority` and `:path` as literals without indexing (so that
-/// the dynamic table holds only what a test puts there).
-fn get_block(path: &str) -> Vec<u8> {
-    let mut block = vec![0x82, 0x86, 0x01];
-    hpack_str(b"localhost", &mut block);
-    block.push(0x04);
-    hpack_str(path.as_bytes(), &mut block);
-    block
-}
-
-/// A literal header field without indexing, with a new name.
-fn literal(name: &[u8], value: &[u8]) -> Vec<u8> {
-    let mut out = vec![0x00];
-    hpack_str(name, &mut out);
-    hpack_str(value, &mut out);
-    out
-}
-
-#[derive(Debug)]
-struct Frame {
-    kind: u8,
-    flags: u8,
-    stream: u32,
-    payload: Vec<u8>,
-}
-
-impl Frame {
-    /// A GOAWAY's last stream id, error code and debug data.
-    fn goaway(&self) -> (u32, u32, String) {
-        assert_eq!(self.kind, GOAWAY, "{self:?}");
-        let word = |at: usize| u32::from_be_bytes(self.payload[at..at + 4].try_into().unwrap());
-        (
-            word(0) & 0x7fff_ffff,
-            word(4),
-            String::from_utf8_lossy(&self.payload[8..]).into_owned(),
-        )
-    }
-
-    /// A RST_STREAM's error code.
-    fn reset_code(&self) -> u32 {
-        assert_eq!(self.kind, RST_STREAM, "{self:?}");
-        u32::from_be_bytes(self.payload[..4].try_into().unwrap())
-    }
-}
-
 type FrameReader = tokio::io::BufReader<tokio::net::tcp::OwnedReadHalf>;
-
-/// The next frame; `None` when the server closed (or reset) the connection.
-async fn read_frame(reader: &mut FrameReader) -> Option<Frame> {
-    let mut head = [0u8; 9];
-    match reader.read_exact(&mut head).await {
-        Ok(_) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return None,
-        Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => return None,
-        Err(e) => panic!("reading a frame: {e}"),
-    }
-    let len = u32::from_be_bytes([0, head[0], head[1], head[2]]) as usize;
-    let mut payload = vec![0; len];
-    reader
-        .read_exact(&mut payload)
-        .await
-        .expect("a whole frame");
-    Some(Frame {
-        kind: head[3],
-        flags: head[4],
-        stream: u32::from_be_bytes(head[5..9].try_into().unwrap()) & 0x7fff_ffff,
-        payload,
-    })
-}
 
 /// Every frame until the server closes the connection (within 10 s).
 async fn read_until_closed(reader: &mut FrameReader) -> Vec<Frame> {
@@ -746,9 +627,7 @@ async fn h2_connect(
     let stream = connect_with_buffers(addr, recv_buffer, 0).await;
     let (read, mut write) = stream.into_split();
     let mut reader = tokio::io::BufReader::with_capacity(64 << 10, read);
-    let mut hello = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".to_vec();
-    hello.extend(frame(SETTINGS, 0, 0, &[]));
-    write.write_all(&hello).await.unwrap();
+    write.write_all(&client_hello()).await.unwrap();
     let mut block = get_block("/");
     block.extend_from_slice(extra);
     let mut acked = false;

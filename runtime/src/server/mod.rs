@@ -48,7 +48,7 @@ use timed_body::TimedBody;
 /// | [`shutdown_timeout`](Self::shutdown_timeout): drain after SIGINT/SIGTERM | 10 s | remaining connections closed |
 /// | [`http2_max_concurrent_streams`](Self::http2_max_concurrent_streams) | 200 | stream refused |
 /// | [`http2_max_header_list_size`](Self::http2_max_header_list_size) | 16 KiB | stream reset / GOAWAY |
-/// | [`http2_keep_alive_interval`](Self::http2_keep_alive_interval): PING to detect dead peers | 20 s | connection closed |
+/// | [`http2_keep_alive_interval`](Self::http2_keep_alive_interval): PING to detect dead peers (`None`: none) | 20 s | connection closed 20 s after an unanswered PING |
 ///
 /// Always on as well: HTTP/2 streams buffer at most 64 KiB of unsent answer each (hyper's
 /// default, 400 KiB, let a client that never reads hold 100 MiB per connection).
@@ -82,7 +82,7 @@ pub struct ServerConfig {
     shutdown_delay: Duration,
     http2_max_concurrent_streams: u32,
     http2_max_header_list_size: u32,
-    http2_keep_alive_interval: Duration,
+    http2_keep_alive_interval: Option<Duration>,
 }
 
 impl Default for ServerConfig {
@@ -100,7 +100,7 @@ impl Default for ServerConfig {
             shutdown_delay: Duration::ZERO,
             http2_max_concurrent_streams: 200,
             http2_max_header_list_size: 16 << 10,
-            http2_keep_alive_interval: Duration::from_secs(20),
+            http2_keep_alive_interval: Some(Duration::from_secs(20)),
         }
     }
 }
@@ -184,8 +184,30 @@ impl ServerConfig {
         http2_max_concurrent_streams: u32;
         /// The largest HTTP/2 header list. Default 16 KiB.
         http2_max_header_list_size: u32;
-        /// The interval of HTTP/2 keep-alive PINGs. Default 20 s.
-        http2_keep_alive_interval: Duration;
+    }
+
+    /// How long an HTTP/2 connection may go without a frame from the client before the
+    /// server sends a PING; a PING unanswered for 20 s closes the connection (a peer that
+    /// vanished without closing it). Default 20 s. `None` sends no PINGs, for a server whose
+    /// clients are proxies that watch their connections themselves: it spares the lock and
+    /// the clock reading hyper takes for every frame received (measured in
+    /// `bench/README.md`).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use routemark::ServerConfig;
+    ///
+    /// let every_minute = ServerConfig::default().http2_keep_alive_interval(Duration::from_secs(60));
+    /// let never = ServerConfig::default().http2_keep_alive_interval(None);
+    /// # let _ = (every_minute, never);
+    /// ```
+    #[must_use]
+    pub fn http2_keep_alive_interval(
+        mut self,
+        interval: impl Into<Option<Duration>>,
+    ) -> ServerConfig {
+        self.http2_keep_alive_interval = interval.into();
+        self
     }
 
     /// Serves one connection over any byte stream (a `TcpStream`, a TLS stream, an in-memory

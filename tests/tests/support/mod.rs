@@ -4,6 +4,7 @@
 #![allow(dead_code, unreachable_pub)]
 
 pub mod etcd;
+pub mod h2frames;
 
 use std::net::SocketAddr;
 use std::time::Duration;

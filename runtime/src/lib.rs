@@ -210,7 +210,9 @@ pub use route::{
 };
 pub use routemark_path::{Method, MethodSet, PathTemplate};
 pub use server::{Server, ServerConfig};
-pub use service::{HttpService, MatchedRoute, OriginalUri, RouteFilter, RouteService, Router};
+pub use service::{
+    HttpService, MatchedRoute, OriginalUri, RouteFilter, RouteFuture, RouteService, Router,
+};
 pub use tenant::{Tenancy, Tenant};
 
 /// Declares an HTTP route on its handler; see the [crate documentation](crate) for the path

@@ -7,13 +7,10 @@
 //! - `run.rs`: running a handler (panic guard, handler timeout, `HEAD`);
 //! - `answers.rs`: the framework's own answers (404, 405, `OPTIONS`, redirect, 500, 503).
 
-use std::convert::Infallible;
 use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use futures_util::future::Either;
 use tracing::Instrument;
 
 use http::request::Parts;
@@ -35,7 +32,7 @@ use crate::response::Response;
 use crate::route::Route;
 use crate::router::{Lookup, ParamRanges};
 use crate::service::entry::{Entry, RouteEntry, RouteMatch, Table};
-use crate::service::{MatchedRoute, OriginalUri, RouteService, Router};
+use crate::service::{MatchedRoute, OriginalUri, Reply, RouteFuture, RouteService, Router};
 use crate::tenant::{Resolved, Scope, TenantContext, Tenants};
 use answers::Failed;
 
@@ -102,11 +99,7 @@ impl Router {
     /// them, and the request would take its space twice. The request is split here, and the
     /// `async` block owns the parts. The future is moved once per request over HTTP/2 (a task
     /// per stream): its size is paid per request (`bench/src/bin/future_size.rs`).
-    pub(crate) fn dispatch<B, F>(
-        &self,
-        request: http::Request<B>,
-        into_body: F,
-    ) -> impl Future<Output = Result<Response, Infallible>> + Send + use<B, F>
+    pub(crate) fn dispatch<B, F>(&self, request: http::Request<B>, into_body: F) -> RouteFuture
     where
         F: FnOnce(B) -> Body,
     {
@@ -128,11 +121,7 @@ impl Router {
     /// its timer, and a layer's call one for its future: the box of what is left takes their
     /// place. An `async fn` handler not polled in `call` ([`run::polls_in_call`]) gets it
     /// even when it finishes on its first poll.
-    fn dispatch_parts(
-        &self,
-        head: Parts,
-        body: Body,
-    ) -> impl Future<Output = Result<Response, Infallible>> + Send + use<> {
+    fn dispatch_parts(&self, head: Parts, body: Body) -> RouteFuture {
         let counting = self.counting_metrics().is_some();
         let started = counting.then(Instant::now);
         let method_index = match counting {
@@ -140,8 +129,8 @@ impl Router {
             false => 0,
         };
         match self.route_request(head, body, started, method_index) {
-            Next::Ready(response) => Either::Left(std::future::ready(Ok(response))),
-            Next::Later(reply) => Either::Right(reply),
+            Next::Ready(response) => RouteFuture::ready(response),
+            Next::Later(reply) => RouteFuture::later(reply),
         }
     }
 
@@ -635,9 +624,6 @@ enum Next {
     /// The rest, boxed: it completes the answer as [`Next::Ready`]'s was.
     Later(Reply),
 }
-
-/// The boxed rest of a request that waits.
-type Reply = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
 
 /// A route's handler, called and not yet polled, with what its answer needs.
 struct HandlerRun {

@@ -16,6 +16,7 @@ use tower::{Layer, Service, ServiceExt};
 use crate::dispatch::answers::{self, Failed};
 use crate::response::{IntoResponse, Response};
 use crate::route::Route;
+use crate::service::{RouteFuture, Router};
 use crate::{Body, BoxError};
 
 /// A tower service routemark can serve, mount or wrap: it takes `http::Request<Body>`,
@@ -56,9 +57,19 @@ impl<S> HttpService for S where
 /// and the form in which a nested or fallback service is kept.
 ///
 /// It takes `http::Request<B>` for any body of [`Bytes`] (so a layer may change the request
-/// body type) and answers a [`Response`]; it never fails. Cheap to clone (one box).
+/// body type) and answers a [`Response`]; it never fails. Cheap to clone: one box, or, for a
+/// routemark [`Router`] (the routing inside the `App::layer` stack, a nested router), an
+/// `Arc`, and then its answers are not boxed either ([`RouteFuture`]).
 #[derive(Clone)]
-pub struct RouteService(BoxCloneSyncService<http::Request<Body>, Response, Infallible>);
+pub struct RouteService(pub(super) Erased);
+
+#[derive(Clone)]
+pub(super) enum Erased {
+    Service(BoxCloneSyncService<http::Request<Body>, Response, Infallible>),
+    /// Cloned per request behind each layer: a box would be an allocation each time, and
+    /// its future another.
+    Router(Router),
+}
 
 impl RouteService {
     /// Erases `service`, turning its responses into [`Response`]s.
@@ -66,10 +77,25 @@ impl RouteService {
     where
         S: HttpService,
     {
+        let mut slot = Some(service);
+        if let Some(router) = (&mut slot as &mut dyn Any)
+            .downcast_mut::<Option<Router>>()
+            .and_then(Option::take)
+        {
+            return RouteService::routing(router);
+        }
+        let Some(service) = slot else {
+            unreachable!("the slot is emptied only for a router");
+        };
         let service = service
             .map_response(IntoResponse::into_response)
             .map_err(Into::<Infallible>::into);
-        RouteService(BoxCloneSyncService::new(service))
+        RouteService(Erased::Service(BoxCloneSyncService::new(service)))
+    }
+
+    /// `router` as a service, unboxed.
+    pub(crate) fn routing(router: Router) -> RouteService {
+        RouteService(Erased::Router(router))
     }
 
     /// Calls the service once (readiness included) with its panics caught: a panic in
@@ -83,7 +109,7 @@ impl RouteService {
         let method = request.method().clone();
         let client_id = crate::dispatch::validate::request_id(request.headers());
         let call = async move {
-            match self.0.ready().await {
+            match ServiceExt::<http::Request<Body>>::ready(&mut self).await {
                 Ok(ready) => ready.call(request).await,
                 Err(never) => Err(never),
             }
@@ -109,16 +135,20 @@ where
 {
     type Response = Response;
     type Error = Infallible;
-    type Future = <BoxCloneSyncService<http::Request<Body>, Response, Infallible> as Service<
-        http::Request<Body>,
-    >>::Future;
+    type Future = RouteFuture;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
-        self.0.poll_ready(cx)
+        match &mut self.0 {
+            Erased::Service(service) => service.poll_ready(cx),
+            Erased::Router(_) => Poll::Ready(Ok(())),
+        }
     }
 
     fn call(&mut self, request: http::Request<B>) -> Self::Future {
-        self.0.call(request.map(into_body))
+        match &mut self.0 {
+            Erased::Service(service) => RouteFuture::later(service.call(request.map(into_body))),
+            Erased::Router(router) => router.dispatch(request, into_body),
+        }
     }
 }
 

@@ -10,6 +10,7 @@
 //!   checks as `App::build`, for a table rebuilt at run time);
 //! - `layer.rs`: [`RouteService`], the type-erased service a layer wraps, and
 //!   [`RouteFilter`];
+//! - `future.rs`: [`RouteFuture`], what a call of either returns;
 //! - `matched.rs`: [`MatchedRoute`] and [`OriginalUri`];
 //! - `../dispatch/`: what happens to one request (checks, lookup, the handler, the canned
 //!   answers).
@@ -17,7 +18,6 @@
 use std::convert::Infallible;
 use std::fmt;
 use std::future::Future;
-use std::pin::Pin;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, PoisonError};
 use std::task::{Context, Poll};
@@ -26,9 +26,14 @@ use arc_swap::ArcSwap;
 use bytes::Bytes;
 
 pub(crate) mod entry;
+mod future;
 pub(crate) mod layer;
 mod matched;
+#[cfg(test)]
+mod tests;
 
+pub(crate) use future::Reply;
+pub use future::RouteFuture;
 pub use layer::{HttpService, RouteFilter, RouteService};
 pub use matched::{MatchedRoute, OriginalUri};
 
@@ -133,11 +138,8 @@ impl Router {
                     behind_layers: true,
                 }),
             };
-            // Its dispatch future as is, boxed once by `RouteService` (through the router's
-            // own tower impl it would be boxed twice).
-            let innermost = RouteService::new(tower::service_fn(move |request| {
-                routing.dispatch(request, std::convert::identity)
-            }));
+            // Not boxed: cloned per request (an `Arc`), and its answer not boxed either.
+            let innermost = RouteService::routing(routing);
             let layers = global_layers
                 .iter()
                 .fold(innermost, |inner, layer| layer(inner));
@@ -397,13 +399,13 @@ where
 {
     type Response = Response;
     type Error = Infallible;
-    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+    type Future = RouteFuture;
 
     fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
         Poll::Ready(Ok(()))
     }
 
     fn call(&mut self, request: http::Request<B>) -> Self::Future {
-        Box::pin(self.dispatch(request, layer::into_body))
+        self.dispatch(request, layer::into_body)
     }
 }

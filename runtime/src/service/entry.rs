@@ -1,15 +1,13 @@
 //! Route entries and the table they make: what `App::build` turns each descriptor into, and
 //! how a table is built again (same checks) when it changes at run time.
 
-use std::convert::Infallible;
 use std::panic::Location;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::future::Either;
-
 use routemark_path::{Method, MethodSet, PathTemplate};
 
+use super::RouteFuture;
 use super::layer::{LayerFn, RouteFilter, RouteService};
 use crate::Body;
 use crate::dispatch::{RouterConfig, run, validate};
@@ -478,14 +476,37 @@ pub(crate) struct RouteMatch {
 }
 
 /// The innermost service of a layered route: its handler, run as on the fast path.
-fn handler_service(
+pub(crate) fn handler_service(
     route: &'static Route,
     state: Arc<StateMap>,
     body_limit: usize,
     app_timeout: Duration,
     guard: Option<Arc<Guard>>,
 ) -> RouteService {
-    RouteService::new(tower::service_fn(move |request: http::Request<Body>| {
+    RouteService::handler(HandlerService {
+        route,
+        state,
+        body_limit,
+        app_timeout,
+        guard,
+    })
+}
+
+/// A route's handler as the innermost service of its route layers. A type of its own, not
+/// a boxed closure: the stack is cloned per request, and a handler that answers at once
+/// (a `fn` handler) is the answer itself ([`RouteFuture`]), neither boxed.
+#[derive(Clone)]
+pub(crate) struct HandlerService {
+    route: &'static Route,
+    state: Arc<StateMap>,
+    body_limit: usize,
+    app_timeout: Duration,
+    guard: Option<Arc<Guard>>,
+}
+
+impl HandlerService {
+    pub(crate) fn call(&self, request: http::Request<Body>) -> RouteFuture {
+        let route = self.route;
         let (mut head, body) = request.into_parts();
         let found = head.extensions.remove::<RouteMatch>();
         let client_id = validate::request_id(&head.headers);
@@ -495,33 +516,38 @@ fn handler_service(
             None => (ParamRanges::default(), None),
         };
         // A tenant's request gets the tenant's state.
-        let state = tenant_state.unwrap_or_else(|| state.clone());
-        let mut parts = RequestParts::new(head, state, body_limit);
+        let state = tenant_state.unwrap_or_else(|| self.state.clone());
+        let mut parts = RequestParts::new(head, state, self.body_limit);
         parts.params = params;
         parts.route = Some(route);
-        let timeout = guard
+        let timeout = self
+            .guard
             .as_ref()
-            .map_or(app_timeout, |guard| guard.timeout(app_timeout));
-        // Either way, the future is boxed once, by `RouteService`.
-        let answer = match guard.clone().map(Guard::enter) {
-            None => Either::Left(async move {
-                let begun = run::start(route, parts, body, &tracing::Span::none());
-                let id = client_id.as_ref();
-                run::finish(begun, route, method, timeout, id, run::Canned).await
-            }),
-            Some(Ok(mut ticket)) => Either::Right(Either::Left(async move {
+            .map_or(self.app_timeout, |guard| guard.timeout(self.app_timeout));
+        match self.guard.clone().map(Guard::enter) {
+            None => match run::start(route, parts, body, &tracing::Span::none()) {
+                run::Begun::Answered(mut response) => {
+                    run::head_only(method, &mut response);
+                    RouteFuture::ready(response)
+                }
+                begun => RouteFuture::later(Box::pin(async move {
+                    let id = client_id.as_ref();
+                    Ok(run::finish(begun, route, method, timeout, id, run::Canned).await)
+                })),
+            },
+            Some(Ok(mut ticket)) => RouteFuture::later(Box::pin(async move {
                 ticket.keep_for_fallback(|| parts.snapshot());
                 let begun = run::start(route, parts, body, &tracing::Span::none());
                 let id = client_id.as_ref();
                 let response =
                     run::finish(begun, route, method, timeout, id, Some(&mut ticket)).await;
                 ticket.leave(&response, tokio::time::Instant::now());
-                response
+                Ok(response)
             })),
             Some(Err(refusal)) => {
-                Either::Right(Either::Right(refusal.answer(parts, method, client_id)))
+                let answer = refusal.answer(parts, method, client_id);
+                RouteFuture::later(Box::pin(async move { Ok(answer.await) }))
             }
-        };
-        async move { Ok::<_, Infallible>(answer.await) }
-    }))
+        }
+    }
 }

@@ -16,6 +16,7 @@ use tower::{Layer, Service, ServiceExt};
 use crate::dispatch::answers::{self, Failed};
 use crate::response::{IntoResponse, Response};
 use crate::route::Route;
+use crate::service::entry::HandlerService;
 use crate::service::{RouteFuture, Router};
 use crate::{Body, BoxError};
 
@@ -69,6 +70,8 @@ pub(super) enum Erased {
     /// Cloned per request behind each layer: a box would be an allocation each time, and
     /// its future another.
     Router(Router),
+    /// A route's handler inside its route layers, likewise.
+    Handler(HandlerService),
 }
 
 impl RouteService {
@@ -96,6 +99,11 @@ impl RouteService {
     /// `router` as a service, unboxed.
     pub(crate) fn routing(router: Router) -> RouteService {
         RouteService(Erased::Router(router))
+    }
+
+    /// A route's handler as a service, unboxed.
+    pub(crate) fn handler(handler: HandlerService) -> RouteService {
+        RouteService(Erased::Handler(handler))
     }
 
     /// Calls the service once (readiness included) with its panics caught: a panic in
@@ -140,7 +148,7 @@ where
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
         match &mut self.0 {
             Erased::Service(service) => service.poll_ready(cx),
-            Erased::Router(_) => Poll::Ready(Ok(())),
+            Erased::Router(_) | Erased::Handler(_) => Poll::Ready(Ok(())),
         }
     }
 
@@ -148,6 +156,7 @@ where
         match &mut self.0 {
             Erased::Service(service) => RouteFuture::later(service.call(request.map(into_body))),
             Erased::Router(router) => router.dispatch(request, into_body),
+            Erased::Handler(handler) => handler.call(request.map(into_body)),
         }
     }
 }

@@ -1,5 +1,6 @@
 //! [`RouteFuture`] and [`RouteService`]: a router called as a tower service, alone or
-//! behind layers, answers without boxing what it answered while routing.
+//! behind layers, and a route's handler inside its route layers, answer without boxing what
+//! they answered at once.
 
 use std::time::Duration;
 
@@ -96,4 +97,56 @@ async fn behind_a_global_layer_both_kinds_of_handler_answer() {
     }
     let response = router.oneshot(get("/__route_future/none")).await.unwrap();
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
+}
+
+fn test_route(path: &str) -> &'static crate::Route {
+    crate::routes().find(|r| r.path() == path).unwrap()
+}
+
+#[tokio::test]
+async fn a_handler_inside_route_layers_is_called_unboxed_and_a_fn_handler_answers_at_once() {
+    let handler = |path| {
+        super::entry::handler_service(
+            test_route(path),
+            std::sync::Arc::default(),
+            1024,
+            Duration::from_secs(5),
+            None,
+        )
+    };
+    let mut at_once = handler("/__route_future/fn");
+    assert!(matches!(at_once.0, Erased::Handler(_)));
+    let future = Service::call(&mut at_once, get("/__route_future/fn"));
+    assert_eq!(format!("{future:?}"), r#"RouteFuture("answered")"#);
+    assert_eq!(
+        text(future.await.unwrap()).await,
+        (StatusCode::OK, "at once".into())
+    );
+
+    let mut later = handler("/__route_future/sleep");
+    let future = Service::call(&mut later, get("/__route_future/sleep"));
+    assert_eq!(format!("{future:?}"), r#"RouteFuture("waiting")"#);
+    assert_eq!(
+        text(future.await.unwrap()).await,
+        (StatusCode::OK, "later".into())
+    );
+}
+
+#[tokio::test]
+async fn behind_a_route_layer_both_kinds_of_handler_answer() {
+    let router = app()
+        .route_layer(tower::util::MapRequestLayer::new(|request| request))
+        .build()
+        .unwrap();
+    for (path, expected) in [
+        ("/__route_future/fn", "at once"),
+        ("/__route_future/sleep", "later"),
+    ] {
+        let response = router.clone().oneshot(get(path)).await.unwrap();
+        assert_eq!(
+            text(response).await,
+            (StatusCode::OK, expected.into()),
+            "{path}"
+        );
+    }
 }

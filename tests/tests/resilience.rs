@@ -279,6 +279,60 @@ async fn a_failed_trial_opens_the_breaker_again() {
     server.shutdown().await;
 }
 
+mod abandoned {
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    use super::Fault;
+    use routemark::{http::StatusCode, route};
+
+    pub(super) static FAULT: Fault = Fault::new();
+    /// While set, the handler never answers.
+    pub(super) static HANG: AtomicBool = AtomicBool::new(false);
+
+    #[route(GET "/abandoned", concurrency = 1, breaker(min_requests = 1, open_for = "100ms"))]
+    async fn abandoned() -> (StatusCode, &'static str) {
+        if HANG.load(Ordering::SeqCst) {
+            std::future::pending::<()>().await;
+        }
+        FAULT.answer()
+    }
+}
+
+/// A request that waits in its handler keeps its ticket past the table it was admitted
+/// from; dropped there (its client gone), the ticket still gives its place back, and ends
+/// the trial: the breaker is open again, and lets the next request be the trial.
+#[tokio::test]
+async fn a_trial_dropped_while_waiting_opens_the_breaker_again_and_gives_its_place_back() {
+    use futures_util::FutureExt;
+
+    let router = router_of("abandoned");
+    let request = || {
+        routemark::http::Request::get("/abandoned")
+            .header("host", "test")
+            .body(routemark::Body::empty())
+            .unwrap()
+    };
+    let state = || router.breaker_state("GET /abandoned");
+    abandoned::FAULT.fail(true);
+    assert_eq!(router.handle(request()).await.status(), 500);
+    assert_eq!(state(), Some(BreakerState::Open));
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    abandoned::FAULT.fail(false);
+    abandoned::HANG.store(true, Ordering::SeqCst);
+    let mut trial = Box::pin(router.handle(request()));
+    assert!((&mut trial).now_or_never().is_none(), "the trial waits");
+    assert_eq!(state(), Some(BreakerState::HalfOpen));
+    assert_eq!(abandoned::FAULT.calls(), 1);
+    drop(trial);
+    // Open, and the next request is the trial at once: it gets the one place the dropped
+    // request held, and closes the breaker.
+    assert_eq!(state(), Some(BreakerState::Open));
+    abandoned::HANG.store(false, Ordering::SeqCst);
+    assert_eq!(router.handle(request()).await.status(), 200);
+    assert_eq!(state(), Some(BreakerState::Closed));
+    assert_eq!(abandoned::FAULT.calls(), 2);
+}
+
 // ---- the operator's switches, and overrides applied on the next request ----
 
 mod switched {

@@ -8,6 +8,7 @@
 //! - `answers.rs`: the framework's own answers (404, 405, `OPTIONS`, redirect, 500, 503).
 
 use std::future::Future;
+use std::ops::Deref;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -328,7 +329,10 @@ impl Router {
                 let mut admitted = Ok(None);
                 if let Some(guard) = guard {
                     timeout = guard.timeout(timeout);
-                    admitted = guard.enter().map(Some);
+                    admitted = guard
+                        .enter()
+                        .map(Some)
+                        .map_err(|why| Refusal::new(guard, why));
                 }
                 if let Ok(Some(ticket)) = &mut admitted {
                     // A fallback runs extractors of its own: it gets the state.
@@ -385,7 +389,8 @@ impl Router {
                                     method,
                                     timeout,
                                     client_id,
-                                    ticket,
+                                    // It waits past the table: it holds the guard.
+                                    ticket: ticket.zip(guard).map(|(t, g)| t.own(g.clone())),
                                     request_span,
                                     matched,
                                     handle: handle.cloned(),
@@ -689,10 +694,10 @@ impl HandlerRun {
 
 /// [`HandlerRun::complete`], for a run or for a handler that answered in its shim.
 #[inline(always)]
-fn completed(
+fn completed<G: Deref<Target = Guard>>(
     mut response: Response,
     method: Method,
-    ticket: Option<Ticket>,
+    ticket: Option<Ticket<G>>,
     request_span: &tracing::Span,
     matched: Option<MatchedRoute>,
 ) -> (Response, Option<Instant>) {
@@ -749,7 +754,7 @@ enum Routed<'t> {
         params: ParamRanges,
         body_limit: usize,
         /// Its timeout, concurrency limit or breaker, when it has any.
-        guard: Option<Arc<Guard>>,
+        guard: Option<&'t Arc<Guard>>,
         /// Whether its handler's request carries the application state.
         reads_state: bool,
         metrics: Option<&'t Arc<RouteMetrics>>,
@@ -890,7 +895,7 @@ fn find_in<'t>(
                     method,
                     params: params.into_ranges(),
                     body_limit: entry.body_limit,
-                    guard: guard.clone(),
+                    guard: guard.as_ref(),
                     reads_state,
                     metrics,
                     tenant: None,

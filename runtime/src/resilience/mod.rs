@@ -21,8 +21,9 @@
 pub(crate) mod breaker;
 
 use std::collections::HashMap;
+use std::ops::Deref;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
 use http::StatusCode;
@@ -31,7 +32,7 @@ use routemark_path::Method;
 use tokio::time::Instant;
 
 pub use breaker::BreakerState;
-use breaker::{Admission, Breaker, Transition};
+use breaker::{Admission, Breaker, MillisClock, Transition};
 
 use crate::dispatch::run::{self, OnTimeout};
 use crate::overlay::{BreakerOverride, ResilienceOverride};
@@ -128,7 +129,11 @@ pub(crate) struct RouteState {
 
 /// One [`RouteState`] per route of the application, across every table built.
 #[derive(Debug, Default)]
-pub(crate) struct Registry(Mutex<HashMap<usize, (&'static Route, Arc<RouteState>)>>);
+pub(crate) struct Registry {
+    states: Mutex<HashMap<usize, (&'static Route, Arc<RouteState>)>>,
+    /// The breakers' clock, based when the first breaker is made.
+    clock: OnceLock<MillisClock>,
+}
 
 /// A route's resilience as the metrics show it.
 #[derive(Debug)]
@@ -145,7 +150,7 @@ fn key(route: &'static Route) -> usize {
 
 impl Registry {
     fn state(&self, route: &'static Route) -> Arc<RouteState> {
-        let mut states = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut states = self.states.lock().unwrap_or_else(PoisonError::into_inner);
         states
             .entry(key(route))
             .or_insert_with(|| (route, Arc::default()))
@@ -155,7 +160,7 @@ impl Registry {
 
     /// Drops `route`'s breaker, if it had one.
     fn forget_breaker(&self, route: &'static Route) {
-        let states = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let states = self.states.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some((_, state)) = states.get(&key(route)) {
             *state.breaker.lock().unwrap_or_else(PoisonError::into_inner) = None;
         }
@@ -163,7 +168,7 @@ impl Registry {
 
     /// The state of `route`'s breaker, if it has one.
     pub(crate) fn breaker_state(&self, route: &'static Route) -> Option<BreakerState> {
-        let states = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let states = self.states.lock().unwrap_or_else(PoisonError::into_inner);
         let (_, state) = states.get(&key(route))?;
         let breaker = state.breaker.lock().unwrap_or_else(PoisonError::into_inner);
         breaker.as_ref().map(|b| b.state())
@@ -172,7 +177,7 @@ impl Registry {
     /// Every route that has had resilience options, for the metrics: breaker state per
     /// route (a gauge), transitions, shed, rejected and timed-out requests (counters).
     pub(crate) fn snapshot(&self) -> Vec<Snapshot> {
-        let states = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let states = self.states.lock().unwrap_or_else(PoisonError::into_inner);
         states
             .values()
             .map(|(route, state)| Snapshot {
@@ -236,7 +241,10 @@ impl Guard {
                     Some(breaker.clone())
                 }
                 (Some(config), _) => {
-                    let breaker = Arc::new(Breaker::new(config, Instant::now()));
+                    let clock = *registry
+                        .clock
+                        .get_or_init(|| MillisClock::new(Instant::now()));
+                    let breaker = Arc::new(Breaker::new(config, clock));
                     *kept = Some(breaker.clone());
                     Some(breaker)
                 }
@@ -267,10 +275,11 @@ impl Guard {
 
     /// Whether a request may reach the handler, decided at once and without locking: the
     /// breaker (or the operator's switch), then a place among the `concurrency` allowed.
-    /// A request let through gets a [`Ticket`], to be [`Ticket::leave`]d with its answer;
-    /// one refused gets a [`Refusal`], which answers it.
+    /// A request let through gets a [`Ticket`] borrowing the guard, to be
+    /// [`Ticket::leave`]d with its answer (or [`own`](Ticket::own)ed to wait); one refused
+    /// gets the reason, which a [`Refusal`] answers.
     #[inline(always)]
-    pub(crate) fn enter(self: Arc<Self>) -> Result<Ticket, Refusal> {
+    pub(crate) fn enter(&self) -> Result<Ticket<&Guard>, Refused> {
         let admission = match (self.switch, &self.breaker) {
             (Some(Switch::ForceOpen), breaker) => Admission::Reject(
                 breaker
@@ -288,10 +297,7 @@ impl Guard {
         };
         if let Admission::Reject(retry_after) = admission {
             self.state.counters.rejected.fetch_add(1, Ordering::Relaxed);
-            return Err(Refusal {
-                guard: self,
-                why: Refused::Open(retry_after),
-            });
+            return Err(Refused::Open(retry_after));
         }
         let mut ticket = Ticket {
             trial: admission == Admission::Trial,
@@ -301,20 +307,11 @@ impl Guard {
             fallback: None,
             guard: self,
         };
-        if let Some(limit) = ticket.guard.limit {
-            if !acquire(&ticket.guard.state.in_flight, limit) {
-                ticket
-                    .guard
-                    .state
-                    .counters
-                    .shed
-                    .fetch_add(1, Ordering::Relaxed);
+        if let Some(limit) = self.limit {
+            if !acquire(&self.state.in_flight, limit) {
+                self.state.counters.shed.fetch_add(1, Ordering::Relaxed);
                 ticket.record(true, Instant::now());
-                let guard = ticket.guard.clone();
-                return Err(Refusal {
-                    guard,
-                    why: Refused::Shed,
-                });
+                return Err(Refused::Shed);
             }
             ticket.permit = true;
         }
@@ -374,8 +371,9 @@ impl BreakerState {
 }
 
 /// Why the handler is not called.
+/// Why a guard turned a request away.
 #[derive(Clone, Copy, Debug)]
-enum Refused {
+pub(crate) enum Refused {
     /// The breaker is open (or forced open, or a trial is running): retry after this long.
     Open(Duration),
     /// `concurrency` requests are in the handler.
@@ -415,8 +413,8 @@ impl Refused {
 /// `concurrency` allowed, and the fallback's copy of the request. Its outcome is recorded
 /// once, by [`Ticket::leave`]; dropped without one (the client went away), it gives its place
 /// back, and a trial lets the next request be the trial.
-pub(crate) struct Ticket {
-    guard: Arc<Guard>,
+pub(crate) struct Ticket<G: Deref<Target = Guard> = Arc<Guard>> {
+    guard: G,
     /// The breaker's one trial request (else a request it let through closed).
     trial: bool,
     permit: bool,
@@ -427,7 +425,7 @@ pub(crate) struct Ticket {
     fallback: Option<Box<(FallbackFn, RequestParts)>>,
 }
 
-impl Ticket {
+impl<G: Deref<Target = Guard>> Ticket<G> {
     /// Keeps a copy of the request for the fallback, which answers a timeout with the
     /// request as the handler got it. Borrows the parts before they are put together, so
     /// that the request is still built in place for the handler.
@@ -449,6 +447,18 @@ impl Ticket {
         }
         let failed = self.timed_out || response.status().is_server_error();
         self.record(failed, now);
+        if self.permit {
+            self.permit = false;
+            self.guard.state.in_flight.fetch_sub(1, Ordering::Release);
+        }
+        let kept = self.fallback.take();
+        // Nothing is left for the drop to do, and a borrowed ticket holds nothing else to
+        // drop: not calling it spares the request a call to the drop glue, which the
+        // fallback's copy of the request makes too big to inline.
+        if !std::mem::needs_drop::<G>() {
+            std::mem::forget(self);
+        }
+        drop(kept);
     }
 
     #[inline(always)]
@@ -472,21 +482,48 @@ impl Ticket {
     }
 }
 
-impl Drop for Ticket {
+impl Ticket<&Guard> {
+    /// The ticket of a request that goes on waiting, past the table it was admitted from:
+    /// holding its guard.
+    pub(crate) fn own(mut self, guard: Arc<Guard>) -> Ticket {
+        let owned = Ticket {
+            guard,
+            trial: self.trial,
+            permit: self.permit,
+            recorded: self.recorded,
+            timed_out: self.timed_out,
+            fallback: self.fallback.take(),
+        };
+        // What the permit and the trial oblige the ticket to do is now the owned one's.
+        self.permit = false;
+        self.recorded = true;
+        owned
+    }
+}
+
+impl<G: Deref<Target = Guard>> Drop for Ticket<G> {
     fn drop(&mut self) {
         if self.permit {
             self.guard.state.in_flight.fetch_sub(1, Ordering::Release);
         }
-        if self.recorded || !self.trial {
-            return;
+        if !self.recorded && self.trial {
+            self.abandon_trial();
         }
+    }
+}
+
+impl<G: Deref<Target = Guard>> Ticket<G> {
+    /// A trial request that ended without an answer (its future dropped): the breaker opens
+    /// again.
+    #[cold]
+    #[inline(never)]
+    fn abandon_trial(&self) {
         if let Some(transition) = self.guard.breaker.as_ref().and_then(|b| b.abandon_trial()) {
             self.guard.log(transition);
         }
     }
 }
 
-/// A place among the `limit` requests allowed in the handler at once, taken if there is one.
 fn acquire(in_flight: &AtomicUsize, limit: usize) -> bool {
     let mut current = in_flight.load(Ordering::Relaxed);
     loop {
@@ -526,6 +563,13 @@ pub(crate) struct Refusal {
 }
 
 impl Refusal {
+    pub(crate) fn new(guard: &Arc<Guard>, why: Refused) -> Refusal {
+        Refusal {
+            guard: guard.clone(),
+            why,
+        }
+    }
+
     /// The answer: the fallback's, else `503` with `retry-after`. Boxed by the caller: it
     /// is the rare path, and its state should not weigh on the handler's future.
     pub(crate) async fn answer(

@@ -16,7 +16,7 @@ use crate::observe::{Builtin, Observe, RouteMetrics};
 use crate::overlay::model::{Plan, key as overlay_key};
 use crate::overlay::split::Splitter;
 use crate::request::{RequestParts, StateMap};
-use crate::resilience::{Guard, Registry, Settings};
+use crate::resilience::{Guard, Refusal, Registry, Settings};
 use crate::route::Route;
 use crate::router::{ParamRanges, RouteTable, RouteTableBuilder};
 use crate::tenant::{TenantConfig, Tenants, scoped_segments};
@@ -524,7 +524,7 @@ impl HandlerService {
             .guard
             .as_ref()
             .map_or(self.app_timeout, |guard| guard.timeout(self.app_timeout));
-        match self.guard.clone().map(Guard::enter) {
+        match self.guard.as_ref().map(|guard| (guard, guard.enter())) {
             None => match run::start(route, parts, body, &tracing::Span::none()) {
                 run::Begun::Answered(mut response) => {
                     run::head_only(method, &mut response);
@@ -535,17 +535,20 @@ impl HandlerService {
                     Ok(run::finish(begun, route, method, timeout, id, run::Canned).await)
                 })),
             },
-            Some(Ok(mut ticket)) => RouteFuture::later(Box::pin(async move {
-                ticket.keep_for_fallback(|| parts.snapshot());
-                let begun = run::start(route, parts, body, &tracing::Span::none());
-                let id = client_id.as_ref();
-                let response =
-                    run::finish(begun, route, method, timeout, id, Some(&mut ticket)).await;
-                ticket.leave(&response, tokio::time::Instant::now());
-                Ok(response)
-            })),
-            Some(Err(refusal)) => {
-                let answer = refusal.answer(parts, method, client_id);
+            Some((guard, Ok(ticket))) => {
+                let mut ticket = ticket.own(guard.clone());
+                RouteFuture::later(Box::pin(async move {
+                    ticket.keep_for_fallback(|| parts.snapshot());
+                    let begun = run::start(route, parts, body, &tracing::Span::none());
+                    let id = client_id.as_ref();
+                    let response =
+                        run::finish(begun, route, method, timeout, id, Some(&mut ticket)).await;
+                    ticket.leave(&response, tokio::time::Instant::now());
+                    Ok(response)
+                }))
+            }
+            Some((guard, Err(why))) => {
+                let answer = Refusal::new(guard, why).answer(parts, method, client_id);
                 RouteFuture::later(Box::pin(async move { Ok(answer.await) }))
             }
         }

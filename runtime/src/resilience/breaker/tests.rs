@@ -6,7 +6,7 @@ use std::time::Duration;
 use proptest::prelude::*;
 use tokio::time::Instant;
 
-use super::{Admission, BUCKETS, Breaker, BreakerState, Transition};
+use super::{Admission, BUCKETS, Breaker, BreakerState, MillisClock, Transition};
 use crate::route::BreakerConfig;
 
 /// The breaker's rules, without atomics or packed words.
@@ -147,7 +147,7 @@ proptest! {
             .unwrap();
         runtime.block_on(async {
             let start = Instant::now();
-            let breaker = Breaker::new(config, start);
+            let breaker = Breaker::new(config, MillisClock::new(start));
             let mut model = Model::new(config);
             let ms = || Instant::now().duration_since(start).as_millis() as u64;
             for step in steps {
@@ -184,7 +184,7 @@ proptest! {
 /// The defaults are Hystrix's: 20 requests at 50 % in 10 s open it for 5 s.
 #[tokio::test(start_paused = true)]
 async fn default_thresholds_open_on_the_twentieth_request_at_half_failures() {
-    let breaker = Breaker::new(BreakerConfig::DEFAULT, Instant::now());
+    let breaker = Breaker::new(BreakerConfig::DEFAULT, MillisClock::new(Instant::now()));
     for n in 1..=19 {
         let (admission, _) = breaker.admit(Instant::now);
         assert_eq!(admission, Admission::Pass);
@@ -226,7 +226,7 @@ async fn default_thresholds_open_on_the_twentieth_request_at_half_failures() {
 #[tokio::test(start_paused = true)]
 async fn failures_leave_the_window_after_it_rolls_past_them() {
     let config = BreakerConfig::DEFAULT.__min_requests(4);
-    let breaker = Breaker::new(config, Instant::now());
+    let breaker = Breaker::new(config, MillisClock::new(Instant::now()));
     for _ in 0..3 {
         let (admission, _) = breaker.admit(Instant::now);
         breaker.record(Instant::now(), admission, true);
@@ -235,4 +235,34 @@ async fn failures_leave_the_window_after_it_rolls_past_them() {
     let (admission, _) = breaker.admit(Instant::now);
     assert_eq!(breaker.record(Instant::now(), admission, true), None);
     assert_eq!(breaker.state(), BreakerState::Closed);
+}
+
+/// The per-thread cache of [`MillisClock`] against a plain subtraction: at every
+/// microsecond step across several milliseconds, with two clocks of different bases read
+/// in turn on one thread, and an instant before a base.
+#[test]
+fn millis_clock_reads_as_a_subtraction() {
+    let origin = Instant::now();
+    let early = MillisClock::new(origin);
+    let late = MillisClock::new(origin + Duration::from_micros(2_500));
+    let plain = |clock_base: Instant, now: Instant| {
+        now.saturating_duration_since(clock_base).as_millis() as u64
+    };
+    for step in 0..6_000u64 {
+        let now = origin + Duration::from_micros(step);
+        assert_eq!(early.ms(now), plain(origin, now), "early at {step} us");
+        assert_eq!(
+            early.ms(now),
+            plain(origin, now),
+            "early again at {step} us"
+        );
+        let late_base = origin + Duration::from_micros(2_500);
+        assert_eq!(late.ms(now), plain(late_base, now), "late at {step} us");
+    }
+    // Back in time on one clock (another runtime's paused clock, say): not the cached value.
+    let later = origin + Duration::from_millis(40);
+    assert_eq!(early.ms(later), 40);
+    assert_eq!(early.ms(origin + Duration::from_micros(39_999)), 39);
+    assert_eq!(early.ms(origin + Duration::from_millis(3)), 3);
+    assert_eq!(early.ms(later), 40);
 }

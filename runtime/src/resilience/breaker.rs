@@ -131,10 +131,11 @@ fn millis(duration: Duration) -> u64 {
 
 /// Whole milliseconds since a base instant, shared by the breakers of one route registry.
 ///
-/// A read is cached per thread with the bounds of the millisecond it fell in, so that the
-/// next reads in the same millisecond (nearly all of them, at a few microseconds a request)
-/// cost three comparisons instead of subtracting two `Instant`s and converting the
-/// difference, which was the largest part of what a closed breaker costs a request.
+/// The breaker's bucket number ([`periods`](Self::periods)) is cached per thread with the
+/// bounds of the bucket it fell in, so that the next reads in the same bucket (nearly all
+/// of them) cost three comparisons instead of subtracting two `Instant`s, converting the
+/// difference and dividing it, which was the largest part of what a closed breaker costs
+/// a request.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct MillisClock {
     /// Tells the clocks apart in the per-thread cache: two registries (two apps, or two
@@ -143,18 +144,19 @@ pub(crate) struct MillisClock {
     base: Instant,
 }
 
-/// The last millisecond read on this thread: which clock, its bounds `[from, until)`, and
-/// its number.
+/// The last period read on this thread: which clock, how long a period, its bounds
+/// `[from, until)`, and its number.
 #[derive(Clone, Copy)]
-struct LastMillisecond {
+struct LastPeriod {
     clock: u64,
+    period_ms: u64,
     from: Instant,
     until: Instant,
-    ms: u64,
+    number: u64,
 }
 
 thread_local! {
-    static LAST_MILLISECOND: Cell<Option<LastMillisecond>> = const { Cell::new(None) };
+    static LAST_PERIOD: Cell<Option<LastPeriod>> = const { Cell::new(None) };
 }
 
 impl MillisClock {
@@ -166,35 +168,46 @@ impl MillisClock {
         }
     }
 
-    /// Whole milliseconds from the base to `now` (zero before it).
-    #[inline(always)]
+    /// Whole milliseconds from the base to `now` (zero before it). Not cached: for what
+    /// happens while a breaker is open or tripping.
     pub(crate) fn ms(&self, now: Instant) -> u64 {
-        if let Ok(Some(last)) = LAST_MILLISECOND.try_with(Cell::get)
+        millis(now.saturating_duration_since(self.base))
+    }
+
+    /// Whole periods of `period_ms` from the base to `now` (zero before it): `ms / period_ms`.
+    #[inline(always)]
+    pub(crate) fn periods(&self, now: Instant, period_ms: NonZeroU64) -> u64 {
+        if let Ok(Some(last)) = LAST_PERIOD.try_with(Cell::get)
             && last.clock == self.id
+            && last.period_ms == period_ms.get()
             && last.from <= now
             && now < last.until
         {
-            return last.ms;
+            return last.number;
         }
-        self.ms_uncached(now)
+        self.periods_uncached(now, period_ms)
     }
 
     #[inline(never)]
-    fn ms_uncached(&self, now: Instant) -> u64 {
-        let ms = millis(now.saturating_duration_since(self.base));
-        let bound = |ms: u64| self.base.checked_add(Duration::from_millis(ms));
+    fn periods_uncached(&self, now: Instant, period_ms: NonZeroU64) -> u64 {
+        let number = self.ms(now) / period_ms;
+        let bound = |n: u64| {
+            n.checked_mul(period_ms.get())
+                .and_then(|ms| self.base.checked_add(Duration::from_millis(ms)))
+        };
         // Not cached before the base, where every instant reads as zero.
-        if let (Some(from), Some(until)) = (bound(ms), bound(ms + 1))
+        if let (Some(from), Some(until)) = (bound(number), bound(number + 1))
             && from <= now
         {
-            LAST_MILLISECOND.set(Some(LastMillisecond {
+            LAST_PERIOD.set(Some(LastPeriod {
                 clock: self.id,
+                period_ms: period_ms.get(),
                 from,
                 until,
-                ms,
+                number,
             }));
         }
-        ms
+        number
     }
 }
 
@@ -282,7 +295,7 @@ impl Breaker {
     ) -> Option<Transition> {
         // The common case inline: a success while closed, with no failure in the window.
         if admission == Admission::Pass && !failed {
-            let epoch = self.ms(now) / self.bucket_ms;
+            let epoch = self.clock.periods(now, self.bucket_ms);
             self.count(epoch, false);
             let last = self.last_failure.load(Ordering::Relaxed);
             if last == 0 || last + BUCKETS <= epoch + 1 {
@@ -315,8 +328,7 @@ impl Breaker {
                 Some(Transition::Closed)
             }
             Admission::Pass => {
-                let now_ms = self.ms(now);
-                let epoch = now_ms / self.bucket_ms;
+                let epoch = self.clock.periods(now, self.bucket_ms);
                 if failed {
                     self.count(epoch, true);
                     self.last_failure.fetch_max(epoch + 1, Ordering::Relaxed);
@@ -332,7 +344,7 @@ impl Breaker {
                 if !tripped {
                     return None;
                 }
-                let open = OPEN | ((now_ms + self.open_ms) << 2);
+                let open = OPEN | ((self.ms(now) + self.open_ms) << 2);
                 // One request makes the transition, however many see the threshold crossed.
                 self.state
                     .compare_exchange(CLOSED, open, Ordering::AcqRel, Ordering::Acquire)

@@ -200,8 +200,11 @@ pub(crate) struct Guard {
     route: &'static Route,
     timeout: Option<Duration>,
     limit: Option<usize>,
+    /// The breaker that admits and counts the route's requests: `None` without one, and
+    /// while the operator's switch decides instead (the registry keeps it meanwhile).
     breaker: Option<Arc<Breaker>>,
-    switch: Option<Switch>,
+    /// Under the operator's `force_open`: the `Retry-After` of every refusal.
+    forced_open: Option<Duration>,
     fallback: Option<FallbackFn>,
     state: Arc<RouteState>,
 }
@@ -213,7 +216,7 @@ impl std::fmt::Debug for Guard {
             .field("timeout", &self.timeout)
             .field("limit", &self.limit)
             .field("breaker", &self.breaker)
-            .field("switch", &self.switch)
+            .field("forced_open", &self.forced_open)
             .finish_non_exhaustive()
     }
 }
@@ -260,8 +263,12 @@ impl Guard {
             limit: settings
                 .concurrency
                 .map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
-            breaker,
-            switch: settings.switch,
+            forced_open: (settings.switch == Some(Switch::ForceOpen)).then(|| {
+                breaker
+                    .as_ref()
+                    .map_or(BreakerConfig::DEFAULT.open_for(), |b| b.config().open_for())
+            }),
+            breaker: breaker.filter(|_| settings.switch.is_none()),
             fallback: route.options().fallback(),
             state,
         }))
@@ -280,20 +287,16 @@ impl Guard {
     /// gets the reason, which a [`Refusal`] answers.
     #[inline(always)]
     pub(crate) fn enter(&self) -> Result<Ticket<&Guard>, Refused> {
-        let admission = match (self.switch, &self.breaker) {
-            (Some(Switch::ForceOpen), breaker) => Admission::Reject(
-                breaker
-                    .as_ref()
-                    .map_or(BreakerConfig::DEFAULT.open_for(), |b| b.config().open_for()),
-            ),
-            (Some(Switch::ForceClosed), _) | (None, None) => Admission::Pass,
-            (None, Some(breaker)) => {
-                let (admission, transition) = breaker.admit(Instant::now);
-                if let Some(transition) = transition {
-                    self.log(transition);
-                }
-                admission
+        let admission = if let Some(breaker) = &self.breaker {
+            let (admission, transition) = breaker.admit(Instant::now);
+            if let Some(transition) = transition {
+                self.log(transition);
             }
+            admission
+        } else if let Some(retry_after) = self.forced_open {
+            Admission::Reject(retry_after)
+        } else {
+            Admission::Pass
         };
         if let Admission::Reject(retry_after) = admission {
             self.state.counters.rejected.fetch_add(1, Ordering::Relaxed);
@@ -465,12 +468,10 @@ impl<G: Deref<Target = Guard>> Ticket<G> {
     fn record(&mut self, failed: bool, now: Instant) {
         self.recorded = true;
         let guard = &*self.guard;
+        // Under the operator's switch, there is no breaker to tell.
         let Some(breaker) = &guard.breaker else {
             return;
         };
-        if guard.switch.is_some() {
-            return;
-        }
         let admission = if self.trial {
             Admission::Trial
         } else {

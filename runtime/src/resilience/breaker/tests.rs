@@ -237,32 +237,56 @@ async fn failures_leave_the_window_after_it_rolls_past_them() {
     assert_eq!(breaker.state(), BreakerState::Closed);
 }
 
-/// The per-thread cache of [`MillisClock`] against a plain subtraction: at every
-/// microsecond step across several milliseconds, with two clocks of different bases read
-/// in turn on one thread, and an instant before a base.
+/// The per-thread cache of [`MillisClock::periods`] against a plain subtraction and
+/// division: at every microsecond step across several periods, with two clocks of different
+/// bases and two period lengths read in turn on one thread, and instants before a base and
+/// back in time.
 #[test]
-fn millis_clock_reads_as_a_subtraction() {
+fn millis_clock_periods_read_as_a_subtraction() {
     let origin = Instant::now();
+    let late_base = origin + Duration::from_micros(2_500);
     let early = MillisClock::new(origin);
-    let late = MillisClock::new(origin + Duration::from_micros(2_500));
-    let plain = |clock_base: Instant, now: Instant| {
-        now.saturating_duration_since(clock_base).as_millis() as u64
+    let late = MillisClock::new(late_base);
+    let one = std::num::NonZeroU64::MIN;
+    let three = std::num::NonZeroU64::new(3).unwrap();
+    let plain = |base: Instant, now: Instant, period: u64| {
+        now.saturating_duration_since(base).as_millis() as u64 / period
     };
-    for step in 0..6_000u64 {
+    for step in 0..9_000u64 {
         let now = origin + Duration::from_micros(step);
-        assert_eq!(early.ms(now), plain(origin, now), "early at {step} us");
         assert_eq!(
-            early.ms(now),
-            plain(origin, now),
-            "early again at {step} us"
+            early.periods(now, one),
+            plain(origin, now, 1),
+            "early at {step} us"
         );
-        let late_base = origin + Duration::from_micros(2_500);
-        assert_eq!(late.ms(now), plain(late_base, now), "late at {step} us");
+        assert_eq!(
+            early.periods(now, one),
+            plain(origin, now, 1),
+            "again at {step} us"
+        );
+        assert_eq!(
+            early.periods(now, three),
+            plain(origin, now, 3),
+            "by 3 at {step} us"
+        );
+        assert_eq!(
+            late.periods(now, three),
+            plain(late_base, now, 3),
+            "late at {step} us"
+        );
+        assert_eq!(
+            late.ms(now),
+            plain(late_base, now, 1),
+            "late ms at {step} us"
+        );
     }
     // Back in time on one clock (another runtime's paused clock, say): not the cached value.
     let later = origin + Duration::from_millis(40);
-    assert_eq!(early.ms(later), 40);
-    assert_eq!(early.ms(origin + Duration::from_micros(39_999)), 39);
-    assert_eq!(early.ms(origin + Duration::from_millis(3)), 3);
-    assert_eq!(early.ms(later), 40);
+    assert_eq!(early.periods(later, three), 13);
+    assert_eq!(
+        early.periods(origin + Duration::from_micros(38_999), three),
+        12
+    );
+    assert_eq!(early.periods(origin + Duration::from_millis(3), three), 1);
+    assert_eq!(early.periods(later, three), 13);
 }

@@ -373,8 +373,7 @@ impl BreakerState {
     }
 }
 
-/// Why the handler is not called.
-/// Why a guard turned a request away.
+/// Why a guard turned a request away: the handler is not called.
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Refused {
     /// The breaker is open (or forced open, or a trial is running): retry after this long.

@@ -62,6 +62,15 @@ impl ParamRanges {
         };
         Some(start as usize..end as usize)
     }
+
+    /// Every range in order: the inline ones, then the spilled ones.
+    fn iter(&self) -> impl Iterator<Item = Range<usize>> + '_ {
+        let inline = self.inline.get(..self.len).unwrap_or(&self.inline);
+        inline
+            .iter()
+            .chain(&self.spill)
+            .map(|&(start, end)| start as usize..end as usize)
+    }
 }
 
 impl fmt::Debug for ParamRanges {
@@ -131,9 +140,40 @@ impl<'p> Params<'p> {
 
     /// The parameters in path order.
     pub fn iter(&self) -> impl ExactSizeIterator<Item = &'p str> + '_ {
-        (0..self.len()).map(|i| self.get(i).unwrap_or_default())
+        let path = self.path;
+        ParamsIter {
+            ranges: self.ranges.iter(),
+            left: self.len(),
+        }
+        .map(move |range| path.get(range).unwrap_or_default())
     }
 }
+
+/// The ranges of [`Params::iter`], with the count that makes it exact-size (a `Chain` is not).
+struct ParamsIter<I> {
+    ranges: I,
+    left: usize,
+}
+
+impl<I: Iterator<Item = Range<usize>>> Iterator for ParamsIter<I> {
+    type Item = Range<usize>;
+
+    fn next(&mut self) -> Option<Range<usize>> {
+        let range = self.ranges.next()?;
+        self.left -= 1;
+        Some(range)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.left, Some(self.left))
+    }
+
+    fn fold<B, F: FnMut(B, Range<usize>) -> B>(self, init: B, f: F) -> B {
+        self.ranges.fold(init, f)
+    }
+}
+
+impl<I: Iterator<Item = Range<usize>>> ExactSizeIterator for ParamsIter<I> {}
 
 impl Default for Params<'_> {
     fn default() -> Self {

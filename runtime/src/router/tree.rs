@@ -325,15 +325,20 @@ struct StaticPaths {
     entries: Vec<(Box<str>, u32)>,
     /// `64 - log2(slots.len())`: the slot of a hash is its top bits.
     shift: u32,
-    /// Bit `n` is set when some entry is `n` bytes long (the last bit: 255 bytes or more).
-    /// Most requests for parameterised routes have a length no static path has, and skip
-    /// hashing altogether.
-    lengths: [u64; 4],
+    /// A filter of 1,024 bits, one set for each entry's [`filter_bit`] (its length and first
+    /// eight bytes). Most requests for parameterised routes have no static path of their
+    /// length that begins as they do, and skip hashing altogether.
+    filter: [u64; FILTER_WORDS],
 }
 
-fn length_bit(len: usize) -> (usize, u64) {
-    let len = len.min(255);
-    (len / 64, 1 << (len % 64))
+/// The words of [`StaticPaths::filter`].
+const FILTER_WORDS: usize = 16;
+
+/// The word and bit of `path` in [`StaticPaths::filter`]: ten bits of a hash of its length
+/// and its first eight bytes, which tell `/users/me` from `/users/42`.
+fn filter_bit(path: &[u8]) -> (usize, u64) {
+    let key = ((path.len() as u64).wrapping_mul(HASH_K) ^ head(path)).wrapping_mul(HASH_K) >> 54;
+    ((key >> 6) as usize, 1 << (key & 63))
 }
 
 impl StaticPaths {
@@ -354,22 +359,22 @@ impl StaticPaths {
             // Truncation intended: the tag is the hash's low half.
             slots[i] = (h as u32, to_index(index + 1));
         }
-        let mut lengths = [0u64; 4];
+        let mut filter = [0u64; FILTER_WORDS];
         for (path, _) in &entries {
-            let (word, bit) = length_bit(path.len());
-            lengths[word] |= bit;
+            let (word, bit) = filter_bit(path.as_bytes());
+            filter[word] |= bit;
         }
         StaticPaths {
             slots,
             entries,
             shift,
-            lengths,
+            filter,
         }
     }
 
     fn get(&self, path: &str) -> Option<u32> {
-        let (word, bit) = length_bit(path.len());
-        if self.lengths[word] & bit == 0 {
+        let (word, bit) = filter_bit(path.as_bytes());
+        if self.filter.get(word).is_none_or(|w| w & bit == 0) {
             return None;
         }
         let h = hash_path(path.as_bytes());
@@ -794,6 +799,34 @@ mod tests {
                 assert_eq!(node.static_child(&nodes, head(b), b), None, "{t}");
             }
         }
+    }
+
+    #[test]
+    fn static_paths_are_found_whatever_their_length_and_others_pass_by() {
+        // Paths of 1 to 24 bytes, shorter and longer than the eight bytes the filter reads.
+        let paths: Vec<String> = (1..=24)
+            .map(|len| format!("/{}", "abcdefghijklmnopqrstuvwx".get(..len - 1).unwrap()))
+            .collect();
+        let entries = paths
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.as_str().into(), to_index(i)))
+            .collect();
+        let table = StaticPaths::build(entries);
+        for (i, p) in paths.iter().enumerate() {
+            assert_eq!(table.get(p), Some(to_index(i)), "{p}");
+        }
+        // The same lengths, other bytes (first or last); and other lengths.
+        for p in &paths {
+            let first = format!("/Z{}", p.get(2..).unwrap_or_default());
+            let last = format!("{}Z", p.get(..p.len() - 1).unwrap());
+            for other in [first, last, format!("{p}/"), format!("{p}z")] {
+                if !paths.contains(&other) {
+                    assert_eq!(table.get(&other), None, "{other}");
+                }
+            }
+        }
+        assert_eq!(StaticPaths::build(Vec::new()).get("/a"), None);
     }
 
     proptest! {

@@ -20,7 +20,8 @@ per request, which a loaded machine cannot blur as it blurs req/s.
 E2E_PROFILE=1 also prints each server's most expensive functions; E2E_KEEP=DIR keeps the
 counted dumps (DIR/callgrind.BINARY) for callgrind_annotate; E2E_CACHE=1 adds simulated
 cache misses per request (see CACHE_SIM); E2E_LOCKED=1 adds locked instructions (atomic
-read-modify-writes) per request (locked.py).
+read-modify-writes) per request (locked.py); E2E_LUA=one-route.lua sends every request to
+one route, as for run.py (what spreading the requests over the 203 routes costs).
 
 Builds the apps first (release, LTO, each on its own: `run.build_apps`) with
 CARGO_TARGET_DIR=target/bench-e2e. Needs valgrind and wrk. Prints a Markdown table.
@@ -50,7 +51,7 @@ COUNTED_S = 4
 def wrk(port, duration):
     out = subprocess.run(
         ["taskset", "-c", "1", "wrk", "-t1", "-c16", f"-d{duration}s",
-         "-s", str(HERE / "requests.lua"), f"http://127.0.0.1:{port}"],
+         "-s", str(HERE / os.environ.get("E2E_LUA", "requests.lua")), f"http://127.0.0.1:{port}"],
         capture_output=True, text=True, check=True).stdout
     if "Non-2xx" in out or "Socket errors" in out:
         raise RuntimeError(f"wrk saw failures:\n{out}")

@@ -18,10 +18,12 @@ routes, as bench/e2e/h2.py; bare hyper is started with `h2`): the HTTP/2 path's 
 per request, which a loaded machine cannot blur as it blurs req/s.
 
 E2E_PROFILE=1 also prints each server's most expensive functions; E2E_KEEP=DIR keeps the
-counted dumps (DIR/callgrind.BINARY) for callgrind_annotate; E2E_CACHE=1 adds simulated
+counted dumps (DIR/callgrind.NAME) for callgrind_annotate; E2E_CACHE=1 adds simulated
 cache misses per request (see CACHE_SIM); E2E_LOCKED=1 adds locked instructions (atomic
 read-modify-writes) per request (locked.py); E2E_LUA=one-route.lua sends every request to
 one route, as for run.py (what spreading the requests over the 203 routes costs).
+E2E_CONNS=N runs wrk with N connections instead of 16 (how the data each connection keeps
+weighs on the cache: see E2E_CACHE).
 
 Builds the apps first (release, LTO, each on its own: `run.build_apps`) with
 CARGO_TARGET_DIR=target/bench-e2e. Needs valgrind and wrk. Prints a Markdown table.
@@ -50,7 +52,7 @@ COUNTED_S = 4
 
 def wrk(port, duration):
     out = subprocess.run(
-        ["taskset", "-c", "1", "wrk", "-t1", "-c16", f"-d{duration}s",
+        ["taskset", "-c", "1", "wrk", "-t1", f"-c{os.environ.get('E2E_CONNS', 16)}", f"-d{duration}s",
          "-s", str(HERE / os.environ.get("E2E_LUA", "requests.lua")), f"http://127.0.0.1:{port}"],
         capture_output=True, text=True, check=True).stdout
     if "Non-2xx" in out or "Socket errors" in out:
@@ -108,7 +110,7 @@ def measure(binary, port, name):
         if os.environ.get("E2E_KEEP"):
             keep = pathlib.Path(os.environ["E2E_KEEP"])
             keep.mkdir(parents=True, exist_ok=True)
-            (keep / f"callgrind.{binary.name}").write_bytes(counted[-1].read_bytes())
+            (keep / f"callgrind.{name}").write_bytes(counted[-1].read_bytes())
         text = counted[-1].read_text()
         events = re.search(r"^events: (.*)$", text, re.M).group(1).split()
         summary = [int(v) for v in re.search(r"^summary: (.*)$", text, re.M).group(1).split()]

@@ -30,7 +30,7 @@ use crate::observe::{Builtin, Metrics, RouteMetrics, metrics, span};
 use crate::request::RequestParts;
 use crate::resilience::{Guard, Refusal, Ticket};
 use crate::response::Response;
-use crate::route::Route;
+use crate::route::{HandlerFn, Route};
 use crate::router::{Lookup, ParamRanges};
 use crate::service::entry::{Entry, RouteEntry, RouteMatch, Table};
 use crate::service::{MatchedRoute, OriginalUri, Reply, RouteFuture, RouteService, Router};
@@ -297,6 +297,7 @@ impl Router {
         match routed {
             Routed::Handler {
                 route,
+                handler,
                 method,
                 params,
                 body_limit,
@@ -358,7 +359,7 @@ impl Router {
                     Ok(ticket) => {
                         // A handler that cannot wait answered in its shim; another may have
                         // finished on its first poll.
-                        let answer = match run::start(route, parts, body, &request_span) {
+                        let answer = match run::start(handler, parts, body, &request_span) {
                             run::Begun::Answered(response) => Ok(response),
                             run::Begun::Waiting(mut begun) => {
                                 match polls_in_call.then(|| run::poll_in_call(&mut begun)) {
@@ -750,6 +751,7 @@ enum Routed<'t> {
     /// A route without layers: the fast path.
     Handler {
         route: &'static Route,
+        handler: HandlerFn,
         method: Method,
         params: ParamRanges,
         body_limit: usize,
@@ -883,15 +885,17 @@ fn find_in<'t>(
         } => {
             // A split route's request may go to another route's handler (same parameters).
             // A split's routes are not asked: their requests carry the state.
-            let (route, metrics, reads_state) = if entry.splits.is_empty() {
-                (entry.route, entry.metrics.as_ref(), entry.reads_state)
+            let (route, handler, metrics, reads_state) = if entry.splits.is_empty() {
+                let metrics = entry.metrics.as_ref();
+                (entry.route, entry.handler, metrics, entry.reads_state)
             } else {
                 let (route, metrics) = split(entry, method, &head.headers);
-                (route, metrics, true)
+                (route, route.handler(), metrics, true)
             };
             match (&entry.layered, &entry.guard) {
                 (None, guard) => Routed::Handler {
                     route,
+                    handler,
                     method,
                     params: params.into_ranges(),
                     body_limit: entry.body_limit,

@@ -15,7 +15,7 @@ use routemark_path::Method;
 use super::answers::{self, Failed};
 use crate::request::RequestParts;
 use crate::response::Response;
-use crate::route::{BoxedHandler, HandlerFuture, Route};
+use crate::route::{BoxedHandler, HandlerFn, HandlerFuture, Route};
 use crate::{Body, BoxError};
 
 /// A handler called, not yet polled: its future and, for a request with a body, where the
@@ -40,7 +40,7 @@ pub(crate) enum Begun {
 // Inlined: as a call of its own, the request was copied once more on its way to the shim.
 #[inline(always)]
 pub(crate) fn start(
-    route: &'static Route,
+    handler: HandlerFn,
     parts: RequestParts,
     body: Body,
     span: &tracing::Span,
@@ -57,7 +57,7 @@ pub(crate) fn start(
     // One call site: the request is built where the shim reads it, not copied for a
     // second call in a closure.
     let entered = (!span.is_disabled()).then(|| span.enter());
-    let handler = (route.handler())(parts, body);
+    let handler = handler(parts, body);
     drop(entered);
     match handler.into_answer() {
         Ok(response) => Begun::Answered(response),

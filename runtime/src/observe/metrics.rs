@@ -52,10 +52,13 @@ const BUCKET_NANOS: [u64; BUCKETS.len()] = [
     10_000_000_000,
 ];
 
-/// The statuses with a slot of their own; others go to [`Series::rare`].
-const COMMON_STATUSES: [u16; 24] = [
-    200, 201, 202, 204, 206, 301, 302, 303, 304, 307, 308, 400, 401, 403, 404, 405, 408, 409, 413,
-    415, 422, 429, 500, 503,
+/// The status whose timing sits beside its method's slot ([`MethodSlot::ok`]).
+const OK: u16 = 200;
+
+/// The other statuses with a slot of their own; others go to [`Series::rare`].
+const COMMON_STATUSES: [u16; 23] = [
+    201, 202, 204, 206, 301, 302, 303, 304, 307, 308, 400, 401, 403, 404, 405, 408, 409, 413, 415,
+    422, 429, 500, 503,
 ];
 
 fn common_slot(status: u16) -> Option<usize> {
@@ -137,7 +140,28 @@ impl Timing {
     }
 }
 
-/// One method's series of a route, by status.
+/// One method of a route: its `200` timing, and the series of its other statuses.
+///
+/// The `200` timing is here, not in [`Series`]: a common request then reads this slot (the
+/// route's metrics) and its timing, and not the series' line between them.
+#[derive(Default)]
+struct MethodSlot {
+    ok: OnceLock<Box<Timing>>,
+    /// `None` for a method the route cannot see.
+    series: Option<Box<Series>>,
+}
+
+impl MethodSlot {
+    /// Every status seen, in order, with its timing.
+    fn each(&self, f: impl FnMut(u16, &Timing) -> fmt::Result) -> fmt::Result {
+        match &self.series {
+            Some(series) => series.each(self.ok.get().map(|ok| &**ok), f),
+            None => Ok(()),
+        }
+    }
+}
+
+/// One method's series of a route, by status, but `200` ([`MethodSlot::ok`]).
 #[derive(Default)]
 struct Series {
     common: [OnceLock<Box<Timing>>; COMMON_STATUSES.len()],
@@ -170,8 +194,12 @@ impl Series {
         timing.observe(elapsed);
     }
 
-    /// Every status seen, in order, with its timing.
-    fn each(&self, mut f: impl FnMut(u16, &Timing) -> fmt::Result) -> fmt::Result {
+    /// Every status seen, in order, with its timing; `ok` is the method's `200` timing.
+    fn each(
+        &self,
+        ok: Option<&Timing>,
+        mut f: impl FnMut(u16, &Timing) -> fmt::Result,
+    ) -> fmt::Result {
         let mut rare: Vec<(u16, Arc<Timing>)> = self
             .rare
             .lock()
@@ -182,6 +210,7 @@ impl Series {
             .zip(&self.common)
             .filter_map(|(&status, timing)| timing.get().map(|t| (status, &**t)))
             .collect();
+        all.extend(ok.map(|ok| (OK, ok)));
         all.extend(rare.iter_mut().map(|(status, timing)| (*status, &**timing)));
         all.sort_by_key(|(status, _)| *status);
         all.into_iter()
@@ -195,20 +224,20 @@ pub(crate) struct RouteMetrics {
     /// The `tenant` label of a tenant route's series: one of the declared tenants, so the
     /// label set stays bounded. Shared routes have none, whoever reaches them.
     tenant: Option<&'static str>,
-    /// By [`METHOD_LABELS`] index; only the methods this route can see.
-    methods: [Option<Box<Series>>; METHOD_LABELS.len()],
+    /// By [`METHOD_LABELS`] index; series only for the methods this route can see.
+    methods: [MethodSlot; METHOD_LABELS.len()],
 }
 
 impl RouteMetrics {
     fn new(template: &str, methods: impl IntoIterator<Item = usize>) -> RouteMetrics {
-        let mut series: [Option<Box<Series>>; METHOD_LABELS.len()] = Default::default();
+        let mut slots: [MethodSlot; METHOD_LABELS.len()] = Default::default();
         for index in methods {
-            series[index] = Some(Box::default());
+            slots[index].series = Some(Box::default());
         }
         RouteMetrics {
             template: template.into(),
             tenant: None,
-            methods: series,
+            methods: slots,
         }
     }
 
@@ -217,8 +246,13 @@ impl RouteMetrics {
     pub(crate) fn observe(&self, method: usize, status: u16, elapsed: Duration) {
         // A method the route does not serve cannot reach it; counted as unmatched would
         // need the other handle, so it is dropped (never a new series).
-        if let Some(series) = &self.methods[method] {
-            series.observe(status, elapsed);
+        let slot = &self.methods[method];
+        if let Some(series) = &slot.series {
+            if status == OK {
+                slot.ok.get_or_init(Box::default).observe(elapsed);
+            } else {
+                series.observe(status, elapsed);
+            }
         }
     }
 }
@@ -438,9 +472,8 @@ impl Collector for MetricsCollector {
                 MetricType::Histogram,
             )?;
             for handle in &handles {
-                for (index, series) in handle.methods.iter().enumerate() {
-                    let Some(series) = series else { continue };
-                    series.each(|status, timing| {
+                for (index, slot) in handle.methods.iter().enumerate() {
+                    slot.each(|status, timing| {
                         let status = status.to_string();
                         let mut labels = vec![
                             ("http_request_method", METHOD_LABELS[index]),
@@ -735,11 +768,11 @@ mod tests {
         route.observe(0, 418, Duration::from_millis(1));
         route.observe(0, 418, Duration::from_millis(1));
         route.observe(0, 200, Duration::from_millis(1));
+        route.observe(0, 204, Duration::from_millis(1));
         // A method the route cannot see is dropped, not added.
         route.observe(2, 200, Duration::from_millis(1));
-        let series = route.methods[0].as_ref().unwrap();
         let mut seen = Vec::new();
-        series
+        route.methods[0]
             .each(|status, timing| {
                 seen.push((
                     status,
@@ -748,7 +781,9 @@ mod tests {
                 Ok(())
             })
             .unwrap();
-        assert_eq!(seen, [(200, 1), (418, 2)]);
-        assert!(route.methods[2].is_none());
+        // `200` (beside the slot), a common status and a rare one, in order.
+        assert_eq!(seen, [(200, 1), (204, 1), (418, 2)]);
+        assert!(route.methods[2].series.is_none());
+        assert!(route.methods[2].ok.get().is_none());
     }
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use hyper::body::Incoming;
 use hyper::server::conn::{http1, http2};
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream, ToSocketAddrs};
@@ -26,11 +26,13 @@ use crate::service::{HttpService, Router};
 mod framing;
 mod graceful;
 mod io;
+mod ping_timer;
 mod timed_body;
 
 use framing::FramingGuard;
 use graceful::Graceful;
 use io::GuardedIo;
+use ping_timer::PingTimer;
 use timed_body::TimedBody;
 
 /// The server's settings: every defence of `docs/hardening.md`, each with a production default.
@@ -134,7 +136,7 @@ macro_rules! http1_settings {
 macro_rules! http2_settings {
     ($builder:expr, $config:expr) => {
         $builder
-            .timer(TokioTimer::new())
+            .timer(PingTimer)
             .max_concurrent_streams($config.http2_max_concurrent_streams)
             .max_header_list_size($config.http2_max_header_list_size)
             .keep_alive_interval($config.http2_keep_alive_interval)

@@ -17,7 +17,7 @@ use crate::overlay::model::{Plan, key as overlay_key};
 use crate::overlay::split::Splitter;
 use crate::request::{RequestParts, StateMap};
 use crate::resilience::{Guard, Refusal, Registry, Settings};
-use crate::route::Route;
+use crate::route::{HandlerFn, Route};
 use crate::router::{ParamRanges, RouteTable, RouteTableBuilder};
 use crate::tenant::{TenantConfig, Tenants, scoped_segments};
 use std::collections::HashMap;
@@ -25,6 +25,9 @@ use std::collections::HashMap;
 /// One route of the live table: the descriptor with what the application adds to it.
 pub(crate) struct RouteEntry {
     pub(crate) route: &'static Route,
+    /// The route's handler, copied from its descriptor: the request's path then reads this
+    /// entry, not the descriptor's line too.
+    pub(crate) handler: HandlerFn,
     /// The route's own limit, else the application's.
     pub(crate) body_limit: usize,
     /// The route layers that select this route, around its handler; `None` keeps the fast
@@ -364,6 +367,7 @@ impl Recipe {
         });
         RouteEntry {
             route,
+            handler: route.handler(),
             body_limit,
             layered,
             guard,
@@ -525,7 +529,7 @@ impl HandlerService {
             .as_ref()
             .map_or(self.app_timeout, |guard| guard.timeout(self.app_timeout));
         match self.guard.as_ref().map(|guard| (guard, guard.enter())) {
-            None => match run::start(route, parts, body, &tracing::Span::none()) {
+            None => match run::start(route.handler(), parts, body, &tracing::Span::none()) {
                 run::Begun::Answered(mut response) => {
                     run::head_only(method, &mut response);
                     RouteFuture::ready(response)
@@ -539,7 +543,7 @@ impl HandlerService {
                 let mut ticket = ticket.own(guard.clone());
                 RouteFuture::later(Box::pin(async move {
                     ticket.keep_for_fallback(|| parts.snapshot());
-                    let begun = run::start(route, parts, body, &tracing::Span::none());
+                    let begun = run::start(route.handler(), parts, body, &tracing::Span::none());
                     let id = client_id.as_ref();
                     let response =
                         run::finish(begun, route, method, timeout, id, Some(&mut ticket)).await;

@@ -885,7 +885,7 @@ fn find_in<'t>(
         } => {
             // A split route's request may go to another route's handler (same parameters).
             // A split's routes are not asked: their requests carry the state.
-            let (route, handler, metrics, reads_state) = if entry.splits.is_empty() {
+            let (route, handler, metrics, reads_state) = if entry.splits.is_none() {
                 let metrics = entry.metrics.as_ref();
                 (entry.route, entry.handler, metrics, entry.reads_state)
             } else {
@@ -908,7 +908,7 @@ fn find_in<'t>(
                     route,
                     method,
                     params: params.into_ranges(),
-                    service: service.clone(),
+                    service: (**service).clone(),
                     metrics,
                     tenant: None,
                 }),
@@ -972,7 +972,11 @@ fn split<'t>(
     method: Method,
     headers: &http::HeaderMap,
 ) -> (&'static Route, Option<&'t Arc<RouteMetrics>>) {
-    match entry.splits.iter().find(|(m, _)| *m == method) {
+    let splits = entry
+        .splits
+        .as_deref()
+        .map_or(&[][..], |splits| &splits[..]);
+    match splits.iter().find(|(m, _)| *m == method) {
         Some((_, splitter)) => splitter.pick(headers),
         None => (entry.route, entry.metrics.as_ref()),
     }

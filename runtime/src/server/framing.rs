@@ -52,6 +52,8 @@ enum State {
 }
 
 #[derive(Debug)]
+// In field order: what each request reads first (`GuardedIo`'s comment).
+#[repr(C)]
 pub(crate) struct FramingGuard {
     state: State,
     /// The incomplete head being accumulated, from its first byte. None of it reaches hyper
@@ -59,8 +61,8 @@ pub(crate) struct FramingGuard {
     held: Vec<u8>,
     /// How many heads were complete so far (wrapping): tells one held head from the next.
     heads: u32,
-    line: Vec<u8>,
     max_head: usize,
+    line: Vec<u8>,
 }
 
 impl FramingGuard {

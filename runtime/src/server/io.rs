@@ -27,20 +27,19 @@ use super::framing::{FramingGuard, RETAINED_CAPACITY};
 /// How many timer periods make up the idle timeout (see `GuardedIo::idle`).
 const IDLE_PERIODS: u32 = 4;
 
+/// In field order (`repr(C)`): first what every request reads or writes, in the fewest
+/// cache lines (a connection's state is cold again by its next request when many
+/// connections take turns), then the settings and what only a timeout or a held head uses.
+#[repr(C)]
 pub(crate) struct GuardedIo<S> {
     inner: S,
-    guard: Option<FramingGuard>,
-    /// How long a request head may take from its first byte to its end.
-    head_timeout: Duration,
+    ready_at: usize,
+    /// Bytes read and released by the guard, not yet handed to hyper.
+    ready: Vec<u8>,
     /// The header read timeout, armed from the start for the connection's first byte, then
     /// while the guard holds an incomplete head: the timer, and the number of the head it
     /// times (`None` for the first byte; see `time_head`).
     head_deadline: Option<(Pin<Box<Sleep>>, Option<u32>)>,
-    /// Bytes read and released by the guard, not yet handed to hyper.
-    ready: Vec<u8>,
-    ready_at: usize,
-    eof: bool,
-    write_timeout: Duration,
     write_stall: Option<Pin<Box<Sleep>>>,
     /// Fires every `idle_timeout / IDLE_PERIODS`; a connection with no I/O during
     /// `IDLE_PERIODS` periods in a row is closed, so between 1× and 1.25× the idle timeout
@@ -48,11 +47,16 @@ pub(crate) struct GuardedIo<S> {
     /// write would cost every request; activity only sets `active`, looked at when the
     /// timer fires.
     idle: Pin<Box<Sleep>>,
-    idle_period: Duration,
-    active: bool,
-    quiet_periods: u32,
     /// The waker `idle` was last polled with (see `poll_idle`).
     idle_waker: Option<Waker>,
+    eof: bool,
+    active: bool,
+    quiet_periods: u32,
+    guard: Option<FramingGuard>,
+    /// How long a request head may take from its first byte to its end.
+    head_timeout: Duration,
+    write_timeout: Duration,
+    idle_period: Duration,
     /// Where a cut is recorded, for the connection-close metrics.
     fate: Arc<Fate>,
 }

@@ -1,13 +1,16 @@
 //! HTTP/2 over cleartext (h2c): the server's advertised limits and its behaviour past them,
-//! and its keep-alive PINGs.
+//! its keep-alive PINGs, and how answers made at once leave the connection.
 
 mod support;
 
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
 use routemark::{App, ServerConfig, route};
 use support::h2frames::{
-    ACK, END_HEADERS, END_STREAM, Frame, GOAWAY, HEADERS, PING, SETTINGS, WINDOW_UPDATE,
+    ACK, DATA, END_HEADERS, END_STREAM, Frame, GOAWAY, HEADERS, PING, SETTINGS, WINDOW_UPDATE,
     client_hello, frame, get_block, read_frame,
 };
 use tokio::io::{AsyncWriteExt, DuplexStream, ReadHalf, WriteHalf};
@@ -205,5 +208,166 @@ async fn without_an_interval_an_idle_connection_is_never_pinged() {
     assert!(
         closed_after >= Duration::from_secs(3600) && closed_after < Duration::from_secs(4600),
         "closed after {closed_after:?}"
+    );
+}
+
+// ----- answers made at once, sent from the connection's task -----
+
+/// The server's side of an in-memory connection, which keeps what the server wrote between
+/// two flushes as one batch: what left the server together.
+struct FlushesKept {
+    io: DuplexStream,
+    pending: Vec<u8>,
+    flushed: Arc<Mutex<Vec<Vec<u8>>>>,
+}
+
+impl tokio::io::AsyncRead for FlushesKept {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.io).poll_read(cx, buf)
+    }
+}
+
+impl tokio::io::AsyncWrite for FlushesKept {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        let this = &mut *self;
+        let written = ready!(Pin::new(&mut this.io).poll_write(cx, buf))?;
+        this.pending.extend_from_slice(&buf[..written]);
+        Poll::Ready(Ok(written))
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        let this = &mut *self;
+        ready!(Pin::new(&mut this.io).poll_flush(cx))?;
+        if !this.pending.is_empty() {
+            let batch = std::mem::take(&mut this.pending);
+            this.flushed.lock().unwrap().push(batch);
+        }
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.io).poll_shutdown(cx)
+    }
+}
+
+/// The frames of one flushed batch: (type, stream).
+fn frames_of(mut batch: &[u8]) -> Vec<(u8, u32)> {
+    let mut frames = Vec::new();
+    while batch.len() >= 9 {
+        let len = u32::from_be_bytes([0, batch[0], batch[1], batch[2]]) as usize;
+        let stream = u32::from_be_bytes(batch[5..9].try_into().unwrap()) & 0x7fff_ffff;
+        frames.push((batch[3], stream));
+        batch = &batch[9 + len..];
+    }
+    assert!(batch.is_empty(), "a batch ends with a whole frame");
+    frames
+}
+
+/// A connection whose flushed batches are kept, past the handshake.
+async fn connection_keeping_flushes() -> (
+    ReadHalf<DuplexStream>,
+    WriteHalf<DuplexStream>,
+    Arc<Mutex<Vec<Vec<u8>>>>,
+) {
+    let (client, server) = tokio::io::duplex(64 << 10);
+    let flushed = Arc::new(Mutex::new(Vec::new()));
+    let io = FlushesKept {
+        io: server,
+        pending: Vec::new(),
+        flushed: flushed.clone(),
+    };
+    let router = App::new().build().unwrap();
+    tokio::spawn(async move { ServerConfig::default().serve_connection(router, io).await });
+    let (mut read, mut write) = tokio::io::split(client);
+    write.write_all(&client_hello()).await.unwrap();
+    loop {
+        let frame = read_frame(&mut read).await.expect("the server's SETTINGS");
+        if (frame.kind, frame.flags) == (SETTINGS, 0) {
+            write
+                .write_all(&self::frame(SETTINGS, ACK, 0, &[]))
+                .await
+                .unwrap();
+            break;
+        }
+    }
+    (read, write, flushed)
+}
+
+#[tokio::test]
+async fn the_answers_to_requests_that_came_together_leave_together() {
+    let (mut read, mut write, flushed) = connection_keeping_flushes().await;
+    let streams: Vec<u32> = (0..8).map(|i| 2 * i + 1).collect();
+    let mut requests = Vec::new();
+    for &stream in &streams {
+        requests.extend(frame(
+            HEADERS,
+            END_STREAM | END_HEADERS,
+            stream,
+            &get_block("/h2/hello"),
+        ));
+    }
+    write.write_all(&requests).await.unwrap();
+    let mut ended = Vec::new();
+    while ended.len() < streams.len() {
+        let (frame, _) = next_frame(&mut read).await.expect("the answers");
+        if frame.kind == DATA && frame.flags & END_STREAM != 0 {
+            assert_eq!(frame.payload, b"hello");
+            ended.push(frame.stream);
+        }
+    }
+    assert_eq!(ended, streams);
+    // The eight answers (made while each request was routed) were sent from the connection's
+    // task after it had taken all eight requests: one flush carries all their frames.
+    let batches: Vec<Vec<(u8, u32)>> = flushed
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|b| frames_of(b))
+        .collect();
+    let answers: Vec<&Vec<(u8, u32)>> = batches
+        .iter()
+        .filter(|frames| frames.iter().any(|&(kind, _)| kind == HEADERS))
+        .collect();
+    // (h2 queues a stream's DATA behind every HEADERS queued before it.)
+    let expected: Vec<(u8, u32)> = [HEADERS, DATA]
+        .iter()
+        .flat_map(|&kind| streams.iter().map(move |&stream| (kind, stream)))
+        .collect();
+    assert_eq!(answers, [&expected], "{batches:?}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_handler_that_waits_does_not_hold_back_the_answers_made_at_once() {
+    let (mut read, mut write, _flushed) = connection_keeping_flushes().await;
+    let sent_at = Instant::now();
+    let mut requests = frame(HEADERS, END_STREAM | END_HEADERS, 1, &get_block("/h2/slow"));
+    requests.extend(frame(
+        HEADERS,
+        END_STREAM | END_HEADERS,
+        3,
+        &get_block("/h2/hello"),
+    ));
+    write.write_all(&requests).await.unwrap();
+    let mut answered = Vec::new();
+    while answered.len() < 2 {
+        let (frame, at) = next_frame(&mut read).await.expect("the answers");
+        if frame.kind == DATA && frame.flags & END_STREAM != 0 {
+            answered.push((frame.stream, frame.payload, at - sent_at));
+        }
+    }
+    assert_eq!(
+        answered,
+        [
+            (3, b"hello".to_vec(), Duration::ZERO),
+            (1, b"slow".to_vec(), Duration::from_millis(300)),
+        ]
     );
 }

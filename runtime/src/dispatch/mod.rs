@@ -98,8 +98,9 @@ impl Router {
     ///
     /// Not an `async fn`: its arguments would stay in the future beside the locals made of
     /// them, and the request would take its space twice. The request is split here, and the
-    /// `async` block owns the parts. The future is moved once per request over HTTP/2 (a task
-    /// per stream): its size is paid per request (`bench/src/bin/future_size.rs`).
+    /// `async` block owns the parts. The future is moved once per request over HTTP/2 (into a
+    /// box or a task per stream, `server/stream_executor.rs`): its size is paid per request
+    /// (`bench/src/bin/future_size.rs`).
     pub(crate) fn dispatch<B, F>(&self, request: http::Request<B>, into_body: F) -> RouteFuture
     where
         F: FnOnce(B) -> Body,
@@ -117,8 +118,8 @@ impl Router {
     /// others.
     ///
     /// The future is as small as an answer (96 bytes): it is moved and written per request
-    /// (over HTTP/2 hyper allocates a task of it per stream), and a future of all the ways
-    /// of waiting, unboxed, was three times that size. A handler that waits had a box for
+    /// (over HTTP/2 the executor boxes each stream's), and a future of all the ways of
+    /// waiting, unboxed, was three times that size. A handler that waits had a box for
     /// its timer, and a layer's call one for its future: the box of what is left takes their
     /// place. An `async fn` handler not polled in `call` ([`run::polls_in_call`]) gets it
     /// even when it finishes on its first poll.

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use hyper::body::Incoming;
 use hyper::server::conn::{http1, http2};
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::TokioIo;
 use hyper_util::server::conn::auto;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream, ToSocketAddrs};
@@ -27,12 +27,14 @@ mod framing;
 mod graceful;
 mod io;
 mod ping_timer;
+mod stream_executor;
 mod timed_body;
 
 use framing::FramingGuard;
 use graceful::Graceful;
 use io::GuardedIo;
 use ping_timer::PingTimer;
+use stream_executor::{SendsHeldStreams, StreamExecutor};
 use timed_body::TimedBody;
 
 /// The server's settings: every defence of `docs/hardening.md`, each with a production default.
@@ -231,7 +233,7 @@ impl ServerConfig {
                 Arc::default(),
             ),
         );
-        if let Err(e) = connection.await {
+        if let Err(e) = SendsHeldStreams(std::pin::pin!(connection)).await {
             tracing::debug!(error = %e, "connection ended with an error");
         }
     }
@@ -249,8 +251,8 @@ impl ServerConfig {
 
     /// The hyper builder of one connection of either version, for a stream that cannot be
     /// peeked at (its HTTP/1 timer belongs to that connection).
-    fn connection_builder(&self) -> auto::Builder<TokioExecutor> {
-        let mut builder = auto::Builder::new(TokioExecutor::new());
+    fn connection_builder(&self) -> auto::Builder<StreamExecutor> {
+        let mut builder = auto::Builder::new(StreamExecutor);
         http1_settings!(builder.http1(), self);
         http2_settings!(builder.http2(), self);
         builder
@@ -269,8 +271,8 @@ impl ServerConfig {
     }
 
     /// The HTTP/2 builder of one connection whose version is known.
-    fn http2_builder(&self) -> http2::Builder<TokioExecutor> {
-        let mut builder = http2::Builder::new(TokioExecutor::new());
+    fn http2_builder(&self) -> http2::Builder<StreamExecutor> {
+        let mut builder = http2::Builder::new(StreamExecutor);
         http2_settings!(builder, self);
         builder
     }
@@ -494,7 +496,7 @@ impl Server {
                 let io = TokioIo::new(config.guard(stream, fate.clone()));
                 let served = if http2 {
                     let connection = config.http2_builder().serve_connection(io, service);
-                    registration.watch(std::pin::pin!(connection)).await
+                    SendsHeldStreams(registration.watch(std::pin::pin!(connection))).await
                 } else {
                     let connection = config.http1_builder().serve_connection(io, service);
                     registration.watch(std::pin::pin!(connection)).await
@@ -585,10 +587,13 @@ fn connection_service(
         let empty = http_body::Body::size_hint(request.body()).exact() == Some(0)
             || http_body::Body::is_end_stream(request.body());
         let fate = (!empty).then(|| fate.clone());
-        router.dispatch(request, move |body| match fate {
+        let future = router.dispatch(request, move |body| match fate {
             None => Body::empty(),
             Some(fate) => Body::new(TimedBody::new(body, body_idle_timeout, body_timeout, fate)),
-        })
+        });
+        // Over HTTP/2, a stream whose answer is made is sent from the connection's task.
+        stream_executor::note_answer_made(future.is_answered());
+        future
     })
 }
 

@@ -30,6 +30,11 @@ impl RouteFuture {
     pub(crate) fn later(reply: Reply) -> RouteFuture {
         RouteFuture(Either::Right(reply))
     }
+
+    /// Whether the answer is made: the future is ready on its first poll.
+    pub(crate) fn is_answered(&self) -> bool {
+        matches!(self.0, Either::Left(_))
+    }
 }
 
 impl Future for RouteFuture {

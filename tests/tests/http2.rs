@@ -27,6 +27,12 @@ fn hello() -> &'static str {
     "hello"
 }
 
+#[route(GET "/h2/yields")]
+async fn yields() -> &'static str {
+    tokio::task::yield_now().await;
+    "yielded"
+}
+
 async fn connect(
     addr: std::net::SocketAddr,
 ) -> (
@@ -370,4 +376,40 @@ async fn a_handler_that_waits_does_not_hold_back_the_answers_made_at_once() {
             (1, b"slow".to_vec(), Duration::from_millis(300)),
         ]
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_a_multi_threaded_runtime_every_stream_of_a_busy_connection_is_answered() {
+    // Answers made at once (held and sent from the connection's task) and handlers that
+    // wait (a task each, free to run on the other worker) on one connection, more streams
+    // than it may open at once.
+    let server = support::spawn(App::new().build().unwrap()).await;
+    let (client, task, _) = connect(server.addr).await;
+    let mut responses = Vec::new();
+    for i in 0..600 {
+        let (path, body) = match i % 3 {
+            0 => ("/h2/yields", &b"yielded"[..]),
+            _ => ("/h2/hello", &b"hello"[..]),
+        };
+        let mut client = client.clone().ready().await.unwrap();
+        let request = routemark::http::Request::get(format!("http://{}{path}", server.addr))
+            .body(())
+            .unwrap();
+        let (response, _) = client.send_request(request, true).unwrap();
+        responses.push(tokio::spawn(async move {
+            let response = response.await.unwrap();
+            assert_eq!(response.status(), 200);
+            let mut received = Vec::new();
+            let mut data = response.into_body();
+            while let Some(chunk) = data.data().await {
+                received.extend_from_slice(&chunk.unwrap());
+            }
+            assert_eq!(received, body);
+        }));
+    }
+    for response in responses {
+        response.await.unwrap();
+    }
+    task.abort();
+    server.shutdown().await;
 }

@@ -176,6 +176,7 @@ mod route;
 pub mod router;
 mod server;
 mod service;
+mod spare_headers;
 mod tenant;
 pub mod testing;
 

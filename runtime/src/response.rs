@@ -96,17 +96,23 @@ pub trait IntoResponse {
 }
 
 #[inline]
-fn with_content_type(body: impl Into<Body>, content_type: &'static str) -> Response {
+fn with_content_type(body: impl Into<Body>, content_type: HeaderValue) -> Response {
+    // A request's map, passed on: no allocation (`spare_headers.rs`).
+    let mut headers = crate::spare_headers::take();
+    // `append`, not `insert`: the map is empty, so there is no value to replace, and
+    // `insert` would look for one and drain it.
+    headers.append(header::CONTENT_TYPE, content_type);
     let mut res = Response::new(body.into());
-    // `append`, not `insert`: the map is new, so there is no value to replace, and `insert`
-    // would look for one and drain it (about 60 instructions per response).
-    res.headers_mut()
-        .append(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    *res.headers_mut() = headers;
     res
 }
 
-const TEXT: &str = "text/plain; charset=utf-8";
-const OCTETS: &str = "application/octet-stream";
+// Constants, so that `from_static` checks their bytes at compile time: called with a
+// `&str` argument, it would check them again for every response.
+const TEXT: HeaderValue = HeaderValue::from_static("text/plain; charset=utf-8");
+const OCTETS: HeaderValue = HeaderValue::from_static("application/octet-stream");
+const HTML: HeaderValue = HeaderValue::from_static("text/html; charset=utf-8");
+const JSON: HeaderValue = HeaderValue::from_static("application/json");
 
 impl IntoResponse for () {
     fn into_response(self) -> Response {
@@ -279,7 +285,7 @@ pub struct Html<T>(pub T);
 
 impl<T: Into<Body>> IntoResponse for Html<T> {
     fn into_response(self) -> Response {
-        with_content_type(self.0, "text/html; charset=utf-8")
+        with_content_type(self.0, HTML)
     }
 }
 
@@ -360,7 +366,7 @@ impl std::error::Error for HttpError {}
 /// finds it to render it in the application's own format (and a layer may read it).
 impl IntoResponse for HttpError {
     fn into_response(self) -> Response {
-        let mut res = with_content_type(self.to_json(), "application/json");
+        let mut res = with_content_type(self.to_json(), JSON);
         *res.status_mut() = self.status;
         // After a 408 or 413 the rest of the body is unread or in an unknown state; reading
         // it to keep the connection would defeat the limit, so the connection closes.

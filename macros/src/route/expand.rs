@@ -381,11 +381,14 @@ impl ToTokens for Shim<'_> {
                 if #parts.route().is_none() {
                     return #Private::declared_params_only();
                 }
-                #Private::answer_now(|| {
+                let __routemark_answer = #Private::answer_now(|| {
                     #target_of_parts
                     #extractions
                     #Private::respond::<#ret>(#output)
-                })
+                });
+                // The request's header map, to the next response (`spare_headers.rs`).
+                #Private::keep_headers(#parts);
+                __routemark_answer
             });
             return;
         }

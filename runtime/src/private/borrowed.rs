@@ -96,6 +96,7 @@ pub struct Target {
 pub fn target_of(parts: RequestParts) -> Option<Target> {
     parts.route()?;
     let RequestParts { head, params, .. } = parts;
+    crate::spare_headers::keep(head.headers);
     Some(Target {
         path_and_query: head.uri.into_parts().path_and_query,
         params,

@@ -45,6 +45,14 @@ impl<T: FromParam> ParamArg for QueryParamOpt<T> {
     }
 }
 
+/// Passes the request's header map on to the next response (`spare_headers.rs`), once the
+/// handler answered: its parameters may borrow the request until then. Called by the
+/// `nowN` and by the shims `#[route]` writes for `fn` handlers of borrowed parameters.
+#[inline(always)]
+pub fn keep_headers(parts: RequestParts) {
+    crate::spare_headers::keep(parts.head.headers);
+}
+
 /// The most parameters a `nowN` takes.
 pub const NOW_MAX: usize = 8;
 
@@ -62,6 +70,8 @@ where
     if parts.route().is_none() {
         return declared_params_only();
     }
+    // Nothing borrows the request: its map can serve this very answer.
+    keep_headers(parts);
     answer_now(|| handler().into_response())
 }
 
@@ -81,13 +91,15 @@ where
         return declared_params_only();
     }
     let [spec1] = specs;
-    answer_now(|| {
+    let answer = answer_now(|| {
         let a1 = match A1::extract_now(&parts, spec1) {
             Ok(value) => value,
             Err(response) => return response,
         };
         handler(a1).into_response()
-    })
+    });
+    keep_headers(parts);
+    answer
 }
 
 /// A `fn` handler of 2 parameters.
@@ -107,7 +119,7 @@ where
         return declared_params_only();
     }
     let [spec1, spec2] = specs;
-    answer_now(|| {
+    let answer = answer_now(|| {
         let a1 = match A1::extract_now(&parts, spec1) {
             Ok(value) => value,
             Err(response) => return response,
@@ -117,7 +129,9 @@ where
             Err(response) => return response,
         };
         handler(a1, a2).into_response()
-    })
+    });
+    keep_headers(parts);
+    answer
 }
 
 /// A `fn` handler of 3 parameters.
@@ -138,7 +152,7 @@ where
         return declared_params_only();
     }
     let [spec1, spec2, spec3] = specs;
-    answer_now(|| {
+    let answer = answer_now(|| {
         let a1 = match A1::extract_now(&parts, spec1) {
             Ok(value) => value,
             Err(response) => return response,
@@ -152,7 +166,9 @@ where
             Err(response) => return response,
         };
         handler(a1, a2, a3).into_response()
-    })
+    });
+    keep_headers(parts);
+    answer
 }
 
 /// A `fn` handler of 4 parameters.
@@ -174,7 +190,7 @@ where
         return declared_params_only();
     }
     let [spec1, spec2, spec3, spec4] = specs;
-    answer_now(|| {
+    let answer = answer_now(|| {
         let a1 = match A1::extract_now(&parts, spec1) {
             Ok(value) => value,
             Err(response) => return response,
@@ -192,7 +208,9 @@ where
             Err(response) => return response,
         };
         handler(a1, a2, a3, a4).into_response()
-    })
+    });
+    keep_headers(parts);
+    answer
 }
 
 /// A `fn` handler of 5 parameters.
@@ -215,7 +233,7 @@ where
         return declared_params_only();
     }
     let [spec1, spec2, spec3, spec4, spec5] = specs;
-    answer_now(|| {
+    let answer = answer_now(|| {
         let a1 = match A1::extract_now(&parts, spec1) {
             Ok(value) => value,
             Err(response) => return response,
@@ -237,7 +255,9 @@ where
             Err(response) => return response,
         };
         handler(a1, a2, a3, a4, a5).into_response()
-    })
+    });
+    keep_headers(parts);
+    answer
 }
 
 /// A `fn` handler of 6 parameters.
@@ -261,7 +281,7 @@ where
         return declared_params_only();
     }
     let [spec1, spec2, spec3, spec4, spec5, spec6] = specs;
-    answer_now(|| {
+    let answer = answer_now(|| {
         let a1 = match A1::extract_now(&parts, spec1) {
             Ok(value) => value,
             Err(response) => return response,
@@ -287,7 +307,9 @@ where
             Err(response) => return response,
         };
         handler(a1, a2, a3, a4, a5, a6).into_response()
-    })
+    });
+    keep_headers(parts);
+    answer
 }
 
 /// A `fn` handler of 7 parameters.
@@ -312,7 +334,7 @@ where
         return declared_params_only();
     }
     let [spec1, spec2, spec3, spec4, spec5, spec6, spec7] = specs;
-    answer_now(|| {
+    let answer = answer_now(|| {
         let a1 = match A1::extract_now(&parts, spec1) {
             Ok(value) => value,
             Err(response) => return response,
@@ -342,7 +364,9 @@ where
             Err(response) => return response,
         };
         handler(a1, a2, a3, a4, a5, a6, a7).into_response()
-    })
+    });
+    keep_headers(parts);
+    answer
 }
 
 /// A `fn` handler of 8 parameters.
@@ -368,7 +392,7 @@ where
         return declared_params_only();
     }
     let [spec1, spec2, spec3, spec4, spec5, spec6, spec7, spec8] = specs;
-    answer_now(|| {
+    let answer = answer_now(|| {
         let a1 = match A1::extract_now(&parts, spec1) {
             Ok(value) => value,
             Err(response) => return response,
@@ -402,5 +426,7 @@ where
             Err(response) => return response,
         };
         handler(a1, a2, a3, a4, a5, a6, a7, a8).into_response()
-    })
+    });
+    keep_headers(parts);
+    answer
 }

@@ -7,8 +7,8 @@
 //! into the map of the previous response (`cached_headers` in hyper's `h1::conn`), so in a
 //! steady stream of requests no header map is allocated at all.
 //!
-//! Only the paths most requests take hand their map on (the shims of `fn` handlers and of
-//! borrowed parameters, `private/`) and take one (the responses of `IntoResponse` that set
+//! Only the paths most requests take hand their map on (the shims of handlers whose last
+//! argument reads no body, `keep_headers` in `private/`) and take one (the responses of `IntoResponse` that set
 //! `Content-Type`, `response.rs`); anywhere else a map is made and dropped as before.
 
 use std::cell::Cell;

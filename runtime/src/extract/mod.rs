@@ -120,7 +120,10 @@ impl<T: FromRequestParts + Send> FromRequest<marker::ViaParts> for T {
     const STATE: &'static [StateRequirement] = <T as FromRequestParts>::STATE;
 
     async fn from_request(mut parts: RequestParts, _body: Body) -> Result<Self, Self::Rejection> {
-        T::from_request_parts(&mut parts).await
+        let extracted = T::from_request_parts(&mut parts).await;
+        // The last use of the request: its header map goes to the next response.
+        crate::__private::keep_headers(parts);
+        extracted
     }
 }
 

@@ -169,10 +169,12 @@ pub struct NoBody;
 
 impl LastArg<ViaParts> for NoBody {
     fn extract(
-        _: RequestParts,
+        parts: RequestParts,
         _: Body,
         _: &'static ArgSpec,
     ) -> impl Future<Output = Result<Self, Response>> + Send {
+        // The last use of the request: its header map goes to the next response.
+        super::keep_headers(parts);
         std::future::ready(Ok(NoBody))
     }
 }
@@ -192,6 +194,8 @@ where
     if parts.route().is_none() {
         return declared_params_only();
     }
+    // Nothing reads the request: its header map can serve the answer.
+    super::keep_headers(parts);
     // The handler runs when the future is first polled, like every other, so that a panic
     // of a handler that is not `async` is caught with the others.
     HandlerFuture::new(async move { handler().await.into_response() })

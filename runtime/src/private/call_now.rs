@@ -46,8 +46,9 @@ impl<T: FromParam> ParamArg for QueryParamOpt<T> {
 }
 
 /// Passes the request's header map on to the next response (`spare_headers.rs`), once the
-/// handler answered: its parameters may borrow the request until then. Called by the
-/// `nowN` and by the shims `#[route]` writes for `fn` handlers of borrowed parameters.
+/// handler answered: its parameters may borrow the request until then. Called where a
+/// request's last use is known: the `nowN`, the shims `#[route]` writes for `fn` handlers
+/// of borrowed parameters, `call0`, and the last argument of `callN` when it reads no body.
 #[inline(always)]
 pub fn keep_headers(parts: RequestParts) {
     crate::spare_headers::keep(parts.head.headers);

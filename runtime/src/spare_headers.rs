@@ -20,10 +20,16 @@ use http::HeaderMap;
 const MAX_KEPT: usize = 24;
 
 thread_local! {
-    static SPARE: Cell<Option<HeaderMap>> = const { Cell::new(None) };
+    /// The newest kept map first. Two, because shims hand maps on at two moments: before
+    /// the answer is made (nothing borrows the request) or after (its parameters do). A
+    /// request of the first kind takes back its own map; one of the second takes the map
+    /// kept before it and leaves its own. With one slot, a request of the second kind after
+    /// one of the first found the slot empty and allocated.
+    static SPARE: [Cell<Option<HeaderMap>>; 2] = const { [Cell::new(None), Cell::new(None)] };
 }
 
-/// Keeps `headers`, emptied, for the next response; drops the map kept before, if any.
+/// Keeps `headers`, emptied, for a later response; drops the oldest map kept, if there were
+/// two already.
 #[inline]
 pub(crate) fn keep(mut headers: HeaderMap) {
     if headers.capacity() == 0 || headers.capacity() > MAX_KEPT {
@@ -31,14 +37,18 @@ pub(crate) fn keep(mut headers: HeaderMap) {
     }
     headers.clear();
     // During the thread's teardown there is nowhere to keep it: it is dropped.
-    let _ = SPARE.try_with(|spare| spare.set(Some(headers)));
+    let _ = SPARE.try_with(|[newest, older]| {
+        if let Some(previous) = newest.replace(Some(headers)) {
+            older.set(Some(previous));
+        }
+    });
 }
 
-/// The kept map, empty, or a new one (which allocates on its first header).
+/// The newest kept map, empty, or a new one (which allocates on its first header).
 #[inline]
 pub(crate) fn take() -> HeaderMap {
     SPARE
-        .try_with(Cell::take)
+        .try_with(|[newest, older]| newest.take().or_else(|| older.take()))
         .ok()
         .flatten()
         .unwrap_or_default()
@@ -61,6 +71,29 @@ mod tests {
         assert!(reused.is_empty());
         assert_eq!(reused.capacity(), room);
         // Taken once: the next one is new.
+        assert_eq!(take().capacity(), 0);
+    }
+
+    #[test]
+    fn two_maps_are_kept_the_newest_comes_first() {
+        let room = |n| {
+            let mut map = HeaderMap::with_capacity(n);
+            map.insert(HOST, HeaderValue::from_static("example.com"));
+            map.capacity()
+        };
+        let (small, large) = (room(2), room(12));
+        assert_ne!(small, large);
+        keep(HeaderMap::with_capacity(2));
+        keep(HeaderMap::with_capacity(12));
+        assert_eq!(take().capacity(), large);
+        assert_eq!(take().capacity(), small);
+        assert_eq!(take().capacity(), 0);
+        // A third map pushes the oldest out.
+        keep(HeaderMap::with_capacity(1));
+        keep(HeaderMap::with_capacity(2));
+        keep(HeaderMap::with_capacity(12));
+        assert_eq!(take().capacity(), large);
+        assert_eq!(take().capacity(), small);
         assert_eq!(take().capacity(), 0);
     }
 

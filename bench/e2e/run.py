@@ -13,7 +13,8 @@ actix-web and bare hyper, driven by wrk, per ../../../shared/BENCHMARKS.md secti
 - prints the medians and the ratios to axum, actix-web and bare hyper as a Markdown table,
   then the median of the rounds' own ratios with their range (BENCHMARKS.md: a ratio is
   taken within a round, where the machine's state is shared), req/s and CPU per request
-  over the saturated run (utime + stime / requests) and at the fixed rate.
+  over the saturated run (utime + stime / requests) and at the fixed rate; then the saturated
+  CPU split into user and system time (where a gap between two servers lies).
 
     python3 bench/e2e/run.py [ROUNDS] [DURATION_S]
 
@@ -56,9 +57,14 @@ def build_apps():
                        env=env, check=True)
 
 
-def cpu_seconds(pid):
+def user_system_seconds(pid):
+    """The process's user and system CPU time so far, all threads."""
     fields = pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICK  # utime, stime (fields 14, 15)
+    return int(fields[11]) / TICK, int(fields[12]) / TICK  # utime, stime (fields 14, 15)
+
+
+def cpu_seconds(pid):
+    return sum(user_system_seconds(pid))
 
 
 def wait_port(port):
@@ -120,9 +126,10 @@ def one(name, binary, port, duration, first):
         if first:
             print(f"{name}: headers {check(port)}", file=sys.stderr)
         wrk(port, 2, 64)  # warm-up
-        c0, t0 = cpu_seconds(proc.pid), time.monotonic()
+        (u0, s0), t0 = user_system_seconds(proc.pid), time.monotonic()
         n, rps, p99_max = wrk(port, duration, 64)
-        c1 = cpu_seconds(proc.pid)
+        u1, s1 = user_system_seconds(proc.pid)
+        c0, c1 = u0 + s0, u1 + s1
         busy = (c1 - c0) / (time.monotonic() - t0)
         saturated_cpu_us = (c1 - c0) / n * 1e6
         fixed_n, fixed_rps, p99 = wrk(port, duration, FIXED_CONNECTIONS, FIXED_DELAY_MS)
@@ -133,7 +140,8 @@ def one(name, binary, port, duration, first):
     print(f"  {name}: {rps:,.0f} req/s (server core {busy:.0%} busy, p99 {p99_max:.2f} ms); "
           f"fixed {fixed_rps:,.0f} req/s: {cpu_us:.1f} us CPU/req, p99 {p99:.3f} ms", file=sys.stderr)
     return {"rps": rps, "busy": busy, "cpu_us": cpu_us, "p99": p99, "fixed_rps": fixed_rps,
-            "sat_cpu_us": saturated_cpu_us}
+            "sat_cpu_us": saturated_cpu_us, "sat_user_us": (u1 - u0) / n * 1e6,
+            "sat_system_us": (s1 - s0) / n * 1e6}
 
 
 def spread(values):
@@ -188,6 +196,14 @@ def main():
             print(f"| {name} | {peer} | {spread(round_ratios(results, name, peer, 'rps'))} "
                   f"| {spread(round_ratios(results, name, peer, 'sat_cpu_us'))} "
                   f"| {spread(round_ratios(results, name, peer, 'cpu_us'))} |")
+    print(f"\nSaturated CPU per request split into user and system time, medians of {rounds} rounds "
+          "(µs), and the median of the rounds' own ratios to bare hyper:\n")
+    print("| server | user µs | system µs | user x hyper | system x hyper |")
+    print("|---|---:|---:|---:|---:|")
+    for name, _ in servers:
+        print(f"| {name} | {med(name, 'sat_user_us'):.3f} | {med(name, 'sat_system_us'):.3f} "
+              f"| {spread(round_ratios(results, name, 'hyper', 'sat_user_us'))} "
+              f"| {spread(round_ratios(results, name, 'hyper', 'sat_system_us'))} |")
     print("\nper round (req/s; CPU us/req):", file=sys.stderr)
     for name, _ in servers:
         print(f"  {name}: " + ", ".join(f"{x['rps']:,.0f}; {x['cpu_us']:.1f}" for x in results[name]),

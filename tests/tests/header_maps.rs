@@ -1,7 +1,7 @@
 //! A request's header map is passed on, emptied, to a later response (`spare_headers.rs` in
 //! the runtime): over real TCP, on one connection, every response of every kind of shim
 //! carries exactly its own headers and none of the requests', whatever the requests sent
-//! before it.
+//! before it. The router's own answers (a `404`) pass the request's map on too.
 
 mod support;
 
@@ -46,16 +46,23 @@ async fn json(id: u32) -> Json<Vec<u32>> {
     Json(vec![id, id + 1])
 }
 
-/// Each path with the body its handler answers.
-const ROUTES: [(&str, &str); 7] = [
-    ("/maps/sync-borrowed/ann", "sync-borrowed ann"),
-    ("/maps/sync-owned/7", "sync-owned 7"),
-    ("/maps/sync-none", "sync-none"),
-    ("/maps/async-none", "async-none"),
-    ("/maps/async-owned/8", "async-owned 8"),
-    ("/maps/async-method", "async-method GET"),
-    ("/maps/json/3", "[3,4]"),
+/// Each path with the status and body it is answered with.
+const ROUTES: [(&str, u16, &str); 9] = [
+    ("/maps/sync-borrowed/ann", 200, "sync-borrowed ann"),
+    ("/maps/sync-owned/7", 200, "sync-owned 7"),
+    ("/maps/missing/1", 404, NOT_FOUND_1),
+    ("/maps/sync-none", 200, "sync-none"),
+    ("/maps/async-none", 200, "async-none"),
+    ("/maps/missing/2", 404, NOT_FOUND_2),
+    ("/maps/async-owned/8", 200, "async-owned 8"),
+    ("/maps/async-method", 200, "async-method GET"),
+    ("/maps/json/3", 200, "[3,4]"),
 ];
+
+const NOT_FOUND_1: &str =
+    r#"{"status":404,"error":"Not Found","message":"no route matches `/maps/missing/1`"}"#;
+const NOT_FOUND_2: &str =
+    r#"{"status":404,"error":"Not Found","message":"no route matches `/maps/missing/2`"}"#;
 
 /// A request carrying headers no response may show: a few, or (`many`) forty, more than a
 /// kept map may have room for.
@@ -103,7 +110,7 @@ async fn responses_carry_only_their_own_headers_on_every_shim() {
     // the map of any request before it; the middle turn's requests have forty headers more.
     let mut pipeline = String::new();
     for turn in 0..3 {
-        for (n, (path, _)) in ROUTES.iter().enumerate() {
+        for (n, (path, _, _)) in ROUTES.iter().enumerate() {
             pipeline.push_str(&request(path, turn * 10 + n, turn == 1));
         }
     }
@@ -114,8 +121,12 @@ async fn responses_carry_only_their_own_headers_on_every_shim() {
         .into();
     assert_eq!(answers.len(), 3 * ROUTES.len(), "{}", exchange.text);
     for (i, (status, names, body)) in answers.iter().enumerate() {
-        let (path, expected_body) = ROUTES[i % ROUTES.len()];
-        assert_eq!((*status, body.as_str()), (200, expected_body), "{path}");
+        let (path, expected_status, expected_body) = ROUTES[i % ROUTES.len()];
+        assert_eq!(
+            (*status, body.as_str()),
+            (expected_status, expected_body),
+            "{path}"
+        );
         assert_eq!(names, &expected_names, "{path}: {}", exchange.text);
     }
     assert!(!exchange.closed);

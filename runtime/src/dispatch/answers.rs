@@ -264,7 +264,11 @@ pub(crate) fn method_not_allowed(method: &http::Method, allow: MethodSet) -> Res
 /// `404`, naming the path (its first 200 characters).
 #[cold]
 pub(crate) fn not_found(path: &str) -> Response {
-    let shown: String = path.chars().take(200).collect();
+    // A slice, not a copy: one string is built, the message.
+    let shown = path
+        .char_indices()
+        .nth(200)
+        .map_or(path, |(end, _)| &path[..end]);
     HttpError::new(StatusCode::NOT_FOUND, format!("no route matches `{shown}`")).into_response()
 }
 
@@ -299,4 +303,41 @@ pub(crate) fn trailing_slash_redirect<T>(
         .headers_mut()
         .insert(header::LOCATION, HeaderValue::from_str(&location).ok()?);
     Some(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(response: Response) -> String {
+        let error = response
+            .extensions()
+            .get::<HttpError>()
+            .expect("an HttpError");
+        let json: serde_json::Value = serde_json::from_str(&error.to_json()).unwrap();
+        json["message"].as_str().unwrap().to_owned()
+    }
+
+    #[test]
+    fn not_found_names_the_path_whole_when_short() {
+        let response = not_found("/no/such/route");
+        assert_eq!(response.status(), StatusCode::NOT_FOUND);
+        assert_eq!(message(response), "no route matches `/no/such/route`");
+    }
+
+    #[test]
+    fn not_found_names_the_first_200_characters_of_a_long_path() {
+        // Two-byte characters: the cut falls between characters, never inside one.
+        let path = format!("/{}", "é".repeat(300));
+        let shown: String = path.chars().take(200).collect();
+        assert_eq!(
+            message(not_found(&path)),
+            format!("no route matches `{shown}`")
+        );
+        let exactly_200 = format!("/{}", "a".repeat(199));
+        assert_eq!(
+            message(not_found(&exactly_200)),
+            format!("no route matches `{exactly_200}`")
+        );
+    }
 }

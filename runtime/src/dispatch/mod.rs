@@ -617,6 +617,8 @@ impl Router {
                 if !inner.behind_layers {
                     span::answered(&head, client_id.as_ref(), answer.status());
                 }
+                // For the next answer: a flood of `404`s allocates no header maps either.
+                crate::spare_headers::keep(head.headers);
                 let timing = started.map(|started| (started, None));
                 Next::Ready(self.answered_aside(answer, None, false, timing, method_index))
             }

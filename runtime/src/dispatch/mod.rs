@@ -33,7 +33,7 @@ use crate::response::Response;
 use crate::route::{HandlerFn, Route};
 use crate::router::{Lookup, ParamRanges};
 use crate::service::entry::{Entry, RouteEntry, RouteMatch, Table};
-use crate::service::{MatchedRoute, OriginalUri, Reply, RouteFuture, RouteService, Router};
+use crate::service::{MatchedRoute, OriginalUri, RouteFuture, RouteService, Router};
 use crate::tenant::{Resolved, Scope, TenantContext, Tenants};
 use answers::Failed;
 
@@ -79,11 +79,22 @@ impl Router {
     /// and this is not the router inside the `App::layer` stack (the outer one catches, once,
     /// after the layers). Without a catcher, one branch.
     #[inline(always)]
-    fn caught(&self, response: Response) -> Response {
+    fn caught(&self, mut response: Response) -> Response {
+        self.catch(&mut response);
+        response
+    }
+
+    /// [`caught`](Self::caught) in place.
+    #[inline(always)]
+    fn catch(&self, response: &mut Response) {
         match &self.inner.shared.recipe.config.catcher {
             // The answer's extensions are kept: a panic or timeout stays counted as one.
-            Some(catcher) if !self.inner.behind_layers => catcher.render(response),
-            _ => response,
+            Some(catcher) if !self.inner.behind_layers => {
+                // A placeholder without allocation while the catcher has the answer.
+                let answer = std::mem::replace(response, Response::new(Body::empty()));
+                *response = catcher.render(answer);
+            }
+            _ => {}
         }
     }
 }
@@ -107,33 +118,7 @@ impl Router {
     {
         let (head, body) = request.into_parts();
         let body = into_body(body);
-        self.dispatch_parts(head, body)
-    }
-
-    /// Routes the request at once, before the future is made: most requests are answered
-    /// then, and their future is the answer itself, ready ([`Next::Ready`]). A request that
-    /// waits (a handler that did not finish on its first poll, a route's layers, a nested
-    /// service) gets a boxed future of what is left, which holds a handle on the router
-    /// and completes the answer as [`route_request`](Self::route_request) does for the
-    /// others.
-    ///
-    /// The future is as small as an answer (96 bytes): it is moved and written per request
-    /// (over HTTP/2 the executor boxes each stream's), and a future of all the ways of
-    /// waiting, unboxed, was three times that size. A handler that waits had a box for
-    /// its timer, and a layer's call one for its future: the box of what is left takes their
-    /// place. An `async fn` handler not polled in `call` ([`run::polls_in_call`]) gets it
-    /// even when it finishes on its first poll.
-    fn dispatch_parts(&self, head: Parts, body: Body) -> RouteFuture {
-        let counting = self.counting_metrics().is_some();
-        let started = counting.then(Instant::now);
-        let method_index = match counting {
-            true => metrics::method_index(&head.method),
-            false => 0,
-        };
-        match self.route_request(head, body, started, method_index) {
-            Next::Ready(response) => RouteFuture::ready(response),
-            Next::Later(reply) => RouteFuture::later(reply),
-        }
+        self.route_request(head, body)
     }
 
     /// The rest of a handler's request that did not finish on its first poll (or was not
@@ -146,9 +131,9 @@ impl Router {
         mut run: HandlerRun,
         started: Option<Instant>,
         method_index: usize,
-    ) -> Next {
+    ) -> RouteFuture {
         let router = self.clone();
-        Next::Later(Box::pin(async move {
+        RouteFuture::later(Box::pin(async move {
             let server = router.counting_metrics().map(|m| &m.server);
             let (response, handle, ended) = run.run(server).await;
             let timing = started.map(|started| (started, ended));
@@ -166,9 +151,9 @@ impl Router {
         caught: bool,
         started: Option<Instant>,
         method_index: usize,
-    ) -> Next {
+    ) -> RouteFuture {
         let router = self.clone();
-        Next::Later(Box::pin(async move {
+        RouteFuture::later(Box::pin(async move {
             let active = router.active(method_index);
             let (response, handle) = call.await;
             drop(active);
@@ -216,18 +201,31 @@ impl Router {
     #[inline(always)]
     fn answered(
         &self,
-        response: Response,
+        mut response: Response,
         handle: Option<&Arc<RouteMetrics>>,
         caught: bool,
         timing: Option<(Instant, Option<Instant>)>,
         method_index: usize,
     ) -> Response {
+        self.answer(&mut response, handle, caught, timing, method_index);
+        response
+    }
+
+    /// [`answered`](Self::answered) in place: on the handlers' path, the answer is not
+    /// moved once more in and out (a copy of it each way).
+    #[inline(always)]
+    fn answer(
+        &self,
+        response: &mut Response,
+        handle: Option<&Arc<RouteMetrics>>,
+        caught: bool,
+        timing: Option<(Instant, Option<Instant>)>,
+        method_index: usize,
+    ) {
         // The catcher first: the metrics count the status the client gets.
-        let mut response = if caught {
-            response
-        } else {
-            self.caught(response)
-        };
+        if !caught {
+            self.catch(response);
+        }
         if self.inner.behind_layers {
             if let Some(handle) = handle
                 && self.inner.shared.recipe.observe.metrics.is_some()
@@ -242,23 +240,37 @@ impl Router {
                 timing,
                 handle.map(|handle| &**handle),
                 method_index,
-                &response,
+                response,
             );
         }
-        response
     }
 
     /// Validates and looks the request up, and starts what answers it: all that runs
-    /// without waiting. An answer made here is complete ([`Next::Ready`]): through the
-    /// catcher and counted, while the table is held (`started`, `method_index`: for the
-    /// metrics). Otherwise, what is left to wait for, boxed, with a handle on the router.
-    fn route_request(
-        &self,
-        mut head: Parts,
-        body: Body,
-        started: Option<Instant>,
-        method_index: usize,
-    ) -> Next {
+    /// without waiting, before the future is made. Most requests are answered then, and
+    /// their future is the answer itself, ready ([`RouteFuture::ready`]): through the catcher and
+    /// counted, while the table is held. A request that waits (a handler that did not
+    /// finish on its first poll, a route's layers, a nested service) gets a boxed future of
+    /// what is left ([`RouteFuture::later`]), which holds a handle on the router and completes the
+    /// answer as this does for the others.
+    ///
+    /// The future is as small as an answer (96 bytes): it is moved and written per request
+    /// (over HTTP/2 the executor boxes each stream's), and a future of all the ways of
+    /// waiting, unboxed, was three times that size. A handler that waits had a box for
+    /// its timer, and a layer's call one for its future: the box of what is left takes their
+    /// place. An `async fn` handler not polled in `call` ([`run::polls_in_call`]) gets it
+    /// even when it finishes on its first poll.
+    ///
+    /// One function from the request's head to the shim's call: the head is copied once,
+    /// into the shim's argument. Each function it went through on the way (even inlined)
+    /// copied it into its parameter first.
+    fn route_request(&self, mut head: Parts, body: Body) -> RouteFuture {
+        // For the metrics.
+        let counting = self.counting_metrics().is_some();
+        let started = counting.then(Instant::now);
+        let method_index = match counting {
+            true => metrics::method_index(&head.method),
+            false => 0,
+        };
         // `ended`: when the answer was complete, if a guard read the clock for it.
         let timing = |ended: Option<Instant>| started.map(|started| (started, ended));
         let inner = &*self.inner;
@@ -272,7 +284,7 @@ impl Router {
                 Err(rejected) => {
                     let response = self.caught(rejected.answer());
                     span::answered(&head, None, response.status());
-                    return Next::Ready(self.answered_aside(
+                    return RouteFuture::ready(self.answered_aside(
                         response,
                         None,
                         true,
@@ -347,64 +359,71 @@ impl Router {
                     });
                 }
                 let polls_in_call = run::polls_in_call(head.version);
-                // Built whole, in place: the parameters are not written twice.
-                let parts = RequestParts {
-                    head,
-                    params,
-                    state,
-                    route: Some(route),
-                    body_limit,
-                };
                 match admitted {
-                    // In the span only when a subscriber wants it.
                     Ok(ticket) => {
+                        // `run::start`, with the request built whole in the shim's argument.
+                        let (body, progress) = run::watch_body(body);
+                        // In the span only when a subscriber wants it.
+                        let entered = (!request_span.is_disabled()).then(|| request_span.enter());
+                        let called = handler(
+                            RequestParts {
+                                head,
+                                params,
+                                state,
+                                route: Some(route),
+                                body_limit,
+                            },
+                            body,
+                        );
+                        drop(entered);
                         // A handler that cannot wait answered in its shim; another may have
-                        // finished on its first poll.
-                        let answer = match run::start(handler, parts, body, &request_span) {
-                            run::Begun::Answered(response) => Ok(response),
-                            run::Begun::Waiting(mut begun) => {
+                        // finished on its first poll. The answer stays in one place from the
+                        // shim's return to the request's future.
+                        let mut response = match called.into_answer() {
+                            Ok(response) => response,
+                            Err(handler) => {
+                                let mut begun = run::waiting(handler, progress, &request_span);
                                 match polls_in_call.then(|| run::poll_in_call(&mut begun)) {
                                     Some(Some(outcome)) => {
-                                        Ok(run::settle(outcome, route, method, client_id.as_ref()))
+                                        run::settle(outcome, route, method, client_id.as_ref())
                                     }
-                                    _ => Err(begun),
+                                    _ => {
+                                        return self.later_handler(
+                                            HandlerRun {
+                                                started: begun,
+                                                route,
+                                                method,
+                                                timeout,
+                                                client_id,
+                                                // It waits past the table: it holds the guard.
+                                                ticket: ticket
+                                                    .zip(guard)
+                                                    .map(|(t, g)| t.own(g.clone())),
+                                                request_span,
+                                                matched,
+                                                handle: handle.cloned(),
+                                            },
+                                            started,
+                                            method_index,
+                                        );
+                                    }
                                 }
                             }
                         };
-                        match answer {
-                            // Completed here: the request's future is then the answer.
-                            Ok(response) => {
-                                let (response, ended) =
-                                    completed(response, method, ticket, &request_span, matched);
-                                Next::Ready(self.answered(
-                                    response,
-                                    handle,
-                                    false,
-                                    timing(ended),
-                                    method_index,
-                                ))
-                            }
-                            Err(begun) => self.later_handler(
-                                HandlerRun {
-                                    started: begun,
-                                    route,
-                                    method,
-                                    timeout,
-                                    client_id,
-                                    // It waits past the table: it holds the guard.
-                                    ticket: ticket.zip(guard).map(|(t, g)| t.own(g.clone())),
-                                    request_span,
-                                    matched,
-                                    handle: handle.cloned(),
-                                },
-                                started,
-                                method_index,
-                            ),
-                        }
+                        // Completed here: the request's future is then the answer.
+                        let ended = complete(&mut response, method, ticket, &request_span, matched);
+                        self.answer(&mut response, handle, false, timing(ended), method_index);
+                        RouteFuture::ready(response)
                     }
                     Err(refusal) => self.refused(
                         refusal,
-                        parts,
+                        RequestParts {
+                            head,
+                            params,
+                            state,
+                            route: Some(route),
+                            body_limit,
+                        },
                         method,
                         client_id,
                         request_span,
@@ -436,7 +455,7 @@ impl Router {
         handle: Option<&Arc<RouteMetrics>>,
         started: Option<Instant>,
         method_index: usize,
-    ) -> Next {
+    ) -> RouteFuture {
         let handle = handle.cloned();
         let call = async move {
             let mut response = refusal.answer(parts, method, client_id).await;
@@ -462,7 +481,7 @@ impl Router {
         (layers, what): &(RouteService, &'static str),
         started: Option<Instant>,
         method_index: usize,
-    ) -> Next {
+    ) -> RouteFuture {
         let request_span = span::request_span(
             &head.method,
             None,
@@ -499,7 +518,7 @@ impl Router {
         client_id: Option<http::HeaderValue>,
         started: Option<Instant>,
         method_index: usize,
-    ) -> Next {
+    ) -> RouteFuture {
         let inner = &*self.inner;
         match elsewhere {
             Elsewhere::Layered {
@@ -594,7 +613,7 @@ impl Router {
             Elsewhere::Builtin { builtin, check } => {
                 let router = self.clone();
                 // Not counted: a probe or a scrape is not the application's traffic.
-                Next::Later(Box::pin(async move {
+                RouteFuture::later(Box::pin(async move {
                     let check = check.map(|range| &head.uri.path()[range]);
                     let answer = router
                         .inner
@@ -620,18 +639,10 @@ impl Router {
                 // For the next answer: a flood of `404`s allocates no header maps either.
                 crate::spare_headers::keep(head.headers);
                 let timing = started.map(|started| (started, None));
-                Next::Ready(self.answered_aside(answer, None, false, timing, method_index))
+                RouteFuture::ready(self.answered_aside(answer, None, false, timing, method_index))
             }
         }
     }
-}
-
-/// A request routed: answered at once, or what is left to wait for.
-enum Next {
-    /// Answered, through the catcher and counted.
-    Ready(Response),
-    /// The rest, boxed: it completes the answer as [`Next::Ready`]'s was.
-    Later(Reply),
 }
 
 /// A route's handler, called and not yet polled, with what its answer needs.
@@ -683,10 +694,10 @@ impl HandlerRun {
     /// complete: the guard's clock read, which the metrics reuse.
     fn complete(
         &mut self,
-        response: Response,
+        mut response: Response,
     ) -> (Response, Option<Arc<RouteMetrics>>, Option<Instant>) {
-        let (response, ended) = completed(
-            response,
+        let ended = complete(
+            &mut response,
             self.method,
             self.ticket.take(),
             &self.request_span,
@@ -696,28 +707,29 @@ impl HandlerRun {
     }
 }
 
-/// [`HandlerRun::complete`], for a run or for a handler that answered in its shim.
+/// [`HandlerRun::complete`], for a run or for a handler that answered in its shim: in
+/// place, and returns the guard's clock read, if any.
 #[inline(always)]
-fn completed<G: Deref<Target = Guard>>(
-    mut response: Response,
+fn complete<G: Deref<Target = Guard>>(
+    response: &mut Response,
     method: Method,
     ticket: Option<Ticket<G>>,
     request_span: &tracing::Span,
     matched: Option<MatchedRoute>,
-) -> (Response, Option<Instant>) {
-    run::head_only(method, &mut response);
+) -> Option<Instant> {
+    run::head_only(method, response);
     let ended = ticket.map(|ticket| {
         // The runtime's clock, as the guard's timing is (paused in tests that pause it);
         // outside such tests it is the same clock as `std`'s.
         let now = tokio::time::Instant::now();
-        ticket.leave(&response, now);
+        ticket.leave(response, now);
         now.into_std()
     });
     span::record_status(request_span, response.status());
     if let Some(matched) = matched {
         response.extensions_mut().insert(matched);
     }
-    (response, ended)
+    ended
 }
 
 /// A route's metrics handle, from the router behind the `App::layer` stack to the one in

@@ -37,7 +37,11 @@ pub(crate) enum Begun {
 /// once, into the shim, and the `async` part takes only what the shim returned: the answer
 /// itself for a handler that cannot wait, else its boxed future. The first runs here, in the
 /// span; the second is instrumented (an allocation, only when a subscriber wants the span).
-// Inlined: as a call of its own, the request was copied once more on its way to the shim.
+///
+/// The router's own path does these steps itself ([`watch_body`], the call, [`waiting`]),
+/// with the request built in the call's argument and the answer kept in one place: through
+/// a function, inlined or not, the request was copied into its parameter first, and the
+/// answer moved out of each enum it went through.
 #[inline(always)]
 pub(crate) fn start(
     handler: HandlerFn,
@@ -45,7 +49,20 @@ pub(crate) fn start(
     body: Body,
     span: &tracing::Span,
 ) -> Begun {
-    // Only a request with a body needs its reading watched (an allocation per request).
+    let (body, progress) = watch_body(body);
+    let entered = (!span.is_disabled()).then(|| span.enter());
+    let handler = handler(parts, body);
+    drop(entered);
+    match handler.into_answer() {
+        Ok(response) => Begun::Answered(response),
+        Err(handler) => Begun::Waiting(waiting(handler, progress, span)),
+    }
+}
+
+/// The body as the handler gets it, and where its reading is, for a request with a body:
+/// only such a request needs its reading watched (an allocation per request).
+#[inline(always)]
+pub(crate) fn watch_body(body: Body) -> (Body, Option<Arc<BodyProgress>>) {
     let progress = (!http_body::Body::is_end_stream(&body)).then(Arc::<BodyProgress>::default);
     let body = match &progress {
         Some(progress) => Body::new(WatchedBody {
@@ -54,21 +71,23 @@ pub(crate) fn start(
         }),
         None => body,
     };
-    // One call site: the request is built where the shim reads it, not copied for a
-    // second call in a closure.
-    let entered = (!span.is_disabled()).then(|| span.enter());
-    let handler = handler(parts, body);
-    drop(entered);
-    match handler.into_answer() {
-        Ok(response) => Begun::Answered(response),
-        Err(handler) if span.is_disabled() => Begun::Waiting(Started { handler, progress }),
-        Err(handler) => {
-            use tracing::Instrument;
-            Begun::Waiting(Started {
-                handler: Box::pin(handler.instrument(span.clone())),
-                progress,
-            })
-        }
+    (body, progress)
+}
+
+/// A handler's future to wait on, instrumented with `span` when a subscriber wants it.
+#[inline(always)]
+pub(crate) fn waiting(
+    handler: BoxedHandler,
+    progress: Option<Arc<BodyProgress>>,
+    span: &tracing::Span,
+) -> Started {
+    if span.is_disabled() {
+        return Started { handler, progress };
+    }
+    use tracing::Instrument;
+    Started {
+        handler: Box::pin(handler.instrument(span.clone())),
+        progress,
     }
 }
 
@@ -296,7 +315,7 @@ pub(crate) async fn caught(
 
 /// Where the handler is with the request body: the handler timeout pauses while it reads.
 #[derive(Default)]
-struct BodyProgress(std::sync::Mutex<BodyPhase>);
+pub(crate) struct BodyProgress(std::sync::Mutex<BodyPhase>);
 
 #[derive(Default, Clone, Copy)]
 enum BodyPhase {

@@ -32,7 +32,6 @@ mod matched;
 #[cfg(test)]
 mod tests;
 
-pub(crate) use future::Reply;
 pub use future::RouteFuture;
 pub use layer::{HttpService, RouteFilter, RouteService};
 pub use matched::{MatchedRoute, OriginalUri};

@@ -3,7 +3,8 @@
 (no upgrade), 16 connections x 32 concurrent streams, the GET routes of requests.lua in turn.
 
 Same discipline as run.py: server pinned to core 0 (one worker thread), h2load pinned to
-core 1, a fresh server per round, rounds interleaved (A B C D, A B C D, ...), a 2 s warm-up;
+core 1, a fresh server per round, rounds interleaved, each starting one server further on
+(A B C D, B C D A, ...), a 2 s warm-up;
 per round and server: req/s, failed and errored requests, and server CPU per request
 (utime + stime from /proc/PID/stat). Prints the medians and, per round, the ratio of
 routemark to each peer, then the median of those ratios with their range.
@@ -88,7 +89,9 @@ def main():
     port = 28080
     for r in range(rounds):
         print(f"round {r + 1}/{rounds}", file=sys.stderr)
-        for name, binary in servers:
+        # Each round starts one server further on, as in run.py.
+        turn = r % len(servers)
+        for name, binary in servers[turn:] + servers[:turn]:
             port += 1
             results[name].append(one(name, binary, port, duration))
             time.sleep(0.2)

@@ -5,7 +5,8 @@ actix-web and bare hyper, driven by wrk, per ../../../shared/BENCHMARKS.md secti
 - server pinned to core 0, one worker thread (current-thread tokio; actix `workers(1)`);
   wrk pinned to core 1, `-t1 -c64 -d10s`, keep-alive, no pipelining, requests spread over
   the 203 routes, each with its method (requests.lua);
-- ROUNDS interleaved rounds (A B C D, A B C D, ...), a fresh server each round, 2 s warm-up;
+- ROUNDS interleaved rounds, each starting one server further on (A B C D, B C D A, ...), a
+  fresh server each round, 2 s warm-up;
 - per round and server: max req/s (with the server's CPU use, to show whether it was the
   bottleneck), then a fixed-rate run (16 connections, 1 ms pause before each request, the
   same offered load for every server) giving server CPU time per request (utime + stime
@@ -164,7 +165,11 @@ def main():
     port = 18080
     for r in range(rounds):
         print(f"round {r + 1}/{rounds}", file=sys.stderr)
-        for name, binary in servers:
+        # Each round starts one server further on (A B C D, B C D A, ...): no server always
+        # runs first or last in its round, where a drift of the machine within a round would
+        # always favour or always cost it.
+        turn = r % len(servers)
+        for name, binary in servers[turn:] + servers[:turn]:
             port += 1
             results[name].append(one(name, binary, port, duration, r == 0))
             print(f"    raw {name} {results[name][-1]}", file=sys.stderr)

@@ -8,8 +8,10 @@
 //! steady stream of requests no header map is allocated at all.
 //!
 //! Only the paths most requests take hand their map on (the shims of handlers whose last
-//! argument reads no body, `keep_headers` in `private/`) and take one (the responses of `IntoResponse` that set
-//! `Content-Type`, `response.rs`); anywhere else a map is made and dropped as before.
+//! argument reads no body, `keep_headers` in `private/`; `callN` when an extractor before
+//! the last refuses the request; the router's own answers) and take one (the responses of
+//! `IntoResponse` that set `Content-Type`, `response.rs`); anywhere else a map is made and
+//! dropped as before.
 
 use std::cell::Cell;
 

@@ -1,7 +1,8 @@
 //! A request's header map is passed on, emptied, to a later response (`spare_headers.rs` in
 //! the runtime): over real TCP, on one connection, every response of every kind of shim
 //! carries exactly its own headers and none of the requests', whatever the requests sent
-//! before it. The router's own answers (a `404`) pass the request's map on too.
+//! before it. The router's own answers (a `404`) and a failed extraction (a `400`) pass the
+//! request's map on too.
 
 mod support;
 
@@ -47,7 +48,7 @@ async fn json(id: u32) -> Json<Vec<u32>> {
 }
 
 /// Each path with the status and body it is answered with.
-const ROUTES: [(&str, u16, &str); 9] = [
+const ROUTES: [(&str, u16, &str); 11] = [
     ("/maps/sync-borrowed/ann", 200, "sync-borrowed ann"),
     ("/maps/sync-owned/7", 200, "sync-owned 7"),
     ("/maps/missing/1", 404, NOT_FOUND_1),
@@ -55,6 +56,9 @@ const ROUTES: [(&str, u16, &str); 9] = [
     ("/maps/async-none", 200, "async-none"),
     ("/maps/missing/2", 404, NOT_FOUND_2),
     ("/maps/async-owned/8", 200, "async-owned 8"),
+    // An `async` handler's extraction fails: the shim passes the request's map on.
+    ("/maps/async-owned/x", 400, BAD_ID),
+    ("/maps/async-owned/y", 400, BAD_ID),
     ("/maps/async-method", 200, "async-method GET"),
     ("/maps/json/3", 200, "[3,4]"),
 ];
@@ -63,6 +67,7 @@ const NOT_FOUND_1: &str =
     r#"{"status":404,"error":"Not Found","message":"no route matches `/maps/missing/1`"}"#;
 const NOT_FOUND_2: &str =
     r#"{"status":404,"error":"Not Found","message":"no route matches `/maps/missing/2`"}"#;
+const BAD_ID: &str = r#"{"status":400,"error":"Bad Request","message":"path parameter `id` must be `u32`: invalid digit found in string"}"#;
 
 /// A request carrying headers no response may show: a few, or (`many`) forty, more than a
 /// kept map may have room for.

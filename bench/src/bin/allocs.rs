@@ -1,7 +1,7 @@
 //! Heap allocations per request, counted by a global allocator: around
 //! `RouteTable::lookup` for every request of every route set, and around `Router::handle` for
 //! a static route and a parameterised one, its parameters owned (`String`) and borrowed
-//! (`&str`). Counts, not times: the output is the same on any
+//! (`&str`), and a `400` for a parameter that does not parse. Counts, not times: the output is the same on any
 //! machine.
 //!
 //! ```text
@@ -105,12 +105,12 @@ fn request(path: &str) -> Request<Body> {
         .expect("valid request")
 }
 
-fn handle_allocs(router: &Router, path: &str) -> (u64, u64) {
+fn handle_allocs(router: &Router, path: &str, status: u16) -> (u64, u64) {
     // Warm up once (lazy statics, thread-locals), then count the second request.
     drop(poll_once(router.handle(request(path))));
     let req = request(path);
     let (response, allocs, bytes) = counted(|| poll_once(router.handle(req)));
-    assert_eq!(response.status(), 200, "{path}");
+    assert_eq!(response.status(), status, "{path}");
     drop(response);
     (allocs, bytes)
 }
@@ -145,18 +145,25 @@ fn main() {
     println!("\n## Router::handle, one request (request built before, response dropped after)\n");
     println!("| route | request | allocations | bytes |");
     println!("|---|---|---:|---:|");
-    for (route, path) in [
-        ("`GET /bench/static`", "/bench/static"),
+    for (route, path, status) in [
+        ("`GET /bench/static`", "/bench/static", 200),
         (
             "`GET /repos/<owner>/<repo>/issues/<number>`",
             "/repos/rust-lang/rust/issues/12345",
+            200,
         ),
         (
             "`GET /repos/<owner>/<repo>/pulls/<number>`, `&str`",
             "/repos/rust-lang/rust/pulls/12345",
+            200,
+        ),
+        (
+            "`GET /repos/<owner>/<repo>/issues/<number>`, `400`: `<number>` is no `u64`",
+            "/repos/rust-lang/rust/issues/twelve",
+            400,
         ),
     ] {
-        let (allocs, bytes) = handle_allocs(&router, path);
+        let (allocs, bytes) = handle_allocs(&router, path, status);
         println!("| {route} | `{path}` | {allocs} | {bytes} |");
     }
 }

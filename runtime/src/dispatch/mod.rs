@@ -247,11 +247,11 @@ impl Router {
 
     /// Validates and looks the request up, and starts what answers it: all that runs
     /// without waiting, before the future is made. Most requests are answered then, and
-    /// their future is the answer itself, ready ([`RouteFuture::ready`]): through the catcher and
-    /// counted, while the table is held. A request that waits (a handler that did not
-    /// finish on its first poll, a route's layers, a nested service) gets a boxed future of
-    /// what is left ([`RouteFuture::later`]), which holds a handle on the router and completes the
-    /// answer as this does for the others.
+    /// their future is the answer itself, ready ([`RouteFuture::ready`]): through the
+    /// catcher and counted, while the table is held. A request that waits (a handler that
+    /// did not finish on its first poll, a route's layers, a nested service) gets a boxed
+    /// future of what is left ([`RouteFuture::later`]), which holds a handle on the router
+    /// and completes the answer as this does for the others.
     ///
     /// The future is as small as an answer (96 bytes): it is moved and written per request
     /// (over HTTP/2 the executor boxes each stream's), and a future of all the ways of

@@ -10,10 +10,10 @@ machine does during the window, it does to both. Per round and server: CPU time 
 stime from /proc/PID/stat, all threads) over the window ÷ the requests wrk completed.
 
 The two wrk share core 1 and are the limit: each server gets about the same request rate,
-and the two keep core 0 about 95 % busy between them (printed per round), not 100 %. As in
+and the two keep core 0 95–97 % busy between them (printed per round), not 100 %. As in
 run.py, the cheaper server idles a little more, and its idle moments (`epoll_wait`
-sleeping and waking) cost it CPU per request, so a ratio is if anything compressed, never
-inflated. req/s are not compared, only CPU per request.
+sleeping and waking) cost it CPU per request, so a ratio is if anything compressed.
+req/s are not compared, only CPU per request.
 
 Each round starts fresh servers after a 2 s warm-up of both, and swaps which one is started
 first and gets the first port. Prints each round, then the median of the rounds' own ratios

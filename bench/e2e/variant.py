@@ -46,7 +46,8 @@ SCRATCH = ROOT / "target" / "variant-src"
 
 
 def git(*args, cwd=ROOT):
-    subprocess.run(["git", *args], cwd=cwd, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(["git", *args], cwd=cwd, check=True, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL)
 
 
 def build(name):
@@ -60,8 +61,11 @@ def build(name):
         command = ["cargo", "build", "--release", "--quiet", "-p", "e2e-routemark"]
         if features:
             command += ["--features", ",".join(features)]
-        subprocess.run(command, cwd=SCRATCH / "bench" / "e2e", check=True,
-                       env=dict(os.environ, CARGO_TARGET_DIR=str(TARGET)))
+        # Quiet unless it fails: a variant leaves code unused, and rustc says so.
+        built = subprocess.run(command, cwd=SCRATCH / "bench" / "e2e", capture_output=True,
+                               text=True, env=dict(os.environ, CARGO_TARGET_DIR=str(TARGET)))
+        if built.returncode != 0:
+            sys.exit(f"building {name} failed:\n{built.stderr}")
         OUT.mkdir(parents=True, exist_ok=True)
         binary = OUT / name
         shutil.copy2(TARGET / "release" / "e2e-routemark", binary)

@@ -57,7 +57,11 @@ def build(name):
     git("worktree", "add", "--detach", "--force", str(SCRATCH), "HEAD")
     try:
         for patch in patches:
-            git("apply", str(PATCHES / patch), cwd=SCRATCH)
+            applied = subprocess.run(["git", "apply", str(PATCHES / patch)], cwd=SCRATCH,
+                                     capture_output=True, text=True)
+            if applied.returncode != 0:
+                sys.exit(f"{patch} no longer applies to HEAD; make it again from the code as it "
+                         f"is now:\n{applied.stderr}")
         command = ["cargo", "build", "--release", "--quiet", "-p", "e2e-routemark"]
         if features:
             command += ["--features", ",".join(features)]

@@ -7,19 +7,20 @@ committed as code or as cargo features a user could turn on: each is a patch, ap
 scratch checkout of HEAD (a git worktree under target/), built there, and removed again.
 Prints the binary's path, for paired.py or instructions.py:
 
-    python3 bench/e2e/variant.py bare
-    python3 bench/e2e/paired.py bare=$(python3 bench/e2e/variant.py bare) hyper
+    python3 bench/e2e/variant.py undefended
+    python3 bench/e2e/paired.py undefended=$(python3 bench/e2e/variant.py undefended) hyper
 
 Variants (VARIANTS below):
 
-- `bare`: no metrics (the app's `metrics-off` feature), and over HTTP/1.1 the bare
+- `undefended`: no metrics (the app's `metrics-off` feature), and over HTTP/1.1 the bare
   `TcpStream` (no framing guard, no header-read, idle or write-stall timeout), no
   graceful-shutdown watch, no target-length, framing or `Host` check
-  (`variants/bare.patch`). What is left is the dispatch itself: the live table's load, the
+  (`variants/undefended.patch`). (The app's own `bare` feature only turns off the metrics
+  and the HTTP/2 PING, which the configuration can.) What is left is the dispatch itself: the live table's load, the
   lookup, the extractors and the handler's call.
 - `static-table`: the route table loaded once and kept, instead of an `arc-swap` load per
   request (`variants/static-table.patch`; no reload can reach it).
-- `bare-static`: both.
+- `undefended-static`: both.
 
 The binaries go to target/bench-e2e-variants/NAME; the build to target/bench-e2e-var (about
 a minute once its dependencies are built). Needs git.
@@ -35,9 +36,9 @@ ROOT = HERE.parent.parent
 PATCHES = HERE / "variants"
 # name: (patches applied in order, features of the e2e app)
 VARIANTS = {
-    "bare": (["bare.patch"], ["metrics-off"]),
+    "undefended": (["undefended.patch"], ["metrics-off"]),
     "static-table": (["static-table.patch"], []),
-    "bare-static": (["bare.patch", "static-table.patch"], ["metrics-off"]),
+    "undefended-static": (["undefended.patch", "static-table.patch"], ["metrics-off"]),
 }
 TARGET = ROOT / "target" / "bench-e2e-var"
 OUT = ROOT / "target" / "bench-e2e-variants"

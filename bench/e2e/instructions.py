@@ -20,7 +20,8 @@ per request, which a loaded machine cannot blur as it blurs req/s.
 E2E_PROFILE=1 also prints each server's most expensive functions; E2E_KEEP=DIR keeps the
 counted dumps (DIR/callgrind.NAME) for callgrind_annotate; E2E_CACHE=1 adds simulated
 cache misses per request (see CACHE_SIM); E2E_LOCKED=1 adds locked instructions (atomic
-read-modify-writes) per request (locked.py); E2E_LUA=one-route.lua sends every request to
+read-modify-writes) per request (locked.py); E2E_FOOTPRINT=1 adds the KiB of code most
+requests run (footprint.py); E2E_LUA=one-route.lua sends every request to
 one route, as for run.py (what spreading the requests over the 203 routes costs);
 E2E_LUA=not-found.lua sends only paths no route matches (the `404` a scanner gets).
 E2E_CONNS=N runs wrk with N connections instead of 16 (how the data each connection keeps
@@ -47,6 +48,10 @@ CACHE_SIM = ["--cache-sim=yes"] if os.environ.get("E2E_CACHE") else []
 # E2E_LOCKED=1: the dump keeps a cost per instruction, and the table gains the locked
 # instructions (atomic read-modify-writes) per request (locked.py).
 LOCKED = ["--dump-instr=yes"] if os.environ.get("E2E_LOCKED") else []
+# E2E_FOOTPRINT=1: the dump keeps a cost per instruction, and the table gains the KiB of code
+# that most requests run (footprint.py).
+FOOTPRINT = bool(os.environ.get("E2E_FOOTPRINT"))
+DUMP_INSTR = ["--dump-instr=yes"] if LOCKED or FOOTPRINT else []
 WARM_UP_S = 2
 COUNTED_S = 4
 
@@ -91,7 +96,7 @@ def measure(binary, port, name):
         out = pathlib.Path(tmp) / "callgrind.out"
         proc = subprocess.Popen(
             ["taskset", "-c", "0", "valgrind", "--tool=callgrind", "--instr-atstart=no", "-q",
-             *CACHE_SIM, *LOCKED, f"--callgrind-out-file={out}.%p", str(binary),
+             *CACHE_SIM, *DUMP_INSTR, f"--callgrind-out-file={out}.%p", str(binary),
              f"127.0.0.1:{port}",
              *extra],
             stderr=subprocess.DEVNULL)
@@ -126,6 +131,9 @@ def measure(binary, port, name):
         if LOCKED:
             from locked import locked_per_request
             misses["locked"] = locked_per_request(counted[-1], requests)
+        if FOOTPRINT:
+            from footprint import LINE, hot_lines
+            misses["hot code KiB"] = hot_lines(counted[-1], requests) * LINE / 1024
         return total / requests, mallocs / requests, requests, annotated, misses
 
 
@@ -168,7 +176,7 @@ def main():
             print("\n".join(annotated.splitlines()[:40]), file=sys.stderr)
         rows.append((name, per_request, allocs, misses))
     base = dict((name, value) for name, value, _, _ in rows)
-    cache = [event for event in [*MISS_EVENTS, "locked"] if event in rows[0][3]]
+    cache = [event for event in [*MISS_EVENTS, "locked", "hot code KiB"] if event in rows[0][3]]
     print("| server | instructions per request | x hyper | mallocs per request |"
           + "".join(f" {event} |" for event in cache))
     print("|---|---:|---:|---:|" + "---:|" * len(cache))
